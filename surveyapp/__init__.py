@@ -1,0 +1,56 @@
+"""The police survey platform: application factory.
+
+``create_app`` only wires configuration, extensions and blueprints: it runs
+no migrations and starts no scheduler (the scheduler is its own process).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from .config import load_settings
+from .extensions import babel, csrf, db, migrate
+from .i18n import register_template_helpers, select_locale
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+TRANSLATIONS_DIR = PROJECT_ROOT / "translations"
+MIGRATIONS_DIR = PROJECT_ROOT / "migrations"
+
+
+def create_app(overrides: Mapping[str, Any] | None = None, environ: Mapping[str, str] | None = None) -> Flask:
+    """Build the Flask application.
+
+    ``environ`` replaces ``os.environ`` as the source of ``SURVEYAPP_*``
+    settings; ``overrides`` are applied on top of the resulting Flask config.
+    """
+    settings = load_settings(environ)
+    app = Flask(__name__, instance_path=str(settings.instance_path))
+    app.config.update(settings.as_flask_config())
+    # Flask-Babel resolves relative directories against the package: be explicit.
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(TRANSLATIONS_DIR)
+    if overrides:
+        app.config.update(overrides)
+    logging.getLogger("surveyapp").setLevel(app.config["LOG_LEVEL"])
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(MIGRATIONS_DIR))
+    babel.init_app(app, locale_selector=select_locale)
+    csrf.init_app(app)
+    register_template_helpers(app)
+
+    from . import models  # noqa: F401  (register every table on the metadata)
+    from .citizen import bp as citizen_bp
+    from .cli import register_cli
+    from .errors import register_error_handlers
+    from .health import bp as health_bp
+
+    app.register_blueprint(citizen_bp)
+    app.register_blueprint(health_bp)
+    register_error_handlers(app)
+    register_cli(app)
+    return app

@@ -1,0 +1,41 @@
+"""Fixed vocabularies shared by the importers, the models and the analysis.
+
+Kept free of Flask and SQLAlchemy so that the pure analysis library and the
+demo generators can import it.
+"""
+
+from __future__ import annotations
+
+LOCALES: tuple[str, ...] = ("kk", "ru", "en")
+"""Interface and instrument languages, Kazakh first (the default)."""
+
+AREA_KINDS: tuple[str, ...] = ("country", "region", "department", "district", "precinct")
+"""Levels of the police geography, top-down."""
+
+REGION_KINDS: tuple[str, ...] = ("region", "city")
+"""Kinds of first-level area in the reference data (oblast or city of republican significance)."""
+
+WEIGHTING_VARIABLES: dict[str, tuple[str, ...]] = {
+    "sex": ("male", "female"),
+    "age_group": ("18-24", "25-34", "35-44", "45-54", "55-64", "65+"),
+    "settlement": ("city", "village"),
+}
+"""Population-margin variables and their categories, in display order."""
+
+QUESTION_TYPES: tuple[str, ...] = (
+    "consent",
+    "area",
+    "likert5",
+    "scale0_10",
+    "single",
+    "multi",
+    "yes_no",
+    "number",
+    "text",
+)
+
+RESPONSE_CHANNELS: tuple[str, ...] = ("web", "qr", "token", "paper", "synthetic")
+RESPONSE_STATUSES: tuple[str, ...] = ("complete", "partial", "excluded")
+WAVE_STATUSES: tuple[str, ...] = ("planned", "open", "closed")
+ROLES: tuple[str, ...] = ("admin", "researcher", "unit_head")
+MODERATION_STATES: tuple[str, ...] = ("pending", "approved", "hidden")

@@ -1,0 +1,103 @@
+"""Settings read from the environment (``SURVEYAPP_*``).
+
+Every variable is documented in the README. In production the app refuses to
+start without an explicit database URL and a real secret key.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+DEFAULT_SECRET_KEY = "dev-insecure-change-me"
+ENVIRONMENTS = ("development", "production", "test")
+
+
+class ConfigError(RuntimeError):
+    """Raised when the environment does not describe a startable app."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The application's settings, resolved from the environment."""
+
+    env: str
+    database_url: str
+    secret_key: str
+    instance_path: Path
+    log_level: str
+    ratelimit_storage_url: str
+    session_cookie_secure: bool
+
+    def as_flask_config(self) -> dict[str, Any]:
+        """Map the settings onto Flask's configuration keys."""
+        return {
+            "SURVEYAPP_ENV": self.env,
+            "SECRET_KEY": self.secret_key,
+            "DATABASE_URL": self.database_url,
+            "LOG_LEVEL": self.log_level,
+            "RATELIMIT_STORAGE_URI": self.ratelimit_storage_url,
+            "SESSION_COOKIE_SECURE": self.session_cookie_secure,
+            "SESSION_COOKIE_HTTPONLY": True,
+            "SESSION_COOKIE_SAMESITE": "Lax",
+            "BABEL_DEFAULT_LOCALE": "kk",
+            "TESTING": self.env == "test",
+        }
+
+
+def _flag(value: str | None, default: bool) -> bool:
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def load_settings(environ: Mapping[str, str] | None = None, instance_path: Path | None = None) -> Settings:
+    """Read settings from ``environ`` (default: ``os.environ``).
+
+    Raises :class:`ConfigError` with a message naming the variables to set when
+    production is asked for without a database URL or with the default key.
+    """
+    env_vars = os.environ if environ is None else environ
+    env = env_vars.get("SURVEYAPP_ENV", "development").strip().lower() or "development"
+    if env not in ENVIRONMENTS:
+        raise ConfigError(
+            f"SURVEYAPP_ENV={env!r} is not one of {', '.join(ENVIRONMENTS)}."
+        )
+    if instance_path is None:
+        instance_path = Path(env_vars.get("SURVEYAPP_INSTANCE_PATH", "instance")).resolve()
+    database_url = env_vars.get("SURVEYAPP_DATABASE_URL", "").strip()
+    secret_key = env_vars.get("SURVEYAPP_SECRET_KEY", "").strip()
+
+    if env == "production":
+        problems = []
+        if not database_url:
+            problems.append(
+                "set SURVEYAPP_DATABASE_URL to the production database, e.g. "
+                "postgresql+psycopg://user@host/dbname"
+            )
+        if not secret_key or secret_key == DEFAULT_SECRET_KEY or len(secret_key) < 32:
+            problems.append(
+                "set SURVEYAPP_SECRET_KEY to a random value of at least 32 characters, e.g. "
+                "the output of: python -c 'import secrets; print(secrets.token_hex(32))'"
+            )
+        if problems:
+            raise ConfigError(
+                "Refusing to start with SURVEYAPP_ENV=production: " + "; ".join(problems) + "."
+            )
+
+    if not database_url:
+        database_url = f"sqlite:///{instance_path / 'surveyapp.sqlite3'}"
+    return Settings(
+        env=env,
+        database_url=database_url,
+        secret_key=secret_key or DEFAULT_SECRET_KEY,
+        instance_path=instance_path,
+        log_level=env_vars.get("SURVEYAPP_LOG_LEVEL", "INFO").upper(),
+        ratelimit_storage_url=env_vars.get("SURVEYAPP_RATELIMIT_STORAGE_URL", "memory://"),
+        session_cookie_secure=_flag(
+            env_vars.get("SURVEYAPP_SESSION_COOKIE_SECURE"), default=env == "production"
+        ),
+    )

@@ -1,0 +1,65 @@
+"""Supported locales and locale selection.
+
+Order: the URL prefix (``/<lang>/...``), then the ``lang`` cookie, then the
+browser's Accept-Language, then Kazakh.
+"""
+
+from __future__ import annotations
+
+from flask import Flask, g, request
+
+from .categories import LOCALES
+
+DEFAULT_LOCALE = "kk"
+LOCALE_COOKIE = "lang"
+LOCALE_NAMES = {"kk": "Қазақша", "ru": "Русский", "en": "English"}
+
+
+def select_locale() -> str:
+    """Flask-Babel's ``locale_selector``: the locale for the current request."""
+    url_locale = getattr(g, "url_locale", None)
+    if url_locale in LOCALES:
+        return str(url_locale)
+    view_args = request.view_args or {}
+    if view_args.get("lang") in LOCALES:
+        return str(view_args["lang"])
+    cookie = request.cookies.get(LOCALE_COOKIE)
+    if cookie in LOCALES:
+        return str(cookie)
+    best = request.accept_languages.best_match(LOCALES)
+    return best or DEFAULT_LOCALE
+
+
+def current_locale() -> str:
+    """The request's locale as a plain code (kk, ru or en)."""
+    from flask_babel import get_locale
+
+    locale = get_locale()
+    return str(locale.language if locale else DEFAULT_LOCALE)
+
+
+def switch_locale_url(code: str) -> str:
+    """The current page in another language (the landing page where there is no lang prefix)."""
+    from flask import url_for
+
+    endpoint = request.endpoint
+    view_args = dict(request.view_args or {})
+    if endpoint and "lang" in view_args:
+        view_args["lang"] = code
+        return url_for(endpoint, **view_args)
+    return url_for("citizen.landing", lang=code)
+
+
+def register_template_helpers(app: Flask) -> None:
+    """Expose locale helpers and Babel formatters to templates."""
+    from flask_babel import format_date, format_datetime, format_decimal, format_percent
+
+    app.jinja_env.globals.update(
+        current_locale=current_locale,
+        switch_locale_url=switch_locale_url,
+        locale_names=LOCALE_NAMES,
+        format_date=format_date,
+        format_datetime=format_datetime,
+        format_decimal=format_decimal,
+        format_percent=format_percent,
+    )

@@ -1,0 +1,31 @@
+"""All models, one module per aggregate. Importing this registers every table."""
+
+from .account import User
+from .audit import AuditEvent
+from .demo import SyntheticTruth
+from .geography import Area
+from .indicator import IndicatorSnapshot, IndicatorValue, WeightRun
+from .instrument import Instrument, Option, Question, Section
+from .population import MarginSet, PopulationMargin
+from .response import Answer, Comment, Response
+from .wave import Wave, WaveArea
+
+__all__ = [
+    "Answer",
+    "Area",
+    "AuditEvent",
+    "Comment",
+    "IndicatorSnapshot",
+    "IndicatorValue",
+    "Instrument",
+    "MarginSet",
+    "Option",
+    "PopulationMargin",
+    "Question",
+    "Response",
+    "Section",
+    "SyntheticTruth",
+    "User",
+    "Wave",
+    "WaveArea",
+]

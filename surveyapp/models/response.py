@@ -1,0 +1,128 @@
+"""Submitted responses, their answers and free-text comments.
+
+No name, phone, e-mail, IIN or IP address is stored anywhere here; comments
+are scrubbed before they are stored and moderated before anyone reads them.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    CheckConstraint,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..categories import (
+    LOCALES,
+    MODERATION_STATES,
+    RESPONSE_CHANNELS,
+    RESPONSE_STATUSES,
+    WEIGHTING_VARIABLES,
+)
+from ..db import Base
+from ._common import BigIntPK, one_of, utcnow
+
+
+class Response(Base):
+    """One submission to a wave, about one area."""
+
+    __tablename__ = "response"
+    __table_args__ = (
+        one_of("locale", LOCALES, "locale"),
+        one_of("channel", RESPONSE_CHANNELS, "channel"),
+        one_of("status", RESPONSE_STATUSES, "status"),
+        one_of("sex", WEIGHTING_VARIABLES["sex"], "sex", nullable=True),
+        one_of("age_group", WEIGHTING_VARIABLES["age_group"], "age_group", nullable=True),
+        one_of("settlement", WEIGHTING_VARIABLES["settlement"], "settlement", nullable=True),
+        CheckConstraint(
+            "(status = 'excluded') = (exclusion_reason IS NOT NULL)", name="exclusion_has_reason"
+        ),
+        CheckConstraint("weight IS NULL OR weight > 0", name="weight_positive"),
+        CheckConstraint("(weight IS NULL) = (weight_run_id IS NULL)", name="weight_has_run"),
+        CheckConstraint("submitted_at IS NULL OR submitted_at >= started_at", name="submitted_after_start"),
+        Index("ix_response_wave_status_area", "wave_id", "status", "area_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    wave_id: Mapped[int] = mapped_column(ForeignKey("wave.id", ondelete="RESTRICT"))
+    area_id: Mapped[int] = mapped_column(ForeignKey("area.id", ondelete="RESTRICT"), index=True)
+    locale: Mapped[str] = mapped_column(String(2))
+    channel: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16), default="complete")
+    exclusion_reason: Mapped[str | None] = mapped_column(String(200))
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+    sex: Mapped[str | None] = mapped_column(String(16))
+    age_group: Mapped[str | None] = mapped_column(String(16))
+    settlement: Mapped[str | None] = mapped_column(String(16))
+    nonce: Mapped[str] = mapped_column(String(64), unique=True)
+    weight: Mapped[float | None] = mapped_column(Float)
+    weight_run_id: Mapped[int | None] = mapped_column(
+        ForeignKey("weight_run.id", ondelete="SET NULL"), index=True
+    )
+
+    answers: Mapped[list[Answer]] = relationship(
+        back_populates="response", cascade="all, delete-orphan", passive_deletes=True
+    )
+    comments: Mapped[list[Comment]] = relationship(
+        back_populates="response", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+
+class Answer(Base):
+    """A response's answer to one question: an option, a number, or both absent for "not shown".
+
+    A multiple-choice question has one row per ticked option. Free text never
+    lands here: it goes to :class:`Comment`, scrubbed.
+    """
+
+    __tablename__ = "answer"
+    __table_args__ = (
+        UniqueConstraint("response_id", "question_id", "option_id"),
+        CheckConstraint(
+            "(option_id IS NOT NULL) <> (value_num IS NOT NULL)", name="option_xor_number"
+        ),
+        Index("ix_answer_question_option", "question_id", "option_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    response_id: Mapped[int] = mapped_column(ForeignKey("response.id", ondelete="CASCADE"))
+    question_id: Mapped[int] = mapped_column(ForeignKey("question.id", ondelete="RESTRICT"))
+    option_id: Mapped[int | None] = mapped_column(ForeignKey("option.id", ondelete="RESTRICT"))
+    value_num: Mapped[float | None] = mapped_column(Float)
+
+    response: Mapped[Response] = relationship(back_populates="answers")
+
+
+class Comment(Base):
+    """A citizen's free-text answer, scrubbed of personal data, awaiting moderation."""
+
+    __tablename__ = "comment"
+    __table_args__ = (
+        one_of("moderation", MODERATION_STATES, "moderation"),
+        one_of("locale", LOCALES, "locale"),
+        CheckConstraint("length(body) > 0 AND length(body) <= 4000", name="body_length"),
+        Index("ix_comment_area_moderation", "area_id", "moderation"),
+    )
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    response_id: Mapped[int] = mapped_column(ForeignKey("response.id", ondelete="CASCADE"), index=True)
+    question_id: Mapped[int] = mapped_column(ForeignKey("question.id", ondelete="RESTRICT"))
+    area_id: Mapped[int] = mapped_column(ForeignKey("area.id", ondelete="RESTRICT"))
+    locale: Mapped[str] = mapped_column(String(2))
+    body: Mapped[str] = mapped_column(Text)
+    moderation: Mapped[str] = mapped_column(String(16), default="pending")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    moderated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    moderated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+
+    response: Mapped[Response] = relationship(back_populates="comments")

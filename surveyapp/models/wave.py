@@ -1,0 +1,62 @@
+"""Fielding periods of an instrument and the areas (with quotas) they cover."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..categories import WAVE_STATUSES
+from ..db import Base
+from ._common import Trilingual, one_of, utcnow
+from .geography import Area
+from .instrument import Instrument
+
+
+class Wave(Trilingual, Base):
+    """A fielding period of one instrument version.
+
+    ``kind`` distinguishes a fixed-period cross-section from a continuous survey
+    that the indicator pipeline reads in rolling windows.
+    """
+
+    __tablename__ = "wave"
+    __table_args__ = (
+        one_of("status", WAVE_STATUSES, "status"),
+        one_of("kind", ("cross_section", "continuous"), "kind"),
+        CheckConstraint("closes_at IS NULL OR closes_at > opens_at", name="closes_after_opens"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    instrument_id: Mapped[int] = mapped_column(ForeignKey("instrument.id", ondelete="RESTRICT"), index=True)
+    name_kk: Mapped[str] = mapped_column(String(200))
+    name_ru: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(16), default="continuous")
+    status: Mapped[str] = mapped_column(String(16), default="planned")
+    opens_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    closes_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    instrument: Mapped[Instrument] = relationship()
+    areas: Mapped[list[WaveArea]] = relationship(back_populates="wave", cascade="all, delete-orphan")
+
+    def name(self, locale: str) -> str:
+        """The wave's name in ``locale``."""
+        return self.text_in("name", locale)
+
+
+class WaveArea(Base):
+    """An area a wave covers, with its target sample (quota)."""
+
+    __tablename__ = "wave_area"
+    __table_args__ = (CheckConstraint("target_n IS NULL OR target_n >= 0", name="target_nonnegative"),)
+
+    wave_id: Mapped[int] = mapped_column(ForeignKey("wave.id", ondelete="CASCADE"), primary_key=True)
+    area_id: Mapped[int] = mapped_column(ForeignKey("area.id", ondelete="RESTRICT"), primary_key=True)
+    target_n: Mapped[int | None] = mapped_column(Integer)
+
+    wave: Mapped[Wave] = relationship(back_populates="areas")
+    area: Mapped[Area] = relationship()
