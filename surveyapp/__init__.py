@@ -22,7 +22,9 @@ TRANSLATIONS_DIR = PROJECT_ROOT / "translations"
 MIGRATIONS_DIR = PROJECT_ROOT / "migrations"
 
 
-def create_app(overrides: Mapping[str, Any] | None = None, environ: Mapping[str, str] | None = None) -> Flask:
+def create_app(
+    overrides: Mapping[str, Any] | None = None, environ: Mapping[str, str] | None = None
+) -> Flask:
     """Build the Flask application.
 
     ``environ`` replaces ``os.environ`` as the source of ``SURVEYAPP_*``

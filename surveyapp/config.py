@@ -54,7 +54,9 @@ def _flag(value: str | None, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
-def load_settings(environ: Mapping[str, str] | None = None, instance_path: Path | None = None) -> Settings:
+def load_settings(
+    environ: Mapping[str, str] | None = None, instance_path: Path | None = None
+) -> Settings:
     """Read settings from ``environ`` (default: ``os.environ``).
 
     Raises :class:`ConfigError` with a message naming the variables to set when
@@ -63,9 +65,7 @@ def load_settings(environ: Mapping[str, str] | None = None, instance_path: Path 
     env_vars = os.environ if environ is None else environ
     env = env_vars.get("SURVEYAPP_ENV", "development").strip().lower() or "development"
     if env not in ENVIRONMENTS:
-        raise ConfigError(
-            f"SURVEYAPP_ENV={env!r} is not one of {', '.join(ENVIRONMENTS)}."
-        )
+        raise ConfigError(f"SURVEYAPP_ENV={env!r} is not one of {', '.join(ENVIRONMENTS)}.")
     if instance_path is None:
         instance_path = Path(env_vars.get("SURVEYAPP_INSTANCE_PATH", "instance")).resolve()
     database_url = env_vars.get("SURVEYAPP_DATABASE_URL", "").strip()

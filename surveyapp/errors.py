@@ -14,15 +14,35 @@ log = logging.getLogger("surveyapp")
 
 def _messages() -> dict[int, tuple[str, str]]:
     return {
-        400: (_("Bad request"), _("The request could not be understood. Please go back and try again.")),
+        400: (
+            _("Bad request"),
+            _("The request could not be understood. Please go back and try again."),
+        ),
         403: (_("Access denied"), _("You do not have permission to open this page.")),
-        404: (_("Page not found"), _("There is no page at this address. Check the link or start from the home page.")),
+        404: (
+            _("Page not found"),
+            _("There is no page at this address. Check the link or start from the home page."),
+        ),
         405: (_("Method not allowed"), _("This page cannot be used that way.")),
         410: (_("No longer available"), _("This survey has closed. Thank you for your interest.")),
-        413: (_("Too much data"), _("What was sent is too large. Please shorten it and try again.")),
-        422: (_("Invalid data"), _("Some of the data sent is not valid. Please go back and check it.")),
-        429: (_("Too many requests"), _("Too many requests from your connection. Please wait a little and try again.")),
-        500: (_("Something went wrong"), _("An error occurred on our side. Your answers were not saved; please try again later.")),
+        413: (
+            _("Too much data"),
+            _("What was sent is too large. Please shorten it and try again."),
+        ),
+        422: (
+            _("Invalid data"),
+            _("Some of the data sent is not valid. Please go back and check it."),
+        ),
+        429: (
+            _("Too many requests"),
+            _("Too many requests from your connection. Please wait a little and try again."),
+        ),
+        500: (
+            _("Something went wrong"),
+            _(
+                "An error occurred on our side. Your answers were not saved; please try again later."
+            ),
+        ),
     }
 
 
@@ -30,7 +50,9 @@ def render_error(status: int) -> ResponseReturnValue:
     """Render the error page for ``status`` in the request's language."""
     messages = _messages()
     title, explanation = messages.get(status, messages[500])
-    return render_template("errors/error.html", status=status, title=title, explanation=explanation), status
+    return render_template(
+        "errors/error.html", status=status, title=title, explanation=explanation
+    ), status
 
 
 def register_error_handlers(app: Flask) -> None:

@@ -28,4 +28,5 @@ __all__ = [
     "User",
     "Wave",
     "WaveArea",
+    "WeightRun",
 ]

@@ -16,7 +16,9 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def one_of(column: str, values: Iterable[str], name: str, nullable: bool = False) -> CheckConstraint:
+def one_of(
+    column: str, values: Iterable[str], name: str, nullable: bool = False
+) -> CheckConstraint:
     """A CHECK constraint restricting ``column`` to an enumeration."""
     quoted = ", ".join(f"'{value}'" for value in values)
     condition = f"{column} IN ({quoted})"

@@ -20,7 +20,9 @@ class User(Base):
     __table_args__ = (
         one_of("role", ROLES, "role"),
         one_of("locale", LOCALES, "locale"),
-        CheckConstraint("role <> 'unit_head' OR scope_area_id IS NOT NULL", name="unit_head_has_scope"),
+        CheckConstraint(
+            "role <> 'unit_head' OR scope_area_id IS NOT NULL", name="unit_head_has_scope"
+        ),
         CheckConstraint("length(username) >= 3", name="username_length"),
     )
 

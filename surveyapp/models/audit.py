@@ -19,7 +19,9 @@ class AuditEvent(Base):
     __table_args__ = (Index("ix_audit_event_action_time", "action", "occurred_at"),)
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
-    occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    occurred_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, index=True
+    )
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
     actor: Mapped[str] = mapped_column(String(64), default="system")
     action: Mapped[str] = mapped_column(String(64))

@@ -40,10 +40,14 @@ class WeightRun(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     status: Mapped[str] = mapped_column(String(16), default="running")
-    wave_id: Mapped[int | None] = mapped_column(ForeignKey("wave.id", ondelete="RESTRICT"), index=True)
+    wave_id: Mapped[int | None] = mapped_column(
+        ForeignKey("wave.id", ondelete="RESTRICT"), index=True
+    )
     window_start: Mapped[date | None] = mapped_column(Date)
     window_end: Mapped[date | None] = mapped_column(Date)
-    margin_set_id: Mapped[int | None] = mapped_column(ForeignKey("margin_set.id", ondelete="RESTRICT"))
+    margin_set_id: Mapped[int | None] = mapped_column(
+        ForeignKey("margin_set.id", ondelete="RESTRICT")
+    )
     method_version: Mapped[str] = mapped_column(String(40))
     settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     inputs: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
@@ -61,7 +65,9 @@ class IndicatorSnapshot(Base):
     __table_args__ = (one_of("status", ("draft", "published", "superseded"), "status"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    weight_run_id: Mapped[int] = mapped_column(ForeignKey("weight_run.id", ondelete="RESTRICT"), index=True)
+    weight_run_id: Mapped[int] = mapped_column(
+        ForeignKey("weight_run.id", ondelete="RESTRICT"), index=True
+    )
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     status: Mapped[str] = mapped_column(String(16), default="draft")
     supersedes_id: Mapped[int | None] = mapped_column(
@@ -93,7 +99,9 @@ class IndicatorValue(Base):
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    snapshot_id: Mapped[int] = mapped_column(ForeignKey("indicator_snapshot.id", ondelete="CASCADE"))
+    snapshot_id: Mapped[int] = mapped_column(
+        ForeignKey("indicator_snapshot.id", ondelete="CASCADE")
+    )
     area_id: Mapped[int] = mapped_column(ForeignKey("area.id", ondelete="RESTRICT"), index=True)
     measure: Mapped[str] = mapped_column(String(64))
     n: Mapped[int] = mapped_column(Integer)

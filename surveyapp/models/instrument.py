@@ -104,7 +104,9 @@ class Question(Trilingual, Base):
         UniqueConstraint("instrument_id", "position"),
         one_of("type", QUESTION_TYPES, "type"),
         one_of("index_direction", ("positive", "negative"), "index_direction", nullable=True),
-        one_of("weighting_variable", tuple(WEIGHTING_VARIABLES), "weighting_variable", nullable=True),
+        one_of(
+            "weighting_variable", tuple(WEIGHTING_VARIABLES), "weighting_variable", nullable=True
+        ),
         CheckConstraint(
             "(index_dimension IS NULL) = (index_direction IS NULL)", name="index_role_complete"
         ),
@@ -114,16 +116,20 @@ class Question(Trilingual, Base):
         ),
         CheckConstraint("max_choices IS NULL OR max_choices >= 1", name="max_choices_positive"),
         CheckConstraint(
-            "max_length IS NULL OR (max_length >= 1 AND max_length <= 4000)", name="max_length_range"
+            "max_length IS NULL OR (max_length >= 1 AND max_length <= 4000)",
+            name="max_length_range",
         ),
         CheckConstraint(
-            "(condition_question_id IS NULL) = (condition_values IS NULL)", name="condition_complete"
+            "(condition_question_id IS NULL) = (condition_values IS NULL)",
+            name="condition_complete",
         ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     instrument_id: Mapped[int] = mapped_column(ForeignKey("instrument.id", ondelete="CASCADE"))
-    section_id: Mapped[int] = mapped_column(ForeignKey("section.id", ondelete="CASCADE"), index=True)
+    section_id: Mapped[int] = mapped_column(
+        ForeignKey("section.id", ondelete="CASCADE"), index=True
+    )
     position: Mapped[int] = mapped_column(Integer)
     code: Mapped[str] = mapped_column(String(64))
     type: Mapped[str] = mapped_column(String(16))

@@ -14,7 +14,6 @@ from sqlalchemy import (
     Float,
     ForeignKey,
     Index,
-    Integer,
     String,
     Text,
     UniqueConstraint,
@@ -48,7 +47,9 @@ class Response(Base):
         ),
         CheckConstraint("weight IS NULL OR weight > 0", name="weight_positive"),
         CheckConstraint("(weight IS NULL) = (weight_run_id IS NULL)", name="weight_has_run"),
-        CheckConstraint("submitted_at IS NULL OR submitted_at >= started_at", name="submitted_after_start"),
+        CheckConstraint(
+            "submitted_at IS NULL OR submitted_at >= started_at", name="submitted_after_start"
+        ),
         Index("ix_response_wave_status_area", "wave_id", "status", "area_id"),
     )
 
@@ -115,7 +116,9 @@ class Comment(Base):
     )
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
-    response_id: Mapped[int] = mapped_column(ForeignKey("response.id", ondelete="CASCADE"), index=True)
+    response_id: Mapped[int] = mapped_column(
+        ForeignKey("response.id", ondelete="CASCADE"), index=True
+    )
     question_id: Mapped[int] = mapped_column(ForeignKey("question.id", ondelete="RESTRICT"))
     area_id: Mapped[int] = mapped_column(ForeignKey("area.id", ondelete="RESTRICT"))
     locale: Mapped[str] = mapped_column(String(2))
@@ -123,6 +126,8 @@ class Comment(Base):
     moderation: Mapped[str] = mapped_column(String(16), default="pending")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     moderated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    moderated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    moderated_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL")
+    )
 
     response: Mapped[Response] = relationship(back_populates="comments")

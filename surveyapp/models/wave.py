@@ -30,7 +30,9 @@ class Wave(Trilingual, Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     code: Mapped[str] = mapped_column(String(64), unique=True)
-    instrument_id: Mapped[int] = mapped_column(ForeignKey("instrument.id", ondelete="RESTRICT"), index=True)
+    instrument_id: Mapped[int] = mapped_column(
+        ForeignKey("instrument.id", ondelete="RESTRICT"), index=True
+    )
     name_kk: Mapped[str] = mapped_column(String(200))
     name_ru: Mapped[str] = mapped_column(String(200))
     name_en: Mapped[str] = mapped_column(String(200))
@@ -41,7 +43,9 @@ class Wave(Trilingual, Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     instrument: Mapped[Instrument] = relationship()
-    areas: Mapped[list[WaveArea]] = relationship(back_populates="wave", cascade="all, delete-orphan")
+    areas: Mapped[list[WaveArea]] = relationship(
+        back_populates="wave", cascade="all, delete-orphan"
+    )
 
     def name(self, locale: str) -> str:
         """The wave's name in ``locale``."""
@@ -52,10 +56,16 @@ class WaveArea(Base):
     """An area a wave covers, with its target sample (quota)."""
 
     __tablename__ = "wave_area"
-    __table_args__ = (CheckConstraint("target_n IS NULL OR target_n >= 0", name="target_nonnegative"),)
+    __table_args__ = (
+        CheckConstraint("target_n IS NULL OR target_n >= 0", name="target_nonnegative"),
+    )
 
-    wave_id: Mapped[int] = mapped_column(ForeignKey("wave.id", ondelete="CASCADE"), primary_key=True)
-    area_id: Mapped[int] = mapped_column(ForeignKey("area.id", ondelete="RESTRICT"), primary_key=True)
+    wave_id: Mapped[int] = mapped_column(
+        ForeignKey("wave.id", ondelete="CASCADE"), primary_key=True
+    )
+    area_id: Mapped[int] = mapped_column(
+        ForeignKey("area.id", ondelete="RESTRICT"), primary_key=True
+    )
     target_n: Mapped[int | None] = mapped_column(Integer)
 
     wave: Mapped[Wave] = relationship(back_populates="areas")

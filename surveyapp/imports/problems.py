@@ -1,0 +1,64 @@
+"""Import problems: a message plus where it is (file, section, question, option, row, field)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from .. import messages as M
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with an import file, rendered in the reader's language on demand."""
+
+    file: str
+    message: Any  # a lazy gettext string from surveyapp.messages
+    params: Mapping[str, Any] = field(default_factory=dict)
+    section: str | None = None
+    question: str | None = None
+    option: str | None = None
+    row: int | None = None
+    field: str | None = None
+
+    def text(self) -> str:
+        """The message alone, formatted."""
+        params = {key: _render(value) for key, value in self.params.items()}
+        return str(self.message) % params if params else str(self.message)
+
+    def render(self) -> str:
+        """``file › question “x” › field “y”: message``."""
+        parts = [self.file]
+        if self.row is not None:
+            parts.append(str(M.LOC_ROW) % {"row": self.row})
+        if self.section is not None:
+            parts.append(str(M.LOC_SECTION) % {"code": self.section})
+        if self.question is not None:
+            parts.append(str(M.LOC_QUESTION) % {"code": self.question})
+        if self.option is not None:
+            parts.append(str(M.LOC_OPTION) % {"code": self.option})
+        if self.field is not None:
+            parts.append(str(M.LOC_FIELD) % {"field": self.field})
+        return " › ".join(parts) + ": " + self.text()
+
+    def __str__(self) -> str:
+        return self.render()
+
+
+def _render(value: Any) -> str:
+    if isinstance(value, list | tuple | set | frozenset):
+        return ", ".join(str(item) for item in value)
+    return str(value)
+
+
+class ImportRefused(Exception):
+    """Raised with every problem found; nothing was stored."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__(f"{len(problems)} problem(s)")
+        self.problems = problems
+
+    def render(self) -> str:
+        """All problems, one per line."""
+        return "\n".join(problem.render() for problem in self.problems)

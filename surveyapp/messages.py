@@ -1,0 +1,100 @@
+"""Every validation message of the platform, in one place, lazily translated.
+
+Messages take ``%(name)s`` placeholders and are formatted when rendered, in the
+reader's language (the request's locale, or the CLI's ``--lang``).
+"""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+# Where a problem is (prefixes of an import problem).
+LOC_SECTION = _l("section “%(code)s”")
+LOC_QUESTION = _l("question “%(code)s”")
+LOC_OPTION = _l("option “%(code)s”")
+LOC_ROW = _l("row %(row)s")
+LOC_FIELD = _l("field “%(field)s”")
+
+# Files in general.
+FILE_UNREADABLE = _l("the file cannot be read: %(reason)s")
+FILE_NOT_YAML = _l("the file is not valid YAML: %(reason)s")
+FILE_NOT_UTF8 = _l("the file is not UTF-8 text")
+FILE_EMPTY = _l("the file contains no data")
+CSV_MISSING_COLUMNS = _l("the header lacks the columns: %(columns)s")
+CSV_UNKNOWN_COLUMNS = _l("the header has unknown columns: %(columns)s")
+
+# Instrument files.
+NOT_A_MAPPING = _l("must be a mapping of keys to values")
+NOT_A_LIST = _l("must be a non-empty list")
+UNKNOWN_KEY = _l("unknown key “%(key)s”")
+REQUIRED_FIELD = _l("is required")
+WRONG_FORMAT = _l("must be “%(expected)s”, not “%(actual)s”")
+BAD_INSTRUMENT_CODE = _l("must be 3–64 lowercase letters, digits or hyphens")
+BAD_IDENTIFIER = _l(
+    "“%(value)s” is not a valid code (lowercase letters, digits and underscores, starting with a letter)"
+)
+BAD_OPTION_CODE = _l("“%(value)s” is not a valid option code")
+NOT_POSITIVE_INTEGER = _l("must be a positive whole number")
+NOT_BOOLEAN = _l("must be true or false")
+NOT_NUMBER = _l("must be a number")
+TEXT_NOT_MAPPING = _l("must give the text in kk, ru and en")
+TEXT_MISSING_LANGUAGE = _l("the %(language)s (%(code)s) text is missing or empty")
+TEXT_UNKNOWN_LANGUAGE = _l("“%(code)s” is not one of the languages kk, ru, en")
+DUPLICATE_CODE = _l("the code “%(code)s” is used more than once")
+UNKNOWN_TYPE = _l("unknown question type “%(value)s”; allowed: %(allowed)s")
+OPTIONS_NOT_ALLOWED = _l("a question of type “%(type)s” takes no options")
+OPTIONS_REQUIRED = _l("a question of type “%(type)s” needs at least two options")
+FIELD_NOT_ALLOWED = _l("is not allowed on a question of type “%(type)s”")
+LIKERT_SHAPE = _l(
+    "a likert5 question needs exactly five options with values 1 to 5, plus at most one “missing” option"
+)
+MISSING_WITH_VALUE = _l("an option marked missing cannot have a value")
+CONSENT_REQUIRED = _l("a consent question must be required")
+CONDITION_SHAPE = _l("must be {question: CODE, in: [OPTION, ...]}")
+CONDITION_UNKNOWN = _l("refers to “%(code)s”, which is not a question of this instrument")
+CONDITION_LATER = _l("refers to “%(code)s”, which does not come before this question")
+CONDITION_BAD_OPTION = _l("“%(value)s” is not an option of question “%(code)s”")
+CONDITION_NOT_CHOICE = _l("refers to “%(code)s”, which has no options to compare with")
+INDEX_SHAPE = _l("must be {dimension: NAME, direction: positive or negative, csi: true or false}")
+INDEX_NOT_SCORABLE = _l("a question of type “%(type)s” cannot be an index item")
+INDEX_NEEDS_VALUES = _l("every substantive option of an index item needs a value")
+UNKNOWN_WEIGHTING = _l("unknown weighting variable “%(value)s”; allowed: %(allowed)s")
+WEIGHTING_NOT_SINGLE = _l("a weighting question must be of type single")
+WEIGHTING_CATEGORIES = _l(
+    "the options must be exactly %(expected)s (plus options marked missing); found %(actual)s"
+)
+RANGE_REVERSED = _l("min is greater than max")
+MAX_LENGTH_RANGE = _l("must be between 1 and 4000")
+MAX_CHOICES_RANGE = _l("must be between 1 and the number of options")
+UNKNOWN_LEVEL = _l("unknown area level “%(value)s”; allowed: %(allowed)s")
+VERSION_CHANGED = _l(
+    "version %(version)s of “%(code)s” is already published with different content; raise the version number to change it"
+)
+
+# Area tree CSV.
+AREA_CODE_BAD = _l("“%(value)s” is not a valid area code (letters, digits and hyphens, at most 32)")
+AREA_DUPLICATE = _l("the area code “%(code)s” appears more than once")
+AREA_UNKNOWN_KIND = _l("unknown kind “%(value)s”; allowed: %(allowed)s")
+AREA_UNKNOWN_PARENT = _l("the parent “%(code)s” is neither in the database nor in an earlier row")
+AREA_PARENT_KIND = _l("a %(kind)s cannot be placed under a %(parent_kind)s")
+AREA_ROOT_PARENT = _l("a country has no parent; other areas must have one")
+AREA_EXISTS_DIFFERENT = _l("the area “%(code)s” already exists with a different parent or kind")
+NAME_MISSING = _l("the %(language)s name is missing")
+NAME_TOO_LONG = _l("the name is longer than 200 characters")
+
+# Margins CSV.
+MARGIN_UNKNOWN_AREA = _l("unknown area “%(code)s”")
+MARGIN_UNKNOWN_VARIABLE = _l("unknown variable “%(value)s”; allowed: %(allowed)s")
+MARGIN_UNKNOWN_CATEGORY = _l("“%(value)s” is not a category of %(variable)s; allowed: %(allowed)s")
+MARGIN_NOT_COUNT = _l("“%(value)s” is not a whole number of people")
+MARGIN_NEGATIVE = _l("a population count cannot be negative")
+MARGIN_BAD_YEAR = _l("“%(value)s” is not a year")
+MARGIN_DUPLICATE = _l("%(area)s, %(variable)s = %(category)s appears more than once")
+MARGIN_MISSING_CATEGORY = _l("%(area)s: %(variable)s lacks the categories %(missing)s")
+MARGIN_INCONSISTENT = _l(
+    "%(area)s: %(variable)s sums to %(total)s, but %(other)s sums to %(other_total)s"
+)
+MARGIN_MIXED_YEARS = _l("a margins file must be for one year; found %(years)s")
+MARGIN_SOURCE_MISSING = _l("the source is missing")
+
+LANGUAGE_NAMES = {"kk": _l("Kazakh"), "ru": _l("Russian"), "en": _l("English")}
