@@ -1,0 +1,71 @@
+# Two commands on a fresh machine: `make run` and `make test` (see README.md).
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PORT   ?= 5000
+export FLASK_APP := wsgi
+PG_ADMIN_URL ?= postgresql://postgres@127.0.0.1:5432/test
+PG_TEST_DB   ?= surveyapp_test
+SURVEYAPP_TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/$(PG_TEST_DB)
+BABEL_KEYWORDS := -k _l -k lazy_gettext -k ngettext:1,2
+
+.PHONY: run test lint typecheck test-sqlite test-postgres test-browser browser-deps \
+        translations extract-messages update-catalogs migrate demo clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[postgres,dev]"
+	touch $@
+
+translations: $(VENV)/.installed
+	$(BIN)/pybabel compile --use-fuzzy -q -d translations -D messages
+
+migrate: $(VENV)/.installed
+	$(BIN)/flask db upgrade
+
+demo: migrate translations
+	$(BIN)/flask surveyapp seed-demo --if-empty
+
+## make run: set up, migrate, load the demo if the database is empty, serve on 127.0.0.1:$(PORT)
+run: demo
+	$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
+
+lint: $(VENV)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(VENV)/.installed
+	$(BIN)/mypy surveyapp/analysis surveyapp/categories.py surveyapp/config.py
+
+test-sqlite: $(VENV)/.installed translations
+	$(BIN)/python -m pytest -m "not browser" -q
+
+## make test: lint, types, then the whole suite on SQLite
+test: lint typecheck test-sqlite
+
+## The same suite on this machine's PostgreSQL (a dedicated database is created)
+test-postgres: $(VENV)/.installed translations
+	$(BIN)/python scripts/create_database.py "$(PG_ADMIN_URL)" "$(PG_TEST_DB)"
+	SURVEYAPP_TEST_DATABASE_URL="$(SURVEYAPP_TEST_POSTGRES_URL)" $(BIN)/python -m pytest -m "not browser" -q
+
+browser-deps:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "Installing Chromium from the distribution's packages"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+## Browser tests in headless Chromium (screenshots in test-artifacts/)
+test-browser: $(VENV)/.installed translations browser-deps
+	$(BIN)/python -m pytest -m browser -q
+
+extract-messages: $(VENV)/.installed
+	$(BIN)/pybabel extract -q -F babel.cfg $(BABEL_KEYWORDS) --no-location --sort-output \
+	  --omit-header -o translations/messages.pot .
+
+update-catalogs: extract-messages
+	$(BIN)/pybabel update -q -N --no-location --omit-header -i translations/messages.pot -d translations
+
+clean:
+	rm -rf $(VENV) instance test-artifacts .pytest_cache .mypy_cache .ruff_cache

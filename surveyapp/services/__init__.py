@@ -1,0 +1,1 @@
+"""Services shared by blueprints and commands: they flush, the caller commits."""

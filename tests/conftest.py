@@ -1,0 +1,106 @@
+"""Shared fixtures (Flask tutorial names: ``app``, ``client``, ``runner``).
+
+The schema is built once per test session by running the Alembic migrations,
+on SQLite by default or on PostgreSQL when ``SURVEYAPP_TEST_DATABASE_URL`` is
+set. Each test runs inside an outer transaction that is rolled back; the code
+under test commits to a SAVEPOINT (``join_transaction_mode="create_savepoint"``).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient, FlaskCliRunner
+from flask_migrate import upgrade
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from surveyapp import MIGRATIONS_DIR, create_app
+from surveyapp.db import make_engine
+from surveyapp.extensions import db
+
+TEST_SECRET = "test-secret-key-that-is-long-enough-0123456789"
+
+
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The URL under test: PostgreSQL when configured, else a fresh SQLite file."""
+    url = os.environ.get("SURVEYAPP_TEST_DATABASE_URL")
+    if url:
+        return url
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+
+
+def reset_database(url: str) -> None:
+    """Drop everything in a PostgreSQL test database (SQLite files start empty)."""
+    if not url.startswith("postgresql"):
+        return
+    engine = make_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+def environ_for_tests(url: str, instance_path: Path) -> dict[str, str]:
+    """Environment for :func:`create_app` in tests."""
+    return {
+        "SURVEYAPP_ENV": "test",
+        "SURVEYAPP_DATABASE_URL": url,
+        "SURVEYAPP_SECRET_KEY": TEST_SECRET,
+        "SURVEYAPP_INSTANCE_PATH": str(instance_path),
+    }
+
+
+@pytest.fixture(scope="session")
+def db_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    return database_url(tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def _migrated_app(db_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+    reset_database(db_url)
+    app = create_app(environ=environ_for_tests(db_url, tmp_path_factory.mktemp("instance")))
+    app.config.update(WTF_CSRF_ENABLED=False)
+    with app.app_context():
+        upgrade(directory=str(MIGRATIONS_DIR))
+    yield app
+    db.engine.dispose()
+
+
+@pytest.fixture
+def app(_migrated_app: Flask) -> Iterator[Flask]:
+    """The app, with every database change of the test rolled back afterwards."""
+    connection = db.engine.connect()
+    outer = connection.begin()
+    db.session.remove()
+    db.session_factory.configure(bind=connection, join_transaction_mode="create_savepoint")
+    context = _migrated_app.app_context()
+    context.push()
+    try:
+        yield _migrated_app
+    finally:
+        context.pop()
+        db.session.remove()
+        db.session_factory.configure(bind=db.engine, join_transaction_mode="conservative_savepoint")
+        outer.rollback()
+        connection.close()
+
+
+@pytest.fixture
+def session(app: Flask) -> Session:
+    """The request-scoped session, bound to the test's transaction."""
+    return db.session()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask) -> FlaskCliRunner:
+    return app.test_cli_runner()
