@@ -17,20 +17,12 @@ from flask import Flask
 from flask.cli import AppGroup
 from flask_babel import force_locale
 
-from .categories import LOCALES
+from .cli_options import lang_option
 from .extensions import db
 from .imports import ImportRefused
 from .services.audit import record
 
 surveyapp_cli = AppGroup("surveyapp", help="Survey platform commands (imports, demo, ...).")
-
-lang_option = click.option(
-    "--lang",
-    type=click.Choice(LOCALES),
-    default="en",
-    show_default=True,
-    help="Language of the messages.",
-)
 
 
 @contextmanager
@@ -62,9 +54,9 @@ def _nothing_stored(count: int) -> str:
 
 def existing_file(function: Callable[..., Any]) -> Callable[..., Any]:
     """Decorate a command with a ``FILE`` argument that must exist."""
-    return click.argument(
-        "file", type=click.Path(exists=True, dir_okay=False, path_type=Path)
-    )(function)
+    return click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))(
+        function
+    )
 
 
 @surveyapp_cli.command("import-instrument")
@@ -132,7 +124,9 @@ def import_margins_command(file: Path, label: str | None, demonstration: bool, l
         result = import_margins(db.session, file, label=label, demonstration=demonstration)
         params = {"rows": result.rows, "year": result.margin_set.year}
         if result.created:
-            record("margins.import", target=result.margin_set, details={"file": file.name, **params})
+            record(
+                "margins.import", target=result.margin_set, details={"file": file.name, **params}
+            )
             click.echo(_("Stored %(rows)s population margins for %(year)s.", **params))
         else:
             click.echo(_("These margins are already stored; nothing changed."))

@@ -6,7 +6,7 @@ browser's Accept-Language, then Kazakh.
 
 from __future__ import annotations
 
-from flask import Flask, g, request
+from flask import Flask, g, has_request_context, request
 
 from .categories import LOCALES
 
@@ -17,6 +17,8 @@ LOCALE_NAMES = {"kk": "Қазақша", "ru": "Русский", "en": "English"}
 
 def select_locale() -> str:
     """Flask-Babel's ``locale_selector``: the locale for the current request."""
+    if not has_request_context():
+        return DEFAULT_LOCALE
     url_locale = getattr(g, "url_locale", None)
     if url_locale in LOCALES:
         return str(url_locale)

@@ -45,11 +45,17 @@ def test_variables_are_read(tmp_path: Path) -> None:
         ({"SURVEYAPP_SECRET_KEY": GOOD_KEY}, ["SURVEYAPP_DATABASE_URL"]),
         ({"SURVEYAPP_DATABASE_URL": "postgresql+psycopg://u@h/db"}, ["SURVEYAPP_SECRET_KEY"]),
         (
-            {"SURVEYAPP_DATABASE_URL": "postgresql+psycopg://u@h/db", "SURVEYAPP_SECRET_KEY": DEFAULT_SECRET_KEY},
+            {
+                "SURVEYAPP_DATABASE_URL": "postgresql+psycopg://u@h/db",
+                "SURVEYAPP_SECRET_KEY": DEFAULT_SECRET_KEY,
+            },
             ["SURVEYAPP_SECRET_KEY"],
         ),
         (
-            {"SURVEYAPP_DATABASE_URL": "postgresql+psycopg://u@h/db", "SURVEYAPP_SECRET_KEY": "short"},
+            {
+                "SURVEYAPP_DATABASE_URL": "postgresql+psycopg://u@h/db",
+                "SURVEYAPP_SECRET_KEY": "short",
+            },
             ["SURVEYAPP_SECRET_KEY"],
         ),
     ],
@@ -58,7 +64,13 @@ def test_production_refuses_to_start_without_url_and_key(
     tmp_path: Path, environ: dict[str, str], named: list[str]
 ) -> None:
     with pytest.raises(ConfigError) as refused:
-        create_app(environ={"SURVEYAPP_ENV": "production", **environ, "SURVEYAPP_INSTANCE_PATH": str(tmp_path)})
+        create_app(
+            environ={
+                "SURVEYAPP_ENV": "production",
+                **environ,
+                "SURVEYAPP_INSTANCE_PATH": str(tmp_path),
+            }
+        )
     message = str(refused.value)
     for variable in named:
         assert variable in message

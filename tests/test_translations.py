@@ -20,16 +20,36 @@ def _catalog(path: Path):  # type: ignore[no-untyped-def]
 
 
 def _ids(catalog) -> set[str]:  # type: ignore[no-untyped-def]
-    return {str(message.id if isinstance(message.id, str) else message.id[0]) for message in catalog if message.id}
+    return {
+        str(message.id if isinstance(message.id, str) else message.id[0])
+        for message in catalog
+        if message.id
+    }
 
 
 def test_template_matches_a_fresh_extraction(tmp_path: Path) -> None:
     fresh = tmp_path / "messages.pot"
     subprocess.run(
         [
-            sys.executable, "-m", "babel.messages.frontend", "extract", "-q",
-            "-F", "babel.cfg", "-k", "_l", "-k", "lazy_gettext", "-k", "ngettext:1,2",
-            "--no-location", "--sort-output", "--omit-header", "-o", str(fresh), ".",
+            sys.executable,
+            "-m",
+            "babel.messages.frontend",
+            "extract",
+            "-q",
+            "-F",
+            "babel.cfg",
+            "-k",
+            "_l",
+            "-k",
+            "lazy_gettext",
+            "-k",
+            "ngettext:1,2",
+            "--no-location",
+            "--sort-output",
+            "--omit-header",
+            "-o",
+            str(fresh),
+            ".",
         ],
         cwd=ROOT,
         check=True,
@@ -63,7 +83,9 @@ def test_catalog_is_really_translated(locale: str) -> None:
     copied = [
         message.id
         for message in catalog
-        if message.id and isinstance(message.id, str) and message.string == message.id
+        if message.id
+        and isinstance(message.id, str)
+        and message.string == message.id
         and any(ch.isalpha() for ch in message.id.replace("%(", "").split(")s")[-1])
     ]
     assert copied == []

@@ -1,0 +1,353 @@
+"""Loading the demo into a database: tree, instrument, margins, wave, accounts, responses.
+
+Everything goes through the same importers a real deployment uses; the
+synthetic responses are written in bulk (Core inserts, no per-row ORM objects).
+The caller commits.
+"""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from sqlalchemy import func, insert, select
+from sqlalchemy.orm import Session
+from werkzeug.security import generate_password_hash
+
+from ..categories import WEIGHTING_VARIABLES
+from ..imports.csvfile import CsvRow
+from ..imports.geography import import_area_rows
+from ..imports.instrument import import_instrument
+from ..imports.margins import import_margins
+from ..models import (
+    Answer,
+    Area,
+    Comment,
+    Instrument,
+    PopulationMargin,
+    Response,
+    SyntheticTruth,
+    User,
+    Wave,
+    WaveArea,
+)
+from ..models._common import utcnow
+from ..services.audit import record
+from ..services.geography import load_regions
+from . import synthetic
+from .tree import demo_tree_rows
+from .tree import load_regions as load_region_rows
+
+DEFAULT_RESPONSES = 20_000
+DEFAULT_SEED = 2026
+DEMO_WAVE_CODE = "police-trust-2026-demo"
+INSTRUMENT_FILE = "police-trust-2026.yaml"
+MARGINS_FILE = "demo_margins.csv"
+FIELDWORK_DAYS = 120
+PRECINCT_QUOTA = 60
+
+WAVE_NAMES = {
+    "name_kk": "Демонстрациялық толқын, 2026",
+    "name_ru": "Демонстрационная волна, 2026",
+    "name_en": "Demonstration wave, 2026",
+}
+
+DEMO_ACCOUNTS: tuple[tuple[str, str, str | None], ...] = (
+    ("demo-admin", "admin", None),
+    ("demo-researcher", "researcher", None),
+    ("demo-region-head", "unit_head", "KZ-71"),
+    ("demo-district-head", "unit_head", "KZ-71-D01"),
+    ("demo-precinct-head", "unit_head", "KZ-71-D01-P01"),
+)
+
+
+class DemoAlreadyLoaded(Exception):
+    """The demo wave exists: loading again would duplicate it."""
+
+    def __init__(self, wave_code: str) -> None:
+        super().__init__(wave_code)
+        self.wave_code = wave_code
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    """A created demo account, with its password in clear (printed once)."""
+
+    username: str
+    role: str
+    password: str
+    scope: str
+
+
+@dataclass
+class DemoReport:
+    """What the demo loaded."""
+
+    areas: int
+    precincts: int
+    responses: int
+    wave_code: str
+    accounts: list[DemoAccount] = field(default_factory=list)
+
+
+def database_is_empty(session: Session) -> bool:
+    """True when no area has been loaded yet."""
+    return session.scalar(select(func.count()).select_from(Area)) == 0
+
+
+def _package_path(package: str, name: str) -> Path:
+    return Path(str(resources.files(package).joinpath(name)))
+
+
+def seed_demo(
+    session: Session,
+    *,
+    n_responses: int = DEFAULT_RESPONSES,
+    seed: int = DEFAULT_SEED,
+    progress: Callable[[int], Any] | None = None,
+) -> DemoReport:
+    """Load the whole demo (flushes, does not commit); refuse if it is already there."""
+    if session.scalar(select(Wave).where(Wave.code == DEMO_WAVE_CODE)) is not None:
+        raise DemoAlreadyLoaded(DEMO_WAVE_CODE)
+
+    load_regions(session)
+    regions = load_region_rows()
+    tree_rows = [
+        CsvRow(number, {**row.__dict__})
+        for number, row in enumerate(demo_tree_rows(regions, seed=seed), start=1)
+    ]
+    import_area_rows(session, tree_rows, "demo tree")
+    instrument = import_instrument(session, _package_path("surveyapp.instruments", INSTRUMENT_FILE))
+    margins = import_margins(
+        session,
+        _package_path("surveyapp.data", MARGINS_FILE),
+        label="Demonstration margins (not official statistics)",
+        demonstration=True,
+    )
+
+    areas = {area.code: area for area in session.scalars(select(Area))}
+    precincts = sorted(
+        (area for area in areas.values() if area.kind == "precinct"), key=lambda area: area.code
+    )
+    now = utcnow().replace(microsecond=0)
+    wave = Wave(
+        code=DEMO_WAVE_CODE,
+        instrument=instrument.instrument,
+        kind="continuous",
+        status="open",
+        opens_at=now - timedelta(days=FIELDWORK_DAYS),
+        closes_at=now + timedelta(days=365 - FIELDWORK_DAYS),
+        **WAVE_NAMES,
+    )
+    session.add(wave)
+    for precinct in precincts:
+        wave.areas.append(WaveArea(area=precinct, target_n=PRECINCT_QUOTA))
+    session.flush()
+
+    region_margins = _region_margins(session, margins.margin_set.id, areas)
+    specs = _precinct_specs(precincts, regions, seed)
+    truth = synthetic.true_csi(specs, region_margins, seed=seed)
+    session.execute(
+        insert(SyntheticTruth),
+        [
+            {
+                "wave_id": wave.id,
+                "area_id": areas[code].id,
+                "measure": "csi",
+                "value": value,
+                "seed": seed,
+            }
+            for code, value in sorted(truth.items())
+        ],
+    )
+    written = write_responses(
+        session,
+        wave,
+        instrument.instrument,
+        areas,
+        synthetic.generate(
+            specs,
+            region_margins,
+            n_responses,
+            seed=seed,
+            start=wave.opens_at,
+            end=now,
+        ),
+        progress=progress,
+    )
+    report = DemoReport(
+        areas=len(areas), precincts=len(precincts), responses=written, wave_code=wave.code
+    )
+    for username, role, scope in DEMO_ACCOUNTS:
+        if session.scalar(select(User).where(User.username == username)) is not None:
+            continue
+        password = secrets.token_urlsafe(12)
+        user = User(
+            username=username,
+            password_hash=generate_password_hash(password),
+            role=role,
+            scope_area=areas[scope] if scope else None,
+            locale="kk",
+            is_active=True,
+        )
+        session.add(user)
+        report.accounts.append(DemoAccount(username, role, password, scope or ""))
+    record("demo.seed", details={"responses": written, "seed": seed, "wave": wave.code})
+    session.flush()
+    return report
+
+
+def _region_margins(
+    session: Session, margin_set_id: int, areas: dict[str, Area]
+) -> dict[str, dict[str, dict[str, float]]]:
+    by_id = {area.id: area.code for area in areas.values()}
+    result: dict[str, dict[str, dict[str, float]]] = {}
+    rows = session.execute(
+        select(
+            PopulationMargin.area_id,
+            PopulationMargin.variable,
+            PopulationMargin.category,
+            PopulationMargin.population,
+        ).where(PopulationMargin.margin_set_id == margin_set_id)
+    )
+    for area_id, variable, category, population in rows:
+        result.setdefault(by_id[area_id], {}).setdefault(variable, {})[category] = float(population)
+    return result
+
+
+def _precinct_specs(
+    precincts: list[Area], regions: Iterable[Any], seed: int
+) -> list[synthetic.PrecinctSpec]:
+    """Each precinct's urban share: all urban in cities, elsewhere drawn around the region's."""
+    urban_share = {region.code: float(region.urban_share) for region in regions}
+    rng = np.random.default_rng([seed, 7])
+    specs = []
+    for precinct in precincts:
+        region_code = precinct.path.split("/")[1]
+        share = urban_share[region_code]
+        if share < 1.0:
+            concentration = 4.0
+            share = float(rng.beta(share * concentration, (1 - share) * concentration))
+        specs.append(synthetic.PrecinctSpec(precinct.code, region_code, share))
+    return specs
+
+
+def write_responses(
+    session: Session,
+    wave: Wave,
+    instrument: Instrument,
+    areas: dict[str, Area],
+    batches: Iterable[synthetic.ResponseBatch],
+    progress: Callable[[int], Any] | None = None,
+) -> int:
+    """Bulk-insert generated responses with their answers and comments; returns the count."""
+    questions = {question.code: question for question in instrument.questions}
+    option_ids = {
+        (question.code, option.code): option.id
+        for question in instrument.questions
+        for option in question.options
+    }
+    comment_question = questions["comment"]
+    area_ids = {code: area.id for code, area in areas.items()}
+    written = 0
+    rng = np.random.default_rng(wave.id)
+    for batch in batches:
+        size = len(batch.area_code)
+        submitted = batch.submitted_at.astype("datetime64[s]").astype(object)
+        durations = rng.integers(180, 900, size=size)
+        rows = [
+            {
+                "wave_id": wave.id,
+                "area_id": area_ids[batch.area_code[i]],
+                "locale": batch.locale[i],
+                "channel": "synthetic",
+                "status": "complete",
+                "started_at": submitted[i] - timedelta(seconds=int(durations[i])),
+                "submitted_at": submitted[i],
+                "sex": batch.sex[i],
+                "age_group": batch.age_group[i],
+                "settlement": batch.settlement[i],
+                "nonce": uuid.uuid4().hex,
+            }
+            for i in range(size)
+        ]
+        response_ids = list(
+            session.scalars(
+                insert(Response).returning(Response.id, sort_by_parameter_order=True), rows
+            )
+        )
+        answer_rows: list[dict[str, Any]] = []
+        for code, values in batch.answers.items():
+            question = questions[code]
+            if question.type == "scale0_10" or question.type == "number":
+                for response_id, value in zip(response_ids, values, strict=True):
+                    if value is not None and value >= 0:
+                        answer_rows.append(
+                            {
+                                "response_id": response_id,
+                                "question_id": question.id,
+                                "value_num": float(value),
+                            }
+                        )
+            elif question.type == "multi":
+                for response_id, chosen in zip(response_ids, values, strict=True):
+                    for option_code in chosen or ():
+                        answer_rows.append(
+                            {
+                                "response_id": response_id,
+                                "question_id": question.id,
+                                "option_id": option_ids[(code, option_code)],
+                            }
+                        )
+            else:
+                for response_id, option_code in zip(response_ids, values, strict=True):
+                    if option_code is not None:
+                        answer_rows.append(
+                            {
+                                "response_id": response_id,
+                                "question_id": question.id,
+                                "option_id": option_ids[(code, option_code)],
+                            }
+                        )
+        # Demographic questions are answers too (the response row keeps the weighting copy).
+        for variable in WEIGHTING_VARIABLES:
+            column = getattr(batch, variable)
+            for response_id, category in zip(response_ids, column, strict=True):
+                option_code = category if category is not None else "prefer_not"
+                if (variable, option_code) in option_ids:
+                    answer_rows.append(
+                        {
+                            "response_id": response_id,
+                            "question_id": questions[variable].id,
+                            "option_id": option_ids[(variable, option_code)],
+                        }
+                    )
+        if answer_rows:
+            session.execute(insert(Answer), answer_rows)
+        comment_rows = [
+            {
+                "response_id": response_ids[i],
+                "question_id": comment_question.id,
+                "area_id": rows[i]["area_id"],
+                "locale": rows[i]["locale"],
+                "body": batch.comment[i],
+                # Half the demo comments are approved so the dashboards have some to show.
+                "moderation": "approved" if i % 2 == 0 else "pending",
+                "created_at": rows[i]["submitted_at"],
+            }
+            for i in range(size)
+            if batch.comment[i]
+        ]
+        if comment_rows:
+            session.execute(insert(Comment), comment_rows)
+        written += size
+        if progress is not None:
+            progress(size)
+    return written
