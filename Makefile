@@ -21,7 +21,7 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	touch $@
 
 translations: $(VENV)/.installed
-	$(BIN)/pybabel compile --use-fuzzy -q -d translations -D messages
+	$(BIN)/pybabel -q compile -d translations -D messages
 
 migrate: $(VENV)/.installed
 	$(BIN)/flask db upgrade
@@ -61,11 +61,11 @@ test-browser: $(VENV)/.installed translations browser-deps
 	$(BIN)/python -m pytest -m browser -q
 
 extract-messages: $(VENV)/.installed
-	$(BIN)/pybabel extract -q -F babel.cfg $(BABEL_KEYWORDS) --no-location --sort-output \
-	  --omit-header -o translations/messages.pot .
+	$(BIN)/pybabel -q extract -F babel.cfg $(BABEL_KEYWORDS) --no-location --sort-output \
+	  --project surveyapp -o translations/messages.pot .
 
 update-catalogs: extract-messages
-	$(BIN)/pybabel update -q -N --no-location --omit-header -i translations/messages.pot -d translations
+	$(BIN)/pybabel -q update -N --ignore-obsolete -i translations/messages.pot -d translations
 
 clean:
 	rm -rf $(VENV) instance test-artifacts .pytest_cache .mypy_cache .ruff_cache

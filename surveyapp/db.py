@@ -8,10 +8,11 @@ ignores an explicit bind).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from flask import Flask
+from flask import Flask, current_app
 from sqlalchemy import MetaData, create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, scoped_session, sessionmaker
@@ -33,10 +34,17 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
-def _enable_sqlite_foreign_keys(dbapi_connection: Any, _record: Any) -> None:
+def _configure_sqlite_connection(dbapi_connection: Any, _record: Any) -> None:
+    # pysqlite's own transaction handling defers BEGIN and breaks SAVEPOINTs;
+    # switch it off and let SQLAlchemy emit BEGIN (the SQLAlchemy docs' recipe).
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
+
+
+def _begin_sqlite_transaction(connection: Any) -> None:
+    connection.exec_driver_sql("BEGIN")
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
@@ -51,12 +59,33 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         if database and database != ":memory:":
             # The default database lives under instance/, which a fresh clone lacks.
             Path(database).parent.mkdir(parents=True, exist_ok=True)
-        event.listen(engine, "connect", _enable_sqlite_foreign_keys)
+        event.listen(engine, "connect", _configure_sqlite_connection)
+        event.listen(engine, "begin", _begin_sqlite_transaction)
     return engine
 
 
+class AppSession(Session):
+    """A session that, unless bound explicitly, uses the current app's engine.
+
+    Engines are per app (several apps may live in one process, as in tests);
+    an explicit bind (tests bind a connection with a SAVEPOINT) wins.
+    """
+
+    def get_bind(self, mapper: Any = None, clause: Any = None, bind: Any = None, **kw: Any) -> Any:
+        if bind is not None:
+            return bind
+        if self.bind is not None:
+            return self.bind
+        return current_app.extensions["surveyapp_db"].engine
+
+
+@dataclass
+class _AppState:
+    engine: Engine
+
+
 class Database:
-    """Flask extension holding the engine and a request-scoped session.
+    """Flask extension holding each app's engine and a request-scoped session.
 
     Services use ``db.session`` and only flush; the request (or CLI command)
     commits once. The session is removed when the app context ends.
@@ -65,15 +94,12 @@ class Database:
     metadata = Base.metadata
 
     def __init__(self) -> None:
-        self._engine: Engine | None = None
-        self.session_factory = sessionmaker(expire_on_commit=False)
+        self.session_factory = sessionmaker(class_=AppSession, expire_on_commit=False)
         self.session: scoped_session[Session] = scoped_session(self.session_factory)
 
     def init_app(self, app: Flask) -> None:
-        """Create the engine from ``DATABASE_URL`` and register teardown."""
-        self._engine = make_engine(app.config["DATABASE_URL"])
-        self.session_factory.configure(bind=self._engine)
-        app.extensions["surveyapp_db"] = self
+        """Create the app's engine from ``DATABASE_URL`` and register teardown."""
+        app.extensions["surveyapp_db"] = _AppState(make_engine(app.config["DATABASE_URL"]))
 
         @app.teardown_appcontext
         def _remove_session(_exc: BaseException | None) -> None:
@@ -81,7 +107,6 @@ class Database:
 
     @property
     def engine(self) -> Engine:
-        """The engine created by :meth:`init_app`."""
-        if self._engine is None:
-            raise RuntimeError("Database.init_app() has not been called")
-        return self._engine
+        """The current app's engine."""
+        state: _AppState = current_app.extensions["surveyapp_db"]
+        return state.engine

@@ -68,13 +68,13 @@ def _migrated_app(db_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iter
     with app.app_context():
         upgrade(directory=str(MIGRATIONS_DIR))
     yield app
-    db.engine.dispose()
+    app.extensions["surveyapp_db"].engine.dispose()
 
 
 @pytest.fixture
 def app(_migrated_app: Flask) -> Iterator[Flask]:
     """The app, with every database change of the test rolled back afterwards."""
-    connection = db.engine.connect()
+    connection = _migrated_app.extensions["surveyapp_db"].engine.connect()
     outer = connection.begin()
     db.session.remove()
     db.session_factory.configure(bind=connection, join_transaction_mode="create_savepoint")
@@ -85,7 +85,7 @@ def app(_migrated_app: Flask) -> Iterator[Flask]:
     finally:
         context.pop()
         db.session.remove()
-        db.session_factory.configure(bind=db.engine, join_transaction_mode="conservative_savepoint")
+        db.session_factory.configure(bind=None, join_transaction_mode="conservative_savepoint")
         outer.rollback()
         connection.close()
 

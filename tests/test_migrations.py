@@ -59,7 +59,7 @@ def test_upgrade_to_head_then_downgrade_to_base(empty_database_url: str, tmp_pat
 
         upgrade(directory=str(MIGRATIONS_DIR))
         assert set(Base.metadata.tables) <= set(inspect(db.engine).get_table_names())
-    db.engine.dispose()
+    app.extensions["surveyapp_db"].engine.dispose()
 
 
 def test_models_and_migrations_agree(empty_database_url: str, tmp_path: Path) -> None:
@@ -73,5 +73,5 @@ def test_models_and_migrations_agree(empty_database_url: str, tmp_path: Path) ->
         with db.engine.connect() as connection:
             context = MigrationContext.configure(connection, opts={"compare_type": True})
             differences = compare_metadata(context, Base.metadata)
-    db.engine.dispose()
+    app.extensions["surveyapp_db"].engine.dispose()
     assert differences == []

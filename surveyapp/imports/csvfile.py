@@ -32,15 +32,20 @@ def read_csv(path: Path, required: tuple[str, ...], optional: tuple[str, ...] = 
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         raise ImportRefused([Problem(name, M.FILE_NOT_UTF8)]) from error
-    lines = text.splitlines()
-    numbered = [
-        (number, line) for number, line in enumerate(lines, start=1) if not line.startswith("#")
-    ]
-    numbered = [(number, line) for number, line in numbered if line.strip()]
+    # Parse the whole text (quoted values may span lines), remembering where each row starts.
+    reader = csv.reader(io.StringIO(text))
+    numbered: list[tuple[int, list[str]]] = []
+    next_line = 1
+    for values in reader:
+        first_line, next_line = next_line, reader.line_num + 1
+        if not values or not any(value.strip() for value in values):
+            continue
+        if values[0].startswith("#"):
+            continue
+        numbered.append((first_line, values))
     if not numbered:
         raise ImportRefused([Problem(name, M.FILE_EMPTY)])
-    reader = csv.reader(io.StringIO("\n".join(line for _, line in numbered)))
-    rows = list(reader)
+    rows = [values for _, values in numbered]
     header = [column.strip() for column in rows[0]]
     header_line = numbered[0][0]
     missing = [column for column in required if column not in header]
@@ -54,10 +59,16 @@ def read_csv(path: Path, required: tuple[str, ...], optional: tuple[str, ...] = 
         raise ImportRefused(problems)
     result = []
     for (number, _), values in zip(numbered[1:], rows[1:], strict=True):
+        if len(values) > len(header):
+            params = {"count": len(values), "columns": len(header)}
+            problems.append(Problem(name, M.CSV_TOO_MANY_VALUES, params, row=number))
+            continue
         padded = values + [""] * (len(header) - len(values))
         result.append(
             CsvRow(number, {column: padded[i].strip() for i, column in enumerate(header)})
         )
+    if problems:
+        raise ImportRefused(problems)
     if not result:
         raise ImportRefused([Problem(name, M.FILE_EMPTY)])
     return result

@@ -55,6 +55,8 @@ CHOICE_TYPES = {"likert5", "single", "multi", "yes_no"}
 SCORABLE_TYPES = {"likert5", "scale0_10", "single"}
 AREA_LEVELS = tuple(kind for kind in AREA_KINDS if kind != "country")
 DEFAULT_MAX_LENGTH = 1000
+TITLE_MAX_LENGTH = 300  # instrument and section titles: String(300) columns
+TEXT_MAX_LENGTH = 4000  # any other text
 
 # yes_no options are the same in every instrument; their wording is fixed here.
 YES_NO_OPTIONS = (
@@ -111,7 +113,14 @@ class _Checker:
             if key not in allowed:
                 self.add(M.UNKNOWN_KEY, {"key": key}, **where)
 
-    def text(self, value: Any, field: str, required: bool = True, **where: Any) -> bool:
+    def text(
+        self,
+        value: Any,
+        field: str,
+        required: bool = True,
+        max_length: int = TEXT_MAX_LENGTH,
+        **where: Any,
+    ) -> bool:
         """Check a trilingual text; True when it is complete."""
         if value is None:
             if required:
@@ -134,6 +143,9 @@ class _Checker:
                     field=f"{field}.{code}",
                     **where,
                 )
+                ok = False
+            elif len(text.strip()) > max_length:
+                self.add(M.TEXT_TOO_LONG, {"max": max_length}, field=f"{field}.{code}", **where)
                 ok = False
         return ok
 
@@ -160,7 +172,7 @@ def validate_instrument(document: Any, file: str) -> list[Problem]:
         check.add(M.REQUIRED_FIELD, field="version")
     elif isinstance(version, bool) or not isinstance(version, int) or version < 1:
         check.add(M.NOT_POSITIVE_INTEGER, field="version")
-    check.text(document.get("title"), "title")
+    check.text(document.get("title"), "title", max_length=TITLE_MAX_LENGTH)
     check.text(document.get("intro"), "intro")
 
     sections = document.get("sections")
@@ -193,7 +205,7 @@ def validate_instrument(document: Any, file: str) -> list[Problem]:
             check.add(M.DUPLICATE_CODE, {"code": s_code}, field="code", **where_section)
         else:
             seen_sections.add(s_code)
-        check.text(section.get("title"), "title", **where_section)
+        check.text(section.get("title"), "title", max_length=TITLE_MAX_LENGTH, **where_section)
         questions = section.get("questions")
         if not isinstance(questions, list) or not questions:
             check.add(M.NOT_A_LIST, field="questions", **where_section)
@@ -378,8 +390,10 @@ def _validate_condition(
     if (
         not isinstance(condition, dict)
         or set(condition) != {"question", "in"}
+        or not isinstance(condition.get("question"), str)
         or not isinstance(condition.get("in"), list)
         or not condition["in"]
+        or not all(isinstance(value, str) for value in condition["in"])
     ):
         check.add(M.CONDITION_SHAPE, field="show_if", **where)
         return
@@ -444,7 +458,7 @@ def _validate_weighting(
     check: _Checker, question: dict[str, Any], q_type: str, where: dict[str, Any]
 ) -> None:
     variable = question["weighting"]
-    if variable not in WEIGHTING_VARIABLES:
+    if not isinstance(variable, str) or variable not in WEIGHTING_VARIABLES:
         check.add(
             M.UNKNOWN_WEIGHTING,
             {"value": variable, "allowed": tuple(WEIGHTING_VARIABLES)},

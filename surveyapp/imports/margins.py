@@ -9,6 +9,7 @@ identical content again is a no-op.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +24,8 @@ from .csvfile import CsvRow, read_csv
 from .problems import ImportRefused, Problem
 
 COLUMNS = ("area_code", "variable", "category", "population", "year", "source")
+MAX_POPULATION = 10_000_000_000
+"""No area has more people than this; larger counts are typing errors."""
 SUM_TOLERANCE = 0.001
 """Largest relative difference allowed between two variables' totals in one area."""
 
@@ -115,11 +118,15 @@ def _validate(
             add(M.MARGIN_NOT_COUNT, {"value": values["population"]}, "population")
         elif population < 0:
             add(M.MARGIN_NEGATIVE, {}, "population")
+        elif population > MAX_POPULATION:
+            add(M.MARGIN_TOO_LARGE, {"value": values["population"]}, "population")
         year = _whole_number(values["year"])
         if year is None or not 1990 <= year <= 2100:
             add(M.MARGIN_BAD_YEAR, {"value": values["year"]}, "year")
         if not values["source"]:
             add(M.MARGIN_SOURCE_MISSING, {}, "source")
+        elif len(values["source"]) > 300:
+            add(M.MARGIN_SOURCE_TOO_LONG, {}, "source")
         key = (area_code, variable, category)
         if key in seen:
             add(
@@ -175,11 +182,13 @@ def _validate(
 
 
 def _whole_number(text: str) -> int | None:
-    try:
-        value = float(text.replace(" ", "").replace("\u00a0", ""))
-    except ValueError:
-        return None
-    return int(value) if value.is_integer() else None
+    """An integer written plainly ("1200", "1 200", "1200.0"); None otherwise."""
+    cleaned = text.replace(" ", "").replace("\u00a0", "")
+    if re.fullmatch(r"[+-]?\d+", cleaned):
+        return int(cleaned)
+    if re.fullmatch(r"[+-]?\d+\.0*", cleaned):
+        return int(cleaned.split(".")[0])
+    return None
 
 
 def _digest(parsed: list[Parsed]) -> str:
