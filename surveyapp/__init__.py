@@ -14,8 +14,9 @@ from typing import Any
 from flask import Flask
 
 from .config import load_settings
-from .extensions import babel, csrf, db, migrate
+from .extensions import babel, compress, csrf, db, limiter, migrate
 from .i18n import register_template_helpers, select_locale
+from .static_files import register_static_versioning
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 TRANSLATIONS_DIR = PROJECT_ROOT / "translations"
@@ -38,11 +39,21 @@ def create_app(
     if overrides:
         app.config.update(overrides)
     logging.getLogger("surveyapp").setLevel(app.config["LOG_LEVEL"])
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR))
     babel.init_app(app, locale_selector=select_locale)
     csrf.init_app(app)
+    limiter.init_app(app)
+    compress.init_app(app)
+    register_static_versioning(app)
+    if app.config["TRUSTED_PROXIES"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
     register_template_helpers(app)
 
     from . import models  # noqa: F401  (register every table on the metadata)

@@ -132,6 +132,39 @@ def import_margins_command(file: Path, label: str | None, demonstration: bool, l
             click.echo(_("These margins are already stored; nothing changed."))
 
 
+@surveyapp_cli.command("create-invitations")
+@click.argument("wave_code")
+@click.option("--area", "area_code", required=True, help="Code of the area the invitees rate.")
+@click.option("--count", type=click.IntRange(1, 100_000), default=1, show_default=True)
+@click.option(
+    "--valid-days", type=click.IntRange(1, 3650), default=None, help="Expire after N days."
+)
+@click.option("--base-url", default="http://127.0.0.1:5000", show_default=True)
+@lang_option
+def create_invitations_command(
+    wave_code: str, area_code: str, count: int, valid_days: int | None, base_url: str, lang: str
+) -> None:
+    """Create one-time invitation links for a panel wave (printed once, stored hashed)."""
+    from flask_babel import gettext as _
+    from sqlalchemy import select
+
+    from .citizen.protection import new_invitations
+    from .models import Area, Wave
+
+    with force_locale(lang):
+        wave = db.session.scalar(select(Wave).where(Wave.code == wave_code))
+        area = db.session.scalar(select(Area).where(Area.code == area_code))
+        if wave is None:
+            raise click.ClickException(_("There is no wave %(code)s.", code=wave_code))
+        if area is None:
+            raise click.ClickException(_("There is no area %(code)s.", code=area_code))
+    with unit_of_work(lang):
+        tokens = new_invitations(wave.id, area.id, count, valid_days)
+        record("invitations.create", target=wave, details={"area": area.code, "count": count})
+    for token in tokens:
+        click.echo(f"{base_url.rstrip('/')}/kk/t/{token}")
+
+
 def register_cli(app: Flask) -> None:
     """Attach the command group to ``app``."""
     from .demo.command import seed_demo_command

@@ -31,6 +31,11 @@ class Settings:
     log_level: str
     ratelimit_storage_url: str
     session_cookie_secure: bool
+    ratelimit_enabled: bool = True
+    submit_rate_limit: str = "30 per hour;200 per day"
+    ratelimit_key_days: int = 1
+    survey_form_max_age: int = 6 * 3600
+    trusted_proxies: int = 0
 
     def as_flask_config(self) -> dict[str, Any]:
         """Map the settings onto Flask's configuration keys."""
@@ -40,6 +45,17 @@ class Settings:
             "DATABASE_URL": self.database_url,
             "LOG_LEVEL": self.log_level,
             "RATELIMIT_STORAGE_URI": self.ratelimit_storage_url,
+            "RATELIMIT_ENABLED": self.ratelimit_enabled,
+            "SUBMIT_RATE_LIMIT": self.submit_rate_limit,
+            "RATELIMIT_KEY_DAYS": self.ratelimit_key_days,
+            "SURVEY_FORM_MAX_AGE": self.survey_form_max_age,
+            "WTF_CSRF_TIME_LIMIT": self.survey_form_max_age,
+            "TRUSTED_PROXIES": self.trusted_proxies,
+            "MAX_CONTENT_LENGTH": 64 * 1024,
+            # Static URLs carry a content hash (?v=...), so browsers may keep them a year.
+            "SEND_FILE_MAX_AGE_DEFAULT": 365 * 24 * 3600,
+            "COMPRESS_ALGORITHM": ["br", "gzip"],
+            "COMPRESS_MIN_SIZE": 500,
             "SESSION_COOKIE_SECURE": self.session_cookie_secure,
             "SESSION_COOKIE_HTTPONLY": True,
             "SESSION_COOKIE_SAMESITE": "Lax",
@@ -100,4 +116,24 @@ def load_settings(
         session_cookie_secure=_flag(
             env_vars.get("SURVEYAPP_SESSION_COOKIE_SECURE"), default=env == "production"
         ),
+        ratelimit_enabled=_flag(env_vars.get("SURVEYAPP_RATELIMIT_ENABLED"), default=True),
+        submit_rate_limit=env_vars.get("SURVEYAPP_SUBMIT_RATE_LIMIT", "30 per hour;200 per day"),
+        ratelimit_key_days=_integer(env_vars, "SURVEYAPP_RATELIMIT_KEY_DAYS", 1, minimum=1),
+        survey_form_max_age=_integer(
+            env_vars, "SURVEYAPP_SURVEY_FORM_MAX_AGE", 6 * 3600, minimum=60
+        ),
+        trusted_proxies=_integer(env_vars, "SURVEYAPP_TRUSTED_PROXIES", 0, minimum=0),
     )
+
+
+def _integer(env_vars: Mapping[str, str], name: str, default: int, minimum: int) -> int:
+    raw = env_vars.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name}={raw!r} is not a whole number.") from None
+    if value < minimum:
+        raise ConfigError(f"{name} must be at least {minimum}.")
+    return value

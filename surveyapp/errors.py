@@ -7,6 +7,7 @@ import logging
 from flask import Flask, render_template
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from flask_babel.speaklater import LazyString
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger("surveyapp")
@@ -46,10 +47,16 @@ def _messages() -> dict[int, tuple[str, str]]:
     }
 
 
-def render_error(status: int) -> ResponseReturnValue:
-    """Render the error page for ``status`` in the request's language."""
+def render_error(status: int, detail: object = None) -> ResponseReturnValue:
+    """Render the error page for ``status`` in the request's language.
+
+    ``detail``, a message from :mod:`surveyapp.messages` given to ``abort``,
+    replaces the generic explanation.
+    """
     messages = _messages()
     title, explanation = messages.get(status, messages[500])
+    if isinstance(detail, LazyString):
+        explanation = str(detail)
     return render_template(
         "errors/error.html", status=status, title=title, explanation=explanation
     ), status
@@ -60,9 +67,12 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException) -> ResponseReturnValue:
-        return render_error(error.code or 500)
+        return render_error(error.code or 500, error.description)
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception) -> ResponseReturnValue:
         log.exception("Unhandled error", exc_info=error)
+        from .extensions import db
+
+        db.session.rollback()  # nothing of a failed request is kept
         return render_error(500)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from flask_babel import Babel
+from flask_compress import Compress
+from flask_limiter import Limiter
 from flask_migrate import Migrate
 from flask_wtf import CSRFProtect
 
@@ -12,3 +14,14 @@ db = Database()
 migrate = Migrate()
 babel = Babel()
 csrf = CSRFProtect()
+compress = Compress()
+
+
+def _client_key() -> str:
+    from .citizen.protection import client_key
+
+    return client_key()
+
+
+# Keys are HMACs of client addresses (never the address); storage from RATELIMIT_STORAGE_URI.
+limiter = Limiter(key_func=_client_key, default_limits=[], headers_enabled=False)

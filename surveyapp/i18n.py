@@ -52,10 +52,19 @@ def switch_locale_url(code: str) -> str:
     return url_for("citizen.landing", lang=code)
 
 
+def reset_request_locale(_endpoint: str | None, _values: dict[str, object] | None) -> None:
+    """Forget the previous request's locale (an app context may outlive one request in tests)."""
+    from flask_babel import refresh
+
+    g.pop("url_locale", None)
+    refresh()
+
+
 def register_template_helpers(app: Flask) -> None:
     """Expose locale helpers and Babel formatters to templates."""
     from flask_babel import format_date, format_datetime, format_decimal, format_percent
 
+    app.url_value_preprocessor(reset_request_locale)
     app.jinja_env.globals.update(
         current_locale=current_locale,
         switch_locale_url=switch_locale_url,

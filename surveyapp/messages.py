@@ -104,3 +104,21 @@ MARGIN_MIXED_YEARS = _l("a margins file must be for one year; found %(years)s")
 MARGIN_SOURCE_MISSING = _l("the source is missing")
 
 LANGUAGE_NAMES = {"kk": _l("Kazakh"), "ru": _l("Russian"), "en": _l("English")}
+
+# The citizen survey.
+ANSWER_REQUIRED = _l("Please answer this question.")
+CONSENT_REQUIRED_CITIZEN = _l("Please confirm that you agree to take part.")
+CHOICE_INVALID = _l("Please choose one of the options given.")
+CHOICES_TOO_MANY = _l("Please choose at most %(max)s options.")
+NUMBER_INVALID = _l("Please enter a whole number.")
+NUMBER_OUT_OF_RANGE = _l("Please enter a number from %(min)s to %(max)s.")
+ANSWER_TOO_LONG = _l("Please shorten your answer to %(max)s characters (it has %(length)s now).")
+FORM_EXPIRED = _l("This form has expired. Please check your answers and send them again.")
+AREA_NOT_CHOSEN = _l("Please choose your area from the list.")
+INVITATION_USED = _l(
+    "This invitation link has already been used or has expired. Each invitation can be used once."
+)
+NO_SURVEY_FOR_UNIT = _l(
+    "No survey is open for this police unit at the moment. Thank you for your interest."
+)
+INVITATION_ONLY = _l("This survey is open by invitation only.")

@@ -64,7 +64,7 @@ def db_url(tmp_path_factory: pytest.TempPathFactory) -> str:
 def _migrated_app(db_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     reset_database(db_url)
     app = create_app(environ=environ_for_tests(db_url, tmp_path_factory.mktemp("instance")))
-    app.config.update(WTF_CSRF_ENABLED=False)
+    app.config.update(WTF_CSRF_ENABLED=False, SUBMIT_RATE_LIMIT="100000 per hour")
     with app.app_context():
         upgrade(directory=str(MIGRATIONS_DIR))
     yield app

@@ -1,17 +1,47 @@
-"""Routes of the citizen blueprint."""
+"""Routes of the citizen blueprint: landing, area choice, the survey, thank-you."""
 
 from __future__ import annotations
 
-from flask import abort, g, make_response, redirect, render_template, url_for
+import logging
+from typing import Any
+
+from flask import abort, g, make_response, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import get_locale
 
+from .. import messages as M
 from ..categories import LOCALES
-from ..i18n import LOCALE_COOKIE
+from ..extensions import csrf, db, limiter
+from ..forms.survey import build_survey_form
+from ..i18n import LOCALE_COOKIE, current_locale
+from ..models import Area, Wave
 from . import bp
-from .services import open_waves
+from .protection import client_key, issue_nonce, usable_invitation, verify_nonce
+from .services import (
+    area_by_code,
+    area_trail,
+    covers,
+    districts_of,
+    instrument_questions,
+    public_waves,
+    regions_of,
+    wave_for_area,
+    wave_for_survey,
+)
+from .submission import DuplicateSubmission, InvitationUsed, store_response
 
+log = logging.getLogger("surveyapp.citizen")
 COOKIE_MAX_AGE = 365 * 24 * 3600
+
+
+def submit_limit() -> str:
+    from flask import current_app
+
+    return str(current_app.config["SUBMIT_RATE_LIMIT"])
+
+
+def _rate_limited(view: Any) -> Any:
+    return limiter.limit(submit_limit, key_func=client_key, methods=["POST"])(view)
 
 
 @bp.url_value_preprocessor
@@ -23,6 +53,16 @@ def _pull_lang(_endpoint: str | None, values: dict[str, object] | None) -> None:
         g.url_locale = lang
 
 
+@bp.after_request
+def _remember_language(response: Any) -> Any:
+    lang = getattr(g, "url_locale", None)
+    if lang and request.cookies.get(LOCALE_COOKIE) != lang:
+        response.set_cookie(
+            LOCALE_COOKIE, lang, max_age=COOKIE_MAX_AGE, samesite="Lax", httponly=True
+        )
+    return response
+
+
 @bp.get("/")
 def root() -> ResponseReturnValue:
     """Send the visitor to the landing page in their language."""
@@ -32,6 +72,164 @@ def root() -> ResponseReturnValue:
 @bp.get("/<lang>/")
 def landing(lang: str) -> ResponseReturnValue:
     """Who runs the survey, that it is anonymous, how long it takes; the open surveys."""
-    response = make_response(render_template("citizen/landing.html", waves=open_waves()))
-    response.set_cookie(LOCALE_COOKIE, lang, max_age=COOKIE_MAX_AGE, samesite="Lax", httponly=True)
+    return render_template("citizen/landing.html", waves=public_waves())
+
+
+@bp.get("/<lang>/s/<survey>")
+def choose_area(lang: str, survey: str) -> ResponseReturnValue:
+    """Pick the area to rate: first the region, then the precinct (or a whole district)."""
+    wave = wave_for_survey(survey)
+    region_code = request.args.get("region", "")
+    area_code = request.args.get("area", "")
+    if area_code:
+        area = area_by_code(area_code)
+        if area is not None and covers(wave, area):
+            return redirect(
+                url_for("citizen.survey", lang=lang, survey=survey, area_code=area.code)
+            )
+    regions = regions_of(wave)
+    region = next((r for r in regions if r.code == region_code), None)
+    error = None
+    if (region_code and region is None) or area_code:
+        error = M.AREA_NOT_CHOSEN
+    districts = districts_of(wave, region) if region is not None else []
+    body = render_template(
+        "citizen/choose_area.html",
+        wave=wave,
+        survey=survey,
+        regions=regions,
+        region=region,
+        districts=districts,
+        error=error,
+    )
+    return body, 422 if error else 200
+
+
+@bp.route("/<lang>/s/<survey>/<area_code>", methods=["GET", "POST"])
+@_rate_limited
+def survey(lang: str, survey: str, area_code: str) -> ResponseReturnValue:
+    """The questionnaire for an area the citizen chose."""
+    wave = wave_for_survey(survey)
+    area = area_by_code(area_code)
+    if area is None or not covers(wave, area):
+        abort(404)
+    change_url = url_for(
+        "citizen.choose_area", lang=lang, survey=survey, region=area_trail(area)[0].code
+    )
+    return _questionnaire(wave, area, channel="web", change_url=change_url)
+
+
+@bp.route("/<lang>/u/<area_code>", methods=["GET", "POST"])
+@_rate_limited
+def unit_survey(lang: str, area_code: str) -> ResponseReturnValue:
+    """The questionnaire a unit's QR poster links to: the area is fixed."""
+    area = area_by_code(area_code)
+    if area is None:
+        abort(404)
+    wave = wave_for_area(area)
+    if wave is None:
+        abort(410, description=M.NO_SURVEY_FOR_UNIT)
+    return _questionnaire(wave, area, channel="qr")
+
+
+@bp.route("/<lang>/t/<token>", methods=["GET", "POST"])
+@_rate_limited
+def invitation(lang: str, token: str) -> ResponseReturnValue:
+    """A one-time invitation to a panel wave."""
+    invite = usable_invitation(token)
+    if invite is None:
+        abort(410, description=M.INVITATION_USED)
+    wave = db.session.get(Wave, invite.wave_id)
+    area = db.session.get(Area, invite.area_id) if invite.area_id else None
+    if wave is None or area is None or wave not in _open_including_panels():
+        abort(410)
+    return _questionnaire(wave, area, channel="token", invitation=token)
+
+
+def _open_including_panels() -> list[Wave]:
+    from .services import open_waves
+
+    return open_waves()
+
+
+@bp.get("/<lang>/thanks")
+def thanks(lang: str) -> ResponseReturnValue:
+    """Thank-you page (the same for a first submission and a repeated one)."""
+    return render_template("citizen/thanks.html")
+
+
+for _view in (survey, unit_survey, invitation):
+    csrf.exempt(_view)  # the survey form checks its own CSRF token and keeps the answers
+
+
+def _questionnaire(
+    wave: Wave,
+    area: Area,
+    *,
+    channel: str,
+    change_url: str | None = None,
+    invitation: str | None = None,
+) -> ResponseReturnValue:
+    locale = current_locale()
+    questions = instrument_questions(wave.instrument)
+    form_class = build_survey_form(questions, locale)
+    status = 200
+    if request.method == "POST":
+        form = form_class()
+        switch = request.form.get("switch_lang")
+        if switch in LOCALES and switch != locale:
+            # Re-send the answers to the same page in the other language (307 keeps the POST).
+            view_args = dict(request.view_args or {}, lang=switch)
+            return redirect(url_for(str(request.endpoint), **view_args), code=307)
+        if switch:
+            pass  # same language: just show the form again
+        elif form.website.data:
+            log.info("Honeypot filled; submission discarded")
+            return redirect(url_for("citizen.thanks", lang=locale), code=303)
+        else:
+            nonce = verify_nonce(form.nonce.data, wave.id, area.code)
+            csrf_ok = form.validate()  # CSRF token; the fields themselves are checked below
+            answers_ok = form.check()
+            if nonce is None or not csrf_ok:
+                form.form_errors.append(M.FORM_EXPIRED)
+            if nonce is not None and csrf_ok and answers_ok:
+                try:
+                    store_response(
+                        wave=wave,
+                        area=area,
+                        questions=questions,
+                        answers=form.answers(),
+                        nonce=nonce,
+                        locale=locale,
+                        channel=channel,
+                        invitation=invitation,
+                    )
+                    db.session.commit()
+                except DuplicateSubmission:
+                    db.session.rollback()
+                except InvitationUsed:
+                    db.session.rollback()
+                    abort(410, description=M.INVITATION_USED)
+                return redirect(url_for("citizen.thanks", lang=locale), code=303)
+            status = 422
+        if form.nonce.data and verify_nonce(form.nonce.data, wave.id, area.code) is not None:
+            nonce_token = form.nonce.data
+        else:
+            nonce_token = issue_nonce(wave.id, area.code)
+    else:
+        form = form_class(formdata=None)
+        nonce_token = issue_nonce(wave.id, area.code)
+    form.nonce.data = nonce_token
+    body = render_template(
+        "citizen/survey.html",
+        form=form,
+        wave=wave,
+        area=area,
+        trail=area_trail(area),
+        questions=[question for question in questions if question.type != "area"],
+        area_question=next((q for q in questions if q.type == "area"), None),
+        change_url=change_url,
+    )
+    response = make_response(body, status)
+    response.headers["Cache-Control"] = "no-store"
     return response

@@ -1,14 +1,17 @@
-"""Queries behind the citizen pages."""
+"""Queries behind the citizen pages: open waves, the areas they cover, instruments."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
+from flask import abort
 from sqlalchemy import or_, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 
+from .. import messages as M
 from ..extensions import db
-from ..models import Wave
+from ..models import Area, Instrument, Question, Wave, WaveArea
 from ..models._common import utcnow
 
 
@@ -20,6 +23,118 @@ def open_waves(now: datetime | None = None) -> list[Wave]:
         .options(joinedload(Wave.instrument))
         .where(Wave.status == "open", Wave.opens_at <= now)
         .where(or_(Wave.closes_at.is_(None), Wave.closes_at > now))
-        .order_by(Wave.opens_at)
+        .order_by(Wave.opens_at.desc(), Wave.id.desc())
     )
-    return list(db.session.scalars(statement))
+    return list(db.session.scalars(statement).unique())
+
+
+def public_waves() -> list[Wave]:
+    """Open waves anyone may answer (not invitation-only)."""
+    return [wave for wave in open_waves() if not wave.requires_token]
+
+
+def wave_for_survey(code: str) -> Wave:
+    """The open public wave of the instrument ``code``; aborts with 404 or 410 otherwise."""
+    waves = [wave for wave in open_waves() if wave.instrument.code == code]
+    for wave in waves:
+        if not wave.requires_token:
+            return wave
+    if waves:
+        abort(410, description=M.INVITATION_ONLY)
+    if db.session.scalar(select(Instrument.id).where(Instrument.code == code).limit(1)) is None:
+        abort(404)
+    abort(410)
+
+
+def area_by_code(code: str) -> Area | None:
+    """An active area by its code."""
+    return db.session.scalar(select(Area).where(Area.code == code, Area.is_active.is_(True)))
+
+
+def covered_precinct_ids(wave: Wave) -> set[int] | None:
+    """Ids of the areas a wave lists, or None when it lists none (it covers every area)."""
+    ids = set(db.session.scalars(select(WaveArea.area_id).where(WaveArea.wave_id == wave.id)))
+    return ids or None
+
+
+def covers(wave: Wave, area: Area) -> bool:
+    """A wave covers an area it lists, and a district whose precincts it lists."""
+    listed = covered_precinct_ids(wave)
+    if listed is None:
+        return area.kind in {"precinct", "district"}
+    if area.id in listed:
+        return True
+    if area.kind == "district":
+        return any(child.id in listed for child in area.children)
+    return False
+
+
+def wave_for_area(area: Area) -> Wave | None:
+    """The most recently opened public wave covering ``area``."""
+    for wave in public_waves():
+        if covers(wave, area):
+            return wave
+    return None
+
+
+@dataclass(frozen=True)
+class DistrictChoice:
+    """A district and its precincts, for the area chooser."""
+
+    district: Area
+    precincts: list[Area]
+
+
+def regions_of(wave: Wave) -> list[Area]:
+    """The first-level areas that contain an area the wave covers."""
+    listed = covered_precinct_ids(wave)
+    regions = db.session.scalars(select(Area).where(Area.kind == "region").order_by(Area.code))
+    if listed is None:
+        return list(regions)
+    paths = db.session.scalars(select(Area.path).where(Area.id.in_(listed)))
+    region_codes = {path.split("/")[1] for path in paths if path.count("/") >= 1}
+    return [region for region in regions if region.code in region_codes]
+
+
+def districts_of(wave: Wave, region: Area) -> list[DistrictChoice]:
+    """The region's districts with the covered precincts of each."""
+    listed = covered_precinct_ids(wave)
+    statement = (
+        select(Area)
+        .where(Area.kind == "district", Area.path.startswith(region.path + "/"))
+        .options(selectinload(Area.children))
+        .order_by(Area.code)
+    )
+    choices = []
+    for district in db.session.scalars(statement):
+        precincts = [
+            child
+            for child in district.children
+            if child.kind == "precinct"
+            and child.is_active
+            and (listed is None or child.id in listed)
+        ]
+        if precincts:
+            choices.append(DistrictChoice(district, precincts))
+    return choices
+
+
+def area_trail(area: Area) -> list[Area]:
+    """The area and its ancestors below the country, top-down."""
+    trail = []
+    node: Area | None = area
+    while node is not None and node.kind != "country":
+        trail.append(node)
+        node = node.parent
+    return list(reversed(trail))
+
+
+def instrument_questions(instrument: Instrument) -> list[Question]:
+    """The instrument's questions in order, with options and conditions loaded."""
+    statement = (
+        select(Question)
+        .where(Question.instrument_id == instrument.id)
+        .options(selectinload(Question.options), joinedload(Question.condition_question))
+        .order_by(Question.position)
+    )
+    return list(db.session.scalars(statement).unique())

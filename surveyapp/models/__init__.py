@@ -8,7 +8,7 @@ from .indicator import IndicatorSnapshot, IndicatorValue, WeightRun
 from .instrument import Instrument, Option, Question, Section
 from .population import MarginSet, PopulationMargin
 from .response import Answer, Comment, Response
-from .wave import Wave, WaveArea
+from .wave import InvitationToken, Wave, WaveArea
 
 __all__ = [
     "Answer",
@@ -18,6 +18,7 @@ __all__ = [
     "IndicatorSnapshot",
     "IndicatorValue",
     "Instrument",
+    "InvitationToken",
     "MarginSet",
     "Option",
     "PopulationMargin",

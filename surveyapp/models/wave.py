@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Integer, String
+from sqlalchemy import Boolean, CheckConstraint, DateTime, ForeignKey, Integer, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..categories import WAVE_STATUSES
@@ -40,6 +40,7 @@ class Wave(Trilingual, Base):
     status: Mapped[str] = mapped_column(String(16), default="planned")
     opens_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     closes_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    requires_token: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     instrument: Mapped[Instrument] = relationship()
@@ -70,3 +71,30 @@ class WaveArea(Base):
 
     wave: Mapped[Wave] = relationship(back_populates="areas")
     area: Mapped[Area] = relationship()
+
+
+class InvitationToken(Base):
+    """A one-time invitation to a panel wave.
+
+    Only the SHA-256 of the token is stored; the token itself is handed to the
+    invitee once. A used token is never linked to the response it produced.
+    """
+
+    __tablename__ = "invitation_token"
+    __table_args__ = (
+        CheckConstraint(
+            "expires_at IS NULL OR expires_at > created_at", name="expires_after_creation"
+        ),
+        CheckConstraint("used_at IS NULL OR used_at >= created_at", name="used_after_creation"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    wave_id: Mapped[int] = mapped_column(ForeignKey("wave.id", ondelete="CASCADE"), index=True)
+    area_id: Mapped[int | None] = mapped_column(ForeignKey("area.id", ondelete="RESTRICT"))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    wave: Mapped[Wave] = relationship()
+    area: Mapped[Area | None] = relationship()

@@ -1,0 +1,451 @@
+"""Removing contact and identity numbers from citizens' free-text comments.
+
+Comments are anonymous, yet people write their phone number, e-mail address,
+IIN or card number into them ("call me back", "my IIN is ..."). :func:`scrub`
+replaces each with a token such as ``[phone removed]`` before the comment is
+stored; :func:`normalise_text` cleans the text itself (control characters,
+Unicode normal form, blank lines) and should run first.
+
+Pure Python (standard library only): no Flask, no SQLAlchemy.
+
+What is caught
+--------------
+* **E-mail addresses**, Latin or Cyrillic (``айгерим@почта.рф``), also with
+  spaces around the ``@`` (``name @ mail.ru``) and, for Latin addresses, the
+  spelled-out forms ``name(at)mail.ru``, ``name [at] mail [dot] ru``,
+  ``name собака mail точка ru``.
+* **Payment card numbers**: 16 digits, contiguous or in groups of four; any
+  other contiguous run of 13 to 19 digits that passes the Luhn check.
+* **IIN/BIN** (ЖСН/БСН): any run of 12 digits, checksum or not (people
+  mistype), contiguous or grouped 6+6, 4+4+4, 3+3+3+3 or 2+2+2+6; and, after
+  the words ИИН, ЖСН, IIN, БИН, БСН, BIN or ИНН, any run of 6 to 14 digits.
+* **Phone numbers**: Kazakhstan (and Russian) numbers with a ``+7``, ``8`` or
+  ``7`` prefix in any spacing, with dashes, dots and brackets
+  (``8 (7172) 12-34-56``, ``+7 701 123 45 67``, ``87011234567``); a bare
+  ten-digit national number starting with 7 (``701 123 45 67``);
+  international numbers written with ``+`` or ``00`` and 9 to 15 digits.
+  Short local numbers (5 to 7 digits written ``2-12-34``, ``23-45-67``,
+  ``123-45-67``, or contiguous right next to the cue) are removed only next
+  to a phone cue word (тел, телефон, номер, нөмір, звоните, хабарласыңыз,
+  қоңырау, call, phone, WhatsApp, ватсап, ...) or to another removed phone
+  number, before or after it; any other run of 8 to 15 digits only after one.
+
+Ordinary numbers stay: years, dates (``12.05.2024``, ``2024-05-12``), times
+(``22:00``), house, flat and precinct numbers, counts (``3-4 раза``), and sums
+of money followed or preceded by a currency (``1 500 000 тенге``).
+
+Order
+-----
+E-mail first (its local part may hold digits), then card numbers, IINs and
+only then phone numbers, so that a 12-digit IIN is not half taken for a phone
+number; the cue-based rules come last, for what the shape rules left. The
+passes repeat until nothing changes, which makes :func:`scrub` idempotent.
+
+Known limitations
+-----------------
+Names, addresses, car plates, IBANs, document and case numbers are not
+detected (a free-text name cannot be told from any other word): moderation
+still has to read every comment. A number split across lines, written in
+words ("восемь семьсот один ...") or with a digit missing from a
+Kazakhstan number (``8 701 123 45 6``) is not caught. Digits inside URLs are
+treated like any other digits (``wa.me/77011234567`` is scrubbed, and so can
+be a long numeric id in a link). Sums of money without a currency word can be
+taken for an IIN (twelve digits) or, next to a cue word, for a phone number.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from types import MappingProxyType
+
+__all__ = ["DEFAULT_REPLACEMENTS", "PiiKind", "ScrubResult", "normalise_text", "scrub"]
+
+
+class PiiKind(StrEnum):
+    """The kinds of personal data that :func:`scrub` removes."""
+
+    PHONE = "phone"
+    EMAIL = "email"
+    IIN = "iin"
+    CARD = "card"
+
+
+DEFAULT_REPLACEMENTS: Mapping[PiiKind, str] = MappingProxyType(
+    {
+        PiiKind.PHONE: "[phone removed]",
+        PiiKind.EMAIL: "[e-mail removed]",
+        PiiKind.IIN: "[ID number removed]",
+        PiiKind.CARD: "[card number removed]",
+    }
+)
+"""The English token put in place of each kind when the caller gives none."""
+
+
+@dataclass(frozen=True)
+class ScrubResult:
+    """The scrubbed text and how many of each kind were replaced in it.
+
+    ``found`` holds only kinds that were found (an empty dict for clean text).
+    Tokens already present in the input are not counted again.
+    """
+
+    text: str
+    found: dict[PiiKind, int]
+
+
+# --------------------------------------------------------------------------
+# Building blocks of the patterns
+
+# Unicode noncharacters U+FDD0..U+FDEF never occur in interchanged text; one of
+# them stands in for each token while the passes run, so that no token (which
+# may contain digits, "@" or a cue word such as "phone") is matched again.
+_SENTINEL: Mapping[PiiKind, str] = MappingProxyType(
+    {kind: chr(0xFDD0 + i) for i, kind in enumerate(PiiKind)}
+)
+_NONCHARACTERS = re.compile("[\ufdd0-\ufdef]")
+_PHONE_MARK = _SENTINEL[PiiKind.PHONE]
+
+_WS = r"[^\S\n\r\v\f]"  # horizontal white space, including no-break spaces
+_ZW = "[\u00ad\u200b-\u200d\u2060\ufeff]"  # soft hyphen and zero-width characters
+_DASH = r"[\-.\u2010-\u2015\u2212]"  # hyphen, dot, Unicode dashes, minus sign
+_SEP = rf"(?:{_WS}|{_ZW}|{_DASH}|[()]){{0,5}}"
+"""What may stand between two digits of one phone number (possibly nothing)."""
+_GROUP_SEP = rf"(?:{_WS}|{_ZW}|{_DASH}){{0,3}}"
+"""What may stand between two digit groups of a card number or an IIN."""
+
+_FLAGS = re.IGNORECASE | re.VERBOSE
+
+_DIGIT = re.compile(r"\d")
+_DATE = re.compile(
+    r"""
+    (?<!\d)
+    (?:
+        (?:0?[1-9]|[12]\d|3[01]) [./\-] (?:0?[1-9]|1[0-2]) [./\-] (?:19|20)\d\d
+      | (?:19|20)\d\d [./\-] (?:0?[1-9]|1[0-2]) [./\-] (?:0?[1-9]|[12]\d|3[01])
+      | (?:19|20)\d\d \s? [\-\u2013\u2014] \s? (?:19|20)\d\d
+    )
+    (?!\d)
+    """,
+    _FLAGS,
+)
+"""Dates with a four-digit year and ranges of years, never a phone number."""
+
+_CURRENCY_AFTER = re.compile(
+    rf"""
+    {_WS}*
+    (?: [₸$€₽] | тенге | теңге | тг\b | kzt | tenge | тыс | мың | млн | млрд
+      | million | billion | руб | долл | dollar | usd | eur | евро | сом\b )
+    """,
+    _FLAGS,
+)
+_CURRENCY_BEFORE = re.compile(rf"(?:[₸$€₽]|\bkzt|\busd){_WS}*\Z", re.IGNORECASE)
+
+_PHONE_CUE = rf"""
+    (?<!\w)
+    (?: тел | tel | телефон\w* | \w*phone\w* | моб\w* | mobile | cell | сотов\w* | ұялы
+      | номер\w* | нөмір\w* | number\w* | \w*звон\w* | хабарлас\w* | қоңырау\w*
+      | байланыс\w* | контакт\w* | contact\w* | call\w*
+      | whats{_WS}?app | ватсап\w* | вотсап\w* | вацап\w* | viber | вайбер\w*
+      | telegram | телеграм\w* )
+    (?!\w)
+    | {_PHONE_MARK}
+"""
+"""Words next to which a short number is taken for a phone number.
+
+A phone number already removed counts as a cue: "8 701 123 45 67, 23-45-67".
+"""
+
+_SHORT_PHONE = re.compile(
+    rf"\d{{1,3}}{_GROUP_SEP}\d{{2}}{_GROUP_SEP}\d{{2}}",
+)
+"""The shape of a local number: ``2-12-34``, ``23 45 67``, ``123-45-67``."""
+
+_NEAR = r"[^\d\n.!?;]"
+"""What may stand between a cue word and a number: no digit, no sentence end."""
+
+
+# --------------------------------------------------------------------------
+# Guards
+
+
+def _digit_count(text: str) -> int:
+    return len(_DIGIT.findall(text))
+
+
+def _looks_like_money_or_date(match: re.Match[str], group: str | int = 0) -> bool:
+    """Whether the number in ``group`` is a date or a sum of money."""
+    start, end = match.span(group)
+    text = match.string
+    return bool(
+        _DATE.search(match.group(group))
+        or _CURRENCY_AFTER.match(text, end)
+        or _CURRENCY_BEFORE.search(text, 0, start)
+    )
+
+
+def _not_money_or_date(match: re.Match[str]) -> bool:
+    return not _looks_like_money_or_date(match)
+
+
+def _luhn_valid(digits: str) -> bool:
+    """The Luhn checksum used by payment card numbers."""
+    total = 0
+    for i, char in enumerate(reversed(digits)):
+        value = int(char)
+        if i % 2:
+            value = value * 2 - 9 if value > 4 else value * 2
+        total += value
+    return total % 10 == 0
+
+
+def _luhn_card(match: re.Match[str]) -> bool:
+    return _luhn_valid(match.group()) and not _looks_like_money_or_date(match)
+
+
+def _cued_phone(match: re.Match[str]) -> bool:
+    """Whether the number next to a cue word looks like a phone number.
+
+    Five to seven digits must have the shape of a local number, or be written
+    without separators right next to the cue ("тел. 234567"); eight digits or
+    more are accepted unless they are a date or a sum of money.
+    """
+    if _looks_like_money_or_date(match, "num"):
+        return False
+    number = match.group("num").lstrip("+")
+    if _digit_count(number) >= 8:
+        return True
+    if number.isdigit():
+        return re.fullmatch(r"[\s.:,#№=\-\u2013\u2014()]*", match.group("gap")) is not None
+    return _SHORT_PHONE.fullmatch(number) is not None
+
+
+# --------------------------------------------------------------------------
+# Rules
+
+
+@dataclass(frozen=True)
+class _Rule:
+    """One pass: a pattern, the group to replace and a last check."""
+
+    kind: PiiKind
+    pattern: re.Pattern[str]
+    accept: Callable[[re.Match[str]], bool] = lambda match: True
+    group: str | int = 0
+
+
+_EMAIL_LOCAL_CHAR = r"[\w+%\-]"
+_EMAIL = re.compile(
+    rf"""
+    (?<![\w.+%\-@])
+    {_EMAIL_LOCAL_CHAR}+ (?: \.{_EMAIL_LOCAL_CHAR}+ )*
+    (?: [@＠] | {_WS}{{1,2}}[@＠]{_WS}{{1,2}} )
+    (?: [^\W_] (?: [\w\-]* [^\W_] )? \. )+
+    (?: [^\W\d_]{{2,}} | xn--[a-z0-9\-]+ )
+    """,
+    _FLAGS,
+)
+
+_OBFUSCATED_AT = rf"""
+    (?: {_WS}* [(\[{{<] {_WS}* (?: at | собака | собачка | айқұлақ ) {_WS}* [)\]}}>] {_WS}*
+      | {_WS}+ (?: собака | собачка | айқұлақ ) {_WS}+ )
+"""
+_OBFUSCATED_DOT = rf"""
+    (?: \.
+      | {_WS}* [(\[{{<] {_WS}* (?: dot | точка | нүкте ) {_WS}* [)\]}}>] {_WS}*
+      | {_WS}+ (?: dot | точка | нүкте ) {_WS}+ )
+"""
+_OBFUSCATED_EMAIL = re.compile(
+    rf"""
+    (?<![\w.+%\-@])
+    [a-z0-9_+%\-]+ (?: \.[a-z0-9_+%\-]+ )*
+    (?: [@＠] | {_OBFUSCATED_AT} )
+    (?: [a-z0-9] (?: [a-z0-9\-]* [a-z0-9] )? {_OBFUSCATED_DOT} )+
+    [a-z]{{2,}}
+    (?![\w\-])
+    """,
+    _FLAGS | re.ASCII,
+)
+"""Latin addresses with the ``@`` or a dot spelled out: ``ivan (at) mail (dot) ru``."""
+
+_CARD_GROUPED = re.compile(
+    rf"(?<![\d+]) \d{{4}} (?: {_GROUP_SEP} \d{{4}} ){{3}} (?!\d)",
+    _FLAGS,
+)
+_CARD_LUHN = re.compile(r"(?<![\d+])\d{13,19}(?!\d)")
+
+_IIN_SHAPED = re.compile(
+    rf"""
+    (?<![\d+])
+    (?: \d{{12}}
+      | \d{{6}} {_GROUP_SEP} \d{{6}}
+      | \d{{4}} {_GROUP_SEP} \d{{4}} {_GROUP_SEP} \d{{4}}
+      | \d{{3}} {_GROUP_SEP} \d{{3}} {_GROUP_SEP} \d{{3}} {_GROUP_SEP} \d{{3}}
+      | \d{{2}} {_GROUP_SEP} \d{{2}} {_GROUP_SEP} \d{{2}} {_GROUP_SEP} \d{{6}} )
+    (?!\d)
+    """,
+    _FLAGS,
+)
+_IIN_CUED = re.compile(
+    rf"""
+    (?<!\w) (?: иин | жсн | iin | бин | бсн | bin | инн ) (?: -\w{{1,4}} )? (?!\w)
+    [^\w\n]{{0,5}}
+    (?P<num> \d (?: {_SEP} \d ){{5,13}} ) (?!\d)
+    """,
+    _FLAGS,
+)
+
+_KZ_PHONE = re.compile(
+    rf"""
+    (?<![\d+])
+    (?: (?: \+{_WS}{{0,2}}7 | 8 | 7 ) {_SEP} [3-9] (?: {_SEP} \d ){{9}}
+      | 7 (?: {_SEP} \d ){{9}} )
+    (?!\d)
+    """,
+    _FLAGS,
+)
+"""``+7``/``8``/``7`` and ten digits (Kazakhstan and Russia), or ten digits from 7."""
+
+_INTERNATIONAL_PHONE = re.compile(
+    rf"(?<![\d+\w]) (?: \+ | 00 ) {_WS}{{0,2}} [1-9] (?: {_SEP} \d ){{8,14}} (?!\d)",
+    _FLAGS,
+)
+
+_PHONE_AFTER_CUE = re.compile(
+    rf"""
+    (?: {_PHONE_CUE} )
+    (?P<gap> [.:]? {_NEAR}{{0,25}}? )
+    (?P<num> \+? \d (?: {_SEP} \d ){{4,14}} ) (?!\d)
+    """,
+    _FLAGS,
+)
+"""A number of 5 to 15 digits after a cue word ("тел. 23-45-67")."""
+
+_PHONE_BEFORE_CUE = re.compile(
+    rf"""
+    (?<![\d+])
+    (?P<num> \d (?: {_SEP} \d ){{4,6}} ) (?!\d)
+    (?P<gap> {_NEAR}{{0,15}}? )
+    (?: {_PHONE_CUE} )
+    """,
+    _FLAGS,
+)
+"""A number of 5 to 7 digits before a cue word ("23-45-67 нөміріне")."""
+
+_RULES: tuple[_Rule, ...] = (
+    _Rule(PiiKind.EMAIL, _EMAIL),
+    _Rule(PiiKind.EMAIL, _OBFUSCATED_EMAIL),
+    _Rule(PiiKind.CARD, _CARD_GROUPED, _not_money_or_date),
+    _Rule(PiiKind.CARD, _CARD_LUHN, _luhn_card),
+    _Rule(PiiKind.IIN, _IIN_SHAPED, _not_money_or_date),
+    _Rule(PiiKind.IIN, _IIN_CUED, group="num"),
+    _Rule(PiiKind.PHONE, _KZ_PHONE, _not_money_or_date),
+    _Rule(PiiKind.PHONE, _INTERNATIONAL_PHONE, _not_money_or_date),
+    _Rule(PiiKind.PHONE, _PHONE_AFTER_CUE, _cued_phone, group="num"),
+    _Rule(PiiKind.PHONE, _PHONE_BEFORE_CUE, _cued_phone, group="num"),
+)
+
+
+def _apply(rule: _Rule, text: str, found: dict[PiiKind, int]) -> str:
+    """Replace every accepted match of ``rule`` in ``text`` by its sentinel."""
+    sentinel = _SENTINEL[rule.kind]
+    pos = 0
+    while (match := rule.pattern.search(text, pos)) is not None:
+        if rule.accept(match):
+            start, end = match.span(rule.group)
+            text = text[:start] + sentinel + text[end:]
+            found[rule.kind] = found.get(rule.kind, 0) + 1
+            # Search again from the sentinel: a removed phone number is a cue.
+            pos = start
+        else:
+            pos = match.start() + 1
+    return text
+
+
+def scrub(text: str, replacements: Mapping[PiiKind, str] | None = None) -> ScrubResult:
+    """Replace phone numbers, e-mail addresses, IINs and card numbers in ``text``.
+
+    ``replacements`` gives the token put in place of each kind, usually
+    translated into the comment's language (``{PiiKind.PHONE: "[телефон
+    жасырылды]", ...}``); kinds it leaves out get :data:`DEFAULT_REPLACEMENTS`.
+    Tokens already in ``text`` are left alone and not counted, so scrubbing
+    twice with the same tokens gives the same text as scrubbing once.
+
+    The rest of the text is returned exactly as given, except that Unicode
+    noncharacters U+FDD0..U+FDEF (used internally) are dropped. Run
+    :func:`normalise_text` first.
+    """
+    tokens = {**DEFAULT_REPLACEMENTS, **(replacements or {})}
+    for kind, token in tokens.items():
+        if _NONCHARACTERS.search(token):
+            raise ValueError(f"the {kind} token contains a Unicode noncharacter")
+    text = _NONCHARACTERS.sub("", text)
+    # Tokens already present become sentinels, so that nothing in them is matched.
+    # Longest first, so that a token containing another is kept whole.
+    for kind, token in sorted(tokens.items(), key=lambda item: -len(item[1])):
+        if token:
+            text = text.replace(token, _SENTINEL[kind])
+
+    found: dict[PiiKind, int] = {}
+    while True:
+        before = text
+        for rule in _RULES:
+            text = _apply(rule, text, found)
+        # Every replacement shortens the text, so this loop ends.
+        if text == before:
+            break
+
+    for kind, sentinel in _SENTINEL.items():
+        text = text.replace(sentinel, tokens[kind])
+    return ScrubResult(text=text, found={kind: found[kind] for kind in PiiKind if kind in found})
+
+
+# --------------------------------------------------------------------------
+# Cleaning
+
+_LINE_BREAKS = frozenset("\r\x85\u2028\u2029\v\f")
+_KEPT_FORMAT_CHARACTERS = frozenset("\u200c\u200d")  # ZWNJ and ZWJ (emoji sequences)
+
+
+def _is_noncharacter(char: str) -> bool:
+    code = ord(char)
+    return 0xFDD0 <= code <= 0xFDEF or code & 0xFFFE == 0xFFFE
+
+
+def normalise_text(text: str) -> str:
+    """Clean free text typed by a citizen before it is scrubbed and stored.
+
+    * Line breaks (``\\r\\n``, ``\\r``, U+2028, ...) become ``\\n``; a tab
+      becomes a space.
+    * Control characters other than ``\\n`` are dropped, and so are invisible
+      format characters (zero-width spaces, soft hyphens, byte-order marks,
+      bidirectional overrides, tag characters) except the zero-width joiner
+      and non-joiner used in emoji; lone surrogates and noncharacters too.
+    * The text is put in Unicode normal form C (so that "й" typed as "и" plus
+      a combining breve becomes the one precomposed letter).
+    * White space at the end of each line is removed, more than two
+      consecutive line breaks (two or more blank lines) become one blank line,
+      and white space at both ends of the text is removed.
+
+    Nothing is truncated: the caller validates the length of the result.
+    """
+    text = text.replace("\r\n", "\n")
+    kept: list[str] = []
+    for char in text:
+        if char in _LINE_BREAKS:
+            kept.append("\n")
+        elif char == "\t":
+            kept.append(" ")
+        elif char == "\n" or char in _KEPT_FORMAT_CHARACTERS:
+            kept.append(char)
+        elif unicodedata.category(char) in {"Cc", "Cf", "Cs"} or _is_noncharacter(char):
+            continue
+        else:
+            kept.append(char)
+    text = unicodedata.normalize("NFC", "".join(kept))
+    text = "\n".join(line.rstrip() for line in text.split("\n"))
+    text = re.sub(r"\n{3,}", "\n\n", text)
+    return text.strip()
