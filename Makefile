@@ -10,14 +10,14 @@ SURVEYAPP_TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/$(PG
 BABEL_KEYWORDS := -k _l -k lazy_gettext -k ngettext:1,2
 
 .PHONY: run test lint typecheck test-sqlite test-postgres test-browser browser-deps \
-        translations extract-messages update-catalogs migrate demo clean
+        translations extract-messages update-catalogs migrate demo clean bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[postgres,dev]"
+	$(BIN)/python -m pip install --quiet -e ".[postgres,dev,bench]"
 	touch $@
 
 translations: $(VENV)/.installed
@@ -38,13 +38,20 @@ lint: $(VENV)/.installed
 	$(BIN)/ruff format --check .
 
 typecheck: $(VENV)/.installed
-	$(BIN)/mypy surveyapp/analysis surveyapp/categories.py surveyapp/config.py surveyapp/demo/synthetic.py surveyapp/demo/tree.py surveyapp/demo/margins.py
+	$(BIN)/mypy surveyapp/analysis surveyapp/categories.py surveyapp/config.py surveyapp/demo/synthetic.py surveyapp/demo/tree.py surveyapp/demo/margins.py surveyapp/privacy.py
 
 test-sqlite: $(VENV)/.installed translations
 	$(BIN)/python -m pytest -m "not browser" -q
 
-## make test: lint, types, then the whole suite on SQLite
+## make test: lint, types, the whole suite on SQLite, and the browser tests when Chromium is here
 test: lint typecheck test-sqlite
+	@if [ -n "$$CI" ]; then \
+	  echo "make test: browser tests run in CI's browser leg (make test-browser)"; \
+	elif command -v chromium >/dev/null 2>&1; then \
+	  $(BIN)/python -m pytest -m browser -q; \
+	else \
+	  echo "make test: SKIPPED the browser tests: Chromium is not installed (make test-browser installs it and runs them)"; \
+	fi
 
 ## The same suite on this machine's PostgreSQL (a dedicated database is created)
 test-postgres: $(VENV)/.installed translations
@@ -69,3 +76,8 @@ update-catalogs: extract-messages
 
 clean:
 	rm -rf $(VENV) instance test-artifacts .pytest_cache .mypy_cache .ruff_cache
+
+## Benchmarks (results in bench/RESULTS.md)
+bench: $(VENV)/.installed translations
+	$(BIN)/python bench/page_budget.py
+	$(BIN)/python bench/load.py

@@ -7,7 +7,13 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent / "surveyapp"
 PURE_PACKAGES = ("analysis",)
-PURE_MODULES = ("categories.py", "demo/synthetic.py", "demo/tree.py", "demo/margins.py")
+PURE_MODULES = (
+    "categories.py",
+    "demo/synthetic.py",
+    "demo/tree.py",
+    "demo/margins.py",
+    "privacy.py",
+)
 FORBIDDEN = ("flask", "flask_babel", "flask_login", "sqlalchemy", "werkzeug")
 
 
