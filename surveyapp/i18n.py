@@ -28,8 +28,12 @@ def select_locale() -> str:
     cookie = request.cookies.get(LOCALE_COOKIE)
     if cookie in LOCALES:
         return str(cookie)
-    best = request.accept_languages.best_match(LOCALES)
-    return best or DEFAULT_LOCALE
+    # By the browser's order of preference, matching on the primary subtag (kk-KZ -> kk).
+    for language, _quality in request.accept_languages:
+        primary = language.split("-")[0].split("_")[0].lower()
+        if primary in LOCALES:
+            return primary
+    return DEFAULT_LOCALE
 
 
 def current_locale() -> str:

@@ -23,7 +23,13 @@ def test_root_defaults_to_kazakh(client: FlaskClient) -> None:
 
 @pytest.mark.parametrize(
     ("header", "expected"),
-    [("ru-RU,ru;q=0.9,en;q=0.5", "ru"), ("en-GB,en;q=0.8", "en"), ("de-DE", "kk")],
+    [
+        ("ru-RU,ru;q=0.9,en;q=0.5", "ru"),
+        ("ru-KZ", "ru"),
+        ("kk-KZ,ru;q=0.8", "kk"),
+        ("en-GB,en;q=0.8", "en"),
+        ("de-DE", "kk"),
+    ],
 )
 def test_root_follows_accept_language(client: FlaskClient, header: str, expected: str) -> None:
     response = client.get("/", headers={"Accept-Language": header})
