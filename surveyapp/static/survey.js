@@ -4,6 +4,10 @@
   var form = document.getElementById("survey");
   if (!form) { return; }
 
+  // After a failed submission, start keyboard and screen-reader users at the list of problems.
+  var summary = document.getElementById("error-summary");
+  if (summary) { summary.focus(); }
+
   // Show follow-up questions only when their condition is met.
   var dependants = form.querySelectorAll("[data-show-if]");
   function refresh() {

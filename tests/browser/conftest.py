@@ -2,22 +2,30 @@
 
 Chromium comes from the distribution (``make browser-deps``); Playwright never
 downloads a browser here.
+
+The live server runs with CSRF protection on (as in production) and a submission
+rate limit high enough that the suite never hits it.
 """
 
 from __future__ import annotations
 
 import shutil
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
+from flask import Flask
 from flask_migrate import upgrade
+from sqlalchemy import func, select
 from werkzeug.serving import make_server
 
 from surveyapp import MIGRATIONS_DIR, create_app
 from surveyapp.demo.seed import seed_demo
 from surveyapp.extensions import db
+from surveyapp.models import Area, Response
 from tests.conftest import environ_for_tests
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -33,12 +41,43 @@ PHONE = {"width": 360, "height": 740}
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 
+@dataclass(frozen=True)
+class LiveServer:
+    """The running app: its base URL and the Flask app (for looking into its database)."""
+
+    url: str
+    app: Flask
+
+    def count_responses(self, area_code: str | None = None) -> int:
+        """How many responses the database holds (about ``area_code``, if given)."""
+        query = select(func.count()).select_from(Response)
+        if area_code is not None:
+            query = query.join(Area, Response.area_id == Area.id).where(Area.code == area_code)
+        with self.app.app_context():
+            return int(db.session.scalar(query) or 0)
+
+    def latest_response(self, area_code: str) -> dict[str, Any] | None:
+        """The newest response about ``area_code``, as a dict of a few columns."""
+        query = (
+            select(Response.locale, Response.channel, Response.sex, Response.age_group)
+            .join(Area, Response.area_id == Area.id)
+            .where(Area.code == area_code)
+            .order_by(Response.id.desc())
+            .limit(1)
+        )
+        with self.app.app_context():
+            row = db.session.execute(query).first()
+        return None if row is None else dict(row._mapping)
+
+
 @pytest.fixture(scope="session")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     """Serve the app with a small demo on 127.0.0.1 and a free port."""
     directory = tmp_path_factory.mktemp("live")
     url = f"sqlite:///{directory / 'live.sqlite3'}"
-    app = create_app(environ=environ_for_tests(url, directory))
+    environ = environ_for_tests(url, directory)
+    environ["SURVEYAPP_SUBMIT_RATE_LIMIT"] = "10000 per hour"
+    app = create_app(environ=environ)
     with app.app_context():
         upgrade(directory=str(MIGRATIONS_DIR))
         seed_demo(db.session, n_responses=300, seed=5)
@@ -47,16 +86,17 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_port}"
+        yield LiveServer(url=f"http://127.0.0.1:{server.server_port}", app=app)
     finally:
         server.shutdown()
+        server.server_close()
         thread.join(timeout=5)
         with app.app_context():
             db.engine.dispose()
 
 
 @pytest.fixture(scope="session")
-def browser() -> Iterator[object]:
+def browser() -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
@@ -74,9 +114,30 @@ def phone_page(browser):  # type: ignore[no-untyped-def]
     context.close()
 
 
-def screenshot(page, name: str) -> Path:  # type: ignore[no-untyped-def]
-    """Keep a screenshot as a test artifact."""
+@pytest.fixture
+def new_page(browser) -> Iterator[Callable[..., Any]]:  # type: ignore[no-untyped-def]
+    """A factory of fresh pages in their own contexts (closed after the test).
+
+    ``new_page(width=320, java_script_enabled=False, bypass_csp=True)``; the
+    defaults are the phone viewport with JavaScript on.
+    """
+    contexts: list[Any] = []
+
+    def make(width: int = PHONE["width"], height: int = PHONE["height"], **options: Any) -> Any:
+        options.setdefault("device_scale_factor", 2)
+        options.setdefault("is_mobile", True)
+        context = browser.new_context(viewport={"width": width, "height": height}, **options)
+        contexts.append(context)
+        return context.new_page()
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+def screenshot(page, name: str, *, full_page: bool = True) -> Path:  # type: ignore[no-untyped-def]
+    """Keep a screenshot as a test artifact (the whole page, or just the viewport)."""
     ARTIFACTS.mkdir(exist_ok=True)
     path = ARTIFACTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
+    page.screenshot(path=str(path), full_page=full_page)
     return path

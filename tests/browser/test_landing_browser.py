@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from .conftest import screenshot
+from .conftest import LiveServer, screenshot
 
 pytestmark = pytest.mark.browser
 
 
-def test_landing_on_a_phone_in_every_language(live_server: str, phone_page) -> None:  # type: ignore[no-untyped-def]
+def test_landing_on_a_phone_in_every_language(live_server: LiveServer, phone_page) -> None:  # type: ignore[no-untyped-def]
     page = phone_page
     page.set_extra_http_headers({"Accept-Language": "kk"})
-    page.goto(live_server + "/")
+    page.goto(live_server.url + "/")
     assert page.url.endswith("/kk/")
     assert page.get_attribute("html", "lang") == "kk"
     screenshot(page, "landing-kk-phone")
@@ -33,17 +33,17 @@ def test_landing_on_a_phone_in_every_language(live_server: str, phone_page) -> N
         assert box is not None and box["height"] >= 44
 
 
-def test_choice_of_language_is_remembered(live_server: str, phone_page) -> None:  # type: ignore[no-untyped-def]
+def test_choice_of_language_is_remembered(live_server: LiveServer, phone_page) -> None:  # type: ignore[no-untyped-def]
     page = phone_page
-    page.goto(live_server + "/ru/")
-    page.goto(live_server + "/")
+    page.goto(live_server.url + "/ru/")
+    page.goto(live_server.url + "/")
     assert page.url.endswith("/ru/")
 
 
-def test_error_page_is_translated(live_server: str, phone_page) -> None:  # type: ignore[no-untyped-def]
+def test_error_page_is_translated(live_server: LiveServer, phone_page) -> None:  # type: ignore[no-untyped-def]
     page = phone_page
-    page.goto(live_server + "/en/")
-    response = page.goto(live_server + "/no/such/page")
+    page.goto(live_server.url + "/en/")
+    response = page.goto(live_server.url + "/no/such/page")
     assert response is not None and response.status == 404
     assert page.get_attribute("html", "lang") == "en"
     assert "Page not found" in page.inner_text("h1")

@@ -1,0 +1,100 @@
+"""Steps of the citizen survey as a person takes them: click labels, press buttons."""
+
+from __future__ import annotations
+
+from typing import Any
+
+SURVEY = "police-trust-2026"
+REGION = "KZ-71"
+LANGS = ("kk", "ru", "en")
+LANG_NAMES = {"kk": "Қазақша", "ru": "Русский", "en": "English"}
+SUBMIT = "button[data-once]"
+
+# A complete answer set, keyed by question code (the form's field names).
+ANSWERS: dict[str, Any] = {
+    "consent": "y",
+    "trust_level": "partial",
+    "police_reliable": "agree",
+    "police_fair": "neither",
+    "police_respect": "strongly_agree",
+    "police_listen": "disagree",
+    "police_priorities": "dont_know",
+    "police_accessible": "agree",
+    "safety_dark": "fairly_safe",
+    "overall_satisfaction": "7",
+    "contact_12m": "yes",
+    "contact_type": ["asked_help", "road_police"],
+    "contact_satisfaction": "satisfied",
+    "priorities": ["drugs", "road_safety", "public_order"],
+    "comment": "Больше патрулей вечером, пожалуйста.",
+    "sex": "female",
+    "age_group": "35-44",
+    "settlement": "city",
+}
+FOLLOW_UPS = ("contact_type", "contact_satisfaction")
+
+
+def survey_url(base: str, lang: str, area: str) -> str:
+    return f"{base}/{lang}/s/{SURVEY}/{area}"
+
+
+def option(page: Any, code: str, value: str) -> Any:
+    """The ``label.opt`` of option ``value`` of question ``code``."""
+    return page.locator(f"#q-{code} label.opt").filter(
+        has=page.locator(f"input[name='{code}'][value='{value}']")
+    )
+
+
+def option_input(page: Any, code: str, value: str) -> Any:
+    return page.locator(f"#q-{code} input[name='{code}'][value='{value}']")
+
+
+def choose_area(page: Any, base: str, lang: str, area: str) -> None:
+    """From the landing page: the survey link, the region, the precinct."""
+    page.goto(f"{base}/{lang}/")
+    page.locator(f"a.survey-link[href$='/{lang}/s/{SURVEY}']").click()
+    page.wait_for_url(f"**/{lang}/s/{SURVEY}")
+    region = page.locator("label.opt").filter(has=page.locator(f"input[value='{REGION}']"))
+    region.click()
+    assert page.locator(f"input[name='region'][value='{REGION}']").is_checked()
+    page.locator("#area-choice button[type=submit]").click()
+    page.wait_for_url(f"**/{lang}/s/{SURVEY}?region={REGION}")
+    page.locator("#area-select").select_option(area)
+    page.locator("#area-choice button[type=submit]").click()
+    page.wait_for_url(f"**/{lang}/s/{SURVEY}/{area}")
+
+
+def answer(page: Any, code: str, value: Any) -> None:
+    """Answer one question the way a person does: click its labels, or type."""
+    if code == "comment":
+        page.locator("#f-comment").fill(value)
+    elif isinstance(value, list):
+        for item in value:
+            option(page, code, item).click()
+    else:
+        option(page, code, value).click()
+
+
+def answer_all(page: Any, answers: dict[str, Any], *, javascript: bool = True) -> None:
+    """Answer in page order; with JavaScript on, the follow-ups appear after contact_12m."""
+    for code, value in answers.items():
+        if javascript and code in FOLLOW_UPS:
+            page.locator(f"#q-{code}").wait_for(state="visible")
+        answer(page, code, value)
+
+
+def is_answered(page: Any, code: str, value: Any) -> bool:
+    if code == "comment":
+        return bool(page.locator("#f-comment").input_value() == value)
+    values = value if isinstance(value, list) else [value]
+    return all(option_input(page, code, item).is_checked() for item in values)
+
+
+def submit(page: Any) -> int:
+    """Press "Send answers" and wait for the next page; the status of the POST."""
+    with (
+        page.expect_navigation(),
+        page.expect_response(lambda r: r.request.method == "POST") as posted,
+    ):
+        page.locator(SUBMIT).click()
+    return int(posted.value.status)
