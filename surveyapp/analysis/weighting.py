@@ -614,6 +614,7 @@ class _Fit:
     converged: bool
     error: float
     worst: int  # global category index of the largest relative error
+    raked: float  # its raked total
 
 
 def _ipf(
@@ -637,15 +638,15 @@ def _ipf(
     goals = [residual[offsets[v] : offsets[v + 1]] for v in range(nvar)]
     sizes = [int(offsets[v + 1] - offsets[v]) for v in range(nvar)]
 
-    def measure(w: FloatArray) -> tuple[float, int]:
+    def measure(w: FloatArray) -> tuple[float, int, float]:
         whole = w + frozen if trimmed else w
         raked = _sum_by(flat, np.tile(whole, nvar), ncat)
         relative = np.abs(raked - targets) / targets
         worst = int(np.argmax(relative))
-        return float(relative[worst]), worst
+        return float(relative[worst]), worst, float(raked[worst])
 
     w = totals.copy()
-    error, worst = math.inf, 0
+    error, worst, raked = math.inf, 0, math.nan
     with np.errstate(all="ignore"):  # impossible margins can drive cells to 0 or overflow
         for sweep in range(1, max_iter + 1):
             previous = w.copy()
@@ -657,10 +658,10 @@ def _ipf(
             if not bool(np.all(np.isfinite(w))):
                 # Overflow (only with impossible margins): report the last finite state.
                 return _Fit(previous, sweep, False, *measure(previous))
-            error, worst = measure(w)
+            error, worst, raked = measure(w)
             if error <= tol:
-                return _Fit(w, sweep, True, error, worst)
-    return _Fit(w, max_iter, False, error, worst)
+                return _Fit(w, sweep, True, error, worst, raked)
+    return _Fit(w, max_iter, False, error, worst, raked)
 
 
 def _solve(
@@ -795,7 +796,7 @@ def _describe(fit: _Fit, labels: list[tuple[str, str]], targets: FloatArray) -> 
     target = float(targets[fit.worst])
     return (
         f"margin {name!r} category {category!r} is off by {fit.error:.3g} relative "
-        f"(target {target:,.6g})"
+        f"(raked {fit.raked:,.6g}, target {target:,.6g})"
     )
 
 
