@@ -50,6 +50,9 @@ class Settings:
             "RATELIMIT_KEY_DAYS": self.ratelimit_key_days,
             "SURVEY_FORM_MAX_AGE": self.survey_form_max_age,
             "WTF_CSRF_TIME_LIMIT": self.survey_form_max_age,
+            # Every message a user sees is ours (messages.py, translated in our catalogs);
+            # WTForms' own catalog would only be loaded and parsed on every request.
+            "WTF_I18N_ENABLED": False,
             "TRUSTED_PROXIES": self.trusted_proxies,
             "MAX_CONTENT_LENGTH": 64 * 1024,
             # Static URLs carry a content hash (?v=...), so browsers may keep them a year.

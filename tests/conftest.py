@@ -78,6 +78,8 @@ def app(_migrated_app: Flask) -> Iterator[Flask]:
     outer = connection.begin()
     db.session.remove()
     db.session_factory.configure(bind=connection, join_transaction_mode="create_savepoint")
+    # Rolled-back rows may reuse ids: start every test with an empty instrument cache.
+    _migrated_app.extensions.pop("surveyapp_instruments", None)
     context = _migrated_app.app_context()
     context.push()
     try:

@@ -8,21 +8,21 @@ from typing import Any
 from flask import abort, g, make_response, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import get_locale
+from markupsafe import Markup
 
 from .. import messages as M
 from ..categories import LOCALES
 from ..extensions import csrf, db, limiter
-from ..forms.survey import build_survey_form
 from ..i18n import LOCALE_COOKIE, current_locale
 from ..models import Area, Wave
 from . import bp
+from .catalogue import loaded_instrument
 from .protection import client_key, issue_nonce, usable_invitation, verify_nonce
 from .services import (
     area_by_code,
     area_trail,
     covers,
     districts_of,
-    instrument_questions,
     public_waves,
     regions_of,
     wave_for_area,
@@ -113,10 +113,9 @@ def survey(lang: str, survey: str, area_code: str) -> ResponseReturnValue:
     area = area_by_code(area_code)
     if area is None or not covers(wave, area):
         abort(404)
-    change_url = url_for(
-        "citizen.choose_area", lang=lang, survey=survey, region=area_trail(area)[0].code
-    )
-    return _questionnaire(wave, area, channel="web", change_url=change_url)
+    trail = area_trail(area)
+    change_url = url_for("citizen.choose_area", lang=lang, survey=survey, region=trail[0].code)
+    return _questionnaire(wave, area, channel="web", change_url=change_url, trail=trail)
 
 
 @bp.route("/<lang>/u/<area_code>", methods=["GET", "POST"])
@@ -169,10 +168,12 @@ def _questionnaire(
     channel: str,
     change_url: str | None = None,
     invitation: str | None = None,
+    trail: list[Area] | None = None,
 ) -> ResponseReturnValue:
     locale = current_locale()
-    questions = instrument_questions(wave.instrument)
-    form_class = build_survey_form(questions, locale)
+    loaded = loaded_instrument(wave.instrument)
+    questions = loaded.questions
+    form_class = loaded.form_class(locale)
     status = 200
     if request.method == "POST":
         form = form_class()
@@ -220,13 +221,24 @@ def _questionnaire(
         form = form_class(formdata=None)
         nonce_token = issue_nonce(wave.id, area.code)
     form.nonce.data = nonce_token
+    shown = [question for question in questions if question.type != "area"]
+
+    def render_questions() -> str:
+        return render_template(
+            "citizen/_questions.html", form=form, sections=loaded.sections, questions=shown
+        )
+
+    answered = request.method == "POST"
     body = render_template(
         "citizen/survey.html",
         form=form,
         wave=wave,
         area=area,
-        trail=area_trail(area),
-        questions=[question for question in questions if question.type != "area"],
+        trail=trail if trail is not None else area_trail(area),
+        questions=shown,
+        questions_html=Markup(render_questions())
+        if answered
+        else loaded.blank_questions(locale, render_questions),
         area_question=next((q for q in questions if q.type == "area"), None),
         change_url=change_url,
     )

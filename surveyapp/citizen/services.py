@@ -6,12 +6,12 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask import abort
-from sqlalchemy import or_, select
+from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from .. import messages as M
 from ..extensions import db
-from ..models import Area, Instrument, Question, Wave, WaveArea
+from ..models import Area, Instrument, Wave, WaveArea
 from ..models._common import utcnow
 
 
@@ -58,15 +58,22 @@ def covered_precinct_ids(wave: Wave) -> set[int] | None:
 
 
 def covers(wave: Wave, area: Area) -> bool:
-    """A wave covers an area it lists, and a district whose precincts it lists."""
-    listed = covered_precinct_ids(wave)
-    if listed is None:
-        return area.kind in {"precinct", "district"}
-    if area.id in listed:
-        return True
+    """A wave covers an area it lists, and a district whose precincts it lists.
+
+    A wave that lists no area covers every precinct and district. One query.
+    """
+    of_wave = WaveArea.wave_id == wave.id
+    matches = WaveArea.area_id == area.id
     if area.kind == "district":
-        return any(child.id in listed for child in area.children)
-    return False
+        matches = or_(
+            matches, WaveArea.area_id.in_(select(Area.id).where(Area.parent_id == area.id))
+        )
+    lists_any, listed = db.session.execute(
+        select(exists().where(of_wave), exists().where(of_wave, matches))
+    ).one()
+    if not lists_any:
+        return area.kind in {"precinct", "district"}
+    return bool(listed)
 
 
 def wave_for_area(area: Area) -> Wave | None:
@@ -120,21 +127,9 @@ def districts_of(wave: Wave, region: Area) -> list[DistrictChoice]:
 
 
 def area_trail(area: Area) -> list[Area]:
-    """The area and its ancestors below the country, top-down."""
-    trail = []
-    node: Area | None = area
-    while node is not None and node.kind != "country":
-        trail.append(node)
-        node = node.parent
-    return list(reversed(trail))
-
-
-def instrument_questions(instrument: Instrument) -> list[Question]:
-    """The instrument's questions in order, with options and conditions loaded."""
-    statement = (
-        select(Question)
-        .where(Question.instrument_id == instrument.id)
-        .options(selectinload(Question.options), joinedload(Question.condition_question))
-        .order_by(Question.position)
+    """The area and its ancestors below the country, top-down (one query, by the path)."""
+    codes = area.path.split("/")
+    ancestors = db.session.scalars(
+        select(Area).where(Area.code.in_(codes), Area.kind != "country").order_by(Area.depth)
     )
-    return list(db.session.scalars(statement).unique())
+    return list(ancestors)

@@ -7,7 +7,7 @@ from typing import Any
 
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import insert, select
+from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
@@ -23,11 +23,6 @@ class DuplicateSubmission(Exception):
 
 class InvitationUsed(Exception):
     """The invitation token was used (or expired) before this submission."""
-
-
-def already_stored(nonce: Nonce) -> bool:
-    """True when a response with this nonce exists."""
-    return db.session.scalar(select(Response.id).where(Response.nonce == nonce.value)) is not None
 
 
 def scrub_comment(text: str, locale: str) -> str:
@@ -59,8 +54,6 @@ def store_response(
     concurrent request wins the race) and :class:`InvitationUsed` when the
     invitation can no longer be used. The caller commits, or rolls back.
     """
-    if already_stored(nonce):
-        raise DuplicateSubmission
     by_code = {question.code: question for question in questions}
     demographics = {
         question.weighting_variable: answers.get(question.code)
@@ -93,6 +86,10 @@ def store_response(
     try:
         db.session.flush()
     except IntegrityError as error:
+        # The unique nonce is the check (no SELECT first): PostgreSQL names the
+        # constraint, SQLite the column. Anything else is a real error.
+        if not any(name in str(error.orig) for name in ("uq_response_nonce", "response.nonce")):
+            raise
         raise DuplicateSubmission from error
     # After the nonce: a concurrent double click then waits on the unique nonce
     # and is told "already stored", not "invitation used".

@@ -49,7 +49,8 @@ class Instrument(Trilingual, Base):
     intro_ru: Mapped[str] = mapped_column(Text)
     intro_en: Mapped[str] = mapped_column(Text)
     content_hash: Mapped[str] = mapped_column(String(64))
-    source: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # Deferred: the whole source document is needed for exports, not on every survey page.
+    source: Mapped[dict[str, Any]] = mapped_column(JSON, deferred=True)
     status: Mapped[str] = mapped_column(String(16), default="published")
     published_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
