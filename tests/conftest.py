@@ -87,7 +87,7 @@ def app(_migrated_app: Flask) -> Iterator[Flask]:
     finally:
         context.pop()
         db.session.remove()
-        db.session_factory.configure(bind=None, join_transaction_mode="conservative_savepoint")
+        db.session_factory.configure(bind=None, join_transaction_mode="conditional_savepoint")
         outer.rollback()
         connection.close()
 
