@@ -28,6 +28,8 @@ migrate: $(VENV)/.installed
 
 demo: migrate translations
 	$(BIN)/flask surveyapp seed-demo --if-empty
+	$(BIN)/flask surveyapp recompute --if-missing
+	$(BIN)/flask surveyapp snapshots --limit 3
 
 ## make run: set up, migrate, load the demo if the database is empty, serve on 127.0.0.1:$(PORT)
 run: demo
@@ -81,3 +83,4 @@ clean:
 bench: $(VENV)/.installed translations
 	$(BIN)/python bench/page_budget.py
 	$(BIN)/python bench/load.py
+	$(BIN)/python bench/weighting.py

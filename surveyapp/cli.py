@@ -168,6 +168,8 @@ def create_invitations_command(
 def register_cli(app: Flask) -> None:
     """Attach the command group to ``app``."""
     from .demo.command import seed_demo_command
+    from .jobs import commands as _jobs  # noqa: F401  (scheduler, run-job, jobs)
+    from .pipeline import commands as _pipeline  # noqa: F401  (recompute, snapshots)
 
     surveyapp_cli.add_command(seed_demo_command)
     app.cli.add_command(surveyapp_cli)

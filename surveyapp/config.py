@@ -36,6 +36,9 @@ class Settings:
     ratelimit_key_days: int = 1
     survey_form_max_age: int = 6 * 3600
     trusted_proxies: int = 0
+    recompute_minutes: int = 15
+    rolling_window_days: int = 90
+    nightly_at: str = "02:30"
 
     def as_flask_config(self) -> dict[str, Any]:
         """Map the settings onto Flask's configuration keys."""
@@ -54,6 +57,9 @@ class Settings:
             # WTForms' own catalog would only be loaded and parsed on every request.
             "WTF_I18N_ENABLED": False,
             "TRUSTED_PROXIES": self.trusted_proxies,
+            "RECOMPUTE_MINUTES": self.recompute_minutes,
+            "ROLLING_WINDOW_DAYS": self.rolling_window_days,
+            "NIGHTLY_AT": self.nightly_at,
             "MAX_CONTENT_LENGTH": 64 * 1024,
             # Static URLs carry a content hash (?v=...), so browsers may keep them a year.
             "SEND_FILE_MAX_AGE_DEFAULT": 365 * 24 * 3600,
@@ -126,7 +132,18 @@ def load_settings(
             env_vars, "SURVEYAPP_SURVEY_FORM_MAX_AGE", 6 * 3600, minimum=60
         ),
         trusted_proxies=_integer(env_vars, "SURVEYAPP_TRUSTED_PROXIES", 0, minimum=0),
+        recompute_minutes=_integer(env_vars, "SURVEYAPP_RECOMPUTE_MINUTES", 15, minimum=1),
+        rolling_window_days=_integer(env_vars, "SURVEYAPP_ROLLING_WINDOW_DAYS", 90, minimum=1),
+        nightly_at=_clock(env_vars, "SURVEYAPP_NIGHTLY_AT", "02:30"),
     )
+
+
+def _clock(env_vars: Mapping[str, str], name: str, default: str) -> str:
+    raw = env_vars.get(name, "").strip() or default
+    hour, _, minute = raw.partition(":")
+    if not (hour.isdigit() and minute.isdigit() and int(hour) < 24 and int(minute) < 60):
+        raise ConfigError(f"{name}={raw!r} is not a time of day such as 02:30 (UTC).")
+    return f"{int(hour):02d}:{int(minute):02d}"
 
 
 def _integer(env_vars: Mapping[str, str], name: str, default: int, minimum: int) -> int:

@@ -7,25 +7,17 @@ from datetime import datetime
 
 from flask import abort
 from sqlalchemy import exists, or_, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import selectinload
 
 from .. import messages as M
 from ..extensions import db
 from ..models import Area, Instrument, Wave, WaveArea
-from ..models._common import utcnow
+from ..services.waves import open_waves_now
 
 
 def open_waves(now: datetime | None = None) -> list[Wave]:
     """Waves open for answers now, with their instruments loaded."""
-    now = now or utcnow()
-    statement = (
-        select(Wave)
-        .options(joinedload(Wave.instrument))
-        .where(Wave.status == "open", Wave.opens_at <= now)
-        .where(or_(Wave.closes_at.is_(None), Wave.closes_at > now))
-        .order_by(Wave.opens_at.desc(), Wave.id.desc())
-    )
-    return list(db.session.scalars(statement).unique())
+    return open_waves_now(db.session, now)
 
 
 def public_waves() -> list[Wave]:

@@ -154,6 +154,12 @@ def seed_demo(
     region_margins = _region_margins(session, margins.margin_set.id, areas)
     specs = _precinct_specs(precincts, regions, seed)
     truth = synthetic.true_csi(specs, region_margins, seed=seed)
+    # Regions and the country too, so that weighted estimates can be checked at every level.
+    by_region = synthetic.true_csi(specs, region_margins, seed=seed, by="region")
+    adults = {region: sum(region_margins[region]["sex"].values()) for region in by_region}
+    truth.update(by_region)
+    country = next(area.code for area in areas.values() if area.kind == "country")
+    truth[country] = sum(by_region[r] * adults[r] for r in by_region) / sum(adults.values())
     session.execute(
         insert(SyntheticTruth),
         [

@@ -6,6 +6,7 @@ from .demo import SyntheticTruth
 from .geography import Area
 from .indicator import IndicatorSnapshot, IndicatorValue, WeightRun
 from .instrument import Instrument, Option, Question, Section
+from .job import JobLock, JobRun
 from .population import MarginSet, PopulationMargin
 from .response import Answer, Comment, Response
 from .wave import InvitationToken, Wave, WaveArea
@@ -19,6 +20,8 @@ __all__ = [
     "IndicatorValue",
     "Instrument",
     "InvitationToken",
+    "JobLock",
+    "JobRun",
     "MarginSet",
     "Option",
     "PopulationMargin",

@@ -65,7 +65,8 @@ def test_responses_answers_and_truth_are_stored(session: Session, demo) -> None:
     assert 0.9 * N_RESPONSES <= answered <= N_RESPONSES
     assert count(session, Comment) > 0
     truths = session.scalars(select(SyntheticTruth).where(SyntheticTruth.wave_id == wave.id)).all()
-    assert len(truths) == demo.precincts
+    kinds = Counter(session.get(Area, truth.area_id).kind for truth in truths)  # type: ignore[union-attr]
+    assert kinds == {"precinct": demo.precincts, "region": 20, "country": 1}
     assert all(0 <= truth.value <= 100 for truth in truths)
     assert max(t.value for t in truths) - min(t.value for t in truths) > 10
 

@@ -1,0 +1,55 @@
+"""The APScheduler process (``flask surveyapp scheduler``) and the registry of jobs."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+from flask import Flask
+
+from . import tasks
+from .runner import Job, run_job, worker_name
+
+JOBS: dict[str, Job] = {
+    job.name: job
+    for job in (
+        Job("recompute-open-waves", tasks.recompute_open_waves),
+        Job("recompute-windows", tasks.recompute_windows, max_minutes=180),
+        Job("wave-status", tasks.update_wave_statuses, max_minutes=10),
+        Job("purge", tasks.purge, max_minutes=30),
+    )
+}
+
+
+def _in_app(app: Flask, job: Job) -> Callable[[], None]:
+    def run() -> None:
+        with app.app_context():
+            run_job(job, worker_name("scheduler"))
+
+    return run
+
+
+def build_scheduler(app: Flask) -> BlockingScheduler:
+    """A scheduler with every job (UTC); ``start()`` blocks until the process is stopped."""
+    scheduler = BlockingScheduler(timezone="UTC")
+    hour, minute = (int(part) for part in str(app.config["NIGHTLY_AT"]).split(":"))
+    triggers = {
+        "recompute-open-waves": IntervalTrigger(minutes=int(app.config["RECOMPUTE_MINUTES"])),
+        "recompute-windows": CronTrigger(hour=hour, minute=minute),
+        "wave-status": IntervalTrigger(minutes=1),
+        "purge": CronTrigger(hour=(hour + 1) % 24, minute=minute),
+    }
+    for name, trigger in triggers.items():
+        # One instance per process; a missed run (process was busy or down) runs once, late.
+        scheduler.add_job(
+            _in_app(app, JOBS[name]),
+            trigger,
+            id=name,
+            name=name,
+            max_instances=1,
+            coalesce=True,
+            misfire_grace_time=3600,
+        )
+    return scheduler

@@ -1,0 +1,117 @@
+"""What the scheduled jobs do. Each task commits its own work and returns a one-line summary."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import delete, or_, select
+
+from .. import pipeline
+from ..extensions import db
+from ..models import InvitationToken, Wave
+from ..models._common import utcnow
+from ..services.audit import record
+from ..services.waves import open_waves_now
+
+log = logging.getLogger("surveyapp.jobs")
+
+
+def _recompute(scopes: list[pipeline.Scope]) -> str:
+    done, skipped = [], []
+    for scope in scopes:
+        try:
+            outcome = pipeline.recompute(db.session, scope)
+        except pipeline.PipelineError as error:
+            # Nothing to compute yet (no responses) is normal for a new wave: noted, not failed.
+            db.session.rollback()
+            skipped.append(f"{scope.wave.code}: {error}")
+            continue
+        db.session.commit()
+        done.append(
+            f"{scope.wave.code} → snapshot {outcome.snapshot.id} ({outcome.responses} responses)"
+        )
+    return "; ".join(done + [f"not computed: {item}" for item in skipped]) or "no open wave"
+
+
+def recompute_open_waves() -> str:
+    """A new snapshot of every open wave, over all its responses."""
+    return _recompute([pipeline.Scope(wave) for wave in open_waves_now(db.session)])
+
+
+def recompute_windows() -> str:
+    """Nightly: a snapshot of the rolling window of every open continuous wave."""
+    days = int(current_app.config["ROLLING_WINDOW_DAYS"])
+    waves = [wave for wave in open_waves_now(db.session) if wave.kind == "continuous"]
+    return _recompute([pipeline.window(wave, days) for wave in waves])
+
+
+def update_wave_statuses(now: datetime | None = None) -> str:
+    """Open planned waves whose time has come and close open waves whose time has passed."""
+    now = now or utcnow()
+    changes: list[str] = []
+    due: list[tuple[Wave, str]] = [
+        (wave, "open")
+        for wave in db.session.scalars(
+            select(Wave).where(
+                Wave.status == "planned",
+                Wave.opens_at <= now,
+                or_(Wave.closes_at.is_(None), Wave.closes_at > now),
+            )
+        )
+    ]
+    due += [
+        (wave, "closed")
+        for wave in db.session.scalars(
+            select(Wave).where(
+                Wave.status.in_(("planned", "open")),
+                Wave.closes_at.is_not(None),
+                Wave.closes_at <= now,
+            )
+        )
+    ]
+    for wave, status in due:
+        details: dict[str, Any] = {"from": wave.status, "to": status}
+        wave.status = status
+        record("wave.status", target=wave, details=details, actor="scheduler")
+        changes.append(f"{wave.code} {details['from']} → {status}")
+    db.session.commit()
+    return "; ".join(changes) or "no change"
+
+
+def purge_invitations(now: datetime | None = None) -> int:
+    """Delete used and expired invitation tokens (an unknown token is refused like a used one)."""
+    now = now or utcnow()
+    result = db.session.execute(
+        delete(InvitationToken).where(
+            or_(InvitationToken.used_at.is_not(None), InvitationToken.expires_at < now)
+        )
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def purge_rate_limit_keys() -> int | None:
+    """Delete stale rate-limit counters in Redis (keys left without an expiry); ``None`` when
+    the counters live in a web process's memory, where they expire with their window."""
+    uri = str(current_app.config["RATELIMIT_STORAGE_URI"])
+    if not uri.startswith(("redis://", "rediss://")):
+        return None
+    import redis
+
+    client = redis.Redis.from_url(uri)
+    removed = 0
+    for key in client.scan_iter(match="LIMITS:LIMITER/*", count=1000):
+        if client.ttl(key) == -1:  # no expiry: would never go away by itself
+            removed += int(client.delete(key))
+    return removed
+
+
+def purge() -> str:
+    """Nightly clean-up of what is no longer needed."""
+    tokens = purge_invitations()
+    db.session.commit()
+    keys = purge_rate_limit_keys()
+    counters = "in process memory" if keys is None else f"{keys} stale rate-limit keys deleted"
+    return f"{tokens} invitation tokens deleted; rate-limit counters: {counters}"

@@ -1,0 +1,143 @@
+"""``flask surveyapp recompute`` and ``flask surveyapp snapshots``."""
+
+from __future__ import annotations
+
+import logging
+import re
+import sys
+from typing import Any
+
+import click
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from .. import pipeline
+from ..cli import surveyapp_cli
+from ..cli_options import lang_option
+from ..extensions import db
+from ..models import IndicatorSnapshot, Wave, WeightRun
+from ..services.waves import open_waves_now
+
+log = logging.getLogger("surveyapp.pipeline")
+WINDOW = re.compile(r"^(\d{1,4})([dw])$")
+
+
+def parse_window(text: str | None) -> int | None:
+    """``"90d"`` → 90 days, ``"12w"`` → 84 days; ``None`` → the whole wave."""
+    if text is None:
+        return None
+    match = WINDOW.match(text.strip().lower())
+    if match is None or int(match.group(1)) == 0:
+        raise click.BadParameter(_("use a number of days or weeks, such as 90d or 12w"))
+    days = int(match.group(1))
+    return days * 7 if match.group(2) == "w" else days
+
+
+def progress_printer(stage: str, **figures: Any) -> None:
+    """Print one translated progress line of :func:`pipeline.recompute`."""
+    if stage == "scope":
+        message = _("%(responses)s responses in scope", responses=figures["responses"])
+    elif stage == "raked":
+        message = _(
+            "raked %(regions)s regions: converged %(converged)s, %(iterations)s iterations, "
+            "design effect %(deff).2f",
+            regions=figures["regions"],
+            converged=_("yes") if figures["converged"] else _("no"),
+            iterations=figures["iterations"],
+            deff=figures["deff"],
+        )
+    elif stage == "weights":
+        message = _("weights stored for %(responses)s responses", responses=figures["responses"])
+    else:
+        message = _(
+            "snapshot %(snapshot)s stored: %(values)s values for %(areas)s areas",
+            snapshot=figures["snapshot"],
+            values=figures["values"],
+            areas=figures["areas"],
+        )
+    click.echo("  " + message)
+
+
+@surveyapp_cli.command("recompute")
+@click.option("--wave", "wave_code", help="Wave code (default: every open wave).")
+@click.option("--window", help="Only the last days or weeks of submissions, e.g. 90d or 12w.")
+@click.option("--if-missing", is_flag=True, help="Skip waves that already have a snapshot.")
+@lang_option
+def recompute_command(
+    wave_code: str | None, window: str | None, if_missing: bool, lang: str
+) -> None:
+    """Weight the responses and store a new indicator snapshot per wave."""
+    with force_locale(lang):
+        days = parse_window(window)
+        if wave_code is not None:
+            wave = db.session.scalar(select(Wave).where(Wave.code == wave_code))
+            if wave is None:
+                click.echo(_("There is no wave %(code)s.", code=wave_code), err=True)
+                sys.exit(1)
+            waves = [wave]
+        else:
+            waves = open_waves_now(db.session)
+            if not waves:
+                click.echo(_("No open wave: nothing to recompute."))
+                return
+        if if_missing:
+            waves = [w for w in waves if pipeline.current_snapshot(db.session, w) is None]
+        failed = 0
+        for wave in waves:
+            scope = pipeline.Scope(wave) if days is None else pipeline.window(wave, days)
+            click.echo(_("Recomputing %(wave)s", wave=wave.code))
+            try:
+                pipeline.recompute(db.session, scope, progress=progress_printer)
+                db.session.commit()
+            except pipeline.PipelineError as error:
+                db.session.rollback()
+                failed += 1
+                click.echo("  " + _("Not computed: %(reason)s", reason=str(error)), err=True)
+            except Exception as error:  # the previous snapshot stays the current one
+                db.session.rollback()
+                failed += 1
+                log.exception("recompute of %s failed", wave.code)
+                click.echo("  " + _("Not computed: %(reason)s", reason=repr(error)), err=True)
+        if failed:
+            sys.exit(1)
+
+
+@surveyapp_cli.command("snapshots")
+@click.option("--wave", "wave_code", help="Only this wave's snapshots.")
+@click.option("--limit", type=click.IntRange(1, 1000), default=20, show_default=True)
+@lang_option
+def snapshots_command(wave_code: str | None, limit: int, lang: str) -> None:
+    """List the latest indicator snapshots."""
+    with force_locale(lang):
+        statement = (
+            select(IndicatorSnapshot, WeightRun, Wave.code)
+            .join(WeightRun, WeightRun.id == IndicatorSnapshot.weight_run_id)
+            .outerjoin(Wave, Wave.id == WeightRun.wave_id)
+            .order_by(IndicatorSnapshot.id.desc())
+            .limit(limit)
+        )
+        if wave_code is not None:
+            statement = statement.where(Wave.code == wave_code)
+        rows = db.session.execute(statement).all()
+        if not rows:
+            click.echo(_("No snapshots yet (run flask surveyapp recompute)."))
+            return
+        header = (_("id"), _("created"), _("wave"), _("period"), _("responses"), _("CSI"))
+        click.echo("  ".join(header))
+        for snapshot, run, code in rows:
+            summary = snapshot.summary or {}
+            period = f"{run.window_start}…{run.window_end}" if run.window_start else _("whole wave")
+            csi = summary.get("csi")
+            click.echo(
+                "  ".join(
+                    [
+                        str(snapshot.id),
+                        snapshot.created_at.strftime("%Y-%m-%d %H:%M"),
+                        code or "-",
+                        period,
+                        str(run.inputs.get("responses", "-")),
+                        "-" if csi is None else f"{csi:.1f} ± {1.96 * summary['csi_se']:.1f}",
+                    ]
+                )
+            )

@@ -1,0 +1,171 @@
+"""One recompute: load, impute, rake, estimate, store."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import pandas as pd
+from sqlalchemy.orm import Session
+
+from ..analysis import indicator, weighting
+from ..analysis.imputation import impute_hot_deck
+from ..models import (
+    IndicatorSnapshot,
+    IndicatorValue,
+    MarginSet,
+    WeightRun,
+)
+from ..models._common import utcnow
+from .load import load_inputs, margins_by_region
+from .scope import METHOD_VERSION, RAKING_VARIABLES, PipelineError, Progress, Scope, Settings
+from .store import (
+    csi_row,
+    diagnostics_of,
+    item_rows,
+    previous_estimates,
+    store_weights,
+    summary_of,
+)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one recompute produced."""
+
+    weight_run: WeightRun
+    snapshot: IndicatorSnapshot
+    responses: int
+
+
+def recompute(
+    session: Session,
+    scope: Scope,
+    *,
+    margin_set: MarginSet | None = None,
+    settings: Settings | None = None,
+    progress: Progress | None = None,
+) -> Outcome:
+    """Weight the scope's responses and store a new snapshot of every area's indicator."""
+    settings = settings or Settings()
+    say: Progress = progress or (lambda _stage, **_figures: None)
+    inputs = load_inputs(session, scope, margin_set)
+    frame, scored, digest, seed = inputs.frame, inputs.scored, inputs.digest, inputs.seed
+    areas, margin_set = inputs.areas, inputs.margin_set
+    say("scope", responses=len(frame))
+
+    margins = margins_by_region(session, margin_set)
+    missing = sorted(set(frame["region"]) - set(margins))
+    if missing:
+        raise PipelineError(f"no population margins for the regions {missing}")
+    demographics, outside = _within_margins(frame, margins)
+    imputation = impute_hot_deck(demographics, RAKING_VARIABLES, "region", seed)
+    regions = sorted(set(frame["region"]))
+    target = imputation.frame[["region", *RAKING_VARIABLES]]
+    by_region = {region: margins[region] for region in regions}
+    try:
+        raked = weighting.rake_by(
+            target,
+            "region",
+            by_region,
+            cap=settings.cap,
+            tol=settings.tol,
+            max_iter=settings.max_iter,
+        )
+        relaxed = ""
+        if not raked.converged and settings.cap is not None:
+            # The cap and the margins cannot both hold (a thin sample): the margins win,
+            # and the run records that the weights were not trimmed.
+            relaxed = raked.message
+            raked = weighting.rake_by(
+                target, "region", by_region, tol=settings.tol, max_iter=settings.max_iter
+            )
+    except ValueError as error:  # a category without margins, inconsistent totals
+        raise PipelineError(f"the weights cannot be computed: {error}") from error
+    if not raked.converged:
+        raise PipelineError(f"the weights did not converge: {raked.message}")
+    say(
+        "raked",
+        regions=len(regions),
+        converged=raked.converged,
+        iterations=raked.iterations,
+        deff=raked.design_effect,
+    )
+    weights = raked.weights
+
+    run = WeightRun(
+        wave_id=scope.wave.id,
+        window_start=scope.start,
+        window_end=scope.end,
+        margin_set_id=margin_set.id,
+        method_version=METHOD_VERSION,
+        settings=asdict(settings),
+        inputs={
+            **scope.describe(),
+            "responses": len(frame),
+            "first_response_id": int(frame["id"].min()),
+            "last_response_id": int(frame["id"].max()),
+            "input_hash": digest,
+            "seed": seed,
+        },
+        diagnostics={
+            **diagnostics_of(raked, imputation, frame, weights, scored),
+            "cap_relaxed": relaxed or None,
+            "outside_margins": outside,
+        },
+    )
+    session.add(run)
+    session.flush()
+    store_weights(session, run, frame["id"].to_numpy(), weights)
+    say("weights", responses=len(frame))
+
+    rule = indicator.PublicationRule(min_n=settings.min_n, min_effective_n=settings.min_effective_n)
+    previous = previous_estimates(session, scope)
+    table = indicator.area_indicators(
+        frame["score"].to_numpy(dtype=float),
+        frame["area"].to_numpy(dtype=object),
+        raked,
+        inputs.parents(),
+        rule=rule,
+        previous=previous,
+        rank_draws=settings.rank_draws,
+        seed=seed % (2**31),
+    )
+    snapshot = IndicatorSnapshot(
+        weight_run_id=run.id,
+        status="published",
+        input_hash=digest,
+        summary=summary_of(table, scope),
+    )
+    session.add(snapshot)
+    session.flush()
+    ids = dict(zip(areas["code"], areas["id"], strict=True))
+    values = [csi_row(snapshot.id, ids[row.code], row) for row in table.areas]
+    paths = dict(zip(areas["code"], areas["path"], strict=True))
+    values += item_rows(snapshot.id, ids, frame, scored, inputs.trust, raked, paths, rule)
+    session.execute(IndicatorValue.__table__.insert(), values)
+    run.status, run.finished_at = "succeeded", utcnow()
+    session.flush()
+    say("snapshot", snapshot=snapshot.id, values=len(values), areas=len(table.areas))
+    return Outcome(run, snapshot, len(frame))
+
+
+def _within_margins(
+    frame: pd.DataFrame, margins: dict[str, dict[str, dict[str, float]]]
+) -> tuple[pd.DataFrame, dict[str, int]]:
+    """Answers to a raking question that the region's population does not have (a village in a
+    city of republican significance) count as not stated, and are imputed like them."""
+    out = frame[["region", *RAKING_VARIABLES]].copy()
+    outside: dict[str, int] = {}
+    for variable in RAKING_VARIABLES:
+        allowed = {
+            (region, category)
+            for region, by_variable in margins.items()
+            for category in by_variable.get(variable, {})
+        }
+        pairs = zip(out["region"], out[variable], strict=True)
+        bad = [
+            value is not None and value == value and (r, value) not in allowed for r, value in pairs
+        ]
+        outside[variable] = int(sum(bad))
+        out.loc[bad, variable] = None
+    return out, outside

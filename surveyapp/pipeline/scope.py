@@ -1,0 +1,56 @@
+"""What a computation covers and the settings it runs with."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from ..categories import WEIGHTING_VARIABLES
+from ..models import Wave
+from ..models._common import utcnow
+
+METHOD_VERSION = "surveyapp-csi/1"
+"""Changes whenever a change of the code would change the numbers (recorded in every run)."""
+RAKING_VARIABLES = tuple(WEIGHTING_VARIABLES)
+Progress = Callable[..., None]
+"""Called as ``progress(stage, **figures)``; stages: scope, raked, weights, snapshot."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What a computation depends on besides its data (stored with the weight run)."""
+
+    cap: float | None = 5.0
+    tol: float = 1e-10
+    max_iter: int = 1000
+    min_n: int = 30
+    min_effective_n: float = 20.0
+    rank_draws: int = 2000
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The responses of one wave, optionally only those submitted in [start, end]."""
+
+    wave: Wave
+    start: date | None = None
+    end: date | None = None
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "wave": self.wave.code,
+            "start": self.start.isoformat() if self.start else None,
+            "end": self.end.isoformat() if self.end else None,
+        }
+
+
+def window(wave: Wave, days: int, today: date | None = None) -> Scope:
+    """The last ``days`` days of submissions to ``wave``, up to ``today`` (UTC) included."""
+    end = today or utcnow().date()
+    return Scope(wave, end - timedelta(days=days - 1), end)
+
+
+class PipelineError(RuntimeError):
+    """The computation cannot run (no data, no margins); the message says why."""

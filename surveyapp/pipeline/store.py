@@ -1,0 +1,226 @@
+"""Turning the analysis results into rows: diagnostics, weights, indicator values."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from ..analysis import estimation, indicator
+from ..analysis.reliability import reliability
+from ..models import (
+    Area,
+    IndicatorSnapshot,
+    IndicatorValue,
+    Response,
+    Wave,
+    WeightRun,
+)
+from .scope import Scope
+
+# ---------------------------------------------------------------- storing
+
+
+def _finite(value: float | None) -> float | None:
+    return None if value is None or not math.isfinite(value) else float(value)
+
+
+def _status(status: str) -> str:
+    return "insufficient" if status == "insufficient_data" else status
+
+
+def diagnostics_of(
+    raked: Any, imputation: Any, frame: pd.DataFrame, weights: np.ndarray, scored: pd.DataFrame
+) -> dict[str, Any]:
+    """Weighting diagnostics for the weight run: overall and per region."""
+    by_region: dict[str, Any] = {}
+    for region, rows in frame.groupby("region").indices.items():
+        w = weights[rows]
+        by_region[str(region)] = {
+            "n": len(rows),
+            "sum_weights": float(w.sum()),
+            "design_effect": float(len(w) * (w**2).sum() / w.sum() ** 2),
+            "effective_n": float(w.sum() ** 2 / (w**2).sum()),
+            "min_weight": float(w.min()),
+            "max_weight": float(w.max()),
+        }
+    alpha = reliability(scored, weights)
+    return {
+        "converged": raked.converged,
+        "iterations": raked.iterations,
+        "max_margin_error": raked.max_margin_error,
+        "design_effect": raked.design_effect,
+        "effective_n": raked.effective_n,
+        "collapsed": raked.collapsed,
+        "trimmed": raked.trimmed,
+        "message": raked.message,
+        "imputed": imputation.imputed,
+        "imputed_from_region": imputation.from_group,
+        "cronbach_alpha": _finite(alpha.alpha),
+        "regions": by_region,
+    }
+
+
+def store_weights(session: Session, run: WeightRun, ids: np.ndarray, weights: np.ndarray) -> None:
+    # ORM bulk UPDATE by primary key: one executemany, no per-row objects.
+    session.execute(
+        update(Response),
+        [
+            {"id": int(i), "weight": float(w), "weight_run_id": run.id}
+            for i, w in zip(ids, weights, strict=True)
+        ],
+    )
+
+
+def previous_estimates(session: Session, scope: Scope) -> dict[str, tuple[float, float]] | None:
+    """The CSI of the latest snapshot of the same wave for a window ending before this one."""
+    if scope.start is None:
+        return None
+    snapshot_id = session.scalar(
+        select(IndicatorSnapshot.id)
+        .join(WeightRun, WeightRun.id == IndicatorSnapshot.weight_run_id)
+        .where(WeightRun.wave_id == scope.wave.id, WeightRun.window_end < scope.start)
+        .where(IndicatorSnapshot.status == "published")
+        .order_by(WeightRun.window_end.desc(), IndicatorSnapshot.id.desc())
+        .limit(1)
+    )
+    if snapshot_id is None:
+        return None
+    rows = session.execute(
+        select(Area.code, IndicatorValue.estimate, IndicatorValue.se)
+        .join(Area, Area.id == IndicatorValue.area_id)
+        .where(IndicatorValue.snapshot_id == snapshot_id, IndicatorValue.measure == "csi")
+    ).all()
+    return {code: (est, se) for code, est, se in rows if est is not None and se is not None}
+
+
+def _comparison(value: indicator.Comparison | None) -> dict[str, Any] | None:
+    if value is None:
+        return None
+    return {
+        "difference": _finite(value.difference),
+        "se": _finite(value.se),
+        "z": _finite(value.z),
+        "flag": value.flag,
+    }
+
+
+def csi_row(snapshot_id: int, area_id: int, row: indicator.AreaIndicator) -> dict[str, Any]:
+    """The ``indicator_value`` row of one area's CSI (NaN stored as NULL)."""
+    return {
+        "snapshot_id": snapshot_id,
+        "area_id": area_id,
+        "measure": "csi",
+        "n": row.n,
+        "effective_n": _finite(row.effective_n),
+        "estimate": _finite(row.estimate),
+        "se": _finite(row.se),
+        "ci_low": _finite(row.ci_low),
+        "ci_high": _finite(row.ci_high),
+        "model_estimate": _finite(row.model_estimate),
+        "model_mse": _finite(row.model_mse),
+        "publication": _status(row.status),
+        "flags": {
+            "model_kind": row.model_kind,
+            "shrinkage": _finite(row.shrinkage),
+            "model_ci": [_finite(row.model_ci_low), _finite(row.model_ci_high)],
+            "vs_parent": _comparison(row.vs_parent),
+            "vs_country": _comparison(row.vs_country),
+            "change": _comparison(row.change),
+            "rank": [row.rank, row.rank_low, row.rank_high, row.n_ranked],
+        },
+    }
+
+
+def item_rows(
+    snapshot_id: int,
+    area_ids: Mapping[str, int],
+    frame: pd.DataFrame,
+    scored: pd.DataFrame,
+    trust: pd.Series,
+    raked: Any,
+    paths: Mapping[str, str],
+    rule: indicator.PublicationRule,
+) -> list[dict[str, Any]]:
+    """Each index item's mean score and the trust-level shares, for every area with respondents."""
+    levels = frame["area"].map(paths).str.split("/")
+    measures: dict[str, np.ndarray] = {
+        f"item:{code}": scored[code].to_numpy(dtype=float) for code in scored.columns
+    }
+    answered = trust.notna().to_numpy()
+    for option in sorted({str(v) for v in trust.dropna()}):
+        share = np.where(answered, (trust.astype(str) == option).to_numpy(dtype=float), np.nan)
+        measures[f"trust:{option}"] = share * 100.0
+    values: list[dict[str, Any]] = []
+    for depth in range(int(levels.str.len().max())):
+        groups = levels.str[depth].to_numpy(dtype=object)
+        for measure, y in measures.items():
+            table = estimation.mean_by(y, groups, raked)
+            for code, row in table.iterrows():
+                n, effective_n = int(row["n"]), float(row["effective_n"])
+                values.append(
+                    {
+                        "snapshot_id": snapshot_id,
+                        "area_id": area_ids[str(code)],
+                        "measure": measure,
+                        "n": n,
+                        "effective_n": _finite(effective_n),
+                        "estimate": _finite(row["estimate"]),
+                        "se": _finite(row["se"]),
+                        "ci_low": _finite(row["ci_low"]),
+                        "ci_high": _finite(row["ci_high"]),
+                        "model_estimate": None,
+                        "model_mse": None,
+                        "publication": _status(rule.status(n, effective_n)),
+                        "flags": {},
+                    }
+                )
+    return values
+
+
+def summary_of(table: indicator.IndicatorTable, scope: Scope) -> dict[str, Any]:
+    """The snapshot's headline: the country's CSI, counts by publication status, the model."""
+    country = table[table.country]
+    statuses: dict[str, int] = {}
+    for row in table.areas:
+        statuses[_status(row.status)] = statuses.get(_status(row.status), 0) + 1
+    model = table.model
+    return {
+        **scope.describe(),
+        "country": table.country,
+        "csi": _finite(country.estimate),
+        "csi_se": _finite(country.se),
+        "n": country.n,
+        "areas": len(table.areas),
+        "publication": statuses,
+        "model": None
+        if model is None
+        else {
+            "method": model.method,
+            "sigma2_v": _finite(model.sigma2_v),
+            "beta": [_finite(b) for b in model.beta],
+            "n_areas": model.n_areas,
+            "converged": model.converged,
+        },
+    }
+
+
+def current_snapshot(session: Session, wave: Wave) -> IndicatorSnapshot | None:
+    """The latest published snapshot of ``wave``."""
+    return session.scalar(
+        select(IndicatorSnapshot)
+        .join(WeightRun, WeightRun.id == IndicatorSnapshot.weight_run_id)
+        .where(WeightRun.wave_id == wave.id, IndicatorSnapshot.status == "published")
+        .order_by(IndicatorSnapshot.id.desc())
+        .limit(1)
+    )
+
+
+def count_snapshots(session: Session) -> int:
+    """How many snapshots exist."""
+    return int(session.scalar(select(func.count()).select_from(IndicatorSnapshot)) or 0)

@@ -1,0 +1,90 @@
+"""Jobs run under a lock that other processes respect, and every run is recorded."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import Flask
+from sqlalchemy import select
+
+from surveyapp.extensions import db
+from surveyapp.jobs.locks import job_lock
+from surveyapp.jobs.runner import Job, run_job
+from surveyapp.models import JobLock, JobRun
+from surveyapp.models._common import utcnow
+
+from .conftest import flask_command
+
+
+def runs(app: Flask) -> list[tuple[str, str]]:
+    with app.app_context():
+        rows = db.session.execute(select(JobRun.job, JobRun.outcome).order_by(JobRun.id)).all()
+        db.session.remove()
+    return [(job, outcome) for job, outcome in rows]
+
+
+def test_a_second_process_skips_a_job_that_is_running(committed_app: Flask) -> None:
+    engine = committed_app.extensions["surveyapp_db"].engine
+    # This process plays the scheduler that is in the middle of the job...
+    with job_lock(engine, "purge", "scheduler:test", timedelta(minutes=5)) as taken:
+        assert taken
+        second = flask_command(committed_app, "run-job", "purge", "--lang", "en")
+        assert second.returncode == 0, second.stderr
+        assert "skipped" in second.stdout
+        assert runs(committed_app) == [("purge", "skipped")]
+    # ...and once it is done, the next one does the work.
+    third = flask_command(committed_app, "run-job", "purge", "--lang", "en")
+    assert third.returncode == 0, third.stderr
+    assert "succeeded" in third.stdout and "invitation tokens deleted" in third.stdout
+    assert runs(committed_app) == [("purge", "skipped"), ("purge", "succeeded")]
+
+
+def test_the_same_lock_cannot_be_taken_twice_but_other_jobs_can(committed_app: Flask) -> None:
+    engine = committed_app.extensions["surveyapp_db"].engine
+    ttl = timedelta(minutes=5)
+    with (
+        job_lock(engine, "purge", "a:1", ttl) as first,
+        job_lock(engine, "purge", "b:2", ttl) as second,
+        job_lock(engine, "wave-status", "b:2", ttl) as other,
+    ):
+        assert (first, second, other) == (True, False, True)
+    with job_lock(engine, "purge", "b:2", ttl) as again:
+        assert again
+
+
+def test_a_crashed_holders_lock_row_is_taken_over(committed_app: Flask) -> None:
+    engine = committed_app.extensions["surveyapp_db"].engine
+    if engine.dialect.name != "sqlite":
+        return  # PostgreSQL releases an advisory lock when its holder's connection dies
+    with committed_app.app_context():
+        db.session.add(
+            JobLock(job="purge", holder="scheduler:999", expires_at=utcnow() - timedelta(seconds=1))
+        )
+        db.session.commit()
+        db.session.remove()
+    with job_lock(engine, "purge", "scheduler:1", timedelta(minutes=5)) as taken:
+        assert taken
+
+
+def test_a_failing_job_is_recorded_and_does_not_raise(committed_app: Flask) -> None:
+    def broken() -> str:
+        raise RuntimeError("margins file missing")
+
+    with committed_app.app_context():
+        run = run_job(Job("recompute-open-waves", broken), "scheduler:1")
+        assert run.outcome == "failed"
+        assert "RuntimeError: margins file missing" in (run.error or "")
+        # The lock was released: the next run goes ahead.
+        again = run_job(Job("recompute-open-waves", lambda: "fine"), "scheduler:1")
+        assert (again.outcome, again.summary) == ("succeeded", "fine")
+        assert again.seconds is not None and again.finished_at is not None
+        db.session.remove()
+
+
+def test_jobs_command_lists_runs_in_the_users_language(committed_app: Flask) -> None:
+    with committed_app.app_context():
+        run_job(Job("purge", lambda: "0 invitation tokens deleted"), "cli:1")
+        db.session.remove()
+    listed = flask_command(committed_app, "jobs", "--lang", "ru")
+    assert listed.returncode == 0, listed.stderr
+    assert "purge" in listed.stdout and "выполнено" in listed.stdout

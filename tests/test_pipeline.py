@@ -1,0 +1,238 @@
+"""The indicator pipeline on the demo data: weights, snapshots, reproducibility, failures."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time, timedelta
+from typing import Any
+
+import numpy as np
+import pytest
+from flask.testing import FlaskCliRunner
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from surveyapp import pipeline
+from surveyapp.demo.seed import DEMO_WAVE_CODE, seed_demo
+from surveyapp.models import (
+    Area,
+    IndicatorSnapshot,
+    IndicatorValue,
+    PopulationMargin,
+    Response,
+    SyntheticTruth,
+    Wave,
+    WeightRun,
+)
+from surveyapp.models._common import utcnow
+
+N_RESPONSES = 4000
+
+
+@pytest.fixture
+def wave(session: Session) -> Wave:
+    seed_demo(session, n_responses=N_RESPONSES, seed=5)
+    wave = session.scalars(select(Wave).where(Wave.code == DEMO_WAVE_CODE)).one()
+    return wave
+
+
+def count(session: Session, model: type) -> int:
+    return int(session.scalar(select(func.count()).select_from(model)) or 0)
+
+
+def values_of(session: Session, snapshot: IndicatorSnapshot) -> dict[tuple[str, str], Any]:
+    rows = session.execute(
+        select(Area.code, IndicatorValue)
+        .join(Area, Area.id == IndicatorValue.area_id)
+        .where(IndicatorValue.snapshot_id == snapshot.id)
+    ).all()
+    return {
+        (code, value.measure): (
+            value.n,
+            value.effective_n,
+            value.estimate,
+            value.se,
+            value.ci_low,
+            value.ci_high,
+            value.model_estimate,
+            value.model_mse,
+            value.publication,
+            value.flags,
+        )
+        for code, value in rows
+    }
+
+
+def test_weights_reproduce_each_regions_margins(session: Session, wave: Wave) -> None:
+    outcome = pipeline.recompute(session, pipeline.Scope(wave))
+    assert outcome.responses == N_RESPONSES
+    run = outcome.weight_run
+    assert run.status == "succeeded" and run.diagnostics["converged"]
+    assert run.inputs["input_hash"] == outcome.snapshot.input_hash
+    rows = session.execute(
+        select(Area.path, Response.sex, Response.weight, Response.weight_run_id).join(
+            Area, Area.id == Response.area_id
+        )
+    ).all()
+    assert {row.weight_run_id for row in rows} == {run.id}
+    assert all(row.weight > 0 for row in rows)
+    region_totals: dict[str, float] = {}
+    for row in rows:
+        region = row.path.split("/")[1]
+        region_totals[region] = region_totals.get(region, 0.0) + row.weight
+    targets = dict(
+        session.execute(
+            select(Area.code, func.sum(PopulationMargin.population))
+            .join(Area, Area.id == PopulationMargin.area_id)
+            .where(PopulationMargin.variable == "sex")
+            .group_by(Area.code)
+        ).all()
+    )
+    for region, total in region_totals.items():
+        assert total == pytest.approx(float(targets[region]), rel=1e-8)
+    # Respondents who preferred not to state their sex were imputed, not dropped.
+    assert run.diagnostics["imputed"]["sex"] == sum(row.sex is None for row in rows) > 0
+
+
+def test_every_area_gets_a_csi_and_items(session: Session, wave: Wave) -> None:
+    outcome = pipeline.recompute(session, pipeline.Scope(wave))
+    values = values_of(session, outcome.snapshot)
+    areas = session.scalars(select(Area.code)).all()
+    assert {code for code, measure in values if measure == "csi"} == set(areas)
+    country = next(code for code in areas if code == "KZ")
+    n, effective_n, estimate, se, low, high, *_rest, publication, flags = values[(country, "csi")]
+    scored = int(pipeline.load_inputs(session, pipeline.Scope(wave)).frame["score"].notna().sum())
+    assert n == scored and N_RESPONSES * 0.95 < scored < N_RESPONSES  # scored = half the items
+    assert 0 < effective_n < n
+    assert low < estimate < high and se > 0 and publication == "published"
+    assert outcome.snapshot.summary["csi"] == pytest.approx(estimate)
+    trust = [values[(country, m)][2] for (code, m) in values if code == country and "trust:" in m]
+    assert sum(trust) == pytest.approx(100.0)
+    precinct = next(code for (code, m) in values if m == "csi" and code.count("-") == 3)
+    assert values[(precinct, "csi")][-1]["model_kind"] in {"eblup", "synthetic", ""}
+
+
+def test_same_inputs_give_identical_snapshots(session: Session, wave: Wave) -> None:
+    first = pipeline.recompute(session, pipeline.Scope(wave))
+    second = pipeline.recompute(session, pipeline.Scope(wave))
+    assert first.snapshot.id != second.snapshot.id  # append-only: a new snapshot each time
+    assert first.snapshot.input_hash == second.snapshot.input_hash
+    assert values_of(session, first.snapshot) == values_of(session, second.snapshot)
+
+
+def test_a_changed_response_changes_the_input_hash(session: Session, wave: Wave) -> None:
+    first = pipeline.recompute(session, pipeline.Scope(wave))
+    session.execute(
+        update(Response)
+        .where(Response.id == select(func.min(Response.id)).scalar_subquery())
+        .values(status="excluded", exclusion_reason="test: duplicate interview")
+    )
+    second = pipeline.recompute(session, pipeline.Scope(wave))
+    assert second.responses == first.responses - 1
+    assert second.snapshot.input_hash != first.snapshot.input_hash
+
+
+def test_weighting_moves_estimates_towards_the_truth(session: Session, wave: Wave) -> None:
+    outcome = pipeline.recompute(session, pipeline.Scope(wave))
+    weighted = {
+        code: estimate
+        for (code, measure), (_n, _e, estimate, *_r) in values_of(session, outcome.snapshot).items()
+        if measure == "csi"
+    }
+    frame = pipeline.load_inputs(session, pipeline.Scope(wave)).frame
+    unweighted = frame.groupby("region")["score"].mean().to_dict()
+    unweighted["KZ"] = float(frame["score"].mean())
+    truth = dict(
+        session.execute(
+            select(Area.code, SyntheticTruth.value)
+            .join(Area, Area.id == SyntheticTruth.area_id)
+            .where(Area.kind.in_(("region", "country")))
+        ).all()
+    )
+    assert abs(weighted["KZ"] - truth["KZ"]) < abs(unweighted["KZ"] - truth["KZ"])
+    regions = [code for code in truth if code != "KZ"]
+    error_w = np.mean([abs(weighted[r] - truth[r]) for r in regions])
+    error_u = np.mean([abs(unweighted[r] - truth[r]) for r in regions])
+    assert error_w < error_u
+
+
+def test_a_window_keeps_only_its_days(session: Session, wave: Wave) -> None:
+    today = utcnow().date()
+    old = session.scalars(select(Response.id).order_by(Response.id).limit(100)).all()
+    long_ago = utcnow() - timedelta(days=200)
+    session.execute(
+        update(Response)
+        .where(Response.id.in_(old))
+        .values(started_at=long_ago - timedelta(minutes=5), submitted_at=long_ago)
+    )
+    scope = pipeline.window(wave, 30, today)
+    start = datetime.combine(today - timedelta(days=29), time(), UTC)
+    inside = session.scalar(
+        select(func.count()).select_from(Response).where(Response.submitted_at >= start)
+    )
+    outcome = pipeline.recompute(session, scope)
+    assert outcome.responses == inside
+    assert 0 < inside < N_RESPONSES - 100
+    assert outcome.weight_run.window_start == today - timedelta(days=29)
+    assert outcome.weight_run.window_end == today
+
+
+def test_missing_margins_are_refused_and_nothing_is_stored(session: Session, wave: Wave) -> None:
+    region = session.scalars(select(Area).where(Area.code == "KZ-71")).one()
+    session.execute(PopulationMargin.__table__.delete().where(PopulationMargin.area_id == region.id))
+    with pytest.raises(pipeline.PipelineError, match="KZ-71"):
+        pipeline.recompute(session, pipeline.Scope(wave))
+    assert count(session, WeightRun) == 0
+
+
+def test_command_recomputes_open_waves_and_lists_snapshots(
+    runner: FlaskCliRunner, session: Session, wave: Wave
+) -> None:
+    result = runner.invoke(args=["surveyapp", "recompute", "--lang", "en"])
+    assert result.exit_code == 0, result.output
+    assert f"Recomputing {DEMO_WAVE_CODE}" in result.output
+    assert f"{N_RESPONSES} responses in scope" in result.output
+    assert "snapshot" in result.output
+    listed = runner.invoke(args=["surveyapp", "snapshots", "--lang", "ru"])
+    assert listed.exit_code == 0, listed.output
+    assert DEMO_WAVE_CODE in listed.output and "вся волна" in listed.output
+
+
+def test_command_refuses_a_bad_window_in_the_users_language(
+    runner: FlaskCliRunner, wave: Wave
+) -> None:
+    result = runner.invoke(args=["surveyapp", "recompute", "--window", "soon", "--lang", "kk"])
+    assert result.exit_code != 0
+    assert "90d" in result.output and "Traceback" not in result.output
+
+
+def test_a_failure_half_way_keeps_the_previous_snapshot(
+    runner: FlaskCliRunner, session: Session, wave: Wave, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert runner.invoke(args=["surveyapp", "recompute"]).exit_code == 0
+    before = count(session, IndicatorSnapshot), count(session, WeightRun)
+    weights = session.execute(select(Response.id, Response.weight)).all()
+
+    def broken(*_args: Any, **_kwargs: Any) -> None:
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(pipeline.indicator, "area_indicators", broken)
+    result = runner.invoke(args=["surveyapp", "recompute"])
+    assert result.exit_code != 0
+    session.expire_all()
+    assert (count(session, IndicatorSnapshot), count(session, WeightRun)) == before
+    assert session.execute(select(Response.id, Response.weight)).all() == weights
+    assert pipeline.current_snapshot(session, wave) is not None
+
+
+def test_a_village_in_a_city_is_imputed_not_fatal(session: Session, wave: Wave) -> None:
+    in_astana = (
+        select(Response.id)
+        .join(Area, Area.id == Response.area_id)
+        .where(Area.path.startswith("KZ/KZ-71/"))
+        .limit(1)
+        .scalar_subquery()
+    )
+    session.execute(update(Response).where(Response.id == in_astana).values(settlement="village"))
+    outcome = pipeline.recompute(session, pipeline.Scope(wave))
+    assert outcome.weight_run.diagnostics["outside_margins"]["settlement"] == 1
+    assert outcome.weight_run.diagnostics["imputed"]["settlement"] == 1
