@@ -99,7 +99,7 @@ def test_every_area_gets_a_csi_and_items(session: Session, wave: Wave) -> None:
     areas = session.scalars(select(Area.code)).all()
     assert {code for code, measure in values if measure == "csi"} == set(areas)
     country = next(code for code in areas if code == "KZ")
-    n, effective_n, estimate, se, low, high, *_rest, publication, flags = values[(country, "csi")]
+    n, effective_n, estimate, se, low, high, *_rest, publication, _flags = values[(country, "csi")]
     scored = int(pipeline.load_inputs(session, pipeline.Scope(wave)).frame["score"].notna().sum())
     assert n == scored and N_RESPONSES * 0.95 < scored < N_RESPONSES  # scored = half the items
     assert 0 < effective_n < n
@@ -178,7 +178,9 @@ def test_a_window_keeps_only_its_days(session: Session, wave: Wave) -> None:
 
 def test_missing_margins_are_refused_and_nothing_is_stored(session: Session, wave: Wave) -> None:
     region = session.scalars(select(Area).where(Area.code == "KZ-71")).one()
-    session.execute(PopulationMargin.__table__.delete().where(PopulationMargin.area_id == region.id))
+    session.execute(
+        PopulationMargin.__table__.delete().where(PopulationMargin.area_id == region.id)
+    )
     with pytest.raises(pipeline.PipelineError, match="KZ-71"):
         pipeline.recompute(session, pipeline.Scope(wave))
     assert count(session, WeightRun) == 0

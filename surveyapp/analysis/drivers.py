@@ -79,7 +79,7 @@ import pandas as pd
 import statsmodels.api as sm
 from numpy.typing import ArrayLike, NDArray
 
-from surveyapp.analysis.results import FloatArray, RakeResult
+from surveyapp.analysis.results import FloatArray, RakeResult, weights_of
 
 __all__ = [
     "DEFAULT_MIN_COMPLETE",
@@ -141,18 +141,6 @@ class DriversResult:
         frame = pd.DataFrame(rows, columns=columns)
         frame.insert(0, "area", self.area)
         return frame
-
-
-def _weights_array(weights: FloatArray | RakeResult | ArrayLike | None, n: int) -> FloatArray:
-    if weights is None:
-        return np.ones(n, dtype=np.float64)
-    raw = weights.weights if isinstance(weights, RakeResult) else weights
-    w = np.asarray(raw, dtype=np.float64)
-    if w.shape != (n,):
-        raise ValueError(f"weights must have shape ({n},), got {w.shape}")
-    if not np.isfinite(w).all() or (w < 0).any():
-        raise ValueError("weights must be finite and non-negative")
-    return w
 
 
 def _weighted_cov(data: NDArray[np.float64], w: FloatArray) -> NDArray[np.float64]:
@@ -273,7 +261,7 @@ def drivers(
         raise ValueError("n_boot must be >= 0")
     p = len(preds)
     data = scores[[outcome, *preds]].to_numpy(dtype=np.float64, na_value=np.nan)
-    w_all = _weights_array(weights, data.shape[0])
+    w_all = weights_of(weights, data.shape[0])
     keep = np.isfinite(data).all(axis=1) & (w_all > 0)
     x = data[keep]
     w = w_all[keep]
@@ -382,7 +370,7 @@ def drivers_by(
     or ``nan`` take part only in the overall model.
     """
     n = len(scores)
-    w = _weights_array(weights, n)
+    w = weights_of(weights, n)
     labels = pd.Series(np.asarray(groups, dtype=object), dtype=object)
     if len(labels) != n:
         raise ValueError("groups must have one entry per row of scores")

@@ -54,7 +54,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
-from surveyapp.analysis.results import FloatArray, RakeResult
+from surveyapp.analysis.results import FloatArray, RakeResult, weights_of
 
 __all__ = [
     "ItemReliability",
@@ -94,18 +94,6 @@ class ReliabilityResult:
     weighted: bool
     items: tuple[ItemReliability, ...]
     message: str = ""
-
-
-def _weights_array(weights: FloatArray | RakeResult | ArrayLike | None, n: int) -> FloatArray:
-    if weights is None:
-        return np.ones(n, dtype=np.float64)
-    raw = weights.weights if isinstance(weights, RakeResult) else weights
-    w = np.asarray(raw, dtype=np.float64)
-    if w.shape != (n,):
-        raise ValueError(f"weights must have shape ({n},), got {w.shape}")
-    if not np.isfinite(w).all() or (w < 0).any():
-        raise ValueError("weights must be finite and non-negative")
-    return w
 
 
 def _matrix(items: pd.DataFrame | ArrayLike) -> tuple[NDArray[np.float64], list[str]]:
@@ -175,7 +163,7 @@ def reliability(
     if len(names) != values.shape[1]:
         raise ValueError("codes must name every item column")
     n_total = values.shape[0]
-    w_all = _weights_array(weights, n_total)
+    w_all = weights_of(weights, n_total)
     complete = np.isfinite(values).all(axis=1) & (w_all > 0)
     x = values[complete]
     w = w_all[complete]

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, NDArray
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -51,3 +51,17 @@ class Estimate:
     ci_high: float
     n: int
     effective_n: float
+
+
+def weights_of(weights: FloatArray | RakeResult | ArrayLike | None, n: int) -> FloatArray:
+    """Weights as a float array of length ``n``: a :class:`RakeResult`'s, an array, or all 1
+    when ``None``; a wrong length, a negative or a non-finite weight is a ``ValueError``."""
+    if weights is None:
+        return np.ones(n, dtype=np.float64)
+    raw = weights.weights if isinstance(weights, RakeResult) else weights
+    w = np.asarray(raw, dtype=np.float64)
+    if w.shape != (n,):
+        raise ValueError(f"weights must have shape ({n},), got {w.shape}")
+    if not np.isfinite(w).all() or (w < 0).any():
+        raise ValueError("weights must be finite and non-negative")
+    return w

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .. import messages as M
-from .problems import ImportRefused, Problem
+from .problems import ImportRefused, Problem, read_text
 
 
 @dataclass(frozen=True)
@@ -22,16 +22,7 @@ class CsvRow:
 def read_csv(path: Path, required: tuple[str, ...], optional: tuple[str, ...] = ()) -> list[CsvRow]:
     """Read ``path``; refuse unreadable files and headers lacking ``required`` columns."""
     name = path.name
-    try:
-        raw = path.read_bytes()
-    except OSError as error:
-        raise ImportRefused(
-            [Problem(name, M.FILE_UNREADABLE, {"reason": error.strerror or error})]
-        ) from error
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise ImportRefused([Problem(name, M.FILE_NOT_UTF8)]) from error
+    text = read_text(path, "utf-8-sig")  # Excel writes a BOM
     # Parse the whole text (quoted values may span lines), remembering where each row starts.
     reader = csv.reader(io.StringIO(text))
     numbered: list[tuple[int, list[str]]] = []

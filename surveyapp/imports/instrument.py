@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from .. import messages as M
 from ..categories import AREA_KINDS, LOCALES, QUESTION_TYPES, WEIGHTING_VARIABLES
 from ..models import Instrument, Option, Question, Section
-from .problems import ImportRefused, Problem
+from .problems import ImportRefused, Problem, read_text
 from .yamlfile import load_yaml
 
 FORMAT = "surveyapp-instrument/1"
@@ -78,16 +78,7 @@ def content_hash(document: Any) -> str:
 def read_instrument_file(path: Path) -> Any:
     """Read and parse a YAML instrument file; :class:`ImportRefused` if that fails."""
     name = path.name
-    try:
-        raw = path.read_bytes()
-    except OSError as error:
-        raise ImportRefused(
-            [Problem(name, M.FILE_UNREADABLE, {"reason": error.strerror or error})]
-        ) from error
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as error:
-        raise ImportRefused([Problem(name, M.FILE_NOT_UTF8)]) from error
+    text = read_text(path, "utf-8")
     try:
         document = load_yaml(text)
     except Exception as error:  # yaml.YAMLError and scanner errors alike

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from .. import messages as M
@@ -62,3 +63,17 @@ class ImportRefused(Exception):
     def render(self) -> str:
         """All problems, one per line."""
         return "\n".join(problem.render() for problem in self.problems)
+
+
+def read_text(path: Path, encoding: str) -> str:
+    """The text of ``path``; :class:`ImportRefused` naming the file if unreadable or not UTF-8."""
+    try:
+        raw = path.read_bytes()
+    except OSError as error:
+        raise ImportRefused(
+            [Problem(path.name, M.FILE_UNREADABLE, {"reason": error.strerror or error})]
+        ) from error
+    try:
+        return raw.decode(encoding)
+    except UnicodeDecodeError as error:
+        raise ImportRefused([Problem(path.name, M.FILE_NOT_UTF8)]) from error

@@ -4,33 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
+from tests.citizen.conftest import valid_answers
+
 SURVEY = "police-trust-2026"
 REGION = "KZ-71"
 LANGS = ("kk", "ru", "en")
 LANG_NAMES = {"kk": "Қазақша", "ru": "Русский", "en": "English"}
 SUBMIT = "button[data-once]"
 
-# A complete answer set, keyed by question code (the form's field names).
-ANSWERS: dict[str, Any] = {
-    "consent": "y",
-    "trust_level": "partial",
-    "police_reliable": "agree",
-    "police_fair": "neither",
-    "police_respect": "strongly_agree",
-    "police_listen": "disagree",
-    "police_priorities": "dont_know",
-    "police_accessible": "agree",
-    "safety_dark": "fairly_safe",
-    "overall_satisfaction": "7",
-    "contact_12m": "yes",
-    "contact_type": ["asked_help", "road_police"],
-    "contact_satisfaction": "satisfied",
-    "priorities": ["drugs", "road_safety", "public_order"],
-    "comment": "Больше патрулей вечером, пожалуйста.",
-    "sex": "female",
-    "age_group": "35-44",
-    "settlement": "city",
-}
+# A complete answer set, keyed by question code (the form's field names): the citizen tests' own.
+ANSWERS: dict[str, Any] = valid_answers(
+    priorities=["drugs", "road_safety", "public_order"],
+    comment="Больше патрулей вечером, пожалуйста.",
+)
 FOLLOW_UPS = ("contact_type", "contact_satisfaction")
 
 
