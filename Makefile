@@ -84,3 +84,4 @@ bench: $(VENV)/.installed translations
 	$(BIN)/python bench/page_budget.py
 	$(BIN)/python bench/load.py
 	$(BIN)/python bench/weighting.py
+	$(BIN)/python bench/pipeline.py

@@ -357,3 +357,35 @@ def write_responses(
         if progress is not None:
             progress(size)
     return written
+
+
+def seed_extra_wave(session: Session, code: str, n_responses: int, *, seed: int) -> int:
+    """Another open wave of the demo instrument over the demo precincts, with ``n_responses``
+    synthetic responses from the last week (benchmarks of incremental recomputes). Needs the
+    demo; flushes, does not commit; returns the number of responses written."""
+    demo = session.scalars(select(Wave).where(Wave.code == DEMO_WAVE_CODE)).one()
+    areas = {area.code: area for area in session.scalars(select(Area))}
+    precincts = sorted(
+        (area for area in areas.values() if area.kind == "precinct"), key=lambda area: area.code
+    )
+    margin_set_id = session.scalar(select(func.max(PopulationMargin.margin_set_id)))
+    region_margins = _region_margins(session, int(margin_set_id or 0), areas)
+    now = utcnow().replace(microsecond=0)
+    wave = Wave(
+        code=code,
+        instrument=demo.instrument,
+        kind="cross_section",
+        status="open",
+        opens_at=now - timedelta(days=7),
+        closes_at=now + timedelta(days=30),
+        name_kk=f"{demo.name_kk} ({code})",
+        name_ru=f"{demo.name_ru} ({code})",
+        name_en=f"{demo.name_en} ({code})",
+    )
+    session.add(wave)
+    session.flush()
+    specs = _precinct_specs(precincts, load_region_rows(), seed)
+    batches = synthetic.generate(
+        specs, region_margins, n_responses, seed=seed, start=wave.opens_at, end=now
+    )
+    return write_responses(session, wave, demo.instrument, areas, batches)

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from ..analysis import indicator
@@ -41,33 +41,46 @@ def _in_scope(scope: Scope) -> list[Any]:
     return conditions
 
 
-def _responses(session: Session, scope: Scope) -> pd.DataFrame:
-    columns = (Response.id, Response.area_id, *(getattr(Response, v) for v in RAKING_VARIABLES))
-    rows = session.execute(select(*columns).where(*_in_scope(scope)).order_by(Response.id)).all()
-    return pd.DataFrame(rows, columns=["id", "area_id", *RAKING_VARIABLES])
-
-
-def _answers(session: Session, scope: Scope, codes: list[str], ids: pd.Series) -> pd.DataFrame:
-    """One column per question code: the option code, or the number (scale answers)."""
-    instrument = scope.wave.instrument
-    questions = dict(
+def _responses(session: Session, scope: Scope, codes: list[str]) -> pd.DataFrame:
+    """One row per response: id, area, raking variables and one column per question code
+    (the option code, or the number of a scale answer), pivoted by the database."""
+    questions = session.execute(
+        select(Question.id, Question.code, Question.type).where(
+            Question.instrument_id == scope.wave.instrument_id, Question.code.in_(codes)
+        )
+    ).all()
+    columns = []
+    for question_id, code, kind in questions:
+        value = Answer.value_num if kind in ("scale0_10", "number") else Answer.option_id
+        columns.append(func.max(case((Answer.question_id == question_id, value))).label(code))
+    pivot = (
+        select(Answer.response_id.label("response_id"), *columns)
+        .join(Response, Response.id == Answer.response_id)
+        .where(Answer.question_id.in_([q.id for q in questions]), *_in_scope(scope))
+        .group_by(Answer.response_id)
+        .subquery()
+    )
+    demographics = (getattr(Response, v) for v in RAKING_VARIABLES)
+    statement = (
+        select(Response.id, Response.area_id, *demographics, *(pivot.c[q.code] for q in questions))
+        .outerjoin(pivot, pivot.c.response_id == Response.id)
+        .where(*_in_scope(scope))
+        .order_by(Response.id)
+    )
+    names = ["id", "area_id", *RAKING_VARIABLES, *(q.code for q in questions)]
+    frame = pd.DataFrame(session.execute(statement).all(), columns=names)
+    option_codes = dict(
         session.execute(
-            select(Question.id, Question.code).where(
-                Question.instrument_id == instrument.id, Question.code.in_(codes)
-            )
+            select(Option.id, Option.code).where(Option.question_id.in_([q.id for q in questions]))
         ).all()
     )
-    rows = session.execute(
-        select(Answer.response_id, Answer.question_id, Option.code, Answer.value_num)
-        .outerjoin(Option, Option.id == Answer.option_id)
-        .join(Response, Response.id == Answer.response_id)
-        .where(Answer.question_id.in_(list(questions)), *_in_scope(scope))
-    ).all()
-    long = pd.DataFrame(rows, columns=["id", "question", "option", "number"])
-    long["value"] = long["option"].astype(object).where(long["option"].notna(), long["number"])
-    long["question"] = long["question"].map(questions)
-    wide = long.pivot_table(index="id", columns="question", values="value", aggfunc="first")
-    return wide.reindex(index=pd.Index(ids), columns=codes)
+    for _question_id, code, kind in questions:
+        if kind not in ("scale0_10", "number"):
+            frame[code] = frame[code].map(option_codes).astype(object)
+    for code in codes:
+        if code not in frame:
+            frame[code] = None
+    return frame
 
 
 def _margin_set(session: Session, margin_set: MarginSet | None) -> MarginSet:
@@ -144,16 +157,17 @@ def load_inputs(session: Session, scope: Scope, margin_set: MarginSet | None = N
         columns=["id", "code", "parent_id", "path", "kind"],
     )
     areas["parent_id"] = areas["parent_id"].astype(object).where(areas["parent_id"].notna(), None)
-    frame = _responses(session, scope)
+    items = indicator.items_from_instrument(scope.wave.instrument.source)
+    codes = [item.code for item in items] + ["trust_level"]
+    loaded = _responses(session, scope, codes)
+    frame = loaded[["id", "area_id", *RAKING_VARIABLES]].copy()
+    answers = loaded[codes].set_index(loaded["id"])
     if frame.empty:
         raise PipelineError(f"no complete responses in {scope.describe()}")
     frame["area"] = frame["area_id"].map(dict(zip(areas["id"], areas["code"], strict=True)))
     frame["region"] = frame["area_id"].map(
         dict(zip(areas["id"], areas["path"].str.split("/").str[1], strict=True))
     )
-    items = indicator.items_from_instrument(scope.wave.instrument.source)
-    codes = [item.code for item in items] + ["trust_level"]
-    answers = _answers(session, scope, codes, frame["id"])
     digest = input_hash(frame, answers, margin_set)
     scored = indicator.score_items(answers[[item.code for item in items]], items)
     scored = scored.reset_index(drop=True)

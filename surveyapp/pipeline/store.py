@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..analysis import estimation, indicator
@@ -17,7 +17,6 @@ from ..models import (
     Area,
     IndicatorSnapshot,
     IndicatorValue,
-    Response,
     Wave,
     WeightRun,
 )
@@ -67,13 +66,29 @@ def diagnostics_of(
 
 
 def store_weights(session: Session, run: WeightRun, ids: np.ndarray, weights: np.ndarray) -> None:
-    # ORM bulk UPDATE by primary key: one executemany, no per-row objects.
-    session.execute(
-        update(Response),
-        [
-            {"id": int(i), "weight": float(w), "weight_run_id": run.id}
-            for i, w in zip(ids, weights, strict=True)
-        ],
+    """Write each response's weight and this run's id (one statement per database round).
+
+    PostgreSQL: COPY into a temporary table, then one ``UPDATE … FROM``; SQLite: one
+    executemany. Runs in the caller's transaction.
+    """
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        cursor = connection.connection.driver_connection.cursor()  # psycopg, same transaction
+        cursor.execute("CREATE TEMPORARY TABLE weight_load (id bigint, weight double precision)")
+        with cursor.copy("COPY weight_load (id, weight) FROM STDIN") as copy:
+            for row in zip(ids.tolist(), weights.tolist(), strict=True):
+                copy.write_row(row)
+        cursor.execute(
+            "UPDATE response SET weight = t.weight, weight_run_id = %s "
+            "FROM weight_load AS t WHERE response.id = t.id",
+            (run.id,),
+        )
+        cursor.execute("DROP TABLE weight_load")
+        cursor.close()
+        return
+    connection.exec_driver_sql(
+        "UPDATE response SET weight = ?, weight_run_id = ? WHERE id = ?",
+        [(w, run.id, i) for i, w in zip(ids.tolist(), weights.tolist(), strict=True)],
     )
 
 
