@@ -109,6 +109,12 @@ def test_every_area_gets_a_csi_and_items(session: Session, wave: Wave) -> None:
     assert sum(trust) == pytest.approx(100.0)
     precinct = next(code for (code, m) in values if m == "csi" and code.count("-") == 3)
     assert values[(precinct, "csi")][-1]["model_kind"] in {"eblup", "synthetic", ""}
+    drivers = outcome.snapshot.summary["drivers"]
+    assert set(drivers) == {"KZ"} | {code for code in areas if code.count("-") == 1}
+    national = drivers["KZ"]["drivers"]
+    assert [d["rank"] for d in national] == list(range(1, len(national) + 1))
+    assert "overall_satisfaction" not in {d["code"] for d in national} and len(national) == 7
+    assert sum(d["share"] for d in national) == pytest.approx(1.0)
 
 
 def test_same_inputs_give_identical_snapshots(session: Session, wave: Wave) -> None:
@@ -238,3 +244,27 @@ def test_a_village_in_a_city_is_imputed_not_fatal(session: Session, wave: Wave) 
     outcome = pipeline.recompute(session, pipeline.Scope(wave))
     assert outcome.weight_run.diagnostics["outside_margins"]["settlement"] == 1
     assert outcome.weight_run.diagnostics["imputed"]["settlement"] == 1
+
+
+def test_precinct_intervals_cover_the_true_values(session: Session) -> None:
+    # The demo as `make run` loads it: 20,000 responses over 346 precincts.
+    seed_demo(session, n_responses=20_000, seed=2026)
+    wave = session.scalars(select(Wave).where(Wave.code == DEMO_WAVE_CODE)).one()
+    snapshot = pipeline.recompute(session, pipeline.Scope(wave)).snapshot
+    rows = session.execute(
+        select(IndicatorValue, SyntheticTruth.value)
+        .join(
+            SyntheticTruth,
+            (SyntheticTruth.area_id == IndicatorValue.area_id)
+            & (SyntheticTruth.measure == IndicatorValue.measure),
+        )
+        .join(Area, Area.id == IndicatorValue.area_id)
+        .where(IndicatorValue.snapshot_id == snapshot.id, Area.kind == "precinct")
+    ).all()
+    published = [(v, truth) for v, truth in rows if v.publication == "published"]
+    direct = np.mean([v.ci_low <= truth <= v.ci_high for v, truth in published])
+    modelled = [(v.flags["model_ci"], truth) for v, truth in rows if v.model_estimate is not None]
+    model = np.mean([low <= truth <= high for (low, high), truth in modelled])
+    assert len(published) > 150 and len(modelled) == len(rows) > 300
+    assert 0.91 <= direct <= 0.99, direct
+    assert 0.91 <= model <= 0.99, model

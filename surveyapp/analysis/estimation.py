@@ -66,6 +66,7 @@ from __future__ import annotations
 import math
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -94,8 +95,13 @@ _COLUMNS = ["estimate", "se", "ci_low", "ci_high", "n", "effective_n"]
 
 
 @dataclass(frozen=True)
-class _Design:
-    """Weights and (compacted) raking margins of one design."""
+class Design:
+    """Weights and (compacted) raking margins of one design, checked once.
+
+    Build it with :func:`design` when estimating many variables or domains from
+    the same weights: the calibration matrices, which depend on the design
+    only, are then computed once and reused by every :func:`mean_by` call.
+    """
 
     weights: FloatArray
     margins: tuple[IntArray, ...]  # per margin: category index 0..K_m-1 per row
@@ -103,7 +109,15 @@ class _Design:
 
     @property
     def n_rows(self) -> int:
+        """Number of rows (respondents) of the design."""
         return int(self.weights.shape[0])
+
+    @cached_property
+    def calibration(self) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+        """``(C, Dᵀ W² D, Dᵀ w, F)``: cross-counts, weighted cross-tables and the operator."""
+        w = self.weights
+        counts, q, dw = _cross_tables(self, [np.ones(self.n_rows), w * w, w])
+        return counts, q, np.diag(dw).copy(), _calibration_operator(counts, self.sizes)
 
 
 def _compact(raw: IntArray) -> tuple[IntArray, int]:
@@ -117,7 +131,11 @@ def _compact(raw: IntArray) -> tuple[IntArray, int]:
     return inverse.astype(np.int64).reshape(-1), int(values.shape[0])
 
 
-def _design(r: RakeResult | ArrayLike) -> _Design:
+def design(r: RakeResult | ArrayLike | Design) -> Design:
+    """The estimation design of a :class:`RakeResult` (weights and raking margins) or of plain
+    weights; validated here once (finite positive weights, at least two rows)."""
+    if isinstance(r, Design):
+        return r
     if isinstance(r, RakeResult):
         weights = np.asarray(r.weights, dtype=np.float64)
         codes = list(r.margin_codes.values())
@@ -141,7 +159,11 @@ def _design(r: RakeResult | ArrayLike) -> _Design:
         compact, size = _compact(raw.astype(np.int64))
         margins.append(compact)
         sizes.append(size)
-    return _Design(weights, tuple(margins), tuple(sizes))
+    return Design(weights, tuple(margins), tuple(sizes))
+
+
+# Inside functions a local variable is called ``design``.
+_as_design = design
 
 
 def _sums(codes: IntArray, values: FloatArray, length: int) -> FloatArray:
@@ -158,7 +180,7 @@ def _values(y: ArrayLike, n_rows: int, name: str) -> FloatArray:
     return values
 
 
-def _calibrate(z: FloatArray, design: _Design) -> FloatArray:
+def _calibrate(z: FloatArray, design: Design) -> FloatArray:
     """Calibration residuals of ``z`` exactly as ``svyrecvar`` computes them for raking."""
     if not design.margins:
         return z
@@ -175,7 +197,7 @@ def _calibrate(z: FloatArray, design: _Design) -> FloatArray:
     return result
 
 
-def _variance(z: FloatArray, design: _Design) -> float:
+def _variance(z: FloatArray, design: Design) -> float:
     """``N/(N−1) Σ (z_i − z̄)²`` of the calibration residuals of ``z``."""
     n = design.n_rows
     x = _calibrate(z, design)
@@ -188,7 +210,7 @@ def _nan_estimate() -> Estimate:
     return Estimate(estimate=nan, se=nan, ci_low=nan, ci_high=nan, n=0, effective_n=0.0)
 
 
-def _mean_parts(y: FloatArray, design: _Design) -> tuple[float, float, int, float]:
+def _mean_parts(y: FloatArray, design: Design) -> tuple[float, float, int, float]:
     """Hájek mean, its linearization variance, n and Kish effective n."""
     w = design.weights
     observed = ~np.isnan(y)
@@ -204,7 +226,7 @@ def _mean_parts(y: FloatArray, design: _Design) -> tuple[float, float, int, floa
     return estimate, _variance(z, design), n, effective_n
 
 
-def mean(y: ArrayLike, r: RakeResult | ArrayLike) -> Estimate:
+def mean(y: ArrayLike, r: RakeResult | ArrayLike | Design) -> Estimate:
     """Weighted (Hájek) mean of ``y`` with its linearization standard error.
 
     ``ȳ = Σ w_i y_i / Σ w_i`` over the rows with non-missing ``y`` (NaN is
@@ -220,7 +242,7 @@ def mean(y: ArrayLike, r: RakeResult | ArrayLike) -> Estimate:
     positive weights (no calibration adjustment). With no non-missing value the
     result is NaN with ``n = 0``.
     """
-    design = _design(r)
+    design = _as_design(r)
     values = _values(y, design.n_rows, "y")
     estimate, variance, n, effective_n = _mean_parts(values, design)
     if n == 0:
@@ -236,7 +258,7 @@ def mean(y: ArrayLike, r: RakeResult | ArrayLike) -> Estimate:
     )
 
 
-def proportion(flag: ArrayLike, r: RakeResult | ArrayLike) -> Estimate:
+def proportion(flag: ArrayLike, r: RakeResult | ArrayLike | Design) -> Estimate:
     """Weighted proportion of a 0/1 ``flag`` with a logit-scale 95% interval.
 
     Estimate and standard error are those of :func:`mean` of the flag (NaN is
@@ -253,7 +275,7 @@ def proportion(flag: ArrayLike, r: RakeResult | ArrayLike) -> Estimate:
     interval degenerates to the point ``p̂`` (R's ``svyglm`` returns that point up
     to its convergence limit). Boolean and nullable (``pd.NA``) flags are accepted.
     """
-    design = _design(r)
+    design = _as_design(r)
     values = _values(flag, design.n_rows, "flag")
     observed = values[~np.isnan(values)]
     if np.any((observed != 0) & (observed != 1)):
@@ -308,7 +330,7 @@ def _calibration_operator(counts: FloatArray, sizes: tuple[int, ...]) -> FloatAr
 _MAX_JOINT_CELLS = 4_000_000
 
 
-def _cross_tables(design: _Design, weights: list[FloatArray]) -> list[FloatArray]:
+def _cross_tables(design: Design, weights: list[FloatArray]) -> list[FloatArray]:
     """``Dᵀ diag(v) D`` for each ``v`` in ``weights``: cross-tables of every pair of margins.
 
     The ``K × K`` result has the blocks ``Σ v_i [c_a(i) = j][c_b(i) = l]`` for
@@ -344,7 +366,7 @@ def _cross_tables(design: _Design, weights: list[FloatArray]) -> list[FloatArray
     return tables
 
 
-def mean_by(y: ArrayLike, groups: Groups, r: RakeResult | ArrayLike) -> pd.DataFrame:
+def mean_by(y: ArrayLike, groups: Groups, r: RakeResult | ArrayLike | Design) -> pd.DataFrame:
     """Domain means of ``y`` for every group, as ``svyby(~y, ~group, design, svymean, na.rm=TRUE)``.
 
     Returns a DataFrame indexed by the sorted distinct group values (missing
@@ -369,7 +391,7 @@ def mean_by(y: ArrayLike, groups: Groups, r: RakeResult | ArrayLike) -> pd.DataF
     0 (the agreement with R is then absolute, not relative). Groups without
     non-missing ``y`` give NaN.
     """
-    design = _design(r)
+    design = _as_design(r)
     values = _values(y, design.n_rows, "y")
     if not isinstance(groups, pd.Series | pd.Index | pd.Categorical):
         groups = np.asarray(groups)
@@ -404,8 +426,7 @@ def mean_by(y: ArrayLike, groups: Groups, r: RakeResult | ArrayLike) -> pd.DataF
     sum_z2 = _sums(gc, z[in_domain] ** 2, n_groups)
 
     if design.margins:
-        counts, q, dw = _cross_tables(design, [np.ones(n_total), w * w, w])
-        operator = _calibration_operator(counts, design.sizes)
+        _counts, q, dw_sums, operator = design.calibration
         # s = Dᵀu and p = DᵀW²u by (group, category), over the domain rows only.
         u_d = u[in_domain]
         wz_d = (w * z)[in_domain]
@@ -421,7 +442,7 @@ def mean_by(y: ArrayLike, groups: Groups, r: RakeResult | ArrayLike) -> pd.DataF
         adjustment = np.einsum("gk,kl,gl->g", a, q, a)
         magnitude = sum_z2 + 2.0 * np.abs(cross) + adjustment
         sum_z2 = sum_z2 - 2.0 * cross + adjustment
-        sum_z = sum_z - a @ np.diag(dw)
+        sum_z = sum_z - a @ dw_sums
     else:
         magnitude = sum_z2
 

@@ -264,32 +264,30 @@ def _is_blank(value: object) -> bool:
 
 
 def _score_column(column: pd.Series, item: ItemSpec) -> FloatArray:
-    raw = column.to_numpy(dtype=object)
-    out = np.full(raw.shape[0], np.nan)
-    if item.kind == "scale0_10":
-        for i, value in enumerate(raw):
-            if _is_blank(value):
-                continue
-            if isinstance(value, bool) or not isinstance(value, int | float | np.number):
-                raise ValueError(f"{item.code}: answer {value!r} is not a number 0–10")
-            number = float(value)
-            if not (0.0 <= number <= 10.0 and number == round(number)):
-                raise ValueError(f"{item.code}: answer {value!r} is not an integer 0–10")
-            out[i] = item.rescale(number)
-        return out
-    scores = {
-        code: (None if v is None else item.rescale(float(v))) for code, v in item.values.items()
-    }
-    for i, value in enumerate(raw):
+    # Vectorised over the distinct answers (at most a dozen): factorize, check, look up.
+    codes, uniques = pd.factorize(column.to_numpy(dtype=object), use_na_sentinel=True)
+    table = np.full(len(uniques) + 1, np.nan)  # the last slot serves the -1 (blank) code
+    for index, value in enumerate(uniques):
         if _is_blank(value):
             continue
-        key = str(value)
-        if key not in scores:
-            raise ValueError(f"{item.code}: unknown option code {value!r}")
-        score = scores[key]
-        if score is not None:
-            out[i] = score
-    return out
+        table[index] = _score_of(value, item)
+    return table[np.where(codes < 0, len(uniques), codes)]
+
+
+def _score_of(value: object, item: ItemSpec) -> float:
+    """The 0–100 score of one raw answer (``nan`` for a "don't know" option)."""
+    if item.kind == "scale0_10":
+        if isinstance(value, bool) or not isinstance(value, int | float | np.number):
+            raise ValueError(f"{item.code}: answer {value!r} is not a number 0–10")
+        number = float(value)
+        if not (0.0 <= number <= 10.0 and number == round(number)):
+            raise ValueError(f"{item.code}: answer {value!r} is not an integer 0–10")
+        return item.rescale(number)
+    key = str(value)
+    if key not in item.values:
+        raise ValueError(f"{item.code}: unknown option code {value!r}")
+    scale_value = item.values[key]
+    return math.nan if scale_value is None else item.rescale(float(scale_value))
 
 
 def score_items(answers: pd.DataFrame, items: Sequence[ItemSpec]) -> pd.DataFrame:
@@ -618,8 +616,8 @@ def _tree(parents: Mapping[str, str | None]) -> _Tree:
     return _Tree(parent, depth, roots[0], children)
 
 
-def _weights_of(weights: RakeResult | ArrayLike) -> FloatArray:
-    raw = weights.weights if isinstance(weights, RakeResult) else weights
+def _weights_of(weights: RakeResult | estimation.Design | ArrayLike) -> FloatArray:
+    raw = weights.weights if isinstance(weights, RakeResult | estimation.Design) else weights
     out: FloatArray = np.asarray(raw, dtype=np.float64)
     return out
 
@@ -734,7 +732,7 @@ def _fit_model(
 def area_indicators(
     scores: ArrayLike,
     area_codes: ArrayLike,
-    weights: RakeResult | ArrayLike,
+    weights: RakeResult | estimation.Design | ArrayLike,
     parents: Mapping[str, str | None],
     *,
     rule: PublicationRule | None = None,
@@ -782,6 +780,7 @@ def area_indicators(
     w = _weights_of(weights)
     if y.ndim != 1 or areas.shape != y.shape or w.shape != y.shape:
         raise ValueError("scores, area_codes and weights must be 1-D of the same length")
+    weights = estimation.design(weights)  # the calibration matrices once, for every level
     area_series = pd.Series(areas, dtype=object)
     present = area_series.notna().to_numpy()
     area_text = pd.Series(

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
@@ -41,45 +42,81 @@ def _in_scope(scope: Scope) -> list[Any]:
     return conditions
 
 
+def _columns(session: Session, statement: Any, names: list[str]) -> dict[str, tuple[Any, ...]]:
+    """The result's columns as tuples (no per-row objects kept)."""
+    # Straight from the DBAPI cursor: plain tuples, no Row objects (a million rows).
+    result = session.connection().execute(statement)
+    rows = result.cursor.fetchall()
+    result.close()
+    columns = list(zip(*rows, strict=True)) if rows else [() for _ in names]
+    return dict(zip(names, columns, strict=True))
+
+
 def _responses(session: Session, scope: Scope, codes: list[str]) -> pd.DataFrame:
     """One row per response: id, area, raking variables and one column per question code
-    (the option code, or the number of a scale answer), pivoted by the database."""
+    (the option code, or the number of a scale answer)."""
+    names = ["id", "area_id", *RAKING_VARIABLES]
+    statement = (
+        select(Response.id, Response.area_id, *(getattr(Response, v) for v in RAKING_VARIABLES))
+        .where(*_in_scope(scope))
+        .order_by(Response.id)
+    )
+    columns = _columns(session, statement, names)
+    frame = pd.DataFrame(
+        {
+            "id": np.array(columns["id"], dtype=np.int64),
+            "area_id": np.array(columns["area_id"], dtype=np.int64),
+            **{v: pd.Series(columns[v], dtype=object) for v in RAKING_VARIABLES},
+        }
+    )
+    for code in codes:
+        frame[code] = None
+    if frame.empty:
+        return frame
     questions = session.execute(
         select(Question.id, Question.code, Question.type).where(
             Question.instrument_id == scope.wave.instrument_id, Question.code.in_(codes)
         )
     ).all()
-    columns = []
-    for question_id, code, kind in questions:
-        value = Answer.value_num if kind in ("scale0_10", "number") else Answer.option_id
-        columns.append(func.max(case((Answer.question_id == question_id, value))).label(code))
-    pivot = (
-        select(Answer.response_id.label("response_id"), *columns)
-        .join(Response, Response.id == Answer.response_id)
-        .where(Answer.question_id.in_([q.id for q in questions]), *_in_scope(scope))
-        .group_by(Answer.response_id)
-        .subquery()
-    )
-    demographics = (getattr(Response, v) for v in RAKING_VARIABLES)
+    # Pivot in the database, over the id range of the scope: the (response, question) index
+    # is read in order, no join. Rows of other scopes in the range are dropped by the merge.
+    pivot = [
+        func.max(
+            case(
+                (
+                    Answer.question_id == question_id,
+                    Answer.value_num if kind in ("scale0_10", "number") else Answer.option_id,
+                )
+            )
+        )
+        for question_id, _code, kind in questions
+    ]
     statement = (
-        select(Response.id, Response.area_id, *demographics, *(pivot.c[q.code] for q in questions))
-        .outerjoin(pivot, pivot.c.response_id == Response.id)
-        .where(*_in_scope(scope))
-        .order_by(Response.id)
+        select(Answer.response_id, *pivot)
+        .where(
+            Answer.response_id.between(int(frame["id"].iloc[0]), int(frame["id"].iloc[-1])),
+            Answer.question_id.in_([q.id for q in questions]),
+        )
+        .group_by(Answer.response_id)
     )
-    names = ["id", "area_id", *RAKING_VARIABLES, *(q.code for q in questions)]
-    frame = pd.DataFrame(session.execute(statement).all(), columns=names)
+    answer_names = ["response_id", *(q.code for q in questions)]
+    answers = _columns(session, statement, answer_names)
+    position = pd.Index(frame["id"]).get_indexer(np.array(answers["response_id"], dtype=np.int64))
+    inside = position >= 0
     option_codes = dict(
         session.execute(
             select(Option.id, Option.code).where(Option.question_id.in_([q.id for q in questions]))
         ).all()
     )
     for _question_id, code, kind in questions:
-        if kind not in ("scale0_10", "number"):
-            frame[code] = frame[code].map(option_codes).astype(object)
-    for code in codes:
-        if code not in frame:
-            frame[code] = None
+        values = np.array(answers[code], dtype=np.float64)[inside]
+        column = np.full(len(frame), np.nan)
+        column[position[inside]] = values
+        if kind in ("scale0_10", "number"):
+            frame[code] = column
+        else:
+            ids = pd.Series(column)
+            frame[code] = ids.map(option_codes).astype(object).where(ids.notna(), None)
     return frame
 
 

@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass
 import pandas as pd
 from sqlalchemy.orm import Session
 
-from ..analysis import indicator, weighting
+from ..analysis import estimation, indicator, weighting
 from ..analysis.imputation import impute_hot_deck
 from ..models import (
     IndicatorSnapshot,
@@ -21,6 +21,7 @@ from .scope import METHOD_VERSION, RAKING_VARIABLES, PipelineError, Progress, Sc
 from .store import (
     csi_row,
     diagnostics_of,
+    drivers_summary,
     item_rows,
     previous_estimates,
     store_weights,
@@ -123,10 +124,11 @@ def recompute(
 
     rule = indicator.PublicationRule(min_n=settings.min_n, min_effective_n=settings.min_effective_n)
     previous = previous_estimates(session, scope)
+    design = estimation.design(raked)  # calibration matrices once for every estimate below
     table = indicator.area_indicators(
         frame["score"].to_numpy(dtype=float),
         frame["area"].to_numpy(dtype=object),
-        raked,
+        design,
         inputs.parents(),
         rule=rule,
         previous=previous,
@@ -137,14 +139,19 @@ def recompute(
         weight_run_id=run.id,
         status="published",
         input_hash=digest,
-        summary=summary_of(table, scope),
+        summary={
+            **summary_of(table, scope),
+            "drivers": drivers_summary(
+                scored, raked, frame["region"].to_numpy(dtype=object), table.country, settings, seed
+            ),
+        },
     )
     session.add(snapshot)
     session.flush()
     ids = dict(zip(areas["code"], areas["id"], strict=True))
     values = [csi_row(snapshot.id, ids[row.code], row) for row in table.areas]
     paths = dict(zip(areas["code"], areas["path"], strict=True))
-    values += item_rows(snapshot.id, ids, frame, scored, inputs.trust, raked, paths, rule)
+    values += item_rows(snapshot.id, ids, frame, scored, inputs.trust, design, paths, rule)
     session.execute(IndicatorValue.__table__.insert(), values)
     run.status, run.finished_at = "succeeded", utcnow()
     session.flush()
@@ -160,15 +167,16 @@ def _within_margins(
     out = frame[["region", *RAKING_VARIABLES]].copy()
     outside: dict[str, int] = {}
     for variable in RAKING_VARIABLES:
-        allowed = {
-            (region, category)
-            for region, by_variable in margins.items()
-            for category in by_variable.get(variable, {})
-        }
-        pairs = zip(out["region"], out[variable], strict=True)
-        bad = [
-            value is not None and value == value and (r, value) not in allowed for r, value in pairs
-        ]
-        outside[variable] = int(sum(bad))
+        allowed = pd.MultiIndex.from_tuples(
+            [
+                (region, category)
+                for region, by_variable in margins.items()
+                for category in by_variable.get(variable, {})
+            ]
+        )
+        answered = out[variable].notna().to_numpy()
+        pairs = pd.MultiIndex.from_arrays([out["region"], out[variable]])
+        bad = answered & ~pairs.isin(allowed)
+        outside[variable] = int(bad.sum())
         out.loc[bad, variable] = None
     return out, outside

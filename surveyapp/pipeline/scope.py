@@ -28,6 +28,7 @@ class Settings:
     min_n: int = 30
     min_effective_n: float = 20.0
     rank_draws: int = 2000
+    driver_bootstraps: int = 200
 
 
 @dataclass(frozen=True)

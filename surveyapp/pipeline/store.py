@@ -11,7 +11,7 @@ import pandas as pd
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ..analysis import estimation, indicator
+from ..analysis import drivers, estimation, indicator
 from ..analysis.reliability import reliability
 from ..models import (
     Area,
@@ -20,7 +20,7 @@ from ..models import (
     Wave,
     WeightRun,
 )
-from .scope import Scope
+from .scope import Scope, Settings
 
 # ---------------------------------------------------------------- storing
 
@@ -86,10 +86,20 @@ def store_weights(session: Session, run: WeightRun, ids: np.ndarray, weights: np
         cursor.execute("DROP TABLE weight_load")
         cursor.close()
         return
+    # SQLite ≥ 3.33: a temporary table and one UPDATE … FROM, as on PostgreSQL.
     connection.exec_driver_sql(
-        "UPDATE response SET weight = ?, weight_run_id = ? WHERE id = ?",
-        [(w, run.id, i) for i, w in zip(ids.tolist(), weights.tolist(), strict=True)],
+        "CREATE TEMPORARY TABLE weight_load (id INTEGER PRIMARY KEY, w REAL)"
     )
+    connection.exec_driver_sql(
+        "INSERT INTO weight_load (id, w) VALUES (?, ?)",
+        list(zip(ids.tolist(), weights.tolist(), strict=True)),
+    )
+    connection.exec_driver_sql(
+        "UPDATE response SET weight = t.w, weight_run_id = ? FROM weight_load AS t "
+        "WHERE response.id = t.id",
+        (run.id,),
+    )
+    connection.exec_driver_sql("DROP TABLE weight_load")
 
 
 def previous_estimates(session: Session, scope: Scope) -> dict[str, tuple[float, float]] | None:
@@ -158,12 +168,16 @@ def item_rows(
     frame: pd.DataFrame,
     scored: pd.DataFrame,
     trust: pd.Series,
-    raked: Any,
+    design: estimation.Design,
     paths: Mapping[str, str],
     rule: indicator.PublicationRule,
 ) -> list[dict[str, Any]]:
     """Each index item's mean score and the trust-level shares, for every area with respondents."""
-    levels = frame["area"].map(paths).str.split("/")
+    # Each respondent's area at every depth of the tree, as categorical codes (factorized once).
+    by_depth: dict[int, dict[str, str]] = {}
+    for code, path in paths.items():
+        for depth, ancestor in enumerate(path.split("/")):
+            by_depth.setdefault(depth, {})[code] = ancestor
     measures: dict[str, np.ndarray] = {
         f"item:{code}": scored[code].to_numpy(dtype=float) for code in scored.columns
     }
@@ -172,10 +186,12 @@ def item_rows(
         share = np.where(answered, (trust.astype(str) == option).to_numpy(dtype=float), np.nan)
         measures[f"trust:{option}"] = share * 100.0
     values: list[dict[str, Any]] = []
-    for depth in range(int(levels.str.len().max())):
-        groups = levels.str[depth].to_numpy(dtype=object)
+    for depth in sorted(by_depth):
+        groups = pd.Categorical(frame["area"].map(by_depth[depth]))
+        if groups.isna().all():
+            continue
         for measure, y in measures.items():
-            table = estimation.mean_by(y, groups, raked)
+            table = estimation.mean_by(y, groups, design)
             for code, row in table.iterrows():
                 n, effective_n = int(row["n"]), float(row["effective_n"])
                 values.append(
@@ -223,6 +239,46 @@ def summary_of(table: indicator.IndicatorTable, scope: Scope) -> dict[str, Any]:
             "converged": model.converged,
         },
     }
+
+
+def drivers_summary(
+    scored: pd.DataFrame,
+    raked: Any,
+    regions: np.ndarray,
+    country: str,
+    settings: Settings,
+    seed: int,
+) -> dict[str, Any]:
+    """What moves overall satisfaction, nationally and per region (``analysis.drivers``)."""
+    if "overall_satisfaction" not in scored.columns or scored.shape[1] < 2:
+        return {}
+    # The bootstrap resamples every respondent; past 100,000 respondents fewer resamples (at
+    # least 50) keep it in proportion: the intervals are narrow by then.
+    boots = min(settings.driver_bootstraps, max(50, 20_000_000 // max(1, len(scored))))
+    results = drivers.drivers_by(
+        scored, raked, regions, overall=country, n_boot=boots, seed=seed % (2**31)
+    )
+    summary: dict[str, Any] = {}
+    for area, result in results.items():
+        summary[area] = {
+            "n": result.n,
+            "bootstraps": result.n_boot,
+            "r_squared": _finite(result.r_squared),
+            "reason": result.reason or None,
+            "drivers": [
+                {
+                    "code": d.code,
+                    "rank": d.rank,
+                    "rank_interval": [d.rank_low, d.rank_high],
+                    "share": _finite(d.share),
+                    "share_interval": [_finite(d.share_low), _finite(d.share_high)],
+                    "coefficient": _finite(d.coefficient),
+                    "se": _finite(d.se),
+                }
+                for d in result.drivers
+            ],
+        }
+    return summary
 
 
 def current_snapshot(session: Session, wave: Wave) -> IndicatorSnapshot | None:

@@ -24,7 +24,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from surveyapp.analysis import estimation
+from surveyapp.analysis import estimation, weighting
 from surveyapp.analysis.results import Estimate, FloatArray, RakeResult
 
 REFERENCE_DIR = Path(__file__).resolve().parent / "r_reference"
@@ -465,3 +465,19 @@ def test_mean_by_handles_a_million_rows_and_three_thousand_groups() -> None:
     assert np.all(table["ci_low"] < table["estimate"]) and np.all(
         table["estimate"] < table["ci_high"]
     )
+
+
+def test_a_prepared_design_gives_the_same_domain_means() -> None:
+    rng = np.random.default_rng(8)
+    n = 500
+    frame = pd.DataFrame({"sex": rng.choice(["m", "f"], n), "age": rng.choice(["y", "m", "o"], n)})
+    margins = {"sex": {"m": 480.0, "f": 520.0}, "age": {"y": 300.0, "m": 400.0, "o": 300.0}}
+    raked = weighting.rake(frame, margins)
+    y = rng.normal(50, 10, n)
+    groups = rng.choice(["a", "b", "c"], n)
+    prepared = estimation.design(raked)
+    assert estimation.design(prepared) is prepared
+    pd.testing.assert_frame_equal(
+        estimation.mean_by(y, groups, prepared), estimation.mean_by(y, groups, raked)
+    )
+    assert prepared.calibration is prepared.calibration  # computed once
