@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
@@ -43,6 +44,8 @@ def build_scheduler(app: Flask) -> BlockingScheduler:
     }
     for name, trigger in triggers.items():
         # One instance per process; a missed run (process was busy or down) runs once, late.
+        # Wave opening and closing also runs at start, so a restart does not wait a minute.
+        first = {"next_run_time": datetime.now(UTC)} if name == "wave-status" else {}
         scheduler.add_job(
             _in_app(app, JOBS[name]),
             trigger,
@@ -51,5 +54,6 @@ def build_scheduler(app: Flask) -> BlockingScheduler:
             max_instances=1,
             coalesce=True,
             misfire_grace_time=3600,
+            **first,
         )
     return scheduler

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
+import time
 from datetime import timedelta
 
 from flask import Flask
@@ -10,10 +15,11 @@ from sqlalchemy import select
 from surveyapp.extensions import db
 from surveyapp.jobs.locks import job_lock
 from surveyapp.jobs.runner import Job, run_job
-from surveyapp.models import JobLock, JobRun
+from surveyapp.models import JobLock, JobRun, Wave
 from surveyapp.models._common import utcnow
+from tests.factories import make_wave
 
-from .conftest import flask_command
+from .conftest import ROOT, flask_command
 
 
 def runs(app: Flask) -> list[tuple[str, str]]:
@@ -88,3 +94,38 @@ def test_jobs_command_lists_runs_in_the_users_language(committed_app: Flask) -> 
     listed = flask_command(committed_app, "jobs", "--lang", "ru")
     assert listed.returncode == 0, listed.stderr
     assert "purge" in listed.stdout and "выполнено" in listed.stdout
+
+
+def test_the_scheduler_process_opens_a_due_wave(committed_app: Flask) -> None:
+    with committed_app.app_context():
+        wave = make_wave(db.session, code="due", status="planned", opened_days_ago=0)
+        wave.opens_at = utcnow() - timedelta(minutes=1)
+        db.session.commit()
+        db.session.remove()
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("SURVEYAPP_")},
+        **committed_app.config["SUBPROCESS_ENV"],
+        "FLASK_APP": "wsgi",
+    }
+    scheduler = subprocess.Popen(
+        [sys.executable, "-m", "flask", "surveyapp", "scheduler", "--lang", "en"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and ("wave-status", "succeeded") not in runs(
+            committed_app
+        ):
+            time.sleep(0.5)
+    finally:
+        scheduler.send_signal(signal.SIGINT)
+        output, _ = scheduler.communicate(timeout=30)
+    assert ("wave-status", "succeeded") in runs(committed_app), output
+    assert "recompute-open-waves: interval[0:15:00]" in output
+    with committed_app.app_context():
+        assert db.session.scalars(select(Wave.status).where(Wave.code == "due")).one() == "open"
+        db.session.remove()
