@@ -14,7 +14,7 @@ from typing import Any
 from flask import Flask
 
 from .config import load_settings
-from .extensions import babel, compress, csrf, db, limiter, migrate
+from .extensions import babel, compress, csrf, db, limiter, login_manager, migrate
 from .i18n import register_template_helpers, select_locale
 from .static_files import register_static_versioning
 
@@ -48,6 +48,7 @@ def create_app(
     csrf.init_app(app)
     limiter.init_app(app)
     compress.init_app(app)
+    login_manager.init_app(app)
     register_static_versioning(app)
     if app.config["TRUSTED_PROXIES"]:
         from werkzeug.middleware.proxy_fix import ProxyFix
@@ -57,6 +58,8 @@ def create_app(
     register_template_helpers(app)
 
     from . import models  # noqa: F401  (register every table on the metadata)
+    from .account import bp as account_bp
+    from .account.session import register_login
     from .citizen import bp as citizen_bp
     from .cli import register_cli
     from .errors import register_error_handlers
@@ -64,6 +67,8 @@ def create_app(
 
     app.register_blueprint(citizen_bp)
     app.register_blueprint(health_bp)
+    app.register_blueprint(account_bp)
+    register_login(app)
     register_error_handlers(app)
     register_cli(app)
     return app

@@ -167,6 +167,7 @@ def create_invitations_command(
 
 def register_cli(app: Flask) -> None:
     """Attach the command group to ``app``."""
+    from .account import commands as _account  # noqa: F401  (create-user)
     from .demo.command import seed_demo_command
     from .jobs import commands as _jobs  # noqa: F401  (scheduler, run-job, jobs)
     from .pipeline import commands as _pipeline  # noqa: F401  (recompute, snapshots)

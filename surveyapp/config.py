@@ -56,6 +56,9 @@ class Settings:
             # Every message a user sees is ours (messages.py, translated in our catalogs);
             # WTForms' own catalog would only be loaded and parsed on every request.
             "WTF_I18N_ENABLED": False,
+            # Sign-in throttling: per client (HMAC of the address) and per account tried.
+            "LOGIN_RATE_LIMIT": "10 per minute;100 per day",
+            "LOGIN_ACCOUNT_RATE_LIMIT": "5 per minute;20 per hour",
             "TRUSTED_PROXIES": self.trusted_proxies,
             "RECOMPUTE_MINUTES": self.recompute_minutes,
             "ROLLING_WINDOW_DAYS": self.rolling_window_days,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_babel import Babel
 from flask_compress import Compress
 from flask_limiter import Limiter
+from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_wtf import CSRFProtect
 
@@ -15,6 +16,7 @@ migrate = Migrate()
 babel = Babel()
 csrf = CSRFProtect()
 compress = Compress()
+login_manager = LoginManager()
 
 
 def _client_key() -> str:

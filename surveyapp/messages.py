@@ -122,3 +122,15 @@ NO_SURVEY_FOR_UNIT = _l(
     "No survey is open for this police unit at the moment. Thank you for your interest."
 )
 INVITATION_ONLY = _l("This survey is open by invitation only.")
+
+# Staff accounts.
+FIELD_REQUIRED = _l("Please fill in this field.")
+LOGIN_FAILED = _l("The username or the password is wrong, or the account is deactivated.")
+PASSWORD_WRONG = _l("This is not your current password.")
+PASSWORD_LENGTH = _l("The password must be %(min)d to %(max)d characters long.")
+PASSWORDS_DIFFER = _l("The two new passwords differ.")
+ROLE_NAMES = {
+    "admin": _l("administrator"),
+    "researcher": _l("researcher"),
+    "unit_head": _l("head of a police unit"),
+}

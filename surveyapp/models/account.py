@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask_login import UserMixin
 from sqlalchemy import Boolean, CheckConstraint, DateTime, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -13,7 +14,7 @@ from ._common import one_of, utcnow
 from .geography import Area
 
 
-class User(Base):
+class User(UserMixin, Base):
     """A staff account. Deactivated rather than deleted, so the audit log stays whole."""
 
     __tablename__ = "user_account"

@@ -1,0 +1,118 @@
+"""Sign in, sign out, the account page and the password change."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import abort, current_app, g, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user, login_required, login_user, logout_user
+
+from .. import messages as M
+from ..categories import LOCALES
+from ..extensions import db, limiter
+from ..models import User
+from . import bp
+from .forms import LoginForm, PasswordForm
+from .services import authenticate, change_password
+
+
+@bp.url_value_preprocessor
+def _pull_lang(_endpoint: str | None, values: dict[str, Any] | None) -> None:
+    if values and "lang" in values:
+        if values["lang"] not in LOCALES:
+            abort(404)
+        g.url_locale = values["lang"]
+
+
+def _account_key() -> str:
+    """Rate-limit key of the account being tried (a hash: the limiter never sees the name)."""
+    name = (request.form.get("username") or "").strip().lower()
+    return "account:" + hashlib.sha256(name.encode()).hexdigest()[:32]
+
+
+def login_limit() -> str:
+    return str(current_app.config["LOGIN_RATE_LIMIT"])
+
+
+def account_limit() -> str:
+    return str(current_app.config["LOGIN_ACCOUNT_RATE_LIMIT"])
+
+
+def safe_next(target: str | None, lang: str) -> str:
+    """``target`` if it is a path on this site, else the account page (no open redirect)."""
+    if target:
+        parts = urlsplit(target)
+        if (
+            not parts.scheme
+            and not parts.netloc
+            and target.startswith("/")
+            and not target.startswith("//")
+            and "\\" not in target
+        ):
+            return target
+    return url_for("account.home", lang=lang)
+
+
+@bp.route("/<lang>/login", methods=["GET", "POST"])
+@limiter.limit(login_limit, methods=["POST"])
+@limiter.limit(account_limit, key_func=_account_key, methods=["POST"])
+def login(lang: str) -> ResponseReturnValue:
+    """The staff sign-in page."""
+    form = LoginForm()
+    if request.method == "GET":
+        form.next.data = request.args.get("next", "")
+    error = None
+    status = 200
+    if form.validate_on_submit():
+        user = authenticate(form.username.data or "", form.password.data or "")
+        if user is not None:
+            login_user(user)
+            db.session.commit()
+            return redirect(safe_next(form.next.data, lang), code=303)
+        db.session.commit()  # the failed attempt stays in the audit log
+        error = M.LOGIN_FAILED
+        status = 401
+    elif request.method == "POST":
+        status = 422
+    return render_template("account/login.html", form=form, error=error), status
+
+
+@bp.post("/<lang>/logout")
+@login_required
+def logout(lang: str) -> ResponseReturnValue:
+    """Sign out (a POST with the CSRF token, so that no link can sign anybody out)."""
+    from ..services.audit import record
+
+    record("logout", target=current_user._get_current_object(), user=current_user)
+    db.session.commit()
+    logout_user()
+    return redirect(url_for("account.login", lang=lang), code=303)
+
+
+@bp.get("/<lang>/account/")
+@login_required
+def home(lang: str) -> ResponseReturnValue:
+    """Who is signed in, with which role and scope."""
+    return render_template("account/home.html", user=current_user)
+
+
+@bp.route("/<lang>/account/password", methods=["GET", "POST"])
+@login_required
+def password(lang: str) -> ResponseReturnValue:
+    """Change one's own password."""
+    form = PasswordForm()
+    status = 200
+    if form.validate_on_submit():
+        user: User = current_user._get_current_object()  # type: ignore[assignment]
+        if change_password(user, form.current.data or "", form.new.data or ""):
+            db.session.commit()
+            return render_template("account/home.html", user=user, changed=True)
+        db.session.commit()
+        form.current.errors = [M.PASSWORD_WRONG]
+        status = 422
+    elif request.method == "POST":
+        status = 422
+    return render_template("account/password.html", form=form), status
