@@ -62,12 +62,14 @@ def create_app(
     from .account.session import register_login
     from .citizen import bp as citizen_bp
     from .cli import register_cli
+    from .dashboard import bp as dashboard_bp
     from .errors import register_error_handlers
     from .health import bp as health_bp
 
     app.register_blueprint(citizen_bp)
     app.register_blueprint(health_bp)
     app.register_blueprint(account_bp)
+    app.register_blueprint(dashboard_bp)
     register_login(app)
     register_error_handlers(app)
     register_cli(app)

@@ -42,7 +42,7 @@ def account_limit() -> str:
 
 
 def safe_next(target: str | None, lang: str) -> str:
-    """``target`` if it is a path on this site, else the account page (no open redirect)."""
+    """``target`` if it is a path on this site, else the dashboard (no open redirect)."""
     if target:
         parts = urlsplit(target)
         if (
@@ -53,7 +53,7 @@ def safe_next(target: str | None, lang: str) -> str:
             and "\\" not in target
         ):
             return target
-    return url_for("account.home", lang=lang)
+    return url_for("dashboard.home", lang=lang)
 
 
 @bp.route("/<lang>/login", methods=["GET", "POST"])

@@ -20,12 +20,13 @@ import pytest
 from flask import Flask
 from flask_migrate import upgrade
 from sqlalchemy import func, select
+from werkzeug.security import generate_password_hash
 from werkzeug.serving import make_server
 
-from surveyapp import MIGRATIONS_DIR, create_app
-from surveyapp.demo.seed import seed_demo
+from surveyapp import MIGRATIONS_DIR, create_app, pipeline
+from surveyapp.demo.seed import DEMO_WAVE_CODE, seed_demo
 from surveyapp.extensions import db
-from surveyapp.models import Area, Response
+from surveyapp.models import Area, Response, User, Wave
 from tests.conftest import environ_for_tests
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -38,6 +39,10 @@ CHROMIUM_FLAGS = [
     "--no-first-run",
 ]
 PHONE = {"width": 360, "height": 740}
+# A precinct head of the live demo (the dashboard tests sign in as them).
+HEAD_USERNAME = "head-precinct"
+HEAD_PASSWORD = "a password long enough"
+HEAD_SCOPE = "KZ-71-D01-P01"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 
@@ -80,7 +85,19 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     app = create_app(environ=environ)
     with app.app_context():
         upgrade(directory=str(MIGRATIONS_DIR))
-        seed_demo(db.session, n_responses=300, seed=5)
+        seed_demo(db.session, n_responses=1500, seed=5)
+        wave = db.session.scalars(select(Wave).where(Wave.code == DEMO_WAVE_CODE)).one()
+        pipeline.recompute(db.session, pipeline.Scope(wave))
+        precinct = db.session.scalars(select(Area).where(Area.code == HEAD_SCOPE)).one()
+        db.session.add(
+            User(
+                username=HEAD_USERNAME,
+                password_hash=generate_password_hash(HEAD_PASSWORD),
+                role="unit_head",
+                scope_area=precinct,
+                locale="kk",
+            )
+        )
         db.session.commit()
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
