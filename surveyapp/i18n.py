@@ -6,7 +6,7 @@ browser's Accept-Language, then Kazakh.
 
 from __future__ import annotations
 
-from flask import Flask, g, has_request_context, request
+from flask import Flask, abort, g, has_request_context, request
 
 from .categories import LOCALES
 
@@ -78,3 +78,13 @@ def register_template_helpers(app: Flask) -> None:
         format_decimal=format_decimal,
         format_percent=format_percent,
     )
+
+
+def pull_url_locale(_endpoint: str | None, values: dict[str, object] | None) -> None:
+    """Blueprints' ``url_value_preprocessor``: a ``/<lang>/`` prefix that is not one of the
+    locales is a 404; a valid one sets the request's locale."""
+    if values and "lang" in values:
+        lang = values["lang"]
+        if lang not in LOCALES:
+            abort(404)
+        g.url_locale = lang

@@ -3,28 +3,21 @@
 from __future__ import annotations
 
 import hashlib
-from typing import Any
 from urllib.parse import urlsplit
 
-from flask import abort, current_app, g, redirect, render_template, request, url_for
+from flask import current_app, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required, login_user, logout_user
 
 from .. import messages as M
-from ..categories import LOCALES
 from ..extensions import db, limiter
+from ..i18n import pull_url_locale
 from ..models import User
 from . import bp
 from .forms import LoginForm, PasswordForm
 from .services import authenticate, change_password
 
-
-@bp.url_value_preprocessor
-def _pull_lang(_endpoint: str | None, values: dict[str, Any] | None) -> None:
-    if values and "lang" in values:
-        if values["lang"] not in LOCALES:
-            abort(404)
-        g.url_locale = values["lang"]
+bp.url_value_preprocessor(pull_url_locale)
 
 
 def _account_key() -> str:

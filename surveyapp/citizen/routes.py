@@ -13,7 +13,7 @@ from markupsafe import Markup
 from .. import messages as M
 from ..categories import LOCALES
 from ..extensions import csrf, db, limiter
-from ..i18n import LOCALE_COOKIE, current_locale
+from ..i18n import LOCALE_COOKIE, current_locale, pull_url_locale
 from ..models import Area, Wave
 from . import bp
 from .catalogue import loaded_instrument
@@ -44,13 +44,7 @@ def _rate_limited(view: Any) -> Any:
     return limiter.limit(submit_limit, key_func=client_key, methods=["POST"])(view)
 
 
-@bp.url_value_preprocessor
-def _pull_lang(_endpoint: str | None, values: dict[str, object] | None) -> None:
-    if values and "lang" in values:
-        lang = values["lang"]
-        if lang not in LOCALES:
-            abort(404)
-        g.url_locale = lang
+bp.url_value_preprocessor(pull_url_locale)
 
 
 @bp.after_request

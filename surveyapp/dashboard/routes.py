@@ -3,27 +3,19 @@ once, before any view runs (404 for an area outside the account's scope)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from flask import abort, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from sqlalchemy import select
 
-from ..categories import LOCALES
 from ..extensions import db, login_manager
+from ..i18n import pull_url_locale
 from ..models import Area
 from . import bp
 from .access import can_see, home_area_code
 from .services import area_view, latest_snapshot
 
-
-@bp.url_value_preprocessor
-def _pull_lang(_endpoint: str | None, values: dict[str, Any] | None) -> None:
-    if values and "lang" in values:
-        if values["lang"] not in LOCALES:
-            abort(404)
-        g.url_locale = values["lang"]
+bp.url_value_preprocessor(pull_url_locale)
 
 
 @bp.before_request

@@ -133,9 +133,7 @@ def seed_demo(
     )
 
     areas = {area.code: area for area in session.scalars(select(Area))}
-    precincts = sorted(
-        (area for area in areas.values() if area.kind == "precinct"), key=lambda area: area.code
-    )
+    precincts = _precincts(areas)
     now = utcnow().replace(microsecond=0)
     wave = Wave(
         code=DEMO_WAVE_CODE,
@@ -365,9 +363,7 @@ def seed_extra_wave(session: Session, code: str, n_responses: int, *, seed: int)
     demo; flushes, does not commit; returns the number of responses written."""
     demo = session.scalars(select(Wave).where(Wave.code == DEMO_WAVE_CODE)).one()
     areas = {area.code: area for area in session.scalars(select(Area))}
-    precincts = sorted(
-        (area for area in areas.values() if area.kind == "precinct"), key=lambda area: area.code
-    )
+    precincts = _precincts(areas)
     margin_set_id = session.scalar(select(func.max(PopulationMargin.margin_set_id)))
     region_margins = _region_margins(session, int(margin_set_id or 0), areas)
     now = utcnow().replace(microsecond=0)
@@ -389,3 +385,7 @@ def seed_extra_wave(session: Session, code: str, n_responses: int, *, seed: int)
         specs, region_margins, n_responses, seed=seed, start=wave.opens_at, end=now
     )
     return write_responses(session, wave, demo.instrument, areas, batches)
+
+
+def _precincts(areas: dict[str, Area]) -> list[Area]:
+    return sorted((a for a in areas.values() if a.kind == "precinct"), key=lambda a: a.code)
