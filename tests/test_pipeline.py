@@ -19,6 +19,7 @@ from surveyapp.models import (
     IndicatorValue,
     PopulationMargin,
     Response,
+    ResponseWeight,
     SyntheticTruth,
     Wave,
     WeightRun,
@@ -69,9 +70,9 @@ def test_weights_reproduce_each_regions_margins(session: Session, wave: Wave) ->
     assert run.status == "succeeded" and run.diagnostics["converged"]
     assert run.inputs["input_hash"] == outcome.snapshot.input_hash
     rows = session.execute(
-        select(Area.path, Response.sex, Response.weight, Response.weight_run_id).join(
-            Area, Area.id == Response.area_id
-        )
+        select(Area.path, Response.sex, ResponseWeight.weight, ResponseWeight.weight_run_id)
+        .join(Area, Area.id == Response.area_id)
+        .outerjoin(ResponseWeight, ResponseWeight.response_id == Response.id)
     ).all()
     assert {row.weight_run_id for row in rows} == {run.id}
     assert all(row.weight > 0 for row in rows)
@@ -218,7 +219,7 @@ def test_a_failure_half_way_keeps_the_previous_snapshot(
 ) -> None:
     assert runner.invoke(args=["surveyapp", "recompute"]).exit_code == 0
     before = count(session, IndicatorSnapshot), count(session, WeightRun)
-    weights = session.execute(select(Response.id, Response.weight)).all()
+    weights = session.execute(select(ResponseWeight.response_id, ResponseWeight.weight)).all()
 
     def broken(*_args: Any, **_kwargs: Any) -> None:
         raise RuntimeError("disk full")
@@ -228,7 +229,9 @@ def test_a_failure_half_way_keeps_the_previous_snapshot(
     assert result.exit_code != 0
     session.expire_all()
     assert (count(session, IndicatorSnapshot), count(session, WeightRun)) == before
-    assert session.execute(select(Response.id, Response.weight)).all() == weights
+    assert (
+        session.execute(select(ResponseWeight.response_id, ResponseWeight.weight)).all() == weights
+    )
     assert pipeline.current_snapshot(session, wave) is not None
 
 
@@ -268,3 +271,14 @@ def test_precinct_intervals_cover_the_true_values(session: Session) -> None:
     assert len(published) > 150 and len(modelled) == len(rows) > 300
     assert 0.91 <= direct <= 0.99, direct
     assert 0.91 <= model <= 0.99, model
+
+
+def test_old_whole_wave_weights_are_purged(session: Session, wave: Wave) -> None:
+    from surveyapp.pipeline.store import purge_old_weights
+
+    first = pipeline.recompute(session, pipeline.Scope(wave)).weight_run
+    second = pipeline.recompute(session, pipeline.Scope(wave)).weight_run
+    runs = select(ResponseWeight.weight_run_id).distinct()
+    assert set(session.scalars(runs)) == {first.id, second.id}
+    assert purge_old_weights(session) == N_RESPONSES
+    assert set(session.scalars(runs)) == {second.id}

@@ -13,6 +13,7 @@ from .. import pipeline
 from ..extensions import db
 from ..models import InvitationToken, Wave
 from ..models._common import utcnow
+from ..pipeline.store import purge_old_weights
 from ..services.audit import record
 from ..services.waves import open_waves_now
 
@@ -111,7 +112,11 @@ def purge_rate_limit_keys() -> int | None:
 def purge() -> str:
     """Nightly clean-up of what is no longer needed."""
     tokens = purge_invitations()
+    weights = purge_old_weights(db.session)
     db.session.commit()
     keys = purge_rate_limit_keys()
     counters = "in process memory" if keys is None else f"{keys} stale rate-limit keys deleted"
-    return f"{tokens} invitation tokens deleted; rate-limit counters: {counters}"
+    return (
+        f"{tokens} invitation tokens deleted; {weights} superseded response weights deleted; "
+        f"rate-limit counters: {counters}"
+    )

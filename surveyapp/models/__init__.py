@@ -4,7 +4,7 @@ from .account import User
 from .audit import AuditEvent
 from .demo import SyntheticTruth
 from .geography import Area
-from .indicator import IndicatorSnapshot, IndicatorValue, WeightRun
+from .indicator import IndicatorSnapshot, IndicatorValue, ResponseWeight, WeightRun
 from .instrument import Instrument, Option, Question, Section
 from .job import JobLock, JobRun
 from .population import MarginSet, PopulationMargin
@@ -27,6 +27,7 @@ __all__ = [
     "PopulationMargin",
     "Question",
     "Response",
+    "ResponseWeight",
     "Section",
     "SyntheticTruth",
     "User",

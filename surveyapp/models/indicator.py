@@ -19,7 +19,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import Base
-from ._common import one_of, utcnow
+from ._common import BigIntPK, one_of, utcnow
 
 PUBLICATION_STATUSES = ("published", "low_precision", "insufficient")
 
@@ -52,6 +52,26 @@ class WeightRun(Base):
     settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     inputs: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     diagnostics: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class ResponseWeight(Base):
+    """A response's weight in one weight run (whole-wave runs; loaded with COPY, append-only).
+
+    Kept apart from ``response`` so that a recompute appends a million small rows
+    instead of rewriting a million responses; the purge job keeps the weights of
+    each wave's latest whole-wave run.
+    """
+
+    __tablename__ = "response_weight"
+    __table_args__ = (CheckConstraint("weight > 0", name="weight_positive"),)
+
+    weight_run_id: Mapped[int] = mapped_column(
+        ForeignKey("weight_run.id", ondelete="CASCADE"), primary_key=True
+    )
+    response_id: Mapped[int] = mapped_column(
+        BigIntPK, ForeignKey("response.id", ondelete="CASCADE"), primary_key=True
+    )
+    weight: Mapped[float] = mapped_column(Float)
 
 
 class IndicatorSnapshot(Base):

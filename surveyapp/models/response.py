@@ -45,8 +45,6 @@ class Response(Base):
         CheckConstraint(
             "(status = 'excluded') = (exclusion_reason IS NOT NULL)", name="exclusion_has_reason"
         ),
-        CheckConstraint("weight IS NULL OR weight > 0", name="weight_positive"),
-        CheckConstraint("(weight IS NULL) = (weight_run_id IS NULL)", name="weight_has_run"),
         CheckConstraint(
             "submitted_at IS NULL OR submitted_at >= started_at", name="submitted_after_start"
         ),
@@ -66,10 +64,6 @@ class Response(Base):
     age_group: Mapped[str | None] = mapped_column(String(16))
     settlement: Mapped[str | None] = mapped_column(String(16))
     nonce: Mapped[str] = mapped_column(String(64), unique=True)
-    weight: Mapped[float | None] = mapped_column(Float)
-    weight_run_id: Mapped[int | None] = mapped_column(
-        ForeignKey("weight_run.id", ondelete="SET NULL"), index=True
-    )
 
     answers: Mapped[list[Answer]] = relationship(
         back_populates="response", cascade="all, delete-orphan", passive_deletes=True

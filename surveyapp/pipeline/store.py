@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from ..analysis import drivers, estimation, indicator
@@ -17,6 +17,7 @@ from ..models import (
     Area,
     IndicatorSnapshot,
     IndicatorValue,
+    ResponseWeight,
     Wave,
     WeightRun,
 )
@@ -66,40 +67,38 @@ def diagnostics_of(
 
 
 def store_weights(session: Session, run: WeightRun, ids: np.ndarray, weights: np.ndarray) -> None:
-    """Write each response's weight and this run's id (one statement per database round).
+    """Append each response's weight in this run to ``response_weight``.
 
-    PostgreSQL: COPY into a temporary table, then one ``UPDATE … FROM``; SQLite: one
-    executemany. Runs in the caller's transaction.
+    PostgreSQL: COPY (seconds for a million rows); SQLite: one executemany. No
+    ``response`` row is rewritten. Runs in the caller's transaction.
     """
     connection = session.connection()
+    rows = zip(ids.tolist(), weights.tolist(), strict=True)
     if connection.dialect.name == "postgresql":
         cursor = connection.connection.driver_connection.cursor()  # psycopg, same transaction
-        cursor.execute("CREATE TEMPORARY TABLE weight_load (id bigint, weight double precision)")
-        with cursor.copy("COPY weight_load (id, weight) FROM STDIN") as copy:
-            for row in zip(ids.tolist(), weights.tolist(), strict=True):
-                copy.write_row(row)
-        cursor.execute(
-            "UPDATE response SET weight = t.weight, weight_run_id = %s "
-            "FROM weight_load AS t WHERE response.id = t.id",
-            (run.id,),
-        )
-        cursor.execute("DROP TABLE weight_load")
+        copy_sql = "COPY response_weight (weight_run_id, response_id, weight) FROM STDIN"
+        with cursor.copy(copy_sql) as copy:
+            for response_id, weight in rows:
+                copy.write_row((run.id, response_id, weight))
         cursor.close()
         return
-    # SQLite ≥ 3.33: a temporary table and one UPDATE … FROM, as on PostgreSQL.
     connection.exec_driver_sql(
-        "CREATE TEMPORARY TABLE weight_load (id INTEGER PRIMARY KEY, w REAL)"
+        "INSERT INTO response_weight (weight_run_id, response_id, weight) VALUES (?, ?, ?)",
+        [(run.id, response_id, weight) for response_id, weight in rows],
     )
-    connection.exec_driver_sql(
-        "INSERT INTO weight_load (id, w) VALUES (?, ?)",
-        list(zip(ids.tolist(), weights.tolist(), strict=True)),
+
+
+def purge_old_weights(session: Session) -> int:
+    """Delete the response weights of whole-wave runs that are not their wave's latest."""
+    latest = (
+        select(func.max(WeightRun.id))
+        .where(WeightRun.window_start.is_(None), WeightRun.status == "succeeded")
+        .group_by(WeightRun.wave_id)
     )
-    connection.exec_driver_sql(
-        "UPDATE response SET weight = t.w, weight_run_id = ? FROM weight_load AS t "
-        "WHERE response.id = t.id",
-        (run.id,),
+    result = session.execute(
+        delete(ResponseWeight).where(ResponseWeight.weight_run_id.not_in(latest))
     )
-    connection.exec_driver_sql("DROP TABLE weight_load")
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 def previous_estimates(session: Session, scope: Scope) -> dict[str, tuple[float, float]] | None:
