@@ -90,6 +90,9 @@ def test_weights_reproduce_each_regions_margins(session: Session, wave: Wave) ->
     )
     for region, total in region_totals.items():
         assert total == pytest.approx(float(targets[region]), rel=1e-8)
+    for diagnostics in run.diagnostics["regions"].values():
+        assert diagnostics["max_margin_error"] < 1e-8
+        assert 0.5 < diagnostics["cronbach_alpha"] < 1.0
     # Respondents who preferred not to state their sex were imputed, not dropped.
     assert run.diagnostics["imputed"]["sex"] == sum(row.sex is None for row in rows) > 0
 
@@ -122,6 +125,8 @@ def test_same_inputs_give_identical_snapshots(session: Session, wave: Wave) -> N
     first = pipeline.recompute(session, pipeline.Scope(wave))
     second = pipeline.recompute(session, pipeline.Scope(wave))
     assert first.snapshot.id != second.snapshot.id  # append-only: a new snapshot each time
+    assert second.snapshot.supersedes_id == first.snapshot.id
+    assert first.snapshot.supersedes_id is None and first.snapshot.status == "published"
     assert first.snapshot.input_hash == second.snapshot.input_hash
     assert values_of(session, first.snapshot) == values_of(session, second.snapshot)
 

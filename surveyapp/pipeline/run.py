@@ -24,6 +24,7 @@ from .store import (
     drivers_summary,
     item_rows,
     previous_estimates,
+    previous_of_scope,
     store_weights,
     summary_of,
 )
@@ -109,7 +110,7 @@ def recompute(
             "seed": seed,
         },
         diagnostics={
-            **diagnostics_of(raked, imputation, frame, weights, scored),
+            **diagnostics_of(raked, imputation, frame, weights, scored, by_region),
             "cap_relaxed": relaxed or None,
             "outside_margins": outside,
         },
@@ -138,6 +139,9 @@ def recompute(
     snapshot = IndicatorSnapshot(
         weight_run_id=run.id,
         status="published",
+        # The same scope computed again (new responses, a correction) supersedes the previous
+        # snapshot, which stays as it was.
+        supersedes_id=previous_of_scope(session, scope),
         input_hash=digest,
         summary={
             **summary_of(table, scope),

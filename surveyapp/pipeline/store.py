@@ -35,19 +35,42 @@ def _status(status: str) -> str:
 
 
 def diagnostics_of(
-    raked: Any, imputation: Any, frame: pd.DataFrame, weights: np.ndarray, scored: pd.DataFrame
+    raked: Any,
+    imputation: Any,
+    frame: pd.DataFrame,
+    weights: np.ndarray,
+    scored: pd.DataFrame,
+    margins: Mapping[str, Mapping[str, Mapping[str, float]]],
 ) -> dict[str, Any]:
-    """Weighting diagnostics for the weight run: overall and per region."""
+    """Weighting diagnostics for the weight run: overall and per region (the largest relative
+    margin error, Kish design effect, effective n, weight range, collapsed categories and
+    Cronbach's α of the index items)."""
+    completed = imputation.frame.assign(w=weights)
+    errors: dict[str, float] = {}
+    for variable in margins[next(iter(margins))]:
+        totals = completed.groupby(["region", variable], observed=True)["w"].sum()
+        for (region, category), total in totals.items():
+            target = margins[str(region)][variable].get(str(category))
+            if target:
+                error = abs(float(total) - target) / target
+                errors[str(region)] = max(errors.get(str(region), 0.0), error)
     by_region: dict[str, Any] = {}
     for region, rows in frame.groupby("region").indices.items():
         w = weights[rows]
+        collapsed = {
+            variable: {k: v for k, v in merges.items() if k.startswith(f"{region}×")}
+            for variable, merges in raked.collapsed.items()
+        }
         by_region[str(region)] = {
             "n": len(rows),
             "sum_weights": float(w.sum()),
+            "max_margin_error": errors.get(str(region)),
             "design_effect": float(len(w) * (w**2).sum() / w.sum() ** 2),
             "effective_n": float(w.sum() ** 2 / (w**2).sum()),
             "min_weight": float(w.min()),
             "max_weight": float(w.max()),
+            "collapsed": {k: v for k, v in collapsed.items() if v},
+            "cronbach_alpha": _finite(reliability(scored.iloc[rows], w).alpha),
         }
     alpha = reliability(scored, weights)
     return {
@@ -278,6 +301,22 @@ def drivers_summary(
             ],
         }
     return summary
+
+
+def previous_of_scope(session: Session, scope: Scope) -> int | None:
+    """The latest snapshot of exactly this scope (wave and window), if any."""
+    run = WeightRun
+    same_window = (
+        (run.window_start.is_(None) if scope.start is None else run.window_start == scope.start),
+        (run.window_end.is_(None) if scope.end is None else run.window_end == scope.end),
+    )
+    return session.scalar(
+        select(IndicatorSnapshot.id)
+        .join(run, run.id == IndicatorSnapshot.weight_run_id)
+        .where(run.wave_id == scope.wave.id, *same_window)
+        .order_by(IndicatorSnapshot.id.desc())
+        .limit(1)
+    )
 
 
 def current_snapshot(session: Session, wave: Wave) -> IndicatorSnapshot | None:
