@@ -7,6 +7,7 @@ the machine they were measured on, in ``bench/RESULTS.md``.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import platform
@@ -96,22 +97,19 @@ def table(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
 
 def machine() -> dict[str, str]:
     """What the numbers were measured on."""
+    # Outside Linux /proc does not exist: the report then says "unknown".
     cpu = "unknown"
-    try:
+    with contextlib.suppress(OSError):
         for line in Path("/proc/cpuinfo").read_text().splitlines():
             if line.startswith("model name"):
                 cpu = line.split(":", 1)[1].strip()
                 break
-    except OSError:
-        pass
     memory = "unknown"
-    try:
+    with contextlib.suppress(OSError):
         for line in Path("/proc/meminfo").read_text().splitlines():
             if line.startswith("MemTotal:"):
                 memory = f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB"
                 break
-    except OSError:
-        pass
     return {
         "cores (os.cpu_count)": str(os.cpu_count()),
         "CPU": cpu,
