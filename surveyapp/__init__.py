@@ -16,6 +16,7 @@ from flask import Flask
 from .config import load_settings
 from .extensions import babel, compress, csrf, db, limiter, login_manager, migrate
 from .i18n import register_template_helpers, select_locale
+from .security import register_security_headers
 from .static_files import register_static_versioning
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -50,6 +51,7 @@ def create_app(
     compress.init_app(app)
     login_manager.init_app(app)
     register_static_versioning(app)
+    register_security_headers(app)
     if app.config["TRUSTED_PROXIES"]:
         from werkzeug.middleware.proxy_fix import ProxyFix
 

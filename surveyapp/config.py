@@ -71,6 +71,9 @@ class Settings:
             "SESSION_COOKIE_SECURE": self.session_cookie_secure,
             "SESSION_COOKIE_HTTPONLY": True,
             "SESSION_COOKIE_SAMESITE": "Lax",
+            "REMEMBER_COOKIE_SECURE": self.session_cookie_secure,
+            "REMEMBER_COOKIE_HTTPONLY": True,
+            "REMEMBER_COOKIE_SAMESITE": "Lax",
             "BABEL_DEFAULT_LOCALE": "kk",
             "TESTING": self.env == "test",
         }

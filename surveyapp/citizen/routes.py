@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import abort, g, make_response, redirect, render_template, request, url_for
+from flask import abort, current_app, g, make_response, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import get_locale
 from markupsafe import Markup
@@ -52,7 +52,12 @@ def _remember_language(response: Any) -> Any:
     lang = getattr(g, "url_locale", None)
     if lang and request.cookies.get(LOCALE_COOKIE) != lang:
         response.set_cookie(
-            LOCALE_COOKIE, lang, max_age=COOKIE_MAX_AGE, samesite="Lax", httponly=True
+            LOCALE_COOKIE,
+            lang,
+            max_age=COOKIE_MAX_AGE,
+            samesite="Lax",
+            httponly=True,
+            secure=current_app.config["SESSION_COOKIE_SECURE"],
         )
     return response
 
