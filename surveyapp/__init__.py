@@ -62,6 +62,7 @@ def create_app(
     from . import models  # noqa: F401  (register every table on the metadata)
     from .account import bp as account_bp
     from .account.session import register_login
+    from .admin import bp as admin_bp
     from .citizen import bp as citizen_bp
     from .cli import register_cli
     from .dashboard import bp as dashboard_bp
@@ -72,6 +73,7 @@ def create_app(
     app.register_blueprint(health_bp)
     app.register_blueprint(account_bp)
     app.register_blueprint(dashboard_bp)
+    app.register_blueprint(admin_bp)
     register_login(app)
     register_error_handlers(app)
     register_cli(app)

@@ -134,3 +134,15 @@ ROLE_NAMES = {
     "researcher": _l("researcher"),
     "unit_head": _l("head of a police unit"),
 }
+
+# Administration of accounts and comments (the CLI's create-user shares the account checks).
+USERNAME_FORMAT = _l("A username has 3 to 64 letters, digits, hyphens or underscores.")
+USERNAME_TAKEN = _l("The username %(name)s is taken.")
+SCOPE_REQUIRED_CLI = _l("A unit head needs --scope, the code of their area.")
+SCOPE_REQUIRED = _l("A unit head needs an area: enter the code of their area.")
+AREA_NOT_FOUND = _l("There is no area %(code)s.")
+CANNOT_DEACTIVATE_SELF = _l("You cannot deactivate your own account.")
+CANNOT_DROP_OWN_ADMIN = _l("You cannot remove your own administrator role.")
+USER_NOT_FOUND = _l("There is no account with this number.")
+COMMENT_NOT_FOUND = _l("There is no comment with this number.")
+MODERATION_ACTION_UNKNOWN = _l("Unknown moderation action: choose Approve or Hide.")

@@ -1,0 +1,128 @@
+"""Accounts of every role, signed-in clients, and comments to moderate."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from flask import Flask, g
+from flask.testing import FlaskClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from werkzeug.security import generate_password_hash
+from werkzeug.test import TestResponse
+
+from surveyapp.extensions import limiter
+from surveyapp.models import Area, AuditEvent, Comment, Question, Response, User
+from surveyapp.models._common import utcnow
+from surveyapp.services.geography import load_regions
+from tests.factories import make_wave
+
+PASSWORD = "a long enough password"
+ACCOUNTS = {  # username: (role, scope code)
+    "admin-1": ("admin", None),
+    "admin-2": ("admin", None),
+    "research-1": ("researcher", None),
+    "head-71": ("unit_head", "KZ-71"),
+}
+
+
+class Client(FlaskClient):
+    """A test client that loads its signed-in user afresh on every request.
+
+    The tests share one app context, so Flask-Login's per-request cache in ``g``
+    would otherwise carry one client's user into another client's request.
+    """
+
+    def open(self, *args: Any, **kwargs: Any) -> TestResponse:
+        g.pop("_login_user", None)
+        return super().open(*args, **kwargs)
+
+
+@pytest.fixture
+def accounts(session: Session) -> dict[str, User]:
+    """The country and its regions, and one account per entry of ACCOUNTS."""
+    load_regions(session)
+    made = {}
+    for username, (role, scope) in ACCOUNTS.items():
+        area = session.scalars(select(Area).where(Area.code == scope)).one() if scope else None
+        made[username] = User(
+            username=username,
+            password_hash=generate_password_hash(PASSWORD),
+            role=role,
+            scope_area=area,
+            locale="ru",
+        )
+        session.add(made[username])
+    session.flush()
+    return made
+
+
+@pytest.fixture
+def sign_in(app: Flask, accounts: dict[str, User]) -> Callable[[str], FlaskClient]:
+    """A new client signed in as ``username``."""
+
+    def _sign_in(username: str) -> FlaskClient:
+        limiter.reset()
+        client = Client(app, app.response_class, use_cookies=True)
+        response = client.post("/en/login", data={"username": username, "password": PASSWORD})
+        assert response.status_code == 303, response.status_code
+        return client
+
+    return _sign_in
+
+
+@pytest.fixture
+def anonymous(app: Flask) -> FlaskClient:
+    return Client(app, app.response_class, use_cookies=True)
+
+
+@pytest.fixture
+def admin(sign_in: Callable[[str], FlaskClient]) -> FlaskClient:
+    return sign_in("admin-1")
+
+
+@pytest.fixture
+def comments(session: Session, accounts: dict[str, User]) -> list[Comment]:
+    """Five pending comments in Astana (KZ-71) and two in Almaty (KZ-75), oldest first."""
+    wave = make_wave(session)
+    question = session.scalars(
+        select(Question).where(
+            Question.instrument_id == wave.instrument_id, Question.type == "text"
+        )
+    ).first()
+    assert question is not None
+    areas = {
+        code: session.scalars(select(Area).where(Area.code == code)).one()
+        for code in ("KZ-71", "KZ-75")
+    }
+    made = []
+    now = utcnow()
+    for number, code in enumerate(["KZ-71"] * 5 + ["KZ-75"] * 2):
+        response = Response(
+            wave_id=wave.id, area_id=areas[code].id, locale="ru", channel="web", nonce=f"n{number}"
+        )
+        session.add(response)
+        session.flush()
+        comment = Comment(
+            response_id=response.id,
+            question_id=question.id,
+            area_id=areas[code].id,
+            locale="ru",
+            body=f"Комментарий номер {number}",
+            created_at=now - timedelta(days=10 - number),
+        )
+        session.add(comment)
+        made.append(comment)
+    session.flush()
+    return made
+
+
+def audit(session: Session, action: str | None = None) -> list[AuditEvent]:
+    """The audit events so far (of one action), oldest first."""
+    query = select(AuditEvent).order_by(AuditEvent.id)
+    if action is not None:
+        query = query.where(AuditEvent.action == action)
+    return list(session.scalars(query))
