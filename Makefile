@@ -29,6 +29,7 @@ migrate: $(VENV)/.installed
 demo: migrate translations
 	$(BIN)/flask surveyapp seed-demo --if-empty
 	$(BIN)/flask surveyapp recompute --if-missing
+	$(BIN)/flask surveyapp recompute --window 30d --periods 4 --if-missing
 	$(BIN)/flask surveyapp snapshots --limit 3
 
 ## make run: set up, migrate, load the demo if the database is empty, serve on 127.0.0.1:$(PORT)

@@ -5,15 +5,27 @@ from __future__ import annotations
 
 from flask import abort, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import format_date, format_decimal
+from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy import select
 
 from ..extensions import db, login_manager
 from ..i18n import pull_url_locale
-from ..models import Area
+from ..models import Area, IndicatorValue
 from . import bp
 from .access import can_see, home_area_code
-from .services import area_view, latest_snapshot
+from .charts import ChartPoint, caterpillar_svg, trend_svg
+from .services import (
+    AreaView,
+    Period,
+    approved_comments,
+    area_view,
+    latest_snapshot,
+    shown,
+    trend,
+)
 
 bp.url_value_preprocessor(pull_url_locale)
 
@@ -46,24 +58,150 @@ def home(lang: str) -> ResponseReturnValue:
     )
 
 
+SORT_KEYS = ("name", "csi", "n", "rank")
+COMMENTS_ON_AREA_PAGE = 5
+COMMENTS_PER_PAGE = 20
+
+
+def _sorted_children(
+    children: list[tuple[Area, IndicatorValue]], key: str, descending: bool, locale: str
+) -> list[tuple[Area, IndicatorValue]]:
+    """Sub-units by name, figure, responses or rank; units without a figure always last."""
+    if key == "name":
+        return sorted(children, key=lambda pair: pair[0].name(locale), reverse=descending)
+
+    def figure(pair: tuple[Area, IndicatorValue]) -> float | None:
+        value = pair[1]
+        if key == "n":
+            return float(value.n)
+        if key == "rank":
+            rank = (value.flags or {}).get("rank") or [None]
+            return None if rank[0] is None else float(rank[0])
+        figure_ = shown(value)
+        return None if figure_ is None else figure_.estimate
+
+    known = [pair for pair in children if figure(pair) is not None]
+    unknown = [pair for pair in children if figure(pair) is None]
+    known.sort(key=lambda pair: figure(pair) or 0.0, reverse=descending)
+    return known + unknown
+
+
+def _charts(view: AreaView, periods: list[Period], locale: str) -> dict[str, Markup | None]:
+    def fmt(x: float) -> str:
+        return format_decimal(x, format="#,##0.0")
+
+    points = []
+    for period in periods:
+        figure = shown(period.value)
+        if figure is not None:
+            label = format_date(period.end, format="d MMM")
+            points.append(
+                ChartPoint(label, figure.estimate, figure.low, figure.high, figure.modelled)
+            )
+    trend_chart = None
+    if len(points) >= 2:
+        trend_chart = trend_svg(
+            points,
+            chart_id="trend-chart",
+            title=_("The indicator over the last periods"),
+            desc=_(
+                "Each point is the indicator for one period, with a bar for its %(level)s "
+                "interval; hollow points are model estimates. The same figures are in the table "
+                "below.",
+                level="95%",
+            ),
+            fmt=fmt,
+        )
+    units = []
+    for child, value in view.children:
+        figure = shown(value)
+        if figure is not None:
+            units.append(
+                ChartPoint(
+                    child.name(locale), figure.estimate, figure.low, figure.high, figure.modelled
+                )
+            )
+    own = shown(view.csi)
+    units_chart = None
+    if len(units) >= 2:
+        units_chart = caterpillar_svg(
+            units,
+            chart_id="units-chart",
+            title=_("Units ordered by the indicator"),
+            desc=_(
+                "Each unit's indicator with its %(level)s interval, highest first; the dashed "
+                "line is this area's figure. Units whose intervals overlap may not really "
+                "differ. The same figures are in the table below.",
+                level="95%",
+            ),
+            fmt=fmt,
+            reference=None if own is None else own.estimate,
+            reference_label=view.area.name(locale),
+        )
+    return {"trend": trend_chart, "units": units_chart}
+
+
 @bp.get("/<lang>/dashboard/a/<area_code>")
 def area(lang: str, area_code: str) -> ResponseReturnValue:
-    """How citizens rate the area, how sure that figure is, and its sub-units."""
+    """How citizens rate the area, how sure that figure is, its trend and its sub-units."""
     latest = latest_snapshot()
     if latest is None:
-        return render_template("dashboard/area.html", area=g.area, view=None)
+        return render_template("dashboard/area.html", area=g.area, view=None, up=None)
     snapshot, run, wave = latest
     view = area_view(snapshot, wave, g.area)
     view.children = [
         (child, value) for child, value in view.children if can_see(current_user, child)
     ]
+    sort = request.args.get("sort", "csi")
+    sort = sort if sort in SORT_KEYS else "csi"
+    default_order = "desc" if sort in ("csi", "n") else "asc"
+    order = request.args.get("order", default_order)
+    order = order if order in ("asc", "desc") else default_order
+    view.children = _sorted_children(view.children, sort, order == "desc", lang)
+    periods = trend(g.area)
+    comments, comment_count = approved_comments(g.area, 1, COMMENTS_ON_AREA_PAGE)
     country = db.session.scalar(select(Area).where(Area.kind == "country"))
+    drivers_area = (
+        db.session.scalar(select(Area).where(Area.code == view.drivers_area))
+        if view.drivers_area
+        else None
+    )
+    up = g.area.parent if g.area.parent and can_see(current_user, g.area.parent) else None
     return render_template(
         "dashboard/area.html",
         area=g.area,
+        up=up,
         view=view,
         snapshot=snapshot,
         run=run,
         wave=wave,
         country=country,
+        shown=shown,
+        periods=periods,
+        charts=_charts(view, periods, lang),
+        sort=sort,
+        order=order,
+        comments=comments,
+        comment_count=comment_count,
+        drivers_area=drivers_area,
+    )
+
+
+@bp.get("/<lang>/dashboard/a/<area_code>/comments")
+def comments(lang: str, area_code: str) -> ResponseReturnValue:
+    """Every approved comment about the area and the units below it, newest first."""
+    page = request.args.get("page", "1")
+    if not page.isdigit() or int(page) < 1:
+        abort(404)
+    page_comments, total = approved_comments(g.area, int(page), COMMENTS_PER_PAGE)
+    pages = max(1, -(-total // COMMENTS_PER_PAGE))
+    if int(page) > pages:
+        abort(404)
+    return render_template(
+        "dashboard/comments.html",
+        area=g.area,
+        comments=page_comments,
+        total=total,
+        page=int(page),
+        pages=pages,
     )

@@ -19,7 +19,7 @@ from ..analysis import indicator
 from .load import Inputs, input_hash, load_inputs
 from .run import Outcome, recompute
 from .scope import METHOD_VERSION, PipelineError, Progress, Scope, Settings, window
-from .store import current_snapshot
+from .store import current_snapshot, previous_of_scope
 
 __all__ = [
     "METHOD_VERSION",
@@ -33,6 +33,7 @@ __all__ = [
     "indicator",
     "input_hash",
     "load_inputs",
+    "previous_of_scope",
     "recompute",
     "window",
 ]

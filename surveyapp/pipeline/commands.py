@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 import sys
+from datetime import timedelta
 from typing import Any
 
 import click
@@ -59,17 +60,40 @@ def progress_printer(stage: str, **figures: Any) -> None:
     click.echo("  " + message)
 
 
+def _scopes(wave: Wave, days: int | None, periods: int) -> list[pipeline.Scope]:
+    """The whole wave, or ``periods`` back-to-back windows of ``days`` up to today, oldest first."""
+    if days is None:
+        return [pipeline.Scope(wave)]
+    latest = pipeline.window(wave, days)
+    assert latest.end is not None
+    ends = [latest.end - timedelta(days=days * k) for k in range(periods - 1, -1, -1)]
+    return [pipeline.window(wave, days, today=end) for end in ends]
+
+
 @surveyapp_cli.command("recompute")
 @click.option("--wave", "wave_code", help="Wave code (default: every open wave).")
 @click.option("--window", help="Only the last days or weeks of submissions, e.g. 90d or 12w.")
-@click.option("--if-missing", is_flag=True, help="Skip waves that already have a snapshot.")
+@click.option(
+    "--periods",
+    type=click.IntRange(1, 52),
+    default=1,
+    show_default=True,
+    help="With --window: also the windows before it, back to back (the dashboard's trend).",
+)
+@click.option(
+    "--if-missing",
+    is_flag=True,
+    help="Skip waves (or, with --window, windows) that already have a snapshot.",
+)
 @lang_option
 def recompute_command(
-    wave_code: str | None, window: str | None, if_missing: bool, lang: str
+    wave_code: str | None, window: str | None, periods: int, if_missing: bool, lang: str
 ) -> None:
     """Weight the responses and store a new indicator snapshot per wave."""
     with force_locale(lang):
         days = parse_window(window)
+        if periods > 1 and days is None:
+            raise click.BadParameter(_("--periods needs --window"), param_hint="--periods")
         if wave_code is not None:
             wave = db.session.scalar(select(Wave).where(Wave.code == wave_code))
             if wave is None:
@@ -81,12 +105,23 @@ def recompute_command(
             if not waves:
                 click.echo(_("No open wave: nothing to recompute."))
                 return
+        scopes = [scope for wave in waves for scope in _scopes(wave, days, periods)]
         if if_missing:
-            waves = [w for w in waves if pipeline.current_snapshot(db.session, w) is None]
+            scopes = [s for s in scopes if pipeline.previous_of_scope(db.session, s) is None]
         failed = 0
-        for wave in waves:
-            scope = pipeline.Scope(wave) if days is None else pipeline.window(wave, days)
-            click.echo(_("Recomputing %(wave)s", wave=wave.code))
+        for scope in scopes:
+            wave = scope.wave
+            if scope.start is None:
+                click.echo(_("Recomputing %(wave)s", wave=wave.code))
+            else:
+                click.echo(
+                    _(
+                        "Recomputing %(wave)s, %(start)s to %(end)s",
+                        wave=wave.code,
+                        start=scope.start.isoformat(),
+                        end=str(scope.end),
+                    )
+                )
             try:
                 pipeline.recompute(db.session, scope, progress=progress_printer)
                 db.session.commit()

@@ -1,29 +1,23 @@
-"""Who sees what: every dashboard route against every role and scope (the matrix is data)."""
+"""Who sees what: every staff route against every role and scope (the matrix is data).
+
+``GET_ROUTES`` and ``POST_ROUTES`` list every route of the dashboard, admin and
+account blueprints; a test fails when a route exists that the matrix does not name,
+so a new route cannot ship without its access rule.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import re
 
 import pytest
 from flask import Flask
-from flask.testing import FlaskClient
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
-from werkzeug.security import generate_password_hash
 
-from surveyapp import pipeline
-from surveyapp.demo.seed import DEMO_WAVE_CODE, seed_demo
-from surveyapp.extensions import limiter
-from surveyapp.models import Area, User, Wave
+from surveyapp.models import AuditEvent, Comment, User
 
-PASSWORD = "a long enough password"
-ACCOUNTS = {  # username: (role, scope)
-    "admin-1": ("admin", None),
-    "research-1": ("researcher", None),
-    "head-region": ("unit_head", "KZ-71"),
-    "head-district": ("unit_head", "KZ-71-D01"),
-    "head-precinct": ("unit_head", "KZ-71-D01-P01"),
-}
+from .conftest import ACCOUNTS, signed_in
+
 AREAS = ["KZ", "KZ-71", "KZ-71-D01", "KZ-71-D01-P01", "KZ-71-D01-P02", "KZ-71-D02", "KZ-75"]
 # Which of AREAS each account may open; everything else is 404, like an unknown code.
 VISIBLE = {
@@ -40,49 +34,138 @@ HOME = {
     "head-district": "KZ-71-D01",
     "head-precinct": "KZ-71-D01-P01",
 }
+# Who may open a route: "area" = accounts that see {area}; "admin" = admins only;
+# "staff" = every signed-in account; "public" = anyone (sign-in pages).
+GET_ROUTES = {
+    "/dashboard/": "staff",
+    "/{lang}/dashboard/": "staff",
+    "/{lang}/dashboard/a/{area}": "area",
+    "/{lang}/dashboard/a/{area}/comments": "area",
+    "/{lang}/account/": "staff",
+    "/{lang}/account/password": "staff",
+    "/{lang}/login": "public",
+    "/{lang}/admin/": "admin",
+    "/{lang}/admin/users/": "admin",
+    "/{lang}/admin/users/new": "admin",
+    "/{lang}/admin/users/{user}": "admin",
+    "/{lang}/admin/comments/": "admin",
+}
+POST_ROUTES = {  # route: (who, form data)
+    "/{lang}/login": ("public", {}),
+    "/{lang}/logout": ("staff", {}),
+    "/{lang}/account/password": ("staff", {}),
+    "/{lang}/admin/users/new": ("admin", {"username": "new-head", "role": "researcher"}),
+    "/{lang}/admin/users/{user}": ("admin", {"role": "admin", "locale": "en"}),
+    "/{lang}/admin/users/{user}/deactivate": ("admin", {}),
+    "/{lang}/admin/users/{user}/reactivate": ("admin", {}),
+    "/{lang}/admin/users/{user}/password": ("admin", {}),
+    "/{lang}/admin/comments/{comment}": ("admin", {"action": "approve"}),
+}
+STAFF_BLUEPRINTS = ("dashboard", "admin", "account")
 
 
-@pytest.fixture
-def demo(session: Session) -> Iterator[None]:
-    seed_demo(session, n_responses=3000, seed=4)
-    wave = session.scalars(select(Wave).where(Wave.code == DEMO_WAVE_CODE)).one()
-    pipeline.recompute(session, pipeline.Scope(wave))
-    for username, (role, scope) in ACCOUNTS.items():
-        area = session.scalars(select(Area).where(Area.code == scope)).one() if scope else None
-        session.add(
-            User(
-                username=username,
-                password_hash=generate_password_hash(PASSWORD),
-                role=role,
-                scope_area=area,
-                locale="ru",
-            )
-        )
-    session.flush()
-    limiter.reset()
-    yield
+def _template(rule: str) -> str:
+    rule = re.sub(r"<(?:\w+:)?lang>", "{lang}", rule)
+    rule = re.sub(r"<(?:\w+:)?area_code>", "{area}", rule)
+    rule = re.sub(r"<(?:\w+:)?user_id>", "{user}", rule)
+    return re.sub(r"<(?:\w+:)?comment_id>", "{comment}", rule)
 
 
-def signed_in(app: Flask, username: str) -> FlaskClient:
-    client = app.test_client()
-    response = client.post("/en/login", data={"username": username, "password": PASSWORD})
-    assert response.status_code == 303, response.status_code
-    return client
+def test_the_matrix_names_every_staff_route(app: Flask) -> None:
+    gets, posts = set(), set()
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint.split(".")[0] not in STAFF_BLUEPRINTS:
+            continue
+        methods = rule.methods or set()
+        if "GET" in methods:
+            gets.add(_template(rule.rule))
+        if "POST" in methods:
+            posts.add(_template(rule.rule))
+    assert gets == set(GET_ROUTES)
+    assert posts == set(POST_ROUTES)
 
 
 def test_the_area_matrix(app: Flask, demo: None) -> None:
     assert set(VISIBLE) == set(ACCOUNTS)
     anonymous = app.test_client()
-    for code in [*AREAS, "KZ-NOPE"]:
-        response = anonymous.get(f"/kk/dashboard/a/{code}")
-        assert response.status_code == 302, code
-        assert response.headers["Location"].startswith("/kk/login?next=")
+    area_routes = [route for route, who in GET_ROUTES.items() if who == "area"]
+    for route in area_routes:
+        for code in [*AREAS, "KZ-NOPE"]:
+            response = anonymous.get(route.format(lang="kk", area=code))
+            assert response.status_code == 302, (route, code)
+            assert response.headers["Location"].startswith("/kk/login?next=")
     for username in ACCOUNTS:
         client = signed_in(app, username)
-        for code in [*AREAS, "KZ-NOPE"]:
-            status = client.get(f"/kk/dashboard/a/{code}").status_code
-            expected = 200 if code in VISIBLE[username] else 404
-            assert status == expected, (username, code, status)
+        for route in area_routes:
+            for code in [*AREAS, "KZ-NOPE"]:
+                status = client.get(route.format(lang="kk", area=code)).status_code
+                expected = 200 if code in VISIBLE[username] else 404
+                assert status == expected, (username, route, code, status)
+
+
+def test_the_get_matrix(app: Flask, session: Session, demo: None) -> None:
+    user_id = session.scalar(select(User.id).where(User.username == "head-precinct"))
+    anonymous = app.test_client()
+    for route, who in GET_ROUTES.items():
+        if who == "area":
+            continue  # test_the_area_matrix
+        url = route.format(lang="en", user=user_id)
+        response = anonymous.get(url)
+        if who == "public":
+            assert response.status_code == 200, url
+        else:
+            assert response.status_code == 302, url
+            assert "/login" in response.headers["Location"], url
+    for username, (role, _scope) in ACCOUNTS.items():
+        client = signed_in(app, username)
+        for route, who in GET_ROUTES.items():
+            if who == "area":
+                continue
+            url = route.format(lang="en", user=user_id)
+            status = client.get(url).status_code
+            if who == "admin":
+                expected = 200 if role == "admin" else 404
+            elif route.endswith("/dashboard/"):
+                expected = 302  # on to the account's own area
+            else:
+                expected = 200
+            assert status == expected, (username, url, status)
+
+
+@pytest.mark.parametrize(
+    "username", [name for name, (role, _) in ACCOUNTS.items() if role != "admin"]
+)
+def test_admin_posts_by_other_roles_change_nothing(
+    app: Flask, session: Session, demo: None, username: str
+) -> None:
+    target = session.scalars(select(User).where(User.username == "head-precinct")).one()
+    comment = session.scalars(select(Comment).where(Comment.moderation == "pending")).first()
+    assert comment is not None
+    events = session.scalar(select(func.count()).select_from(AuditEvent))
+    client = signed_in(app, username)
+    events_after_login = session.scalar(select(func.count()).select_from(AuditEvent))
+    assert events_after_login == (events or 0) + 1
+    for route, (who, data) in POST_ROUTES.items():
+        if who != "admin":
+            continue
+        url = route.format(lang="en", user=target.id, comment=comment.id)
+        assert client.post(url, data=data).status_code == 404, (username, url)
+    session.expire_all()
+    assert session.scalar(select(func.count()).select_from(AuditEvent)) == events_after_login
+    assert session.get(User, target.id).role == "unit_head"  # type: ignore[union-attr]
+    assert session.get(Comment, comment.id).moderation == "pending"  # type: ignore[union-attr]
+    assert session.scalar(select(User.id).where(User.username == "new-head")) is None
+
+
+def test_anonymous_posts_are_sent_to_sign_in(app: Flask, session: Session, demo: None) -> None:
+    target = session.scalar(select(User.id).where(User.username == "head-precinct"))
+    anonymous = app.test_client()
+    for route, (who, data) in POST_ROUTES.items():
+        if who == "public":
+            continue
+        response = anonymous.post(route.format(lang="en", user=target, comment=1), data=data)
+        assert response.status_code == 302, route
+        assert "/login" in response.headers["Location"], route
 
 
 def test_entry_points_lead_to_the_own_area_in_the_own_language(app: Flask, demo: None) -> None:
@@ -95,10 +178,11 @@ def test_entry_points_lead_to_the_own_area_in_the_own_language(app: Flask, demo:
         assert client.get("/en/dashboard/").headers["Location"] == f"/en/dashboard/a/{home}"
 
 
-def test_a_precinct_head_reads_real_numbers_and_no_neighbour(app: Flask, demo: None) -> None:
+def test_a_district_head_reads_real_numbers_and_no_neighbour(app: Flask, demo: None) -> None:
     client = signed_in(app, "head-district")
     page = client.get("/ru/dashboard/a/KZ-71-D01").get_data(as_text=True)
     assert "Индикатор удовлетворённости граждан" in page
     assert "KZ-71-D01-P01" in page and "KZ-71-D01-P02" in page  # links to its precincts
     assert "KZ-71-D02" not in page  # the neighbouring district is not listed
+    assert '/dashboard/a/KZ-71"' not in page  # no link up to the region it cannot open
     assert "Доверие к полиции" in page and "95%" in page
