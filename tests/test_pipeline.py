@@ -219,6 +219,27 @@ def test_command_refuses_a_bad_window_in_the_users_language(
     assert "90d" in result.output and "Traceback" not in result.output
 
 
+def test_command_computes_back_to_back_windows_once(
+    runner: FlaskCliRunner, session: Session, wave: Wave
+) -> None:
+    args = ["surveyapp", "recompute", "--window", "60d", "--periods", "2", "--if-missing"]
+    result = runner.invoke(args=[*args, "--lang", "en"])
+    assert result.exit_code == 0, result.output
+    windows = session.execute(
+        select(WeightRun.window_start, WeightRun.window_end).order_by(WeightRun.id)
+    ).all()
+    assert len(windows) == 2
+    (first_start, first_end), (second_start, second_end) = windows
+    assert (first_end - first_start).days == (second_end - second_start).days == 59
+    assert (second_start - first_end).days == 1  # back to back, oldest first
+    assert second_end == utcnow().date()
+    again = runner.invoke(args=args)  # both windows have a snapshot: nothing to do
+    assert again.exit_code == 0 and count(session, WeightRun) == 2
+    refused = runner.invoke(args=["surveyapp", "recompute", "--periods", "3", "--lang", "ru"])
+    assert refused.exit_code != 0 and "--window" in refused.output
+    assert "Traceback" not in refused.output
+
+
 def test_a_failure_half_way_keeps_the_previous_snapshot(
     runner: FlaskCliRunner, session: Session, wave: Wave, monkeypatch: pytest.MonkeyPatch
 ) -> None:

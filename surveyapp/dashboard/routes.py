@@ -3,6 +3,8 @@ once, before any view runs (404 for an area outside the account's scope)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from flask import abort, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import format_date, format_decimal
@@ -86,18 +88,23 @@ def _sorted_children(
     return known + unknown
 
 
+def _points(labelled: Iterable[tuple[str, IndicatorValue]]) -> list[ChartPoint]:
+    """Chart points of the values that have a figure to show (see :func:`shown`)."""
+    points = []
+    for label, value in labelled:
+        figure = shown(value)
+        if figure is not None:
+            points.append(
+                ChartPoint(label, figure.estimate, figure.low, figure.high, figure.modelled)
+            )
+    return points
+
+
 def _charts(view: AreaView, periods: list[Period], locale: str) -> dict[str, Markup | None]:
     def fmt(x: float) -> str:
         return format_decimal(x, format="#,##0.0")
 
-    points = []
-    for period in periods:
-        figure = shown(period.value)
-        if figure is not None:
-            label = format_date(period.end, format="d MMM")
-            points.append(
-                ChartPoint(label, figure.estimate, figure.low, figure.high, figure.modelled)
-            )
+    points = _points((format_date(p.end, format="d MMM"), p.value) for p in periods)
     trend_chart = None
     if len(points) >= 2:
         trend_chart = trend_svg(
@@ -112,15 +119,7 @@ def _charts(view: AreaView, periods: list[Period], locale: str) -> dict[str, Mar
             ),
             fmt=fmt,
         )
-    units = []
-    for child, value in view.children:
-        figure = shown(value)
-        if figure is not None:
-            units.append(
-                ChartPoint(
-                    child.name(locale), figure.estimate, figure.low, figure.high, figure.modelled
-                )
-            )
+    units = _points((child.name(locale), value) for child, value in view.children)
     own = shown(view.csi)
     units_chart = None
     if len(units) >= 2:

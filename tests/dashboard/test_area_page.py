@@ -177,3 +177,24 @@ def test_comments_are_paged(app: Flask, session: Session, demo: None) -> None:
     area_page = client.get("/en/dashboard/a/KZ-71-D01").get_data(as_text=True)
     assert section(area_page, "comments-heading").count('class="comment-body"') == min(5, seen)
     assert f"All {len(comments)} approved comments" in area_page or len(comments) == 1
+
+
+def test_the_pages_exist_in_each_language(app: Flask, session: Session, windows: object) -> None:
+    for comment in session.scalars(select(Comment).limit(50)):
+        comment.moderation = "approved"
+    session.flush()
+    client = signed_in(app, "admin-1")
+    headings = {
+        "kk": ("Динамика", "Азаматтар не жазады", "Бөлімшелер"),
+        "ru": ("Динамика", "Что пишут граждане", "Подразделения"),
+        "en": ("Trend", "What citizens write", "Units"),
+    }
+    for lang, (trend_word, comments_word, units_word) in headings.items():
+        page = client.get(f"/{lang}/dashboard/a/KZ").get_data(as_text=True)
+        assert f'<html lang="{lang}">' in page
+        assert f'id="trend-heading">{trend_word}<' in page
+        assert f'id="comments-heading">{comments_word}<' in page
+        assert f'id="units-heading">{units_word}<' in page
+        assert page.count('<svg class="chart"') == 2
+        listing = client.get(f"/{lang}/dashboard/a/KZ/comments").get_data(as_text=True)
+        assert f'<html lang="{lang}">' in listing and comments_word in listing
