@@ -4,7 +4,9 @@ Chromium comes from the distribution (``make browser-deps``); Playwright never
 downloads a browser here.
 
 The live server runs with CSRF protection on (as in production) and a submission
-rate limit high enough that the suite never hits it.
+rate limit high enough that the suite never hits it. Its demo is computed for the whole
+wave and for two back-to-back 60-day windows (so the dashboards draw a trend), and it
+has a precinct head and an administrator.
 """
 
 from __future__ import annotations
@@ -13,20 +15,23 @@ import shutil
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from flask import Flask
 from flask_migrate import upgrade
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
 from werkzeug.serving import make_server
 
 from surveyapp import MIGRATIONS_DIR, create_app, pipeline
 from surveyapp.demo.seed import DEMO_WAVE_CODE, seed_demo
 from surveyapp.extensions import db
-from surveyapp.models import Area, Response, User, Wave
+from surveyapp.models import Area, Comment, Response, User, Wave
+from surveyapp.models._common import utcnow
 from tests.conftest import environ_for_tests
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -43,6 +48,11 @@ PHONE = {"width": 360, "height": 740}
 HEAD_USERNAME = "head-precinct"
 HEAD_PASSWORD = "a password long enough"
 HEAD_SCOPE = "KZ-71-D01-P01"
+# An administrator of the live demo (the admin tests sign in as them).
+ADMIN_USERNAME = "admin-live"
+ADMIN_PASSWORD = "an admin password long enough"
+# A district whose every comment the seeding approves (the demo approves only half).
+DISTRICT = "KZ-71-D01"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 
@@ -75,6 +85,46 @@ class LiveServer:
         return None if row is None else dict(row._mapping)
 
 
+def seed_live_demo(session: Session) -> None:
+    """3,000 demo responses, computed for the whole wave and for two back-to-back 60-day
+    windows (smaller windows of this demo fail to rake); every comment about
+    :data:`DISTRICT` approved; the precinct head and the administrator."""
+    seed_demo(session, n_responses=3000, seed=5)
+    district = session.scalars(select(Area).where(Area.code == DISTRICT)).one()
+    subtree = select(Area.id).where(
+        or_(Area.id == district.id, Area.path.startswith(district.path + "/", autoescape=True))
+    )
+    session.execute(
+        update(Comment)
+        .where(Comment.area_id.in_(subtree), Comment.moderation == "pending")
+        .values(moderation="approved", moderated_at=utcnow())
+    )
+    wave = session.scalars(select(Wave).where(Wave.code == DEMO_WAVE_CODE)).one()
+    pipeline.recompute(session, pipeline.Scope(wave))
+    today = utcnow().date()
+    for k in (1, 0):  # oldest first: the newer window's change is measured against it
+        pipeline.recompute(session, pipeline.window(wave, 60, today=today - timedelta(days=60 * k)))
+    precinct = session.scalars(select(Area).where(Area.code == HEAD_SCOPE)).one()
+    session.add_all(
+        [
+            User(
+                username=HEAD_USERNAME,
+                password_hash=generate_password_hash(HEAD_PASSWORD),
+                role="unit_head",
+                scope_area=precinct,
+                locale="kk",
+            ),
+            User(
+                username=ADMIN_USERNAME,
+                password_hash=generate_password_hash(ADMIN_PASSWORD),
+                role="admin",
+                locale="en",
+            ),
+        ]
+    )
+    session.commit()
+
+
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     """Serve the app with a small demo on 127.0.0.1 and a free port."""
@@ -85,20 +135,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     app = create_app(environ=environ)
     with app.app_context():
         upgrade(directory=str(MIGRATIONS_DIR))
-        seed_demo(db.session, n_responses=1500, seed=5)
-        wave = db.session.scalars(select(Wave).where(Wave.code == DEMO_WAVE_CODE)).one()
-        pipeline.recompute(db.session, pipeline.Scope(wave))
-        precinct = db.session.scalars(select(Area).where(Area.code == HEAD_SCOPE)).one()
-        db.session.add(
-            User(
-                username=HEAD_USERNAME,
-                password_hash=generate_password_hash(HEAD_PASSWORD),
-                role="unit_head",
-                scope_area=precinct,
-                locale="kk",
-            )
-        )
-        db.session.commit()
+        seed_live_demo(db.session())
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -120,6 +157,23 @@ def browser() -> Iterator[Any]:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
         yield chromium
         chromium.close()
+
+
+@pytest.fixture(scope="session")
+def admin_state(browser, live_server: LiveServer) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+    """The cookies of the administrator, signed in once for the whole session (the sign-in
+    form is rate-limited): ``new_page(storage_state=admin_state)`` opens a signed-in page."""
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(f"{live_server.url}/en/login")
+    page.fill("#username", ADMIN_USERNAME)
+    page.fill("#password", ADMIN_PASSWORD)
+    with page.expect_navigation():
+        page.click("button[type=submit]")
+    assert "/en/dashboard/a/" in page.url, page.url
+    state: dict[str, Any] = context.storage_state()
+    context.close()
+    return state
 
 
 @pytest.fixture
