@@ -1,7 +1,8 @@
 """Supported locales and locale selection.
 
 Order: the URL prefix (``/<lang>/...``), then the ``lang`` cookie, then the
-browser's Accept-Language, then Kazakh.
+browser's Accept-Language, then Kazakh. Under ``/api/`` only Accept-Language
+counts, and the default is English.
 """
 
 from __future__ import annotations
@@ -13,12 +14,17 @@ from .categories import LOCALES
 DEFAULT_LOCALE = "kk"
 LOCALE_COOKIE = "lang"
 LOCALE_NAMES = {"kk": "Қазақша", "ru": "Русский", "en": "English"}
+API_PATH_PREFIX = "/api/"
+API_DEFAULT_LOCALE = "en"
 
 
 def select_locale() -> str:
     """Flask-Babel's ``locale_selector``: the locale for the current request."""
     if not has_request_context():
         return DEFAULT_LOCALE
+    if request.path.startswith(API_PATH_PREFIX):
+        # The JSON API: the client's Accept-Language only (no URL prefix, no cookie), else English.
+        return _accepted_locale() or API_DEFAULT_LOCALE
     url_locale = getattr(g, "url_locale", None)
     if url_locale in LOCALES:
         return str(url_locale)
@@ -28,12 +34,17 @@ def select_locale() -> str:
     cookie = request.cookies.get(LOCALE_COOKIE)
     if cookie in LOCALES:
         return str(cookie)
-    # By the browser's order of preference, matching on the primary subtag (kk-KZ -> kk).
+    return _accepted_locale() or DEFAULT_LOCALE
+
+
+def _accepted_locale() -> str | None:
+    """The first of the client's Accept-Language that is a locale (kk-KZ -> kk), if any."""
+    # By the browser's order of preference, matching on the primary subtag.
     for language, _quality in request.accept_languages:
         primary = language.split("-")[0].split("_")[0].lower()
         if primary in LOCALES:
             return primary
-    return DEFAULT_LOCALE
+    return None
 
 
 def current_locale() -> str:

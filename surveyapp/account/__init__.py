@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("account", __name__, template_folder="templates")
 
-from . import routes  # noqa: E402,F401
+from . import routes, tokens  # noqa: E402,F401

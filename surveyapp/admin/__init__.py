@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("admin", __name__, template_folder="templates")
 
-from . import comments, routes, users  # noqa: E402,F401
+from . import comments, routes, tokens, users  # noqa: E402,F401

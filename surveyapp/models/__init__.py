@@ -1,6 +1,7 @@
 """All models, one module per aggregate. Importing this registers every table."""
 
 from .account import User
+from .api_token import ApiToken
 from .audit import AuditEvent
 from .demo import SyntheticTruth
 from .geography import Area
@@ -13,6 +14,7 @@ from .wave import InvitationToken, Wave, WaveArea
 
 __all__ = [
     "Answer",
+    "ApiToken",
     "Area",
     "AuditEvent",
     "Comment",

@@ -1,0 +1,98 @@
+"""Query parameters of the API, checked strictly: an unknown, repeated or malformed
+parameter is a 400 whose message names it (never a 500, never silently ignored)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from datetime import date
+
+from flask import request
+
+from .. import messages as M
+from .errors import ApiError
+
+CODE_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}")
+MEASURE_PATTERN = re.compile(r"[a-z0-9][a-z0-9_.:-]{0,63}")
+MAX_VALUE_LENGTH = 200
+
+
+def _shown(value: str) -> str:
+    """A parameter's value as quoted back in a message (bounded)."""
+    return value if len(value) <= 40 else value[:40] + "…"
+
+
+class Query:
+    """The request's query parameters, restricted to ``allowed``."""
+
+    def __init__(self, allowed: Iterable[str]) -> None:
+        self.allowed = tuple(sorted(allowed))
+        for name in request.args:
+            if name not in self.allowed:
+                raise ApiError(
+                    400,
+                    M.API_UNKNOWN_PARAMETER
+                    % {"name": _shown(name), "allowed": ", ".join(self.allowed) or "—"},
+                )
+            if len(request.args.getlist(name)) > 1:
+                raise ApiError(400, M.API_REPEATED_PARAMETER % {"name": name})
+
+    def raw(self, name: str, *, required: bool = False) -> str | None:
+        """The parameter as given (None when absent or empty)."""
+        value = request.args.get(name, "")
+        if not value:
+            if required:
+                raise ApiError(400, M.API_MISSING_PARAMETER % {"name": name})
+            return None
+        return value
+
+    def code(self, name: str, *, required: bool = False) -> str | None:
+        """A code (of an area, a wave): letters, digits, ``-_.:``, at most 64."""
+        value = self.raw(name, required=required)
+        if value is not None and not CODE_PATTERN.fullmatch(value):
+            raise ApiError(400, M.API_BAD_CODE % {"name": name, "value": _shown(value)})
+        return value
+
+    def measure(self, name: str) -> str | None:
+        """A measure: ``csi``, ``item:<question>`` or ``trust:<option>``."""
+        value = self.raw(name)
+        if value is not None and not MEASURE_PATTERN.fullmatch(value):
+            raise ApiError(400, M.API_BAD_CODE % {"name": name, "value": _shown(value)})
+        return value
+
+    def choice(self, name: str, choices: Iterable[str]) -> str | None:
+        """One of ``choices``."""
+        value = self.raw(name)
+        options = tuple(choices)
+        if value is not None and value not in options:
+            raise ApiError(
+                400,
+                M.API_BAD_CHOICE
+                % {"name": name, "allowed": ", ".join(options), "value": _shown(value)},
+            )
+        return value
+
+    def date(self, name: str) -> date | None:
+        """A calendar date, ``YYYY-MM-DD``."""
+        value = self.raw(name)
+        if value is None:
+            return None
+        try:
+            if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
+                raise ValueError(value)
+            return date.fromisoformat(value)
+        except ValueError:
+            raise ApiError(400, M.API_BAD_DATE % {"name": name, "value": _shown(value)}) from None
+
+    def integer(self, name: str, *, default: int, minimum: int, maximum: int) -> int:
+        """A whole number in ``[minimum, maximum]``; ``default`` when absent."""
+        value = self.raw(name)
+        if value is None:
+            return default
+        if re.fullmatch(r"[0-9]{1,9}", value) and minimum <= int(value) <= maximum:
+            return int(value)
+        raise ApiError(
+            400,
+            M.API_BAD_INTEGER
+            % {"name": name, "min": minimum, "max": maximum, "value": _shown(value)},
+        )

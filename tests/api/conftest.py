@@ -1,0 +1,144 @@
+"""API fixtures: accounts of every role with their tokens, on a small computed demo or on
+the bare regions (for tests that need no figures)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from werkzeug.security import generate_password_hash
+from werkzeug.test import TestResponse
+
+from surveyapp import pipeline
+from surveyapp.api.tokens import create_token, revoke_token
+from surveyapp.demo.seed import DEMO_WAVE_CODE, seed_demo
+from surveyapp.extensions import limiter
+from surveyapp.models import Area, AuditEvent, User, Wave
+from surveyapp.services.geography import load_regions
+from tests.conftest import Client
+
+PASSWORD = "a long enough password"
+ACCOUNTS = {  # username: (role, scope code, active)
+    "admin-1": ("admin", None, True),
+    "research-1": ("researcher", None, True),
+    "head-district": ("unit_head", "KZ-71-D01", True),
+    "head-precinct": ("unit_head", "KZ-71-D01-P01", True),
+    "gone-1": ("researcher", None, False),
+}
+# Callers of the access matrix: an account's live token, or a token that must not work.
+CALLERS = ("anonymous", "bad-token", "revoked", "deactivated", *list(ACCOUNTS)[:4])
+
+
+@dataclass
+class Api:
+    """Tokens by caller (see :data:`CALLERS`) and a way to call the API with one."""
+
+    app: Flask
+    tokens: dict[str, str | None]
+    users: dict[str, User]
+
+    def get(self, path: str, caller: str = "admin-1", **headers: str) -> TestResponse:
+        """GET ``path`` as ``caller`` (with their token in the Authorization header)."""
+        token = self.tokens[caller]
+        if token is not None:
+            headers.setdefault("Authorization", f"Bearer {token}")
+        response = Client(self.app, self.app.response_class).get(path, headers=headers)
+        response.get_data()  # a streamed page is read (and audited) here
+        return response
+
+    def json(self, path: str, caller: str = "admin-1", status: int = 200, **headers: str) -> Any:
+        """The JSON body of a GET that must answer ``status``."""
+        response = self.get(path, caller, **headers)
+        assert response.status_code == status, (path, caller, response.get_data(as_text=True))
+        assert response.content_type == "application/json; charset=utf-8"
+        return response.get_json()
+
+
+def _accounts(session: Session) -> tuple[dict[str, str | None], dict[str, User]]:
+    users: dict[str, User] = {}
+    for username, (role, scope, _active) in ACCOUNTS.items():
+        area = session.scalars(select(Area).where(Area.code == scope)).one() if scope else None
+        users[username] = User(
+            username=username,
+            password_hash=generate_password_hash(PASSWORD),
+            role=role,
+            scope_area=area,
+            locale="ru",
+        )
+        session.add(users[username])
+    session.flush()
+    tokens: dict[str, str | None] = {"anonymous": None, "bad-token": "sa_" + "x" * 43}
+    for username, user in users.items():
+        _token, tokens[username] = create_token(user, f"{username} laptop", actor=user)
+    revoked, tokens["revoked"] = create_token(
+        users["admin-1"], "old script", actor=users["admin-1"]
+    )
+    revoke_token(revoked, actor=users["admin-1"])
+    tokens["deactivated"] = tokens.pop("gone-1")
+    for username, (_role, _scope, active) in ACCOUNTS.items():
+        users[username].is_active = active  # after its token was made
+    session.flush()
+    limiter.reset()
+    return tokens, users
+
+
+@pytest.fixture
+def demo_api(app: Flask, session: Session) -> Iterator[Api]:
+    """1,500 demo responses, a whole-wave snapshot, accounts and tokens."""
+    seed_demo(session, n_responses=1500, seed=4)
+    wave = session.scalars(select(Wave).where(Wave.code == DEMO_WAVE_CODE)).one()
+    settings = pipeline.Settings(rank_draws=200, driver_bootstraps=20)
+    pipeline.recompute(session, pipeline.Scope(wave), settings=settings)
+    tokens, users = _accounts(session)
+    yield Api(app, tokens, users)
+    limiter.reset()
+
+
+@pytest.fixture
+def small_api(app: Flask, session: Session) -> Iterator[Api]:
+    """The country and its regions, a demo-like district and precinct, accounts and tokens."""
+    load_regions(session)
+    parent = session.scalars(select(Area).where(Area.code == "KZ-71")).one()
+    for code, kind in (("KZ-71-D01", "district"), ("KZ-71-D01-P01", "precinct")):
+        area = Area(
+            code=code,
+            kind=kind,
+            parent=parent,
+            name_kk=f"{code} kk",
+            name_ru=f"{code} ru",
+            name_en=f"{code} en",
+            path=f"{parent.path}/{code}",
+            depth=parent.depth + 1,
+        )
+        session.add(area)
+        parent = area
+    session.flush()
+    tokens, users = _accounts(session)
+    yield Api(app, tokens, users)
+    limiter.reset()
+
+
+@pytest.fixture
+def sign_in(app: Flask) -> Callable[[str], FlaskClient]:
+    """A new client signed in as ``username``."""
+
+    def _sign_in(username: str) -> FlaskClient:
+        limiter.reset()
+        client = Client(app, app.response_class, use_cookies=True)
+        response = client.post("/en/login", data={"username": username, "password": PASSWORD})
+        assert response.status_code == 303, response.status_code
+        return client
+
+    return _sign_in
+
+
+def audit(session: Session, action: str) -> list[AuditEvent]:
+    """The audit events of ``action`` so far, oldest first."""
+    query = select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id)
+    return list(session.scalars(query))
