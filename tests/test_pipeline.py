@@ -299,12 +299,28 @@ def test_precinct_intervals_cover_the_true_values(session: Session) -> None:
     assert 0.91 <= model <= 0.99, model
 
 
-def test_old_whole_wave_weights_are_purged(session: Session, wave: Wave) -> None:
+def test_old_weights_are_purged(session: Session, wave: Wave) -> None:
     from surveyapp.pipeline.store import purge_old_weights
 
     first = pipeline.recompute(session, pipeline.Scope(wave)).weight_run
     second = pipeline.recompute(session, pipeline.Scope(wave)).weight_run
+    today = utcnow().date()
+    older_window = pipeline.recompute(
+        session, pipeline.window(wave, 60, today - timedelta(days=60))
+    )
+    window = pipeline.recompute(session, pipeline.window(wave, 60, today)).weight_run
     runs = select(ResponseWeight.weight_run_id).distinct()
-    assert set(session.scalars(runs)) == {first.id, second.id}
-    assert purge_old_weights(session) == N_RESPONSES
-    assert set(session.scalars(runs)) == {second.id}
+    assert set(session.scalars(runs)) == {
+        first.id,
+        second.id,
+        older_window.weight_run.id,
+        window.id,
+    }
+    in_window = window.inputs["responses"]
+    assert (
+        session.scalar(select(func.count()).where(ResponseWeight.weight_run_id == window.id))
+        == in_window
+    )
+    purged = purge_old_weights(session)
+    assert purged == N_RESPONSES + older_window.weight_run.inputs["responses"]
+    assert set(session.scalars(runs)) == {second.id, window.id}

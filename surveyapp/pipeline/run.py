@@ -117,11 +117,10 @@ def recompute(
     )
     session.add(run)
     session.flush()
-    if scope.start is None and scope.end is None:
-        # The whole wave's weights are the ones researchers export; a window's are not stored
-        # per response (they are reproduced from the run's inputs when needed).
-        store_weights(session, run, frame["id"].to_numpy(), weights)
-        say("weights", responses=len(frame))
+    # Researchers export these weights (the purge keeps each wave's latest whole-wave run and
+    # latest window run).
+    store_weights(session, run, frame["id"].to_numpy(), weights)
+    say("weights", responses=len(frame))
 
     rule = indicator.PublicationRule(min_n=settings.min_n, min_effective_n=settings.min_effective_n)
     previous = previous_estimates(session, scope)

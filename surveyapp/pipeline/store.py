@@ -44,16 +44,17 @@ def diagnostics_of(
 ) -> dict[str, Any]:
     """Weighting diagnostics for the weight run: overall and per region (the largest relative
     margin error, Kish design effect, effective n, weight range, collapsed categories and
-    Cronbach's α of the index items)."""
+    Cronbach's α of the index items), and every margin's target against its achieved total
+    (``margins``, see :func:`margins_achieved`)."""
     completed = imputation.frame.assign(w=weights)
+    achieved = margins_achieved(completed, margins)
     errors: dict[str, float] = {}
-    for variable in margins[next(iter(margins))]:
-        totals = completed.groupby(["region", variable], observed=True)["w"].sum()
-        for (region, category), total in totals.items():
-            target = margins[str(region)][variable].get(str(category))
-            if target:
-                error = abs(float(total) - target) / target
-                errors[str(region)] = max(errors.get(str(region), 0.0), error)
+    for region, by_variable in achieved.items():
+        for cells in by_variable.values():
+            for target, total, n in cells.values():
+                if target and n:
+                    error = abs(total - target) / target
+                    errors[region] = max(errors.get(region, 0.0), error)
     by_region: dict[str, Any] = {}
     for region, rows in frame.groupby("region").indices.items():
         w = weights[rows]
@@ -86,7 +87,35 @@ def diagnostics_of(
         "imputed_from_region": imputation.from_group,
         "cronbach_alpha": _finite(alpha.alpha),
         "regions": by_region,
+        "margins": {"columns": list(MARGIN_COLUMNS), "regions": achieved},
     }
+
+
+MARGIN_COLUMNS = ("target", "achieved", "n")
+"""The columns of ``diagnostics["margins"]["regions"][region][variable][category]``."""
+
+
+def margins_achieved(
+    completed: pd.DataFrame, margins: Mapping[str, Mapping[str, Mapping[str, float]]]
+) -> dict[str, dict[str, dict[str, list[Any]]]]:
+    """Targets against achieved margins: per region, raking variable and category, the
+    population target, the weighted total of the final weights (column ``w``) and the
+    unweighted number of respondents (after imputation), as ``[target, achieved, n]``.
+
+    Every category of the region's margins is listed; one without respondents (collapsed
+    into a neighbour, see ``collapsed``) has ``achieved = 0`` and ``n = 0``.
+    """
+    table: dict[str, dict[str, dict[str, list[Any]]]] = {}
+    for variable in margins[next(iter(margins))]:
+        grouped = completed.groupby(["region", variable], observed=True)["w"]
+        totals, counts = grouped.sum(), grouped.size()
+        for region, by_variable in margins.items():
+            cells = table.setdefault(str(region), {}).setdefault(variable, {})
+            for category, target in by_variable[variable].items():
+                key = (region, category)
+                n = int(counts.get(key, 0))
+                cells[str(category)] = [float(target), float(totals[key]) if n else 0.0, n]
+    return table
 
 
 def store_weights(session: Session, run: WeightRun, ids: np.ndarray, weights: np.ndarray) -> None:
@@ -112,11 +141,12 @@ def store_weights(session: Session, run: WeightRun, ids: np.ndarray, weights: np
 
 
 def purge_old_weights(session: Session) -> int:
-    """Delete the response weights of whole-wave runs that are not their wave's latest."""
+    """Delete response weights except those of each wave's latest whole-wave run and latest
+    window run (the ones the dashboard and the exports use)."""
     latest = (
         select(func.max(WeightRun.id))
-        .where(WeightRun.window_start.is_(None), WeightRun.status == "succeeded")
-        .group_by(WeightRun.wave_id)
+        .where(WeightRun.status == "succeeded")
+        .group_by(WeightRun.wave_id, WeightRun.window_start.is_(None))
     )
     result = session.execute(
         delete(ResponseWeight).where(ResponseWeight.weight_run_id.not_in(latest))
