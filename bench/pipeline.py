@@ -68,13 +68,14 @@ def run(command: list[str], environ: dict[str, str]) -> float:
     return time.perf_counter() - started
 
 
-def fresh_postgres() -> str:
+def fresh_postgres(database: str = PG_DATABASE) -> str:
+    """Drop and create ``database`` on the local PostgreSQL; its SQLAlchemy URL."""
     import psycopg
 
     with psycopg.connect(PG_ADMIN, autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{PG_DATABASE}"')
-        connection.execute(f'CREATE DATABASE "{PG_DATABASE}"')
-    return f"postgresql+psycopg://postgres@127.0.0.1:5432/{PG_DATABASE}"
+        connection.execute(f'DROP DATABASE IF EXISTS "{database}"')
+        connection.execute(f'CREATE DATABASE "{database}"')
+    return f"postgresql+psycopg://postgres@127.0.0.1:5432/{database}"
 
 
 # ---------------------------------------------------------------- child processes
@@ -124,9 +125,10 @@ def child_recompute(wave_code: str) -> None:
         )
 
 
-def measure(wave_code: str, environ: dict[str, str]) -> dict[str, Any]:
+def child_json(script: str, arguments: list[str], environ: dict[str, str]) -> dict[str, Any]:
+    """Run ``script`` with ``arguments`` in a fresh process; the JSON of its last line."""
     result = subprocess.run(
-        [str(BIN / "python"), __file__, "--child-recompute", wave_code],
+        [str(BIN / "python"), script, *arguments],
         cwd=ROOT,
         env=environ,
         check=True,
@@ -134,6 +136,10 @@ def measure(wave_code: str, environ: dict[str, str]) -> dict[str, Any]:
         text=True,
     )
     return dict(json.loads(result.stdout.strip().splitlines()[-1]))
+
+
+def measure(wave_code: str, environ: dict[str, str]) -> dict[str, Any]:
+    return child_json(__file__, ["--child-recompute", wave_code], environ)
 
 
 # ---------------------------------------------------------------- the run

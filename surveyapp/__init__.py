@@ -16,6 +16,7 @@ from flask import Flask
 from .config import load_settings
 from .extensions import babel, compress, csrf, db, limiter, login_manager, migrate
 from .i18n import register_template_helpers, select_locale
+from .routing import register_converters
 from .security import register_security_headers
 from .static_files import register_static_versioning
 
@@ -50,6 +51,7 @@ def create_app(
     limiter.init_app(app)
     compress.init_app(app)
     login_manager.init_app(app)
+    register_converters(app)
     register_static_versioning(app)
     register_security_headers(app)
     if app.config["TRUSTED_PROXIES"]:
@@ -63,17 +65,21 @@ def create_app(
     from .account import bp as account_bp
     from .account.session import register_login
     from .admin import bp as admin_bp
+    from .api import bp as api_bp
     from .citizen import bp as citizen_bp
     from .cli import register_cli
     from .dashboard import bp as dashboard_bp
     from .errors import register_error_handlers
     from .health import bp as health_bp
+    from .research import bp as research_bp
 
     app.register_blueprint(citizen_bp)
     app.register_blueprint(health_bp)
     app.register_blueprint(account_bp)
     app.register_blueprint(dashboard_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(api_bp)
+    app.register_blueprint(research_bp)
     register_login(app)
     register_error_handlers(app)
     register_cli(app)

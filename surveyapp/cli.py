@@ -171,6 +171,7 @@ def register_cli(app: Flask) -> None:
     from .demo.command import seed_demo_command
     from .jobs import commands as _jobs  # noqa: F401  (scheduler, run-job, jobs)
     from .pipeline import commands as _pipeline  # noqa: F401  (recompute, snapshots)
+    from .research import commands as _research  # noqa: F401  (export)
 
     surveyapp_cli.add_command(seed_demo_command)
     app.cli.add_command(surveyapp_cli)

@@ -59,6 +59,8 @@ class Settings:
             # Sign-in throttling: per client (HMAC of the address) and per account tried.
             "LOGIN_RATE_LIMIT": "10 per minute;100 per day",
             "LOGIN_ACCOUNT_RATE_LIMIT": "5 per minute;20 per hour",
+            # The JSON API, per token.
+            "API_RATE_LIMIT": "120 per minute;5000 per hour",
             "TRUSTED_PROXIES": self.trusted_proxies,
             "RECOMPUTE_MINUTES": self.recompute_minutes,
             "ROLLING_WINDOW_DAYS": self.rolling_window_days,

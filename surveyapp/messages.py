@@ -146,3 +146,47 @@ CANNOT_DROP_OWN_ADMIN = _l("You cannot remove your own administrator role.")
 USER_NOT_FOUND = _l("There is no account with this number.")
 COMMENT_NOT_FOUND = _l("There is no comment with this number.")
 MODERATION_ACTION_UNKNOWN = _l("Unknown moderation action: choose Approve or Hide.")
+
+# API tokens (the account's and the administration's token pages).
+TOKEN_NAME_LENGTH = _l("A token's name has 1 to %(max)s characters.")
+TOKEN_NOT_FOUND = _l("There is no token with this number.")
+TOKEN_USER_INACTIVE = _l("This account is deactivated: a token for it would not work.")
+
+# The JSON API (/api/v1/): error messages, in the language of Accept-Language.
+API_BAD_REQUEST = _l("The request could not be understood.")
+API_UNAUTHORIZED = _l(
+    "A valid API token is required: send it in the header “Authorization: Bearer TOKEN”."
+)
+API_FORBIDDEN = _l("Your role does not give access to this resource.")
+API_MICRODATA_FORBIDDEN = _l("Microdata are available to researchers and administrators only.")
+API_NOT_FOUND = _l("There is nothing at this address of the API.")
+API_METHOD_NOT_ALLOWED = _l("The API is read-only: use GET.")
+API_TOO_MANY_REQUESTS = _l("Too many requests. Please wait a little and try again.")
+API_SERVER_ERROR = _l("An error occurred on our side. Please try again later.")
+API_UNKNOWN_PARAMETER = _l("Unknown parameter “%(name)s”; allowed: %(allowed)s.")
+API_REPEATED_PARAMETER = _l("The parameter “%(name)s” is given more than once.")
+API_MISSING_PARAMETER = _l("The parameter “%(name)s” is required.")
+API_BAD_CODE = _l("The parameter “%(name)s” is not a valid code: “%(value)s”.")
+API_BAD_CHOICE = _l("The parameter “%(name)s” must be one of %(allowed)s, not “%(value)s”.")
+API_BAD_DATE = _l("The parameter “%(name)s” must be a date as YYYY-MM-DD, not “%(value)s”.")
+API_BAD_INTEGER = _l(
+    "The parameter “%(name)s” must be a whole number from %(min)s to %(max)s, not “%(value)s”."
+)
+API_DATES_REVERSED = _l("The parameter “%(name)s” must not be later than “%(other)s”.")
+API_BAD_CURSOR = _l(
+    "The parameter “%(name)s” is not a cursor of this API: take the “next” address of the previous page."
+)
+API_WAVE_NOT_FOUND = _l("There is no wave %(code)s.")
+API_SNAPSHOT_NOT_FOUND = _l("There is no snapshot %(id)s.")
+
+# Research: aggregate tables.
+TABLE_VARIANT_UNKNOWN = _l("Unknown table variant: choose “public” or “full”.")
+TABLE_MEASURE_UNKNOWN = _l("Unknown choice of measures: choose “csi” or “all”.")
+
+# The JSON API: microdata.
+API_NO_MICRODATA = _l("No weighted microdata of wave %(code)s are kept yet.")
+
+# Research exports.
+EXPORT_TOO_LARGE_FOR_EXCEL = _l(
+    "An Excel sheet holds at most 1,048,575 rows: choose CSV, SPSS or Stata for this data."
+)

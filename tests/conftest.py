@@ -11,19 +11,31 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
-from flask import Flask
+from flask import Flask, g, has_app_context
 from flask.testing import FlaskClient, FlaskCliRunner
 from flask_migrate import upgrade
 from sqlalchemy import text
 from sqlalchemy.orm import Session
+from werkzeug.test import TestResponse
 
 from surveyapp import MIGRATIONS_DIR, create_app
 from surveyapp.db import make_engine
 from surveyapp.extensions import db
 
 TEST_SECRET = "test-secret-key-that-is-long-enough-0123456789"
+
+
+class Client(FlaskClient):
+    """A test client that loads its signed-in user afresh on every request: the tests share
+    one app context, where Flask-Login caches the user in ``g`` across clients."""
+
+    def open(self, *args: Any, **kwargs: Any) -> TestResponse:
+        if has_app_context():
+            g.pop("_login_user", None)
+        return super().open(*args, **kwargs)
 
 
 def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
@@ -65,6 +77,7 @@ def _migrated_app(db_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iter
     reset_database(db_url)
     app = create_app(environ=environ_for_tests(db_url, tmp_path_factory.mktemp("instance")))
     app.config.update(WTF_CSRF_ENABLED=False, SUBMIT_RATE_LIMIT="100000 per hour")
+    app.test_client_class = Client
     with app.app_context():
         upgrade(directory=str(MIGRATIONS_DIR))
     yield app
@@ -106,3 +119,13 @@ def client(app: Flask) -> FlaskClient:
 @pytest.fixture
 def runner(app: Flask) -> FlaskCliRunner:
     return app.test_cli_runner()
+
+
+@pytest.fixture
+def csrf_on(app: Flask) -> Iterator[None]:
+    """CSRF protection switched on for one test (the suite runs with it off)."""
+    app.config["WTF_CSRF_ENABLED"] = True
+    try:
+        yield
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = False

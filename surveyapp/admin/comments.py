@@ -35,7 +35,7 @@ def comments(lang: str) -> ResponseReturnValue:
     return render_template("admin/comments.html", form=form, listing=listing, area=area)
 
 
-@bp.post("/<lang>/admin/comments/<int:comment_id>")
+@bp.post("/<lang>/admin/comments/<id:comment_id>")
 def moderate_comment(lang: str, comment_id: int) -> ResponseReturnValue:
     """Approve or hide a comment, then go back to the list with the same filters."""
     action = request.form.get("action", "")

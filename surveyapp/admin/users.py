@@ -67,7 +67,7 @@ def new_user(lang: str) -> ResponseReturnValue:
     return render_template("admin/user_new.html", form=form), status
 
 
-@bp.route("/<lang>/admin/users/<int:user_id>", methods=["GET", "POST"])
+@bp.route("/<lang>/admin/users/<id:user_id>", methods=["GET", "POST"])
 def edit_user(lang: str, user_id: int) -> ResponseReturnValue:
     """Change an account's role, scope and language."""
     user = _account(user_id)
@@ -108,19 +108,19 @@ def _set_active(lang: str, user_id: int, active: bool) -> ResponseReturnValue:
     return redirect(url_for("admin.edit_user", lang=lang, user_id=user.id), code=303)
 
 
-@bp.post("/<lang>/admin/users/<int:user_id>/deactivate")
+@bp.post("/<lang>/admin/users/<id:user_id>/deactivate")
 def deactivate_user(lang: str, user_id: int) -> ResponseReturnValue:
     """Deactivate an account: it can no longer sign in, and its sessions end."""
     return _set_active(lang, user_id, active=False)
 
 
-@bp.post("/<lang>/admin/users/<int:user_id>/reactivate")
+@bp.post("/<lang>/admin/users/<id:user_id>/reactivate")
 def reactivate_user(lang: str, user_id: int) -> ResponseReturnValue:
     """Let a deactivated account sign in again."""
     return _set_active(lang, user_id, active=True)
 
 
-@bp.post("/<lang>/admin/users/<int:user_id>/password")
+@bp.post("/<lang>/admin/users/<id:user_id>/password")
 def reset_user_password(lang: str, user_id: int) -> ResponseReturnValue:
     """Give an account a new generated password, shown once."""
     user = _account(user_id)

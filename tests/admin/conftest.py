@@ -4,20 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import timedelta
-from typing import Any
 
 import pytest
-from flask import Flask, g
+from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
-from werkzeug.test import TestResponse
 
 from surveyapp.extensions import limiter
 from surveyapp.models import Area, AuditEvent, Comment, Question, Response, User
 from surveyapp.models._common import utcnow
 from surveyapp.services.geography import load_regions
+from tests.conftest import Client
 from tests.factories import make_wave
 
 PASSWORD = "a long enough password"
@@ -27,18 +26,6 @@ ACCOUNTS = {  # username: (role, scope code)
     "research-1": ("researcher", None),
     "head-71": ("unit_head", "KZ-71"),
 }
-
-
-class Client(FlaskClient):
-    """A test client that loads its signed-in user afresh on every request.
-
-    The tests share one app context, so Flask-Login's per-request cache in ``g``
-    would otherwise carry one client's user into another client's request.
-    """
-
-    def open(self, *args: Any, **kwargs: Any) -> TestResponse:
-        g.pop("_login_user", None)
-        return super().open(*args, **kwargs)
 
 
 @pytest.fixture

@@ -14,7 +14,8 @@ from flask import Flask
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from surveyapp.models import AuditEvent, Comment, User
+from surveyapp.demo.seed import DEMO_WAVE_CODE
+from surveyapp.models import AuditEvent, Comment, IndicatorSnapshot, User
 
 from .conftest import ACCOUNTS, signed_in
 
@@ -35,7 +36,8 @@ HOME = {
     "head-precinct": "KZ-71-D01-P01",
 }
 # Who may open a route: "area" = accounts that see {area}; "admin" = admins only;
-# "staff" = every signed-in account; "public" = anyone (sign-in pages).
+# "staff" = every signed-in account; "public" = anyone (sign-in pages);
+# "research" = admins and researchers (unit heads 404).
 GET_ROUTES = {
     "/dashboard/": "staff",
     "/{lang}/dashboard/": "staff",
@@ -43,31 +45,49 @@ GET_ROUTES = {
     "/{lang}/dashboard/a/{area}/comments": "area",
     "/{lang}/account/": "staff",
     "/{lang}/account/password": "staff",
+    "/{lang}/account/tokens": "staff",
     "/{lang}/login": "public",
     "/{lang}/admin/": "admin",
     "/{lang}/admin/users/": "admin",
     "/{lang}/admin/users/new": "admin",
     "/{lang}/admin/users/{user}": "admin",
+    "/{lang}/admin/users/{user}/tokens": "admin",
     "/{lang}/admin/comments/": "admin",
+    "/{lang}/research/": "research",
+    "/{lang}/research/snapshots/{snapshot}/methodology": "research",
+    "/{lang}/research/snapshots/{snapshot}/methodology.json": "research",
+    "/{lang}/research/snapshots/{snapshot}/table.csv": "research",
+    "/{lang}/research/snapshots/{snapshot}/table.xlsx": "research",
+    "/{lang}/research/export": "research",
+    "/{lang}/research/waves/{wave}/codebook": "research",
+    "/{lang}/research/waves/{wave}/codebook.json": "research",
 }
 POST_ROUTES = {  # route: (who, form data)
     "/{lang}/login": ("public", {}),
     "/{lang}/logout": ("staff", {}),
     "/{lang}/account/password": ("staff", {}),
+    "/{lang}/account/tokens": ("staff", {"name": "script"}),
+    "/{lang}/account/tokens/{token}/revoke": ("staff", {}),
     "/{lang}/admin/users/new": ("admin", {"username": "new-head", "role": "researcher"}),
     "/{lang}/admin/users/{user}": ("admin", {"role": "admin", "locale": "en"}),
     "/{lang}/admin/users/{user}/deactivate": ("admin", {}),
     "/{lang}/admin/users/{user}/reactivate": ("admin", {}),
     "/{lang}/admin/users/{user}/password": ("admin", {}),
+    "/{lang}/admin/users/{user}/tokens": ("admin", {"name": "script"}),
+    "/{lang}/admin/users/{user}/tokens/{token}/revoke": ("admin", {}),
     "/{lang}/admin/comments/{comment}": ("admin", {"action": "approve"}),
+    "/{lang}/research/export": ("research", {"run": "1", "format": "csv", "language": "en"}),
 }
-STAFF_BLUEPRINTS = ("dashboard", "admin", "account")
+STAFF_BLUEPRINTS = ("dashboard", "admin", "account", "research")
 
 
 def _template(rule: str) -> str:
     rule = re.sub(r"<(?:\w+:)?lang>", "{lang}", rule)
     rule = re.sub(r"<(?:\w+:)?area_code>", "{area}", rule)
     rule = re.sub(r"<(?:\w+:)?user_id>", "{user}", rule)
+    rule = re.sub(r"<(?:\w+:)?snapshot_id>", "{snapshot}", rule)
+    rule = re.sub(r"<(?:\w+:)?token_id>", "{token}", rule)
+    rule = re.sub(r"<(?:\w+:)?code>", "{wave}", rule)
     return re.sub(r"<(?:\w+:)?comment_id>", "{comment}", rule)
 
 
@@ -105,11 +125,12 @@ def test_the_area_matrix(app: Flask, demo: None) -> None:
 
 def test_the_get_matrix(app: Flask, session: Session, demo: None) -> None:
     user_id = session.scalar(select(User.id).where(User.username == "head-precinct"))
+    snapshot_id = session.scalar(select(func.max(IndicatorSnapshot.id)))
     anonymous = app.test_client()
     for route, who in GET_ROUTES.items():
         if who == "area":
             continue  # test_the_area_matrix
-        url = route.format(lang="en", user=user_id)
+        url = route.format(lang="en", user=user_id, snapshot=snapshot_id, wave=DEMO_WAVE_CODE)
         response = anonymous.get(url)
         if who == "public":
             assert response.status_code == 200, url
@@ -121,10 +142,12 @@ def test_the_get_matrix(app: Flask, session: Session, demo: None) -> None:
         for route, who in GET_ROUTES.items():
             if who == "area":
                 continue
-            url = route.format(lang="en", user=user_id)
+            url = route.format(lang="en", user=user_id, snapshot=snapshot_id, wave=DEMO_WAVE_CODE)
             status = client.get(url).status_code
             if who == "admin":
                 expected = 200 if role == "admin" else 404
+            elif who == "research":
+                expected = 200 if role in ("admin", "researcher") else 404
             elif route.endswith("/dashboard/"):
                 expected = 302  # on to the account's own area
             else:
@@ -148,7 +171,7 @@ def test_admin_posts_by_other_roles_change_nothing(
     for route, (who, data) in POST_ROUTES.items():
         if who != "admin":
             continue
-        url = route.format(lang="en", user=target.id, comment=comment.id)
+        url = route.format(lang="en", user=target.id, comment=comment.id, token=1)
         assert client.post(url, data=data).status_code == 404, (username, url)
     session.expire_all()
     assert session.scalar(select(func.count()).select_from(AuditEvent)) == events_after_login
@@ -163,7 +186,9 @@ def test_anonymous_posts_are_sent_to_sign_in(app: Flask, session: Session, demo:
     for route, (who, data) in POST_ROUTES.items():
         if who == "public":
             continue
-        response = anonymous.post(route.format(lang="en", user=target, comment=1), data=data)
+        response = anonymous.post(
+            route.format(lang="en", user=target, comment=1, token=1), data=data
+        )
         assert response.status_code == 302, route
         assert "/login" in response.headers["Location"], route
 
@@ -186,3 +211,17 @@ def test_a_district_head_reads_real_numbers_and_no_neighbour(app: Flask, demo: N
     assert "KZ-71-D02" not in page  # the neighbouring district is not listed
     assert '/dashboard/a/KZ-71"' not in page  # no link up to the region it cannot open
     assert "Доверие к полиции" in page and "95%" in page
+
+
+def test_ids_beyond_the_database_range_are_not_found(app: Flask, demo: None) -> None:
+    admin = signed_in(app, "admin-1")
+    huge = 2**40
+    for path in (
+        f"/en/admin/users/{huge}",
+        f"/en/admin/users/{huge}/tokens",
+        f"/en/research/snapshots/{huge}/methodology",
+        f"/en/research/snapshots/{huge}/table.csv",
+        "/en/admin/users/0",
+    ):
+        assert admin.get(path).status_code == 404, path
+    assert admin.post(f"/en/admin/comments/{huge}", data={"action": "hide"}).status_code == 404

@@ -1,0 +1,153 @@
+"""An export archive: the data file, the codebook (JSON and CSV), the methodology report
+and a short README, zipped. Built in a temporary directory, chunk by chunk."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from sqlalchemy.orm import Session
+
+from ..categories import LOCALES
+from ..models import IndicatorSnapshot
+from . import writers
+from .codebook import Variable, codebook_document
+from .methodology import methodology_report
+from .microdata import Dataset, iter_chunks
+
+
+@dataclass(frozen=True)
+class Archive:
+    """A built archive: where it is, what to call it, how many rows its data file has."""
+
+    path: Path
+    filename: str
+    rows: int
+
+
+def codebook_csv(variables: list[Variable]) -> str:
+    """The codebook as CSV: one row per variable, labels and value labels in kk, ru, en."""
+    buffer = io.StringIO()
+    out = csv.writer(buffer, lineterminator="\n")
+    out.writerow(
+        ["name", "type", "source", "question", "option", "condition", "in_csi", "direction"]
+        + [f"label_{loc}" for loc in LOCALES]
+        + [f"values_{loc}" for loc in LOCALES]
+    )
+    for v in variables:
+        condition = (
+            f"{v.condition['question']} in {','.join(v.condition['values'] or [])}"
+            if v.condition
+            else ""
+        )
+        out.writerow(
+            [
+                v.name,
+                v.kind,
+                v.source,
+                v.question or "",
+                v.option or "",
+                condition,
+                "" if v.index is None else int(bool(v.index["in_csi"])),
+                "" if v.index is None else v.index["direction"],
+            ]
+            + [v.labels[loc] for loc in LOCALES]
+            + [
+                "; ".join(
+                    f"{value.code}={value.labels[loc]}{' (missing)' if value.missing else ''}"
+                    for value in v.values
+                )
+                for loc in LOCALES
+            ]
+        )
+    return buffer.getvalue()
+
+
+def readme(data: Dataset, fmt: str, locale: str, rows: int) -> str:
+    """What the archive holds and how to reproduce a published CSI from it, in ``locale``."""
+    with force_locale(locale):
+        lines = [
+            _("Citizen survey on the work of the police: microdata"),
+            "",
+            _(
+                "Wave: %(wave)s; weight run: %(run)s; snapshot: %(snapshot)s; rows: %(rows)s.",
+                wave=data.wave.code,
+                run=data.run.id,
+                snapshot=data.snapshot_id or "—",
+                rows=rows,
+            ),
+            "",
+            _("Files:"),
+            "  "
+            + _(
+                "data.%(ext)s: one row per complete response (codes; labels in the codebook).",
+                ext=writers.EXTENSIONS[fmt],
+            ),
+            "  "
+            + _(
+                "codebook.json, codebook.csv: every variable with its labels in Kazakh, Russian "
+                "and English, its values, the question's condition and its role in the index."
+            ),
+            "  "
+            + _(
+                "methodology.json: how the weights and the indicator were computed (targets and "
+                "achieved margins, design effects, model fits, settings)."
+            ),
+            "",
+            _(
+                "To reproduce the citizen satisfaction indicator of an area: take the respondents "
+                "of the area (area_region, area_district, area_precinct…) with a csi_score, and "
+                "compute the weighted mean Σ weight × csi_score / Σ weight."
+            ),
+            _('Answers coded 95–99 are "don\'t know" and similar answers: treat them as missing.'),
+            _(
+                "No names, contact details, ID numbers or IP addresses are collected; dates are "
+                "given to the day only."
+            ),
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def build_archive(
+    session: Session, data: Dataset, fmt: str, locale: str, directory: Path
+) -> Archive:
+    """Write the data file in ``fmt`` with labels in ``locale``, the codebook, the methodology
+    report and a README into ``directory``, and zip them."""
+    extension = writers.EXTENSIONS[fmt]
+    data_path = directory / f"data.{extension}"
+    chunks: Iterator[pd.DataFrame] = iter_chunks(session, data)
+    if fmt in ("csv", "csv_bom"):
+        rows = writers.write_csv(chunks, data.variables, data_path, bom=fmt == "csv_bom")
+    elif fmt == "xlsx":
+        rows = writers.write_xlsx(chunks, data.variables, data_path, locale)
+    elif fmt == "sav":
+        rows = writers.write_sav(chunks, data.variables, data_path, locale)
+    else:
+        rows = writers.write_dta(chunks, data.variables, data_path, locale)
+    codebook = codebook_document(data.variables, data.wave, data.run.id, data.snapshot_id)
+    snapshot = session.get(IndicatorSnapshot, data.snapshot_id) if data.snapshot_id else None
+    report = methodology_report(session, snapshot) if snapshot is not None else None
+    name = f"{data.wave.code}_run{data.run.id}_{fmt}_{locale}"
+    archive_path = directory / f"{name}.zip"
+    with zipfile.ZipFile(archive_path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.write(data_path, f"{name}/data.{extension}")
+        archive.writestr(
+            f"{name}/codebook.json", json.dumps(codebook, ensure_ascii=False, indent=1)
+        )
+        archive.writestr(f"{name}/codebook.csv", codebook_csv(data.variables))
+        if report is not None:
+            archive.writestr(
+                f"{name}/methodology.json",
+                json.dumps(report, ensure_ascii=False, indent=1, default=str),
+            )
+        archive.writestr(f"{name}/README.txt", readme(data, fmt, locale, rows))
+    data_path.unlink()
+    return Archive(archive_path, f"{name}.zip", rows)

@@ -1,0 +1,327 @@
+"""The codebook: every exported variable with its labels in kk, ru and en, its type, its
+values and value labels, the question's display condition and its role in the index.
+
+One list of :class:`Variable` drives every export format (CSV, Excel, SPSS, Stata,
+the API) and the codebook files, so that what a file holds and what the codebook
+says cannot drift apart.
+
+Coding of answers (so that the numbers are the instrument's own): an option with a
+``value`` in the instrument is coded by that value (Likert 1–5, trust 1–3, yes 1 /
+no 0); an option without one by its position (1, 2, …); "don't know"-type options
+(``missing: true``) by 99, 98, … and declared missing. A multiple-choice question
+becomes one 0/1 variable per option, empty when the question was not shown.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask_babel import force_locale
+from flask_babel import gettext as _
+
+from ..categories import AREA_KINDS, LOCALES
+from ..models import Question, Wave
+
+MAX_NAME = 32  # Stata's limit, the strictest of the formats
+MISSING_CODES = (99, 98, 97, 96, 95)
+CHOICE_TYPES = ("single", "likert5", "yes_no")
+NUMBER_TYPES = ("scale0_10", "number")
+SKIPPED_TYPES = ("consent", "area", "text")  # consent is implied; area and text come apart
+
+
+@dataclass(frozen=True)
+class ValueLabel:
+    """One coded value of a variable and its label in each language."""
+
+    code: int | float
+    labels: dict[str, str]
+    missing: bool = False
+
+
+@dataclass(frozen=True)
+class Variable:
+    """One column of every export.
+
+    ``kind`` is ``numeric``, ``string`` or ``date``; ``source`` says where the value
+    comes from (``response``, ``area``, ``answer``, ``option`` (multiple choice 0/1),
+    ``score``, ``weight``, ``comment``).
+    """
+
+    name: str
+    kind: str
+    source: str
+    labels: dict[str, str]
+    values: tuple[ValueLabel, ...] = ()
+    question: str | None = None
+    option: str | None = None
+    area_kind: str | None = None
+    condition: dict[str, Any] | None = None
+    index: dict[str, Any] | None = None
+    codes: dict[str, int | float] = field(default_factory=dict)
+
+    def label(self, locale: str) -> str:
+        """The variable label in ``locale``."""
+        return self.labels[locale]
+
+    def value_labels(self, locale: str) -> dict[int | float, str]:
+        """``code -> label`` in ``locale`` (empty when the variable has no coded values)."""
+        return {value.code: value.labels[locale] for value in self.values}
+
+    @property
+    def missing_codes(self) -> list[int | float]:
+        """The codes declared missing ("don't know", "prefer not to say")."""
+        return [value.code for value in self.values if value.missing]
+
+
+def _in_each_language(text: Callable[[], str]) -> dict[str, str]:
+    """``text()`` rendered in kk, ru and en (interface strings from the catalogs)."""
+    labels = {}
+    for locale in LOCALES:
+        with force_locale(locale):
+            labels[locale] = str(text())
+    return labels
+
+
+def option_codes(question: Question) -> dict[str, int | float]:
+    """How each option of ``question`` is coded (see the module docstring)."""
+    codes: dict[str, int | float] = {}
+    missing = iter(MISSING_CODES)
+    for option in question.options:
+        if option.is_missing:
+            codes[option.code] = next(missing)
+        elif option.value is not None:
+            value = float(option.value)
+            codes[option.code] = int(value) if value.is_integer() else value
+        else:
+            codes[option.code] = option.position
+    return codes
+
+
+def _condition(question: Question) -> dict[str, Any] | None:
+    if question.condition_question is None:
+        return None
+    return {"question": question.condition_question.code, "values": question.condition_values}
+
+
+def _index_role(question: Question, codes: dict[str, int | float]) -> dict[str, Any] | None:
+    if question.index_dimension is None:
+        return None
+    valued = [codes[o.code] for o in question.options if not o.is_missing]
+    low, high = (0, 10) if question.type == "scale0_10" else (min(valued), max(valued))
+    return {
+        "in_csi": question.in_csi,
+        "dimension": question.index_dimension,
+        "direction": question.index_direction,
+        # score = 100 (x − low) / (high − low), reversed (100 − score) when negative
+        "low": low,
+        "high": high,
+    }
+
+
+def _texts(question: Question) -> dict[str, str]:
+    return {locale: question.text(locale) for locale in LOCALES}
+
+
+def _short_name(name: str, taken: set[str]) -> str:
+    """``name`` cut to :data:`MAX_NAME` characters, numbered when that would clash."""
+    candidate = name[:MAX_NAME]
+    number = 1
+    while candidate in taken:
+        suffix = f"_{number}"
+        candidate = name[: MAX_NAME - len(suffix)] + suffix
+        number += 1
+    taken.add(candidate)
+    return candidate
+
+
+def _numbered(name: str, label: Callable[[], str], names: dict[str, Callable[[], str]]) -> Variable:
+    """A variable coding the keys of ``names`` as 1, 2, … with their names as value labels."""
+    codes = {code: number for number, code in enumerate(names, start=1)}
+    values = tuple(ValueLabel(codes[code], _in_each_language(names[code])) for code in names)
+    return Variable(name, "numeric", "response", _in_each_language(label), values, codes=codes)
+
+
+def _fixed(area_kinds: Sequence[str]) -> list[Variable]:
+    area_labels = {
+        "region": lambda: _("Region (code)"),
+        "department": lambda: _("Police department (code)"),
+        "district": lambda: _("District police unit (code)"),
+        "precinct": lambda: _("Precinct (code)"),
+    }
+    language_names = {
+        "kk": lambda: _("Kazakh"),
+        "ru": lambda: _("Russian"),
+        "en": lambda: _("English"),
+    }
+    channel_names = {
+        "web": lambda: _("web form"),
+        "qr": lambda: _("QR code"),
+        "token": lambda: _("invitation link"),
+        "paper": lambda: _("paper questionnaire"),
+        "synthetic": lambda: _("synthetic (demonstration)"),
+    }
+    fixed = [
+        Variable(
+            "response_id", "numeric", "response", _in_each_language(lambda: _("Response number"))
+        ),
+        Variable("wave", "string", "response", _in_each_language(lambda: _("Wave (code)"))),
+    ]
+    fixed += [
+        Variable(
+            f"area_{kind}", "string", "area", _in_each_language(area_labels[kind]), area_kind=kind
+        )
+        for kind in area_kinds
+    ]
+    fixed += [
+        _numbered("language", lambda: _("Language of the response"), language_names),
+        _numbered("channel", lambda: _("How the response was given"), channel_names),
+        Variable(
+            "date", "date", "response", _in_each_language(lambda: _("Date of the response (day)"))
+        ),
+    ]
+    return fixed
+
+
+def _question_variables(question: Question, taken: set[str]) -> list[Variable]:
+    texts = _texts(question)
+    condition = _condition(question)
+    if question.type in CHOICE_TYPES:
+        codes = option_codes(question)
+        values = tuple(
+            ValueLabel(codes[o.code], {loc: o.label(loc) for loc in LOCALES}, o.is_missing)
+            for o in question.options
+        )
+        return [
+            Variable(
+                _short_name(question.code, taken),
+                "numeric",
+                "answer",
+                texts,
+                values=values,
+                question=question.code,
+                condition=condition,
+                index=_index_role(question, codes),
+                codes=codes,
+            )
+        ]
+    if question.type in NUMBER_TYPES:
+        return [
+            Variable(
+                _short_name(question.code, taken),
+                "numeric",
+                "answer",
+                texts,
+                question=question.code,
+                condition=condition,
+                index=_index_role(question, {}),
+            )
+        ]
+    if question.type == "multi":
+        chosen = _in_each_language(lambda: _("chosen"))
+        not_chosen = _in_each_language(lambda: _("not chosen"))
+        return [
+            Variable(
+                _short_name(f"{question.code}_{option.code}", taken),
+                "numeric",
+                "option",
+                {loc: f"{texts[loc]} — {option.label(loc)}" for loc in LOCALES},
+                values=(ValueLabel(0, not_chosen), ValueLabel(1, chosen)),
+                question=question.code,
+                option=option.code,
+                condition=condition,
+            )
+            for option in question.options
+        ]
+    return []
+
+
+def export_variables(
+    wave: Wave, questions: Sequence[Question], area_kinds: Sequence[str], *, include_text: bool
+) -> list[Variable]:
+    """The variables of a microdata export of ``wave``, in column order.
+
+    ``area_kinds`` are the levels of the area tree below the country; ``questions``
+    the instrument's questions in order. Free text (``comment``) only with
+    ``include_text`` (it is scrubbed of personal data when exported).
+    """
+    kinds = [kind for kind in AREA_KINDS if kind in area_kinds and kind != "country"]
+    variables = _fixed(kinds)
+    taken = {variable.name for variable in variables} | {"csi_score", "weight", "weight_run"}
+    for question in sorted(questions, key=lambda q: q.position):
+        if question.type in SKIPPED_TYPES:
+            if question.type == "text" and include_text:
+                variables.append(
+                    Variable(
+                        _short_name(question.code, taken),
+                        "string",
+                        "comment",
+                        _texts(question),
+                        question=question.code,
+                        condition=_condition(question),
+                    )
+                )
+            continue
+        variables.extend(_question_variables(question, taken))
+    variables += [
+        Variable(
+            "csi_score",
+            "numeric",
+            "score",
+            _in_each_language(
+                lambda: _(
+                    "Respondent's CSI score (0–100): mean of the answered index items, "
+                    "when at least half are answered"
+                )
+            ),
+        ),
+        Variable(
+            "weight",
+            "numeric",
+            "weight",
+            _in_each_language(lambda: _("Survey weight (raking within the region)")),
+        ),
+        Variable(
+            "weight_run",
+            "numeric",
+            "weight",
+            _in_each_language(lambda: _("Weight run number (see the methodology report)")),
+        ),
+    ]
+    return variables
+
+
+def codebook_document(
+    variables: Sequence[Variable], wave: Wave, run_id: int, snapshot_id: int | None
+) -> dict[str, Any]:
+    """The codebook as JSON-able data (shipped as ``codebook.json`` in every archive)."""
+    return {
+        "wave": wave.code,
+        "instrument": {"code": wave.instrument.code, "version": wave.instrument.version},
+        "weight_run": run_id,
+        "snapshot": snapshot_id,
+        "coding": {
+            "options": "the option's value in the instrument, else its position",
+            "missing": list(MISSING_CODES),
+            "multiple_choice": "one 0/1 variable per option; empty when not shown",
+        },
+        "variables": [
+            {
+                "name": v.name,
+                "type": v.kind,
+                "source": v.source,
+                "label": v.labels,
+                "question": v.question,
+                "option": v.option,
+                "area_kind": v.area_kind,
+                "values": [
+                    {"code": value.code, "label": value.labels, "missing": value.missing}
+                    for value in v.values
+                ],
+                "condition": v.condition,
+                "index": v.index,
+            }
+            for v in variables
+        ],
+    }

@@ -1,0 +1,86 @@
+"""``flask surveyapp export``: a microdata archive written to a file (audited)."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+import click
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from .. import messages as M
+from ..categories import LOCALES
+from ..cli import surveyapp_cli
+from ..cli_options import lang_option
+from ..extensions import db
+from ..models import Wave
+from ..services.audit import record
+from .archive import build_archive
+from .microdata import ExportError, dataset
+from .writers import FORMATS
+
+
+@surveyapp_cli.command("export")
+@click.argument("wave_code")
+@click.option("--run", "run_id", type=int, help="Weight run (default: the latest whole-wave run).")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="sav", show_default=True)
+@click.option(
+    "--labels",
+    type=click.Choice(LOCALES),
+    default="kk",
+    show_default=True,
+    help="Language of the variable and value labels.",
+)
+@click.option("--include-text", is_flag=True, help="Add citizens' comments (scrubbed).")
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@lang_option
+def export_command(
+    wave_code: str,
+    run_id: int | None,
+    fmt: str,
+    labels: str,
+    include_text: bool,
+    output: Path,
+    lang: str,
+) -> None:
+    """Write the microdata of WAVE_CODE with its codebook and methodology report to OUTPUT."""
+    with force_locale(lang):
+        wave = db.session.scalar(select(Wave).where(Wave.code == wave_code))
+        if wave is None:
+            click.echo(_("There is no wave %(code)s.", code=wave_code), err=True)
+            sys.exit(1)
+        try:
+            data = dataset(db.session, wave, run_id, include_text=include_text)
+        except ExportError:
+            click.echo(
+                _("No weights are kept for this wave or run: run recompute first."), err=True
+            )
+            sys.exit(1)
+        directory = Path(tempfile.mkdtemp(prefix="surveyapp-export-"))
+        try:
+            archive = build_archive(db.session, data, fmt, labels, directory)
+            shutil.move(str(archive.path), output)
+        except ValueError:
+            click.echo(str(M.EXPORT_TOO_LARGE_FOR_EXCEL), err=True)
+            sys.exit(1)
+        finally:
+            shutil.rmtree(directory, ignore_errors=True)
+        record(
+            "export.microdata",
+            actor="cli",
+            target=data.run,
+            details={
+                "wave": wave.code,
+                "weight_run": data.run.id,
+                "format": fmt,
+                "language": labels,
+                "include_text": include_text,
+                "rows": archive.rows,
+            },
+        )
+        db.session.commit()
+        click.echo(_("%(rows)s rows written to %(path)s", rows=archive.rows, path=str(output)))

@@ -1,0 +1,265 @@
+"""The methodology report of a snapshot (= its weight run): everything a researcher needs,
+with the exported tables, to reproduce every figure (DESIGN.md §5, §8).
+
+:func:`methodology_report` reads only the database (the session is passed in, no request
+state), so that export archives can ship the same JSON; the routes render it as a page and
+as a download.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import Response, abort, render_template
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..analysis.indicator import PublicationRule
+from ..categories import LOCALES, WEIGHTING_VARIABLES
+from ..extensions import db
+from ..models import Area, IndicatorSnapshot, IndicatorValue, MarginSet, Question, Wave
+from ..services.audit import record
+from . import bp
+
+REPORT_FORMAT = "surveyapp-methodology-report/1"
+"""Changes when the structure of the report changes."""
+CROSS = "×"  # how the raking labels a region's variable and category ("KZ-71×male")
+COVARIATES = ("intercept", "parent_direct")  # the Fay–Herriot regressors, in order
+WEIGHTING_KEYS: tuple[str, ...] = ("converged", "iterations", "max_margin_error")
+WEIGHTING_KEYS += ("design_effect", "effective_n", "trimmed", "cap_relaxed", "collapsed", "message")
+
+
+def _trilingual(row: Any, prefix: str) -> dict[str, str]:
+    return {locale: row.text_in(prefix, locale) for locale in LOCALES}
+
+
+def _iso(value: Any) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def _ordered(keys: Any, order: tuple[str, ...]) -> list[str]:
+    """``keys`` in ``order`` first, the others after them in their sorted order."""
+    keys = [str(key) for key in keys]
+    return [k for k in order if k in keys] + sorted(k for k in keys if k not in order)
+
+
+def _margins(diagnostics: dict[str, Any], tolerance: float | None) -> dict[str, Any]:
+    """Targets against achieved totals per region, variable and category, with collapsing."""
+    stored = diagnostics.get("margins")
+    if not stored:
+        return {"recorded": False, "tolerance": tolerance, "rows": []}
+    columns = stored.get("columns") or ["target", "achieved", "n"]
+    collapsed = diagnostics.get("collapsed") or {}
+    rows: list[dict[str, Any]] = []
+    for region in sorted(stored["regions"]):
+        by_variable = stored["regions"][region]
+        for variable in _ordered(by_variable, tuple(WEIGHTING_VARIABLES)):
+            cells = {
+                c: dict(zip(columns, v, strict=True)) for c, v in by_variable[variable].items()
+            }
+            merges = collapsed.get(f"region{CROSS}{variable}", {})
+            into = {
+                category: str(merges[f"{region}{CROSS}{category}"]).split(CROSS, 1)[-1]
+                for category in cells
+                if f"{region}{CROSS}{category}" in merges
+            }
+            raked = {c: 0.0 if c in into else float(cell["target"]) for c, cell in cells.items()}
+            for category, neighbour in into.items():
+                raked[neighbour] = raked.get(neighbour, 0.0) + float(cells[category]["target"])
+            order = WEIGHTING_VARIABLES.get(variable, ())
+            for category in _ordered(cells, order):
+                cell, target = cells[category], raked[category]
+                rows.append(
+                    {
+                        "region": region,
+                        "variable": variable,
+                        "category": category,
+                        "target": cell["target"],
+                        "raked_target": target,
+                        "achieved": cell["achieved"],
+                        "relative_error": abs(cell["achieved"] - target) / target
+                        if target
+                        else None,
+                        "n": cell["n"],
+                        "collapsed_into": into.get(category),
+                    }
+                )
+    return {"recorded": True, "tolerance": tolerance, "rows": rows}
+
+
+def _model(summary: dict[str, Any], kinds: dict[str, int]) -> dict[str, Any] | None:
+    model = summary.get("model")
+    if not model:
+        return None
+    beta = model.get("beta") or []
+    named = zip(COVARIATES[: len(beta)], beta, strict=True)
+    return {
+        **{key: value for key, value in model.items() if key != "beta"},
+        "beta": [{"covariate": name, "value": value} for name, value in named],
+        "areas_by_kind": kinds,
+    }
+
+
+def methodology_report(session: Session, snapshot: IndicatorSnapshot) -> dict[str, Any]:
+    """The methodology report of ``snapshot`` as plain JSON-able data (see ``docs/methodology.md``,
+    "The methodology report"). Runs without a request: the caller passes its session."""
+    run = snapshot.weight_run
+    wave = session.get(Wave, run.wave_id) if run.wave_id is not None else None
+    margin_set = session.get(MarginSet, run.margin_set_id) if run.margin_set_id else None
+    diagnostics, summary = dict(run.diagnostics or {}), dict(snapshot.summary or {})
+    settings, inputs = dict(run.settings or {}), dict(run.inputs or {})
+    drivers = summary.get("drivers") or {}
+    codes = set(diagnostics.get("regions", {})) | set(drivers)
+    areas = {a.code: a for a in session.scalars(select(Area).where(Area.code.in_(codes)))}
+    questions: dict[str, Question] = {}
+    if wave is not None:
+        instrument = select(Question).where(Question.instrument_id == wave.instrument_id)
+        questions = {q.code: q for q in session.scalars(instrument.order_by(Question.position))}
+    kinds: dict[str, int] = {}
+    for flags in session.scalars(
+        select(IndicatorValue.flags).where(
+            IndicatorValue.snapshot_id == snapshot.id, IndicatorValue.measure == "csi"
+        )
+    ):
+        kind = (flags or {}).get("model_kind") or "none"
+        kinds[kind] = kinds.get(kind, 0) + 1
+
+    def names(code: str) -> dict[str, str] | None:
+        return _trilingual(areas[code], "name") if code in areas else None
+
+    def text(code: str) -> dict[str, str] | None:
+        return _trilingual(questions[code], "text") if code in questions else None
+
+    defaults = PublicationRule()
+    rule = {
+        "min_n": settings.get("min_n", defaults.min_n),
+        "min_effective_n": settings.get("min_effective_n", defaults.min_effective_n),
+        "low_min_n": defaults.low_min_n,
+        "low_min_effective_n": defaults.low_min_effective_n,
+    }
+    return {
+        "format": REPORT_FORMAT,
+        "snapshot": {
+            "id": snapshot.id,
+            "status": snapshot.status,
+            "created_at": _iso(snapshot.created_at),
+            "supersedes_id": snapshot.supersedes_id,
+            "input_hash": snapshot.input_hash,
+        },
+        "run": {
+            "id": run.id,
+            "status": run.status,
+            "created_at": _iso(run.created_at),
+            "finished_at": _iso(run.finished_at),
+            "margin_set": None
+            if margin_set is None
+            else {
+                "id": margin_set.id,
+                "label": margin_set.label,
+                "year": margin_set.year,
+                "content_hash": margin_set.content_hash,
+                "demonstration": margin_set.is_demonstration,
+            },
+        },
+        "wave": None
+        if wave is None
+        else {
+            "id": wave.id,
+            "code": wave.code,
+            "name": _trilingual(wave, "name"),
+            "kind": wave.kind,
+            "instrument": {"code": wave.instrument.code, "version": wave.instrument.version},
+        },
+        "window": {
+            "start": _iso(run.window_start),
+            "end": _iso(run.window_end),
+            "whole_wave": run.window_start is None and run.window_end is None,
+        },
+        "method_version": run.method_version,
+        "settings": settings,
+        "inputs": {
+            key: inputs.get(key)
+            for key in ("responses", "first_response_id", "last_response_id", "input_hash", "seed")
+        },
+        "headline": {k: summary.get(k) for k in ("country", "csi", "csi_se", "n", "areas")},
+        "weighting": {
+            "cap": settings.get("cap"),
+            **{key: diagnostics.get(key) for key in WEIGHTING_KEYS},
+        },
+        "regions": [
+            {"code": code, "name": names(code), **values}
+            for code, values in sorted(diagnostics.get("regions", {}).items())
+        ],
+        "margins": _margins(diagnostics, settings.get("tol")),
+        "imputation": {
+            "seed": inputs.get("seed"),
+            "imputed": diagnostics.get("imputed") or {},
+            "imputed_from_region": diagnostics.get("imputed_from_region") or {},
+            "outside_margins": diagnostics.get("outside_margins") or {},
+        },
+        "categories": {
+            q.weighting_variable: {o.code: _trilingual(o, "label") for o in q.options}
+            for q in questions.values()
+            if q.weighting_variable
+        },
+        "reliability": {"cronbach_alpha": diagnostics.get("cronbach_alpha")},
+        "items": [
+            {
+                "code": q.code,
+                "type": q.type,
+                "dimension": q.index_dimension,
+                "direction": q.index_direction,
+                "text": _trilingual(q, "text"),
+            }
+            for q in questions.values()
+            if q.in_csi
+        ],
+        "small_area_model": _model(summary, kinds),
+        "drivers": [
+            {
+                "area": code,
+                "name": names(code),
+                **{k: v for k, v in drivers[code].items() if k != "drivers"},
+                "drivers": [{**d, "text": text(d["code"])} for d in drivers[code]["drivers"]],
+            }
+            for code in sorted(drivers, key=lambda c: (c != summary.get("country"), c))
+        ],
+        "publication": {"rule": rule, "counts": summary.get("publication") or {}},
+    }
+
+
+# ---------------------------------------------------------------- routes
+
+
+def _snapshot(snapshot_id: int) -> IndicatorSnapshot:
+    snapshot = db.session.get(IndicatorSnapshot, snapshot_id)
+    if snapshot is None:
+        abort(404)
+    return snapshot
+
+
+@bp.get("/<lang>/research/snapshots/<id:snapshot_id>/methodology")
+def methodology(lang: str, snapshot_id: int) -> ResponseReturnValue:
+    """The methodology report of a snapshot, as a page."""
+    report = methodology_report(db.session(), _snapshot(snapshot_id))
+    region_names = {region["code"]: region["name"] for region in report["regions"]}
+    return render_template("research/methodology.html", report=report, region_names=region_names)
+
+
+@bp.get("/<lang>/research/snapshots/<id:snapshot_id>/methodology.json")
+def methodology_json(lang: str, snapshot_id: int) -> ResponseReturnValue:
+    """The methodology report of a snapshot, as a JSON download (audited)."""
+    report = methodology_report(db.session(), _snapshot(snapshot_id))
+    user = current_user._get_current_object()
+    record("export.methodology", user=user, details={"snapshot": snapshot_id})
+    db.session.commit()
+    body = json.dumps(report, ensure_ascii=False, indent=2)
+    filename = f"methodology-snapshot-{snapshot_id}.json"
+    return Response(
+        body,
+        mimetype="application/json",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )

@@ -1,0 +1,276 @@
+"""Aggregate tables of a snapshot: every area's indicator with its uncertainty, as CSV or Excel.
+
+:func:`indicator_table` builds the rows (one pandas DataFrame, machine column names) for
+both formats and for the export archives; :func:`with_headers` gives the columns their
+names in the current language. Two variants: ``full`` (researchers) and ``public``, in which
+the figures of areas with insufficient data are suppressed (DESIGN.md §6, §8).
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import pandas as pd
+from flask import Response, abort, request
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from openpyxl import Workbook
+from openpyxl.styles import Font
+from sqlalchemy import select
+from sqlalchemy.orm import Session, aliased
+
+from .. import messages as M
+from ..analysis.indicator import PublicationRule
+from ..categories import LOCALES
+from ..extensions import db
+from ..models import Area, IndicatorSnapshot, IndicatorValue, Wave
+from ..services.audit import record
+from . import bp
+
+VARIANTS = ("full", "public")
+MEASURES = ("csi", "all")
+COLUMNS = {
+    "area_code": _l("Area code"),
+    "area_name": _l("Area name"),
+    "kind": _l("Level"),
+    "parent_code": _l("Parent area code"),
+    "measure": _l("Measure"),
+    "n": _l("Responses (n)"),
+    "effective_n": _l("Effective n"),
+    "estimate": _l("Estimate"),
+    "se": _l("Standard error"),
+    "ci_low": _l("Confidence interval, lower limit"),
+    "ci_high": _l("Confidence interval, upper limit"),
+    "model_estimate": _l("Model estimate (Fay–Herriot)"),
+    "model_mse": _l("Model estimate, MSE"),
+    "publication": _l("Publication status"),
+    "vs_parent": _l("Compared with the parent area"),
+    "vs_country": _l("Compared with the country"),
+    "change": _l("Change from the previous period"),
+    "rank_low": _l("Rank interval, from"),
+    "rank_high": _l("Rank interval, to"),
+    "n_ranked": _l("Units ranked"),
+    "suppressed": _l("Suppressed"),
+}
+SUPPRESSED = (
+    *("estimate", "se", "ci_low", "ci_high", "model_estimate", "model_mse"),
+    *("vs_parent", "vs_country", "change", "rank_low", "rank_high", "n_ranked"),
+)
+"""The cells of an area with insufficient data left blank in the public variant."""
+FLOATS = ("effective_n", "estimate", "se", "ci_low", "ci_high", "model_estimate", "model_mse")
+FIGURES = ("measure", "n", *FLOATS)  # the stored columns of ``indicator_value``, in this order
+INTEGERS = ("n", "rank_low", "rank_high", "n_ranked")
+
+
+def _flag(flags: dict[str, Any], key: str) -> str | None:
+    value = flags.get(key)
+    return value.get("flag") if isinstance(value, dict) else None
+
+
+def indicator_table(
+    session: Session,
+    snapshot: IndicatorSnapshot,
+    *,
+    variant: str = "full",
+    measure: str = "csi",
+    locale: str = "en",
+) -> pd.DataFrame:
+    """One row per area (all levels) and measure of ``snapshot``: the CSI only
+    (``measure="csi"``) or also every item score and trust share (``"all"``), area names in
+    ``locale``; top-down (by depth, then code), the CSI first. ``variant="public"`` blanks the
+    figures of rows whose publication status is ``insufficient`` and adds ``suppressed``."""
+    if variant not in VARIANTS or measure not in MEASURES or locale not in LOCALES:
+        raise ValueError(f"unknown variant, measure or locale: {variant}, {measure}, {locale}")
+    parent = aliased(Area)
+    value = IndicatorValue
+    statement = (
+        select(Area.code, getattr(Area, f"name_{locale}"), Area.kind, Area.depth, parent.code)
+        .add_columns(value.measure, value.n, value.effective_n, value.estimate, value.se)
+        .add_columns(value.ci_low, value.ci_high, value.model_estimate, value.model_mse)
+        .add_columns(value.publication, value.flags)
+        .join(Area, Area.id == value.area_id)
+        .outerjoin(parent, parent.id == Area.parent_id)
+        .where(value.snapshot_id == snapshot.id)
+    )
+    if measure == "csi":
+        statement = statement.where(value.measure == "csi")
+    records = []
+    for row in session.execute(statement):
+        code, name, kind, depth, parent_code, *figures, publication, flags = row
+        flags = flags or {}
+        rank = flags.get("rank") or [None, None, None, None]
+        ranked = rank[0] is not None
+        records.append(
+            {
+                "depth": depth,
+                "area_code": code,
+                "area_name": name,
+                "kind": kind,
+                "parent_code": parent_code,
+                **dict(zip(FIGURES, figures, strict=True)),
+                "publication": publication,
+                **{key: _flag(flags, key) for key in ("vs_parent", "vs_country", "change")},
+                "rank_low": rank[1] if ranked else None,
+                "rank_high": rank[2] if ranked else None,
+                "n_ranked": rank[3] if ranked else None,
+            }
+        )
+    columns = ["depth", *(key for key in COLUMNS if key != "suppressed")]
+    frame = pd.DataFrame.from_records(records, columns=columns)
+    frame["csi_first"] = frame["measure"] != "csi"
+    frame = frame.sort_values(["depth", "area_code", "csi_first", "measure"], kind="stable")
+    frame = frame.drop(columns=["depth", "csi_first"]).reset_index(drop=True)
+    for column in FLOATS:
+        frame[column] = frame[column].astype("float64")
+    for column in INTEGERS:
+        frame[column] = frame[column].astype("Int64")
+    if variant == "public":
+        hidden = frame["publication"] == "insufficient"
+        for column in SUPPRESSED:
+            frame[column] = frame[column].mask(hidden)
+        frame["suppressed"] = hidden
+    return frame
+
+
+def with_headers(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with its column names in the current language."""
+    return frame.rename(columns={key: str(label) for key, label in COLUMNS.items()})
+
+
+def about_rows(
+    session: Session, snapshot: IndicatorSnapshot, variant: str, measure: str, locale: str
+) -> list[tuple[str, Any]]:
+    """What a table is (the "about" sheet), in the current language: snapshot, wave, window,
+    method version, publication rule and what was suppressed."""
+    run = snapshot.weight_run
+    found = session.get(Wave, run.wave_id) if run.wave_id is not None else None
+    wave = f"{found.name(locale)} ({found.code})" if found else ""
+    if run.window_start is None or run.window_end is None:
+        window = _("all responses of the wave")
+    else:
+        start, end = run.window_start.isoformat(), run.window_end.isoformat()
+        window = _("responses from %(start)s to %(end)s", start=start, end=end)
+    settings, defaults = run.settings or {}, PublicationRule()
+    rule = _(
+        "Published when n ≥ %(min_n)s and effective n ≥ %(min_eff)s; low precision when "
+        "n ≥ %(low_n)s and effective n ≥ %(low_eff)s; otherwise insufficient data.",
+        min_n=settings.get("min_n", defaults.min_n),
+        min_eff=settings.get("min_effective_n", defaults.min_effective_n),
+        low_n=defaults.low_min_n,
+        low_eff=defaults.low_min_effective_n,
+    )
+    if variant == "public":
+        note = _(
+            "Public table: for areas with insufficient data the estimate, standard error, "
+            "interval, model estimate and its MSE, comparisons and rank interval are "
+            "suppressed (left blank); the column “%(column)s” marks those rows.",
+            column=str(COLUMNS["suppressed"]),
+        )
+    else:
+        note = _(
+            "Full table for researchers: nothing is suppressed. Do not publish the figures "
+            "of areas with insufficient data."
+        )
+    return [
+        (_("Snapshot"), snapshot.id),
+        (_("Wave"), wave),
+        (_("Responses"), window),
+        (_("Method version"), run.method_version),
+        (_("Table"), _("public") if variant == "public" else _("full")),
+        (_("Measures"), _("the CSI only") if measure == "csi" else _("the CSI, items and trust")),
+        (_("Publication rule"), rule),
+        (_("Suppression"), note),
+        (_("Intervals"), _("%(level)s confidence intervals; scores from 0 to 100.", level="95%")),
+        (
+            _("Codes"),
+            _(
+                "Publication status: published, low_precision, insufficient. Comparisons: "
+                "above, not_different, below (two-sided test at the %(level)s level).",
+                level="5%",
+            ),
+        ),
+    ]
+
+
+def csv_bytes(frame: pd.DataFrame, bom: bool = False) -> bytes:
+    """``frame`` (headers in the current language) as UTF-8 CSV; ``bom`` for Excel."""
+    text = with_headers(frame).to_csv(index=False, lineterminator="\r\n")
+    return text.encode("utf-8-sig" if bom else "utf-8")
+
+
+def _cell(value: Any) -> Any:
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+        return None
+    return value.item() if hasattr(value, "item") else value
+
+
+def xlsx_bytes(frame: pd.DataFrame, about: Sequence[tuple[str, Any]]) -> bytes:
+    """``frame`` as an Excel workbook: a bold, frozen header row and an "about" sheet."""
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "indicators"
+    sheet.append(list(with_headers(frame).columns))
+    for row in frame.itertuples(index=False):
+        sheet.append([_cell(value) for value in row])
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    sheet.freeze_panes = "C2"  # the header row and the area code and name stay in view
+    info = book.create_sheet("about")
+    for label, value in about:
+        info.append([str(label), str(value) if not isinstance(value, int | float) else value])
+    for cell in info["A"]:
+        cell.font = Font(bold=True)
+    info.column_dimensions["A"].width, info.column_dimensions["B"].width = 24, 100
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+# ---------------------------------------------------------------- routes
+
+
+def _download(lang: str, snapshot_id: int, fmt: str) -> ResponseReturnValue:
+    snapshot = db.session.get(IndicatorSnapshot, snapshot_id)
+    if snapshot is None:
+        abort(404)
+    variant = request.args.get("variant", "full")
+    measure = request.args.get("measure", "csi")
+    if variant not in VARIANTS:
+        abort(400, M.TABLE_VARIANT_UNKNOWN)
+    if measure not in MEASURES:
+        abort(400, M.TABLE_MEASURE_UNKNOWN)
+    frame = indicator_table(db.session(), snapshot, variant=variant, measure=measure, locale=lang)
+    if fmt == "csv":
+        body = csv_bytes(frame, bom=request.args.get("bom") == "1")
+        mimetype = "text/csv; charset=utf-8"
+    else:
+        about = about_rows(db.session(), snapshot, variant, measure, lang)
+        body = xlsx_bytes(frame, about)
+        mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    details = {"snapshot": snapshot_id, "format": fmt, "variant": variant, "measure": measure}
+    user = current_user._get_current_object()
+    record("export.table", user=user, details={**details, "rows": len(frame)})
+    db.session.commit()
+    filename = f"indicators-snapshot-{snapshot_id}-{variant}-{measure}-{lang}.{fmt}"
+    return Response(
+        body,
+        mimetype=mimetype,
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+@bp.get("/<lang>/research/snapshots/<id:snapshot_id>/table.csv")
+def table_csv(lang: str, snapshot_id: int) -> ResponseReturnValue:
+    """The snapshot's indicator table as CSV (``?variant``, ``?measure``, ``?bom=1``)."""
+    return _download(lang, snapshot_id, "csv")
+
+
+@bp.get("/<lang>/research/snapshots/<id:snapshot_id>/table.xlsx")
+def table_xlsx(lang: str, snapshot_id: int) -> ResponseReturnValue:
+    """The snapshot's indicator table as an Excel workbook (``?variant``, ``?measure``)."""
+    return _download(lang, snapshot_id, "xlsx")

@@ -1,0 +1,199 @@
+"""Microdata files: CSV, Excel, SPSS (.sav) and Stata (.dta), from chunks of rows.
+
+CSV and Excel are written chunk by chunk (memory bounded by a chunk). SPSS and Stata
+files are written by pyreadstat from one DataFrame: the chunks are concatenated
+first, numeric columns as float64 and area codes as categories, which keeps a
+million rows within a few hundred megabytes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+import pyreadstat
+from openpyxl import Workbook
+from openpyxl.styles import Font
+
+from .codebook import Variable
+
+FORMATS = ("csv", "csv_bom", "xlsx", "sav", "dta")
+EXTENSIONS = {"csv": "csv", "csv_bom": "csv", "xlsx": "xlsx", "sav": "sav", "dta": "dta"}
+EXCEL_MAX_ROWS = 1_048_575  # one row is the header
+STATA_LABEL = 80  # Stata's limit on a variable label
+
+
+def _integral(variable: Variable) -> bool:
+    """Whether the variable's values are whole numbers (codes, 0/1, ids)."""
+    if variable.name in ("response_id", "weight_run"):
+        return True
+    return bool(variable.values) and all(float(v.code).is_integer() for v in variable.values)
+
+
+def _arrow_schema(variables: Sequence[Variable]) -> pa.Schema:
+    types = {"string": pa.string(), "date": pa.timestamp("s")}
+    return pa.schema(
+        [
+            pa.field(
+                v.name,
+                pa.int64() if _integral(v) else types.get(v.kind, pa.float64()),
+                nullable=True,
+            )
+            for v in variables
+        ]
+    )
+
+
+def write_csv(
+    chunks: Iterable[pd.DataFrame],
+    variables: Sequence[Variable],
+    path: Path,
+    *,
+    bom: bool = False,
+) -> int:
+    """UTF-8 CSV (with a byte-order mark for Excel when ``bom``), chunk by chunk through
+    Arrow's CSV writer (pandas' own is ten times slower); returns the row count.
+    Codes print as integers, empty cells are missing, dates as YYYY-MM-DD."""
+    schema = _arrow_schema(variables)
+    dates = [v.name for v in variables if v.kind == "date"]
+    text_schema = pa.schema(
+        [pa.field(f.name, pa.string()) if f.name in dates else f for f in schema]
+    )
+    options = pacsv.WriteOptions(include_header=True, quoting_style="needed")
+    rows = 0
+    with path.open("wb") as handle:
+        if bom:
+            handle.write(b"\xef\xbb\xbf")
+        with pacsv.CSVWriter(handle, text_schema, write_options=options) as writer:
+            for chunk in chunks:
+                table = pa.Table.from_pandas(chunk, schema=schema, preserve_index=False)
+                for name in dates:  # the day only
+                    index = table.schema.get_field_index(name)
+                    day = pc.strftime(table.column(name), format="%Y-%m-%d")
+                    table = table.set_column(index, text_schema.field(name), day)
+                writer.write_table(table)
+                rows += len(chunk)
+    return rows
+
+
+def _cell(value: object) -> object:
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return None
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, pd.Timestamp):
+        return value.date()
+    return value
+
+
+def write_xlsx(
+    chunks: Iterable[pd.DataFrame], variables: Sequence[Variable], path: Path, locale: str
+) -> int:
+    """An Excel workbook: the data (one row per response, codes), then a sheet of the
+    variables with their labels and one of the value labels, in ``locale``."""
+    book = Workbook(write_only=True)
+    data = book.create_sheet("data")
+    data.freeze_panes = "B2"
+    data.append([v.name for v in variables])
+    rows = 0
+    for chunk in chunks:
+        if rows + len(chunk) > EXCEL_MAX_ROWS:
+            raise ValueError("too many rows for one Excel sheet")
+        for record in chunk.itertuples(index=False, name=None):
+            data.append([_cell(value) for value in record])
+        rows += len(chunk)
+    bold = Font(bold=True)
+    about = book.create_sheet("variables")
+    about.append([_header(text, bold, about) for text in ("name", "type", "label")])
+    for variable in variables:
+        about.append([variable.name, variable.kind, variable.label(locale)])
+    values = book.create_sheet("values")
+    values.append([_header(text, bold, values) for text in ("name", "code", "label", "missing")])
+    for variable in variables:
+        for value in variable.values:
+            values.append([variable.name, value.code, value.labels[locale], value.missing])
+    book.save(path)
+    return rows
+
+
+def _header(text: str, font: Font, sheet: object) -> object:
+    from openpyxl.cell import WriteOnlyCell
+
+    cell = WriteOnlyCell(sheet, value=text)  # type: ignore[arg-type]
+    cell.font = font
+    return cell
+
+
+def _frame(chunks: Iterable[pd.DataFrame], variables: Sequence[Variable]) -> pd.DataFrame:
+    parts = list(chunks)
+    if parts:
+        frame = pd.concat(parts, ignore_index=True)
+        del parts
+    else:
+        frame = pd.DataFrame({v.name: pd.Series(dtype=_dtype(v)) for v in variables})
+    for variable in variables:
+        column = frame[variable.name]
+        if variable.kind == "date":
+            frame[variable.name] = pd.to_datetime(column).dt.date
+        elif variable.kind == "numeric":
+            frame[variable.name] = column.astype(np.float64)
+        else:
+            frame[variable.name] = column.astype(object).where(column.notna(), "")
+    return frame
+
+
+def _dtype(variable: Variable) -> str:
+    return "float64" if variable.kind == "numeric" else "object"
+
+
+def _measure(variable: Variable) -> str:
+    if variable.kind != "numeric" or not variable.values:
+        return "scale" if variable.kind == "numeric" else "nominal"
+    return "ordinal" if variable.index is not None else "nominal"
+
+
+def write_sav(
+    chunks: Iterable[pd.DataFrame], variables: Sequence[Variable], path: Path, locale: str
+) -> int:
+    """An SPSS file with variable and value labels in ``locale``; "don't know"-type codes
+    are declared user-missing."""
+    frame = _frame(chunks, variables)
+    pyreadstat.write_sav(
+        frame,
+        str(path),
+        column_labels={v.name: v.label(locale) for v in variables},
+        variable_value_labels={v.name: v.value_labels(locale) for v in variables if v.values},
+        missing_ranges={v.name: v.missing_codes for v in variables if v.missing_codes},
+        variable_measure={v.name: _measure(v) for v in variables},
+        variable_format={v.name: "DATE11" for v in variables if v.kind == "date"},
+    )
+    return len(frame)
+
+
+def write_dta(
+    chunks: Iterable[pd.DataFrame], variables: Sequence[Variable], path: Path, locale: str
+) -> int:
+    """A Stata file (Stata 14+, UTF-8) with variable labels (cut to 80 characters, Stata's
+    limit; the codebook has them whole) and value labels in ``locale``."""
+    frame = _frame(chunks, variables)
+    pyreadstat.write_dta(
+        frame,
+        str(path),
+        column_labels={v.name: _cut(v.label(locale), STATA_LABEL) for v in variables},
+        variable_value_labels={
+            v.name: {int(code): label for code, label in v.value_labels(locale).items()}
+            for v in variables
+            if v.values and all(float(value.code).is_integer() for value in v.values)
+        },
+        version=15,  # format 118/119: UTF-8 labels (Stata 14 and later read it)
+    )
+    return len(frame)
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
