@@ -238,10 +238,13 @@ def iter_chunks(
         ids = np.array([row[0] for row in base], dtype=np.int64)
         answers = _answers(session, exported, ids)
         comments = _comments(session, text_questions, int(ids[0]), int(ids[-1]))
-        yield _frame(data, base, answers, comments, option_code, levels, items)
+        frame = _frame(data, base, answers, comments, option_code, levels, items)
+        del base, answers, comments  # not held while the caller works on the frame
+        yield frame
+        del frame
         last_id = int(ids[-1])
         if remaining is not None:
-            remaining -= len(base)
+            remaining -= len(ids)
 
 
 def _comments(

@@ -130,25 +130,32 @@ def _header(text: str, font: Font, sheet: object) -> object:
 
 
 def _frame(chunks: Iterable[pd.DataFrame], variables: Sequence[Variable]) -> pd.DataFrame:
-    parts = list(chunks)
-    if parts:
-        frame = pd.concat(parts, ignore_index=True)
-        del parts
-    else:
-        frame = pd.DataFrame({v.name: pd.Series(dtype=_dtype(v)) for v in variables})
+    """All chunks as one DataFrame for pyreadstat, built column by column so that memory
+    holds the data about once (not the chunks plus a concatenated copy). Coded answers
+    (small whole numbers) are kept as float32, exact for them and half the memory, here
+    and in pyreadstat's own copy; the file stores every number as a double anyway."""
+    pieces: dict[str, list[np.ndarray]] = {v.name: [] for v in variables}
+    for chunk in chunks:
+        for variable in variables:
+            values = chunk[variable.name].to_numpy()
+            pieces[variable.name].append(values.astype(_dtype(variable), copy=True))
+        del chunk
+    columns: dict[str, np.ndarray] = {}
     for variable in variables:
-        column = frame[variable.name]
-        if variable.kind == "date":
-            frame[variable.name] = pd.to_datetime(column).dt.date
-        elif variable.kind == "numeric":
-            frame[variable.name] = column.astype(np.float64)
-        else:
-            frame[variable.name] = column.astype(object).where(column.notna(), "")
-    return frame
+        parts = pieces.pop(variable.name)
+        column = np.concatenate(parts) if parts else np.empty(0, dtype=_dtype(variable))
+        del parts
+        if variable.kind == "string":
+            column[pd.isna(column)] = ""
+        columns[variable.name] = column
+    return pd.DataFrame(columns, copy=False)
 
 
 def _dtype(variable: Variable) -> str:
-    return "float64" if variable.kind == "numeric" else "object"
+    if variable.kind == "numeric":
+        coded = variable.values and variable.name not in ("response_id", "weight_run")
+        return "float32" if coded and _integral(variable) else "float64"
+    return {"date": "datetime64[ns]"}.get(variable.kind, "object")
 
 
 def _measure(variable: Variable) -> str:
