@@ -2,8 +2,10 @@
 
 CSV and Excel are written chunk by chunk (memory bounded by a chunk). SPSS and Stata
 files are written by pyreadstat from one DataFrame: the chunks are concatenated
-first, numeric columns as float64 and area codes as categories, which keeps a
-million rows within a few hundred megabytes.
+column by column first (coded answers as float32), and dates are handed over as the
+numbers SPSS and Stata store (with a date format), because a datetime column makes
+pyreadstat copy the whole frame before writing. A million rows stay within a few
+hundred megabytes.
 """
 
 from __future__ import annotations
@@ -26,6 +28,10 @@ FORMATS = ("csv", "csv_bom", "xlsx", "sav", "dta")
 EXTENSIONS = {"csv": "csv", "csv_bom": "csv", "xlsx": "xlsx", "sav": "sav", "dta": "dta"}
 EXCEL_MAX_ROWS = 1_048_575  # one row is the header
 STATA_LABEL = 80  # Stata's limit on a variable label
+# A date is stored as seconds since the Gregorian calendar's first day in SPSS, as
+# days since 1960-01-01 in Stata (%td).
+SPSS_EPOCH, SPSS_UNIT = np.datetime64("1582-10-14", "D"), 86_400.0
+STATA_EPOCH, STATA_UNIT = np.datetime64("1960-01-01", "D"), 1.0
 
 
 def _integral(variable: Variable) -> bool:
@@ -129,16 +135,33 @@ def _header(text: str, font: Font, sheet: object) -> object:
     return cell
 
 
-def _frame(chunks: Iterable[pd.DataFrame], variables: Sequence[Variable]) -> pd.DataFrame:
+def _days(values: np.ndarray, epoch: np.datetime64, unit: float) -> np.ndarray:
+    """Dates as the number of ``unit`` since ``epoch`` (float64; NaT is NaN)."""
+    days = values.astype("datetime64[D]")
+    number = (days - epoch).astype(np.float64) * unit
+    number[np.isnat(days)] = np.nan
+    return number
+
+
+def _frame(
+    chunks: Iterable[pd.DataFrame],
+    variables: Sequence[Variable],
+    epoch: np.datetime64,
+    unit: float,
+) -> pd.DataFrame:
     """All chunks as one DataFrame for pyreadstat, built column by column so that memory
     holds the data about once (not the chunks plus a concatenated copy). Coded answers
-    (small whole numbers) are kept as float32, exact for them and half the memory, here
-    and in pyreadstat's own copy; the file stores every number as a double anyway."""
+    (small whole numbers) are kept as float32, exact for them and half the memory; the
+    file stores every number as a double anyway. Dates become numbers of ``unit`` since
+    ``epoch``: a datetime column would make pyreadstat copy the whole frame."""
     pieces: dict[str, list[np.ndarray]] = {v.name: [] for v in variables}
     for chunk in chunks:
         for variable in variables:
             values = chunk[variable.name].to_numpy()
-            pieces[variable.name].append(values.astype(_dtype(variable), copy=True))
+            if variable.kind == "date":
+                pieces[variable.name].append(_days(values, epoch, unit))
+            else:
+                pieces[variable.name].append(values.astype(_dtype(variable), copy=True))
         del chunk
     columns: dict[str, np.ndarray] = {}
     for variable in variables:
@@ -155,7 +178,7 @@ def _dtype(variable: Variable) -> str:
     if variable.kind == "numeric":
         coded = variable.values and variable.name not in ("response_id", "weight_run")
         return "float32" if coded and _integral(variable) else "float64"
-    return {"date": "datetime64[ns]"}.get(variable.kind, "object")
+    return "float64" if variable.kind == "date" else "object"
 
 
 def _measure(variable: Variable) -> str:
@@ -169,7 +192,7 @@ def write_sav(
 ) -> int:
     """An SPSS file with variable and value labels in ``locale``; "don't know"-type codes
     are declared user-missing."""
-    frame = _frame(chunks, variables)
+    frame = _frame(chunks, variables, SPSS_EPOCH, SPSS_UNIT)
     pyreadstat.write_sav(
         frame,
         str(path),
@@ -187,7 +210,7 @@ def write_dta(
 ) -> int:
     """A Stata file (Stata 14+, UTF-8) with variable labels (cut to 80 characters, Stata's
     limit; the codebook has them whole) and value labels in ``locale``."""
-    frame = _frame(chunks, variables)
+    frame = _frame(chunks, variables, STATA_EPOCH, STATA_UNIT)
     pyreadstat.write_dta(
         frame,
         str(path),
@@ -197,6 +220,7 @@ def write_dta(
             for v in variables
             if v.values and all(float(value.code).is_integer() for value in v.values)
         },
+        variable_format={v.name: "%td" for v in variables if v.kind == "date"},
         version=15,  # format 118/119: UTF-8 labels (Stata 14 and later read it)
     )
     return len(frame)

@@ -156,6 +156,14 @@ def test_every_format_holds_the_same_values(
     assert dta_meta.variable_value_labels["trust_level"][3] == "Полностью доверяю"
     for column in numeric:
         assert np.allclose(dta[column], reference[column], equal_nan=True), column
+    sav, sav_meta = pyreadstat.read_sav(
+        extracted(download(app, "sav", "kk", run), "data.sav", tmp_path)
+    )
+    # Dates arrive as dates (the day only) in both, with the packages' own date formats.
+    assert dta_meta.original_variable_types["date"] == "%td"
+    assert sav_meta.original_variable_types["date"] == "DATE11"
+    for frame in (dta, sav):
+        assert frame["date"].astype(str).tolist() == reference["date"].tolist()
     book = openpyxl.load_workbook(
         io.BytesIO(member(download(app, "xlsx", "kk", run), "data.xlsx")), read_only=True
     )
