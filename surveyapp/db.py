@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, current_app
-from sqlalchemy import MetaData, create_engine, event
+from sqlalchemy import MetaData, create_engine, event, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, scoped_session, sessionmaker
 from sqlalchemy.pool import StaticPool
@@ -62,6 +62,19 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         event.listen(engine, "connect", _configure_sqlite_connection)
         event.listen(engine, "begin", _begin_sqlite_transaction)
     return engine
+
+
+def refresh_statistics(session: Session, tables: tuple[str, ...]) -> None:
+    """Have PostgreSQL re-read the statistics of ``tables`` after a bulk write, in the
+    session's transaction. The planner otherwise keeps the estimates of the empty tables
+    until autovacuum gets to them (never, where it is switched off) and picks plans that
+    are many times slower (a chunk of a million-row export: 1.5 s instead of 0.1 s).
+    Nothing on SQLite."""
+    connection = session.connection()
+    if connection.dialect.name != "postgresql":
+        return
+    for table in tables:
+        connection.execute(text(f"ANALYZE {connection.dialect.identifier_preparer.quote(table)}"))
 
 
 class AppSession(Session):

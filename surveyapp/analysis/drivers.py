@@ -76,7 +76,6 @@ from math import factorial
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
 from numpy.typing import ArrayLike, NDArray
 
 from surveyapp.analysis.results import FloatArray, RakeResult, weights_of
@@ -286,6 +285,10 @@ def drivers(
     importance = lmg_importance(r2_all)
     r2 = float(r2_all[-1])
     share = importance / r2 if r2 > 0 else np.full(p, np.nan)
+
+    # Imported here: statsmodels costs every process that imports this module ~150 MB
+    # (web workers and exports only read what the pipeline stored).
+    import statsmodels.api as sm
 
     design = sm.add_constant(x[:, 1:], has_constant="add")
     fit = sm.WLS(x[:, 0], design, weights=w).fit(cov_type="HC1")

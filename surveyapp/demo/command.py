@@ -7,6 +7,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from ..cli_options import lang_option
+from ..db import refresh_statistics
 from ..extensions import db
 from .seed import DEFAULT_RESPONSES, DEFAULT_SEED, DemoAlreadyLoaded, database_is_empty, seed_demo
 
@@ -57,6 +58,7 @@ def _seed(n_responses: int, seed: int, if_empty: bool, quiet: bool) -> None:
     except BaseException:
         db.session.rollback()
         raise
+    refresh_statistics(db.session, ("area", "response", "answer", "comment"))
     db.session.commit()
     click.echo(
         _(

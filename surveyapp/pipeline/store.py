@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from ..analysis import drivers, estimation, indicator
 from ..analysis.reliability import reliability
+from ..db import refresh_statistics
 from ..models import (
     Area,
     IndicatorSnapshot,
@@ -133,6 +134,7 @@ def store_weights(session: Session, run: WeightRun, ids: np.ndarray, weights: np
             for response_id, weight in rows:
                 copy.write_row((run.id, response_id, weight))
         cursor.close()
+        refresh_statistics(session, ("response_weight",))  # the exports read by run
         return
     connection.exec_driver_sql(
         "INSERT INTO response_weight (weight_run_id, response_id, weight) VALUES (?, ?, ?)",
