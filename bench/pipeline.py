@@ -19,7 +19,7 @@ database ``surveyapp_bench_pipeline`` on 127.0.0.1:5432, dropped and created):
 Prints Markdown on stdout (progress on stderr). Nothing here asserts on timings.
 
 Usage: ``.venv/bin/python bench/pipeline.py [--responses N] [--extra N] [--runs R]
-[--backends sqlite,postgresql]``
+[--backends sqlite,postgresql] [--reuse DATABASE]``
 """
 
 from __future__ import annotations
@@ -43,6 +43,7 @@ BIG_WAVE = "police-trust-2026-demo"
 SMALL_WAVE = "bench-increment"
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 PG_DATABASE = "surveyapp_bench_pipeline"
+PG_URL_PREFIX = "postgresql+psycopg://postgres@127.0.0.1:5432/"
 
 
 def log(message: str) -> None:
@@ -82,12 +83,17 @@ def fresh_postgres(database: str = PG_DATABASE) -> str:
 
 
 def child_extra_wave(count: int) -> None:
+    from sqlalchemy import select
+
     from surveyapp import create_app
     from surveyapp.demo.seed import seed_extra_wave
     from surveyapp.extensions import db
+    from surveyapp.models import Wave
 
     app = create_app()
     with app.app_context():
+        if db.session.scalar(select(Wave.id).where(Wave.code == SMALL_WAVE)) is not None:
+            return  # a reused database has it already
         seed_extra_wave(db.session, SMALL_WAVE, count, seed=7)
         db.session.commit()
 
@@ -146,12 +152,16 @@ def measure(wave_code: str, environ: dict[str, str]) -> dict[str, Any]:
 
 
 def backend_rows(name: str, args: argparse.Namespace, workdir: Path) -> list[list[str]]:
-    url = f"sqlite:///{workdir / 'pipeline.sqlite3'}" if name == "sqlite" else fresh_postgres()
+    reuse = args.reuse if name == "postgresql" else None
+    if name == "sqlite":
+        url = f"sqlite:///{workdir / 'pipeline.sqlite3'}"
+    else:
+        url = f"{PG_URL_PREFIX}{reuse}" if reuse else fresh_postgres()
     environ = environment(url, workdir / f"instance-{name}")
     log(f"{name}: migrate")
     run([str(BIN / "flask"), "db", "upgrade"], environ)
-    log(f"{name}: seed {args.responses:,} responses")
-    seed = ["seed-demo", "--responses", str(args.responses), "--quiet"]
+    log(f"{name}: seed {args.responses:,} responses" + (" unless loaded" if reuse else ""))
+    seed = ["seed-demo", "--responses", str(args.responses), "--quiet", "--if-empty"]
     seed_seconds = run([str(BIN / "flask"), "surveyapp", *seed], environ)
     log(f"{name}: seeded in {seed_seconds:.0f} s; extra wave of {args.extra:,}")
     run([str(BIN / "python"), __file__, "--child-extra-wave", str(args.extra)], environ)
@@ -177,7 +187,7 @@ def backend_rows(name: str, args: argparse.Namespace, workdir: Path) -> list[lis
                 f"{max(r['peak_mb'] for r in results):,.0f}",
                 f"{statistics.median(r['before_mb'] for r in results):,.0f}",
                 f"{results[0]['values']:,}",
-                f"{seed_seconds:.0f}" if wave == BIG_WAVE else "",
+                f"{seed_seconds:.0f}" if wave == BIG_WAVE and not reuse else "",
             ]
         )
     return rows
@@ -189,6 +199,12 @@ def main() -> None:
     parser.add_argument("--extra", type=int, default=10_000)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--backends", default="sqlite,postgresql")
+    parser.add_argument(
+        "--reuse",
+        metavar="DATABASE",
+        help="Use this PostgreSQL database with its demo already loaded (e.g. export.py's "
+        "surveyapp_bench_export) instead of a fresh one; its load is then not timed.",
+    )
     parser.add_argument("--child-recompute", help=argparse.SUPPRESS)
     parser.add_argument("--child-extra-wave", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()

@@ -24,6 +24,7 @@ from werkzeug.test import TestResponse
 from surveyapp import MIGRATIONS_DIR, create_app
 from surveyapp.db import make_engine
 from surveyapp.extensions import db
+from tests.prebuilt import BUILDERS, Prebuilt
 
 TEST_SECRET = "test-secret-key-that-is-long-enough-0123456789"
 
@@ -84,10 +85,27 @@ def _migrated_app(db_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iter
     app.extensions["surveyapp_db"].engine.dispose()
 
 
+@pytest.fixture(scope="session")
+def _prebuilt(
+    _migrated_app: Flask, db_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Prebuilt]:
+    prebuilt = Prebuilt(db_url, tmp_path_factory.mktemp("prebuilt"), environ_for_tests)
+    yield prebuilt
+    prebuilt.dispose()
+
+
 @pytest.fixture
-def app(_migrated_app: Flask) -> Iterator[Flask]:
-    """The app, with every database change of the test rolled back afterwards."""
-    connection = _migrated_app.extensions["surveyapp_db"].engine.connect()
+def app(_migrated_app: Flask, request: pytest.FixtureRequest) -> Iterator[Flask]:
+    """The app, with every database change of the test rolled back afterwards. A test
+    that uses a prebuilt fixture (``demo``, ``demo_api``: see ``tests/prebuilt.py``) runs on
+    that fixture's database."""
+    engine = _migrated_app.extensions["surveyapp_db"].engine
+    wanted = [name for name in BUILDERS if name in request.fixturenames]
+    assert len(wanted) <= 1, f"one prebuilt database per test, not {wanted}"
+    if wanted:
+        prebuilt: Prebuilt = request.getfixturevalue("_prebuilt")
+        engine, _value = prebuilt.get(wanted[0])
+    connection = engine.connect()
     outer = connection.begin()
     db.session.remove()
     db.session_factory.configure(bind=connection, join_transaction_mode="create_savepoint")
@@ -103,6 +121,14 @@ def app(_migrated_app: Flask) -> Iterator[Flask]:
         db.session_factory.configure(bind=None, join_transaction_mode="conditional_savepoint")
         outer.rollback()
         connection.close()
+
+
+@pytest.fixture
+def prebuilt_value(request: pytest.FixtureRequest) -> Any:
+    """What the builder of the test's prebuilt database returned (e.g. the API tokens)."""
+    wanted = [name for name in BUILDERS if name in request.fixturenames]
+    prebuilt: Prebuilt = request.getfixturevalue("_prebuilt")
+    return prebuilt.get(wanted[0])[1]
 
 
 @pytest.fixture

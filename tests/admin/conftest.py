@@ -10,7 +10,6 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from werkzeug.security import generate_password_hash
 
 from surveyapp.extensions import limiter
 from surveyapp.models import Area, AuditEvent, Comment, Question, Response, User
@@ -18,8 +17,9 @@ from surveyapp.models._common import utcnow
 from surveyapp.services.geography import load_regions
 from tests.conftest import Client
 from tests.factories import make_wave
+from tests.prebuilt import PASSWORD, add_accounts
 
-PASSWORD = "a long enough password"
+__all__ = ["PASSWORD"]
 ACCOUNTS = {  # username: (role, scope code)
     "admin-1": ("admin", None),
     "admin-2": ("admin", None),
@@ -32,19 +32,7 @@ ACCOUNTS = {  # username: (role, scope code)
 def accounts(session: Session) -> dict[str, User]:
     """The country and its regions, and one account per entry of ACCOUNTS."""
     load_regions(session)
-    made = {}
-    for username, (role, scope) in ACCOUNTS.items():
-        area = session.scalars(select(Area).where(Area.code == scope)).one() if scope else None
-        made[username] = User(
-            username=username,
-            password_hash=generate_password_hash(PASSWORD),
-            role=role,
-            scope_area=area,
-            locale="ru",
-        )
-        session.add(made[username])
-    session.flush()
-    return made
+    return add_accounts(session, ACCOUNTS)
 
 
 @pytest.fixture

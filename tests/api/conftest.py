@@ -12,25 +12,15 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from werkzeug.security import generate_password_hash
 from werkzeug.test import TestResponse
 
-from surveyapp import pipeline
-from surveyapp.api.tokens import create_token, revoke_token
-from surveyapp.demo.seed import DEMO_WAVE_CODE, seed_demo
 from surveyapp.extensions import limiter
-from surveyapp.models import Area, AuditEvent, User, Wave
+from surveyapp.models import Area, AuditEvent, User
 from surveyapp.services.geography import load_regions
 from tests.conftest import Client
+from tests.prebuilt import API_ACCOUNTS as ACCOUNTS
+from tests.prebuilt import PASSWORD, add_api_accounts
 
-PASSWORD = "a long enough password"
-ACCOUNTS = {  # username: (role, scope code, active)
-    "admin-1": ("admin", None, True),
-    "research-1": ("researcher", None, True),
-    "head-district": ("unit_head", "KZ-71-D01", True),
-    "head-precinct": ("unit_head", "KZ-71-D01-P01", True),
-    "gone-1": ("researcher", None, False),
-}
 # Callers of the access matrix: an account's live token, or a token that must not work.
 CALLERS = ("anonymous", "bad-token", "revoked", "deactivated", *list(ACCOUNTS)[:4])
 
@@ -60,43 +50,19 @@ class Api:
         return response.get_json()
 
 
-def _accounts(session: Session) -> tuple[dict[str, str | None], dict[str, User]]:
-    users: dict[str, User] = {}
-    for username, (role, scope, _active) in ACCOUNTS.items():
-        area = session.scalars(select(Area).where(Area.code == scope)).one() if scope else None
-        users[username] = User(
-            username=username,
-            password_hash=generate_password_hash(PASSWORD),
-            role=role,
-            scope_area=area,
-            locale="ru",
-        )
-        session.add(users[username])
-    session.flush()
-    tokens: dict[str, str | None] = {"anonymous": None, "bad-token": "sa_" + "x" * 43}
-    for username, user in users.items():
-        _token, tokens[username] = create_token(user, f"{username} laptop", actor=user)
-    revoked, tokens["revoked"] = create_token(
-        users["admin-1"], "old script", actor=users["admin-1"]
-    )
-    revoke_token(revoked, actor=users["admin-1"])
-    tokens["deactivated"] = tokens.pop("gone-1")
-    for username, (_role, _scope, active) in ACCOUNTS.items():
-        users[username].is_active = active  # after its token was made
-    session.flush()
-    limiter.reset()
-    return tokens, users
+def _users(session: Session) -> dict[str, User]:
+    return {
+        user.username: user
+        for user in session.scalars(select(User).where(User.username.in_(list(ACCOUNTS))))
+    }
 
 
 @pytest.fixture
-def demo_api(app: Flask, session: Session) -> Iterator[Api]:
-    """1,500 demo responses, a whole-wave snapshot, accounts and tokens."""
-    seed_demo(session, n_responses=1500, seed=4)
-    wave = session.scalars(select(Wave).where(Wave.code == DEMO_WAVE_CODE)).one()
-    settings = pipeline.Settings(rank_draws=200, driver_bootstraps=20)
-    pipeline.recompute(session, pipeline.Scope(wave), settings=settings)
-    tokens, users = _accounts(session)
-    yield Api(app, tokens, users)
+def demo_api(app: Flask, session: Session, prebuilt_value: Any) -> Iterator[Api]:
+    """1,500 demo responses, a whole-wave snapshot, accounts and tokens (built once per
+    test session: ``tests/prebuilt.py``)."""
+    limiter.reset()
+    yield Api(app, dict(prebuilt_value), _users(session))
     limiter.reset()
 
 
@@ -119,8 +85,9 @@ def small_api(app: Flask, session: Session) -> Iterator[Api]:
         session.add(area)
         parent = area
     session.flush()
-    tokens, users = _accounts(session)
-    yield Api(app, tokens, users)
+    tokens = add_api_accounts(session)
+    limiter.reset()
+    yield Api(app, tokens, _users(session))
     limiter.reset()
 
 

@@ -10,42 +10,21 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from werkzeug.security import generate_password_hash
 
 from surveyapp import pipeline
-from surveyapp.demo.seed import DEMO_WAVE_CODE, seed_demo
+from surveyapp.demo.seed import DEMO_WAVE_CODE
 from surveyapp.extensions import limiter
-from surveyapp.models import Area, User, Wave
+from surveyapp.models import Wave
 from surveyapp.models._common import utcnow
+from tests.prebuilt import ACCOUNTS, PASSWORD
 
-PASSWORD = "a long enough password"
-ACCOUNTS = {  # username: (role, scope)
-    "admin-1": ("admin", None),
-    "research-1": ("researcher", None),
-    "head-region": ("unit_head", "KZ-71"),
-    "head-district": ("unit_head", "KZ-71-D01"),
-    "head-precinct": ("unit_head", "KZ-71-D01-P01"),
-}
+__all__ = ["ACCOUNTS", "PASSWORD"]
 
 
 @pytest.fixture
 def demo(session: Session) -> Iterator[None]:
-    """3,000 demo responses, a whole-wave snapshot and accounts for every role and scope."""
-    seed_demo(session, n_responses=3000, seed=4)
-    wave = session.scalars(select(Wave).where(Wave.code == DEMO_WAVE_CODE)).one()
-    pipeline.recompute(session, pipeline.Scope(wave))
-    for username, (role, scope) in ACCOUNTS.items():
-        area = session.scalars(select(Area).where(Area.code == scope)).one() if scope else None
-        session.add(
-            User(
-                username=username,
-                password_hash=generate_password_hash(PASSWORD),
-                role=role,
-                scope_area=area,
-                locale="ru",
-            )
-        )
-    session.flush()
+    """3,000 demo responses, a whole-wave snapshot and accounts for every role and scope
+    (built once per test session: ``tests/prebuilt.py``)."""
     limiter.reset()
     yield
 

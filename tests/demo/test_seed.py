@@ -30,7 +30,7 @@ N_RESPONSES = 3000
 
 
 @pytest.fixture
-def demo(session: Session):  # type: ignore[no-untyped-def]
+def seeded(session: Session):  # type: ignore[no-untyped-def]
     return seed_demo(session, n_responses=N_RESPONSES, seed=11)
 
 
@@ -38,13 +38,13 @@ def count(session: Session, model: type) -> int:
     return int(session.scalar(select(func.count()).select_from(model)) or 0)
 
 
-def test_tree_has_every_level(session: Session, demo) -> None:  # type: ignore[no-untyped-def]
+def test_tree_has_every_level(session: Session, seeded) -> None:  # type: ignore[no-untyped-def]
     kinds = Counter(session.scalars(select(Area.kind)))
     assert kinds["country"] == 1
     assert kinds["region"] == 20
     assert kinds["department"] == 20
     assert 40 <= kinds["district"] <= 80
-    assert kinds["precinct"] == demo.precincts
+    assert kinds["precinct"] == seeded.precincts
     for precinct in session.scalars(select(Area).where(Area.kind == "precinct")).all()[:20]:
         assert precinct.parent is not None and precinct.parent.kind == "district"
         assert 3 <= len(precinct.parent.children) <= 8
@@ -52,10 +52,10 @@ def test_tree_has_every_level(session: Session, demo) -> None:  # type: ignore[n
         assert all((precinct.name_kk, precinct.name_ru, precinct.name_en))
 
 
-def test_responses_answers_and_truth_are_stored(session: Session, demo) -> None:  # type: ignore[no-untyped-def]
+def test_responses_answers_and_truth_are_stored(session: Session, seeded) -> None:  # type: ignore[no-untyped-def]
     wave = session.scalar(select(Wave).where(Wave.code == DEMO_WAVE_CODE))
     assert wave is not None and wave.status == "open"
-    assert count(session, Response) == N_RESPONSES == demo.responses
+    assert count(session, Response) == N_RESPONSES == seeded.responses
     precinct_ids = set(session.scalars(select(Area.id).where(Area.kind == "precinct")))
     assert set(session.scalars(select(Response.area_id).distinct())) <= precinct_ids
     # Every response answered the index items it was shown (one answer row per single question).
@@ -66,7 +66,7 @@ def test_responses_answers_and_truth_are_stored(session: Session, demo) -> None:
     assert count(session, Comment) > 0
     truths = session.scalars(select(SyntheticTruth).where(SyntheticTruth.wave_id == wave.id)).all()
     kinds = Counter(session.get(Area, truth.area_id).kind for truth in truths)  # type: ignore[union-attr]
-    assert kinds == {"precinct": demo.precincts, "region": 20, "country": 1}
+    assert kinds == {"precinct": seeded.precincts, "region": 20, "country": 1}
     assert all(0 <= truth.value <= 100 for truth in truths)
     assert max(t.value for t in truths) - min(t.value for t in truths) > 10
 
@@ -76,7 +76,7 @@ def count_answers(session: Session, question_id: int) -> int:
     return int(session.scalar(statement) or 0)
 
 
-def test_skip_logic_is_respected(session: Session, demo) -> None:  # type: ignore[no-untyped-def]
+def test_skip_logic_is_respected(session: Session, seeded) -> None:  # type: ignore[no-untyped-def]
     questions = {q.code: q.id for q in session.scalars(select(Question))}
     yes_responses = set(
         session.scalars(
@@ -93,7 +93,7 @@ def test_skip_logic_is_respected(session: Session, demo) -> None:  # type: ignor
     assert typed and typed <= yes_responses
 
 
-def test_unweighted_sample_is_biased_towards_young_urban(session: Session, demo) -> None:  # type: ignore[no-untyped-def]
+def test_unweighted_sample_is_biased_towards_young_urban(session: Session, seeded) -> None:  # type: ignore[no-untyped-def]
     """Young and urban people answer more, so the raw sample differs from the margins."""
     population: dict[str, Counter[str]] = {v: Counter() for v in WEIGHTING_VARIABLES}
     for variable, category, value in session.execute(
@@ -113,10 +113,10 @@ def test_unweighted_sample_is_biased_towards_young_urban(session: Session, demo)
     assert share(sample["settlement"], "city") > share(population["settlement"], "city") + 0.05
 
 
-def test_accounts_one_per_role_with_working_passwords(session: Session, demo) -> None:  # type: ignore[no-untyped-def]
+def test_accounts_one_per_role_with_working_passwords(session: Session, seeded) -> None:  # type: ignore[no-untyped-def]
     roles = Counter(session.scalars(select(User.role)))
     assert roles["admin"] == 1 and roles["researcher"] == 1 and roles["unit_head"] >= 1
-    for account in demo.accounts:
+    for account in seeded.accounts:
         user = session.scalar(select(User).where(User.username == account.username))
         assert user is not None
         assert check_password_hash(user.password_hash, account.password)
@@ -126,7 +126,7 @@ def test_accounts_one_per_role_with_working_passwords(session: Session, demo) ->
     assert session.scalar(select(AuditEvent).where(AuditEvent.action == "demo.seed")) is not None
 
 
-def test_second_load_is_refused_and_changes_nothing(session: Session, demo) -> None:  # type: ignore[no-untyped-def]
+def test_second_load_is_refused_and_changes_nothing(session: Session, seeded) -> None:  # type: ignore[no-untyped-def]
     before = (count(session, Area), count(session, Response), count(session, User))
     with pytest.raises(DemoAlreadyLoaded):
         seed_demo(session, n_responses=10, seed=11)

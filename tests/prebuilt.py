@@ -1,0 +1,144 @@
+"""Databases built once per test session: the computed demos that many tests read.
+
+Seeding and computing a demo takes seconds; dozens of tests need one. Each demo is
+therefore built once, committed, in a database of its own (a sibling SQLite file, or a
+sibling PostgreSQL database ``<test database>_<name>``). A test that asks for a fixture
+named in :data:`BUILDERS` runs on that database, inside the usual outer transaction,
+so that its changes roll back as on the empty one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from flask_migrate import upgrade
+from sqlalchemy import create_engine, select, text
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.orm import Session
+from werkzeug.security import generate_password_hash
+
+from surveyapp import MIGRATIONS_DIR, create_app, pipeline
+from surveyapp.api.tokens import create_token, revoke_token
+from surveyapp.demo.seed import DEMO_WAVE_CODE, seed_demo
+from surveyapp.extensions import db
+from surveyapp.models import Area, User, Wave
+
+PASSWORD = "a long enough password"
+# The dashboard's and research area's accounts: username → (role, scope).
+ACCOUNTS = {
+    "admin-1": ("admin", None),
+    "research-1": ("researcher", None),
+    "head-region": ("unit_head", "KZ-71"),
+    "head-district": ("unit_head", "KZ-71-D01"),
+    "head-precinct": ("unit_head", "KZ-71-D01-P01"),
+}
+# The API's accounts: username → (role, scope, active).
+API_ACCOUNTS = {
+    "admin-1": ("admin", None, True),
+    "research-1": ("researcher", None, True),
+    "head-district": ("unit_head", "KZ-71-D01", True),
+    "head-precinct": ("unit_head", "KZ-71-D01-P01", True),
+    "gone-1": ("researcher", None, False),
+}
+
+
+def add_accounts(session: Session, accounts: dict[str, tuple[str, str | None]]) -> dict[str, User]:
+    """Users (password :data:`PASSWORD`, Russian interface) by username → (role, scope)."""
+    users: dict[str, User] = {}
+    for username, (role, scope) in accounts.items():
+        area = session.scalars(select(Area).where(Area.code == scope)).one() if scope else None
+        users[username] = User(
+            username=username,
+            password_hash=generate_password_hash(PASSWORD),
+            role=role,
+            scope_area=area,
+            locale="ru",
+        )
+        session.add(users[username])
+    session.flush()
+    return users
+
+
+def add_api_accounts(session: Session) -> dict[str, str | None]:
+    """The API's accounts with a live token each, a revoked token and a deactivated
+    account's token; the token by caller (``anonymous`` and ``bad-token`` included)."""
+    users = add_accounts(
+        session, {name: (role, scope) for name, (role, scope, _) in API_ACCOUNTS.items()}
+    )
+    tokens: dict[str, str | None] = {"anonymous": None, "bad-token": "sa_" + "x" * 43}
+    for username, user in users.items():
+        _token, tokens[username] = create_token(user, f"{username} laptop", actor=user)
+    revoked, tokens["revoked"] = create_token(
+        users["admin-1"], "old script", actor=users["admin-1"]
+    )
+    revoke_token(revoked, actor=users["admin-1"])
+    tokens["deactivated"] = tokens.pop("gone-1")
+    for username, (_role, _scope, active) in API_ACCOUNTS.items():
+        users[username].is_active = active  # after its token was made
+    session.flush()
+    return tokens
+
+
+def _computed_demo(session: Session, responses: int, settings: pipeline.Settings) -> None:
+    seed_demo(session, n_responses=responses, seed=4)
+    wave = session.scalars(select(Wave).where(Wave.code == DEMO_WAVE_CODE)).one()
+    pipeline.recompute(session, pipeline.Scope(wave), settings=settings)
+
+
+def build_demo(session: Session) -> None:
+    """3,000 demo responses, a whole-wave snapshot and one account per role and scope."""
+    _computed_demo(session, 3000, pipeline.Settings())
+    add_accounts(session, ACCOUNTS)
+
+
+def build_demo_api(session: Session) -> dict[str, str | None]:
+    """1,500 demo responses, a lighter whole-wave snapshot, the API's accounts and tokens."""
+    _computed_demo(session, 1500, pipeline.Settings(rank_draws=200, driver_bootstraps=20))
+    return add_api_accounts(session)
+
+
+BUILDERS: dict[str, Callable[[Session], Any]] = {"demo": build_demo, "demo_api": build_demo_api}
+
+
+def _sibling_url(url: str, name: str, directory: Path) -> str:
+    """A fresh, empty database beside the test database ``url``."""
+    if not url.startswith("postgresql"):
+        return f"sqlite:///{directory / f'{name}.sqlite3'}"
+    parsed = make_url(url)
+    database = f"{parsed.database}_{name}"
+    admin = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
+        connection.execute(text(f'CREATE DATABASE "{database}"'))
+    admin.dispose()
+    return parsed.set(database=database).render_as_string(hide_password=False)
+
+
+@dataclass
+class Prebuilt:
+    """The session's prebuilt databases, built on first use."""
+
+    url: str
+    directory: Path
+    environ: Callable[[str, Path], dict[str, str]]
+    built: dict[str, tuple[Engine, Any]] = field(default_factory=dict)
+
+    def get(self, name: str) -> tuple[Engine, Any]:
+        """The engine of database ``name`` and what its builder returned."""
+        if name not in self.built:
+            url = _sibling_url(self.url, name, self.directory)
+            app = create_app(environ=self.environ(url, self.directory / f"instance-{name}"))
+            with app.app_context():
+                upgrade(directory=str(MIGRATIONS_DIR))
+                value = BUILDERS[name](db.session())
+                db.session.commit()
+                db.session.remove()
+            self.built[name] = (app.extensions["surveyapp_db"].engine, value)
+        return self.built[name]
+
+    def dispose(self) -> None:
+        for engine, _value in self.built.values():
+            engine.dispose()
