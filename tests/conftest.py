@@ -4,6 +4,8 @@ The schema is built once per test session by running the Alembic migrations,
 on SQLite by default or on PostgreSQL when ``SURVEYAPP_TEST_DATABASE_URL`` is
 set. Each test runs inside an outer transaction that is rolled back; the code
 under test commits to a SAVEPOINT (``join_transaction_mode="create_savepoint"``).
+The computed demos many tests read are built once per session, each in a database of
+its own (``tests/prebuilt.py``); a test that asks for one runs on it the same way.
 """
 
 from __future__ import annotations
