@@ -100,7 +100,7 @@ def child_extra_wave(count: int) -> None:
 
 def child_recompute(wave_code: str) -> None:
     # statsmodels is imported by the drivers' fit on first use (0.8 s, once per process,
-    # like the imports above): loaded here so that the timing stays the computation's.
+    # like the imports below): loaded here so that the timing stays the computation's.
     import statsmodels.api  # noqa: F401
     from sqlalchemy import func, select
 
