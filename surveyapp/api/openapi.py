@@ -172,6 +172,20 @@ def _list_of(schema: str) -> dict[str, Any]:
     return {"type": "object", "properties": {"data": {"type": "array", "items": _ref(schema)}}}
 
 
+def _page_of(schema: str) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "properties": {
+            "data": {"type": "array", "items": _ref(schema)},
+            "next": {
+                "type": ["string", "null"],
+                "description": "The address of the next page; null on the last one.",
+            },
+        },
+        "required": ["data", "next"],
+    }
+
+
 def _operation(
     summary: str, schema: dict[str, Any], parameters: list[dict[str, Any]], public: bool = False
 ) -> dict[str, Any]:
@@ -208,9 +222,23 @@ PATHS: dict[str, Any] = {
     ),
     "/api/v1/waves": _operation("Survey waves", _list_of("Wave"), []),
     "/api/v1/snapshots": _operation(
-        "Indicator snapshots, newest first",
-        _list_of("Snapshot"),
-        [_query("wave", "Only the snapshots of this wave.", CODE, DEMO_WAVE)],
+        "Indicator snapshots, newest first, a page at a time",
+        _page_of("Snapshot"),
+        [
+            _query("wave", "Only the snapshots of this wave.", CODE, DEMO_WAVE),
+            _query(
+                "before",
+                "The cursor of the previous page (take the whole “next” address).",
+                {"type": "string"},
+                "czEw",
+            ),
+            _query(
+                "limit",
+                "Snapshots per page.",
+                {"type": "integer", "minimum": 1, "maximum": 1000, "default": 100},
+                100,
+            ),
+        ],
     ),
     "/api/v1/snapshots/{snapshot_id}/indicators": _operation(
         "A snapshot's indicators per area and measure (a unit head: their subtree)",

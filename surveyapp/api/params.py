@@ -3,6 +3,8 @@ parameter is a 400 whose message names it (never a 500, never silently ignored).
 
 from __future__ import annotations
 
+import base64
+import binascii
 import re
 from collections.abc import Iterable
 from datetime import date
@@ -15,6 +17,29 @@ from .errors import ApiError
 CODE_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}")
 MEASURE_PATTERN = re.compile(r"[a-z0-9][a-z0-9_.:-]{0,63}")
 MAX_VALUE_LENGTH = 200
+# An opaque cursor: base64 of a letter naming what it counts ("r" responses, "s" snapshots)
+# and the id where the previous page ended.
+_CURSOR = re.compile(r"([a-z])([1-9][0-9]{0,17})")
+
+
+def encode_cursor(last_id: int, kind: str = "r") -> str:
+    """The opaque cursor of a page that ends with the row ``last_id`` of ``kind``."""
+    return base64.urlsafe_b64encode(f"{kind}{last_id}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None, kind: str = "r", name: str = "after") -> int:
+    """The id a cursor of ``kind`` stands for (0 without one); 400 for anything else,
+    naming the parameter ``name``."""
+    if cursor is None:
+        return 0
+    try:
+        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode("ascii")
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        text = ""
+    match = _CURSOR.fullmatch(text) if len(cursor) <= 32 else None
+    if match is None or match.group(1) != kind:
+        raise ApiError(400, M.API_BAD_CURSOR % {"name": name})
+    return int(match.group(2))
 
 
 def _shown(value: str) -> str:

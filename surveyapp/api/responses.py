@@ -9,11 +9,8 @@ last). The page is streamed as it is read, never built as one string.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import itertools
 import logging
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -35,7 +32,7 @@ from . import bp
 from .auth import ApiRequest, current, finish_request
 from .errors import ApiError
 from .jsonio import JSON_CONTENT_TYPE, dumps
-from .params import Query
+from .params import Query, decode_cursor, encode_cursor
 from .routes import wave_by_code
 
 log = logging.getLogger("surveyapp")
@@ -44,27 +41,7 @@ MICRODATA_ROLES = ("admin", "researcher")
 DEFAULT_LIMIT = 1000
 MAX_LIMIT = 10_000
 CHUNK_SIZE = 2_000
-_CURSOR = re.compile(r"r([1-9][0-9]{0,17})")
 Rows = Iterator[tuple[int, dict[str, Any]]]
-
-
-def encode_cursor(response_id: int) -> str:
-    """The opaque cursor of a page that ends with response ``response_id``."""
-    return base64.urlsafe_b64encode(f"r{response_id}".encode()).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str | None) -> int:
-    """The last response id a cursor stands for (0 without one); 400 for anything else."""
-    if cursor is None:
-        return 0
-    try:
-        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode("ascii")
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        text = ""
-    match = _CURSOR.fullmatch(text) if len(cursor) <= 32 else None
-    if match is None:
-        raise ApiError(400, M.API_BAD_CURSOR % {"name": "after"})
-    return int(match.group(1))
 
 
 def _id_range(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
+from flask import url_for
 from flask.typing import ResponseReturnValue
 from sqlalchemy import Select, false, or_, select
 from sqlalchemy.orm import aliased
@@ -22,8 +23,11 @@ from .auth import api_user, returned
 from .errors import ApiError
 from .jsonio import finite, json_response
 from .openapi import openapi_document
-from .params import Query
+from .params import Query, decode_cursor, encode_cursor
 from .tokens import MAX_ID
+
+SNAPSHOT_PAGE = 100  # snapshots per page by default (a nightly window adds one a day)
+MAX_SNAPSHOT_PAGE = 1000
 
 
 def names(row: Any, prefix: str = "name") -> dict[str, str]:
@@ -150,18 +154,39 @@ def _snapshot(snapshot: IndicatorSnapshot, run: WeightRun, wave_code: str | None
 
 @bp.get("/snapshots")
 def snapshots() -> ResponseReturnValue:
-    """The indicator snapshots (of one wave), newest first."""
-    wave_code = Query(["wave"]).code("wave")
+    """The indicator snapshots (of one wave), newest first, a page at a time: ``next`` is
+    the address of the following page (null on the last)."""
+    query = Query(["wave", "before", "limit"])
+    wave_code = query.code("wave")
+    before = decode_cursor(query.raw("before"), kind="s", name="before")
+    limit = query.integer("limit", default=SNAPSHOT_PAGE, minimum=1, maximum=MAX_SNAPSHOT_PAGE)
     statement = (
         select(IndicatorSnapshot, WeightRun, Wave.code)
         .join(WeightRun, WeightRun.id == IndicatorSnapshot.weight_run_id)
         .outerjoin(Wave, Wave.id == WeightRun.wave_id)
         .order_by(IndicatorSnapshot.id.desc())
+        .limit(limit + 1)  # one more: is there a next page?
     )
     if wave_code is not None:
         statement = statement.where(WeightRun.wave_id == wave_by_code(wave_code).id)
+    if before:
+        statement = statement.where(IndicatorSnapshot.id < before)
     rows = db.session.execute(statement).all()
-    return listed([_snapshot(snapshot, run, code) for snapshot, run, code in rows])
+    page = rows[:limit]
+    following = None
+    if len(rows) > limit:
+        cursor = encode_cursor(page[-1][0].id, kind="s")
+        arguments = {"wave": wave_code} if wave_code is not None else {}
+        following = url_for(
+            "api.snapshots", **arguments, before=cursor, limit=limit, _external=True
+        )
+    returned(len(page))
+    return json_response(
+        {
+            "data": [_snapshot(snapshot, run, code) for snapshot, run, code in page],
+            "next": following,
+        }
+    )
 
 
 @bp.get("/snapshots/<int:snapshot_id>/indicators")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
 
+from surveyapp import pipeline
 from surveyapp.demo.seed import DEMO_WAVE_CODE
 from surveyapp.models import Area, IndicatorSnapshot, IndicatorValue, Wave, WeightRun
 
@@ -62,7 +63,9 @@ def test_areas_waves_and_snapshots_as_in_the_database(session: Session, demo_api
 
     snapshot = session.scalars(select(IndicatorSnapshot)).one()
     run = session.get_one(WeightRun, snapshot.weight_run_id)
-    listed = demo_api.json("/api/v1/snapshots")["data"]
+    page = demo_api.json("/api/v1/snapshots")
+    assert page["next"] is None
+    listed = page["data"]
     assert listed == demo_api.json(f"/api/v1/snapshots?wave={DEMO_WAVE_CODE}")["data"]
     assert listed == [
         {
@@ -130,3 +133,31 @@ def test_indicators_as_in_the_database(session: Session, demo_api: Api) -> None:
     assert "csi" in {row["measure"] for row in district} and len(district) > 5
     assert demo_api.json(f"{url}?measure=no-such-measure")["data"] == []
     demo_api.json(f"{url}?area=KZ-NOPE", status=404)
+
+
+def test_snapshots_come_a_page_at_a_time_newest_first(session: Session, demo_api: Api) -> None:
+    wave = session.scalars(select(Wave).where(Wave.code == DEMO_WAVE_CODE)).one()
+    for _again in range(3):  # three more snapshots, each superseding the one before
+        pipeline.recompute(
+            session,
+            pipeline.Scope(wave),
+            settings=pipeline.Settings(rank_draws=50, driver_bootstraps=5),
+        )
+    expected = list(
+        session.scalars(select(IndicatorSnapshot.id).order_by(IndicatorSnapshot.id.desc()))
+    )
+    assert len(expected) == 4
+    seen: list[int] = []
+    pages = 0
+    url: str | None = f"/api/v1/snapshots?wave={DEMO_WAVE_CODE}&limit=3"
+    while url is not None:
+        page = demo_api.json(url.removeprefix("http://localhost"))
+        assert len(page["data"]) <= 3
+        seen += [row["id"] for row in page["data"]]
+        url, pages = page["next"], pages + 1
+        if url is not None:
+            assert f"wave={DEMO_WAVE_CODE}" in url and "limit=3" in url
+    assert (seen, pages) == (expected, 2)
+    newest = demo_api.json("/api/v1/snapshots?limit=1")["data"][0]
+    assert (newest["id"], newest["supersedes_id"]) == (expected[0], expected[1])
+    assert [event.details["rows"] for event in audit(session, "api.request")] == [3, 1, 1]
