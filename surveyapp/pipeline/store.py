@@ -289,6 +289,7 @@ def summary_of(table: indicator.IndicatorTable, scope: Scope) -> dict[str, Any]:
             "method": model.method,
             "sigma2_v": _finite(model.sigma2_v),
             "beta": [_finite(b) for b in model.beta],
+            "beta_se": [_finite(b) for b in model.beta_se],
             "n_areas": model.n_areas,
             "converged": model.converged,
         },

@@ -95,10 +95,12 @@ def _model(summary: dict[str, Any], kinds: dict[str, int]) -> dict[str, Any] | N
     if not model:
         return None
     beta = model.get("beta") or []
-    named = zip(COVARIATES[: len(beta)], beta, strict=True)
+    # Snapshots stored before the standard errors were kept have none.
+    errors = model.get("beta_se") or [None] * len(beta)
+    named = zip(COVARIATES[: len(beta)], beta, errors, strict=True)
     return {
-        **{key: value for key, value in model.items() if key != "beta"},
-        "beta": [{"covariate": name, "value": value} for name, value in named],
+        **{key: value for key, value in model.items() if key not in ("beta", "beta_se")},
+        "beta": [{"covariate": name, "value": value, "se": se} for name, value, se in named],
         "areas_by_kind": kinds,
     }
 

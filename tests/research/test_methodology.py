@@ -70,6 +70,8 @@ def test_the_report_repeats_the_runs_figures(session: Session, snapshot_id: int)
     for key in ("method", "sigma2_v", "n_areas", "converged"):
         assert model[key] == summary["model"][key], key
     assert [b["value"] for b in model["beta"]] == summary["model"]["beta"]
+    assert [b["se"] for b in model["beta"]] == summary["model"]["beta_se"]
+    assert all(se > 0 for se in summary["model"]["beta_se"])
     assert [b["covariate"] for b in model["beta"]] == ["intercept", "parent_direct"]
     assert sum(model["areas_by_kind"].values()) == summary["areas"]
     assert model["areas_by_kind"]["eblup"] > 0
@@ -169,6 +171,9 @@ def test_the_page_renders_in_each_language(app: Flask, snapshot_id: int, lang: s
     with force_locale(lang):
         title = _("Methodology report of snapshot %(id)s", id=snapshot_id)
         heading = _("Population targets and achieved margins")
+        standard_error = _("%(value)s (standard error %(se)s)", value="", se="").strip(" ()")
+    model = page[page.index('id="model-heading"') :].split("</section>")[0]
+    assert re.search(re.escape(standard_error) + r"\s+[0-9]", model)  # the coefficients' SE
     assert re.search(r"<title>(.*?)</title>", page, re.S).group(1).strip() == title  # type: ignore[union-attr]
     assert heading in page and "<caption>" in page
     assert "style=" not in page and "<script" not in page
