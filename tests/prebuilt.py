@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from flask import Flask
+from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy import create_engine, select, text
 from sqlalchemy.engine import Engine, make_url
@@ -23,7 +25,7 @@ from werkzeug.security import generate_password_hash
 from surveyapp import MIGRATIONS_DIR, create_app, pipeline
 from surveyapp.api.tokens import create_token, revoke_token
 from surveyapp.demo.seed import DEMO_WAVE_CODE, seed_demo
-from surveyapp.extensions import db
+from surveyapp.extensions import db, limiter
 from surveyapp.models import Area, User, Wave
 
 PASSWORD = "a long enough password"
@@ -60,6 +62,16 @@ def add_accounts(session: Session, accounts: dict[str, tuple[str, str | None]]) 
         session.add(users[username])
     session.flush()
     return users
+
+
+def signed_in(app: Flask, username: str) -> FlaskClient:
+    """A new client signed in as ``username`` (password :data:`PASSWORD`); the rate limits
+    are reset first, so that many sign-ins in one test never meet the login limit."""
+    limiter.reset()
+    client = app.test_client()
+    response = client.post("/en/login", data={"username": username, "password": PASSWORD})
+    assert response.status_code == 303, response.status_code
+    return client
 
 
 def add_api_accounts(session: Session) -> dict[str, str | None]:

@@ -31,8 +31,8 @@ FORMATS = ("csv", "csv_bom", "xlsx", "sav", "dta")
 EXTENSIONS = {"csv": "csv", "csv_bom": "csv", "xlsx": "xlsx", "sav": "sav", "dta": "dta"}
 EXCEL_MAX_ROWS = 1_048_575  # one row is the header
 STATA_LABEL = 80  # Stata's limit on a variable label
-# A date is stored as seconds since the Gregorian calendar's first day in SPSS, as
-# days since 1960-01-01 in Stata (%td).
+# A date is stored as seconds since 14 October 1582 in SPSS, as days since 1 January
+# 1960 in Stata (%td).
 SPSS_EPOCH, SPSS_UNIT = np.datetime64("1582-10-14", "D"), 86_400.0
 STATA_EPOCH, STATA_UNIT = np.datetime64("1960-01-01", "D"), 1.0
 
@@ -203,10 +203,7 @@ def _measure(variable: Variable) -> str:
 
 
 def write_sav(
-    chunks: Iterable[pd.DataFrame],
-    variables: Sequence[Variable],
-    path: Path,
-    locale: str,
+    chunks: Iterable[pd.DataFrame], variables: Sequence[Variable], path: Path, locale: str
 ) -> int:
     """An SPSS file with variable and value labels in ``locale``; "don't know"-type codes
     are declared user-missing."""
@@ -224,10 +221,7 @@ def write_sav(
 
 
 def write_dta(
-    chunks: Iterable[pd.DataFrame],
-    variables: Sequence[Variable],
-    path: Path,
-    locale: str,
+    chunks: Iterable[pd.DataFrame], variables: Sequence[Variable], path: Path, locale: str
 ) -> int:
     """A Stata file (Stata 14+, UTF-8) with variable labels (cut to 80 characters, Stata's
     limit; the codebook has them whole) and value labels in ``locale``."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import timedelta
+from functools import partial
 
 import pytest
 from flask import Flask
@@ -11,13 +12,12 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from surveyapp.extensions import limiter
 from surveyapp.models import Area, AuditEvent, Comment, Question, Response, User
 from surveyapp.models._common import utcnow
 from surveyapp.services.geography import load_regions
 from tests.conftest import Client
 from tests.factories import make_wave
-from tests.prebuilt import PASSWORD, add_accounts
+from tests.prebuilt import PASSWORD, add_accounts, signed_in
 
 __all__ = ["PASSWORD"]
 ACCOUNTS = {  # username: (role, scope code)
@@ -38,15 +38,7 @@ def accounts(session: Session) -> dict[str, User]:
 @pytest.fixture
 def sign_in(app: Flask, accounts: dict[str, User]) -> Callable[[str], FlaskClient]:
     """A new client signed in as ``username``."""
-
-    def _sign_in(username: str) -> FlaskClient:
-        limiter.reset()
-        client = Client(app, app.response_class, use_cookies=True)
-        response = client.post("/en/login", data={"username": username, "password": PASSWORD})
-        assert response.status_code == 303, response.status_code
-        return client
-
-    return _sign_in
+    return partial(signed_in, app)
 
 
 @pytest.fixture

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import pytest
@@ -19,7 +20,7 @@ from surveyapp.models import Area, AuditEvent, User
 from surveyapp.services.geography import load_regions
 from tests.conftest import Client
 from tests.prebuilt import API_ACCOUNTS as ACCOUNTS
-from tests.prebuilt import PASSWORD, add_api_accounts
+from tests.prebuilt import add_api_accounts, signed_in
 
 # Callers of the access matrix: an account's live token, or a token that must not work.
 CALLERS = ("anonymous", "bad-token", "revoked", "deactivated", *list(ACCOUNTS)[:4])
@@ -94,15 +95,7 @@ def small_api(app: Flask, session: Session) -> Iterator[Api]:
 @pytest.fixture
 def sign_in(app: Flask) -> Callable[[str], FlaskClient]:
     """A new client signed in as ``username``."""
-
-    def _sign_in(username: str) -> FlaskClient:
-        limiter.reset()
-        client = Client(app, app.response_class, use_cookies=True)
-        response = client.post("/en/login", data={"username": username, "password": PASSWORD})
-        assert response.status_code == 303, response.status_code
-        return client
-
-    return _sign_in
+    return partial(signed_in, app)
 
 
 def audit(session: Session, action: str) -> list[AuditEvent]:

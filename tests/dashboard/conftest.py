@@ -6,8 +6,6 @@ from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
-from flask import Flask
-from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -16,9 +14,9 @@ from surveyapp.demo.seed import DEMO_WAVE_CODE
 from surveyapp.extensions import limiter
 from surveyapp.models import Wave
 from surveyapp.models._common import utcnow
-from tests.prebuilt import ACCOUNTS, PASSWORD
+from tests.prebuilt import ACCOUNTS, PASSWORD, signed_in
 
-__all__ = ["ACCOUNTS", "PASSWORD"]
+__all__ = ["ACCOUNTS", "PASSWORD", "signed_in"]
 
 
 @pytest.fixture
@@ -38,11 +36,3 @@ def windows(session: Session, demo: None) -> list[pipeline.Scope]:
     for scope in scopes:
         pipeline.recompute(session, scope)
     return scopes
-
-
-def signed_in(app: Flask, username: str) -> FlaskClient:
-    """A client signed in as ``username``."""
-    client = app.test_client()
-    response = client.post("/en/login", data={"username": username, "password": PASSWORD})
-    assert response.status_code == 303, response.status_code
-    return client
