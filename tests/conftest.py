@@ -26,9 +26,34 @@ from werkzeug.test import TestResponse
 from surveyapp import MIGRATIONS_DIR, create_app
 from surveyapp.db import make_engine
 from surveyapp.extensions import db
+from tests.clock import configured_instant
 from tests.prebuilt import BUILDERS, Prebuilt
 
 TEST_SECRET = "test-secret-key-that-is-long-enough-0123456789"
+_TRAVEL: list[Any] = []
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Run the whole session at ``SURVEYAPP_TEST_CLOCK`` when it is set (see tests/clock.py)."""
+    instant = configured_instant()
+    if instant is not None:
+        import time_machine
+
+        travel = time_machine.travel(instant, tick=True)
+        travel.start()
+        _TRAVEL.append(travel)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    while _TRAVEL:
+        _TRAVEL.pop().stop()
+
+
+def pytest_report_header(config: pytest.Config) -> str | None:
+    instant = configured_instant()
+    return (
+        None if instant is None else f"clock moved to {instant.isoformat()} (SURVEYAPP_TEST_CLOCK)"
+    )
 
 
 class Client(FlaskClient):

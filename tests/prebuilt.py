@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,7 @@ from surveyapp.api.tokens import create_token, revoke_token
 from surveyapp.demo.seed import DEMO_WAVE_CODE, seed_demo
 from surveyapp.extensions import db, limiter
 from surveyapp.models import Area, User, Wave
+from tests.clock import session_now
 
 PASSWORD = "a long enough password"
 # The dashboard's and research area's accounts: username → (role, scope).
@@ -95,7 +97,7 @@ def add_api_accounts(session: Session) -> dict[str, str | None]:
 
 
 def _computed_demo(session: Session, responses: int, settings: pipeline.Settings) -> None:
-    seed_demo(session, n_responses=responses, seed=4)
+    seed_demo(session, n_responses=responses, seed=4, now=session_now())
     wave = session.scalars(select(Wave).where(Wave.code == DEMO_WAVE_CODE)).one()
     pipeline.recompute(session, pipeline.Scope(wave), settings=settings)
 
@@ -112,7 +114,27 @@ def build_demo_api(session: Session) -> dict[str, str | None]:
     return add_api_accounts(session)
 
 
-BUILDERS: dict[str, Callable[[Session], Any]] = {"demo": build_demo, "demo_api": build_demo_api}
+REFERENCE_INSTANT = datetime(2026, 6, 15, tzinfo=UTC)
+"""When the reference demo is loaded (tests/fixtures/demo_snapshot.json was made at it)."""
+REFERENCE_SETTINGS = pipeline.Settings(rank_draws=200, driver_bootstraps=20)
+
+
+def build_reference_demo(session: Session) -> int:
+    """1,500 demo responses (seed 4) loaded at :data:`REFERENCE_INSTANT` in a fresh database
+    (so that every id is as when the fixture was made) and their whole-wave snapshot;
+    returns the snapshot's id."""
+    seed_demo(session, n_responses=1500, seed=4, now=REFERENCE_INSTANT)
+    wave = session.scalars(select(Wave).where(Wave.code == DEMO_WAVE_CODE)).one()
+    return pipeline.recompute(
+        session, pipeline.Scope(wave), settings=REFERENCE_SETTINGS
+    ).snapshot.id
+
+
+BUILDERS: dict[str, Callable[[Session], Any]] = {
+    "demo": build_demo,
+    "demo_api": build_demo_api,
+    "reference_demo": build_reference_demo,
+}
 
 
 def _sibling_url(url: str, name: str, directory: Path) -> str:

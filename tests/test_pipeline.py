@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+import time_machine
 from flask.testing import FlaskCliRunner
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
@@ -24,14 +25,14 @@ from surveyapp.models import (
     Wave,
     WeightRun,
 )
-from surveyapp.models._common import utcnow
+from tests.clock import session_now, session_today
 
 N_RESPONSES = 4000
 
 
 @pytest.fixture
 def wave(session: Session) -> Wave:
-    seed_demo(session, n_responses=N_RESPONSES, seed=5)
+    seed_demo(session, n_responses=N_RESPONSES, seed=5, now=session_now())
     wave = session.scalars(select(Wave).where(Wave.code == DEMO_WAVE_CODE)).one()
     return wave
 
@@ -168,9 +169,9 @@ def test_weighting_moves_estimates_towards_the_truth(session: Session, wave: Wav
 
 
 def test_a_window_keeps_only_its_days(session: Session, wave: Wave) -> None:
-    today = utcnow().date()
+    today = session_today()
     old = session.scalars(select(Response.id).order_by(Response.id).limit(100)).all()
-    long_ago = utcnow() - timedelta(days=200)
+    long_ago = session_now() - timedelta(days=200)
     session.execute(
         update(Response)
         .where(Response.id.in_(old))
@@ -223,7 +224,8 @@ def test_command_computes_back_to_back_windows_once(
     runner: FlaskCliRunner, session: Session, wave: Wave
 ) -> None:
     args = ["surveyapp", "recompute", "--window", "60d", "--periods", "2", "--if-missing"]
-    result = runner.invoke(args=[*args, "--lang", "en"])
+    with time_machine.travel(session_now(), tick=False):  # the command reads the clock
+        result = runner.invoke(args=[*args, "--lang", "en"])
     assert result.exit_code == 0, result.output
     windows = session.execute(
         select(WeightRun.window_start, WeightRun.window_end).order_by(WeightRun.id)
@@ -232,7 +234,7 @@ def test_command_computes_back_to_back_windows_once(
     (first_start, first_end), (second_start, second_end) = windows
     assert (first_end - first_start).days == (second_end - second_start).days == 59
     assert (second_start - first_end).days == 1  # back to back, oldest first
-    assert second_end == utcnow().date()
+    assert second_end == session_today()
     again = runner.invoke(args=args)  # both windows have a snapshot: nothing to do
     assert again.exit_code == 0 and count(session, WeightRun) == 2
     refused = runner.invoke(args=["surveyapp", "recompute", "--periods", "3", "--lang", "ru"])
@@ -304,7 +306,7 @@ def test_old_weights_are_purged(session: Session, wave: Wave) -> None:
 
     first = pipeline.recompute(session, pipeline.Scope(wave)).weight_run
     second = pipeline.recompute(session, pipeline.Scope(wave)).weight_run
-    today = utcnow().date()
+    today = session_today()
     older_window = pipeline.recompute(
         session, pipeline.window(wave, 60, today - timedelta(days=60))
     )

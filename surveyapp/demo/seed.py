@@ -11,7 +11,7 @@ import secrets
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -51,6 +51,7 @@ DEMO_WAVE_CODE = "police-trust-2026-demo"
 INSTRUMENT_FILE = "police-trust-2026.yaml"
 MARGINS_FILE = "demo_margins.csv"
 FIELDWORK_DAYS = 120
+"""Days of fieldwork before the demo's day: its responses fill the whole days before it."""
 PRECINCT_QUOTA = 60
 
 WAVE_NAMES = {
@@ -102,6 +103,18 @@ def database_is_empty(session: Session) -> bool:
     return session.scalar(select(func.count()).select_from(Area)) == 0
 
 
+def demo_day(now: datetime | None = None) -> datetime:
+    """The start (00:00 UTC) of the day of ``now``: the demo's responses end there.
+
+    Windows cut at whole dates (``recompute --window 30d``). Were the responses to end at
+    the current instant, a window's responses, and whether its weights converge, would
+    depend on the hour the demo was loaded at.
+    """
+    instant = now or utcnow()
+    instant = instant.replace(tzinfo=UTC) if instant.tzinfo is None else instant.astimezone(UTC)
+    return instant.replace(hour=0, minute=0, second=0, microsecond=0)
+
+
 def _package_path(package: str, name: str) -> Path:
     return Path(str(resources.files(package).joinpath(name)))
 
@@ -111,9 +124,15 @@ def seed_demo(
     *,
     n_responses: int = DEFAULT_RESPONSES,
     seed: int = DEFAULT_SEED,
+    now: datetime | None = None,
     progress: Callable[[int], Any] | None = None,
 ) -> DemoReport:
-    """Load the whole demo (flushes, does not commit); refuse if it is already there."""
+    """Load the whole demo (flushes, does not commit); refuse if it is already there.
+
+    The responses fill the :data:`FIELDWORK_DAYS` whole days before the day of ``now``
+    (default: the current time), see :func:`demo_day`: which of them a window of whole
+    dates takes is the same at any hour of any day, and so are the numbers.
+    """
     if session.scalar(select(Wave).where(Wave.code == DEMO_WAVE_CODE)) is not None:
         raise DemoAlreadyLoaded(DEMO_WAVE_CODE)
 
@@ -134,14 +153,14 @@ def seed_demo(
 
     areas = {area.code: area for area in session.scalars(select(Area))}
     precincts = _precincts(areas)
-    now = utcnow().replace(microsecond=0)
+    day = demo_day(now)
     wave = Wave(
         code=DEMO_WAVE_CODE,
         instrument=instrument.instrument,
         kind="continuous",
         status="open",
-        opens_at=now - timedelta(days=FIELDWORK_DAYS),
-        closes_at=now + timedelta(days=365 - FIELDWORK_DAYS),
+        opens_at=day - timedelta(days=FIELDWORK_DAYS),
+        closes_at=day + timedelta(days=365 - FIELDWORK_DAYS),
         **WAVE_NAMES,
     )
     session.add(wave)
@@ -182,7 +201,7 @@ def seed_demo(
             n_responses,
             seed=seed,
             start=wave.opens_at,
-            end=now,
+            end=day,
         ),
         progress=progress,
     )
@@ -357,23 +376,26 @@ def write_responses(
     return written
 
 
-def seed_extra_wave(session: Session, code: str, n_responses: int, *, seed: int) -> int:
+def seed_extra_wave(
+    session: Session, code: str, n_responses: int, *, seed: int, now: datetime | None = None
+) -> int:
     """Another open wave of the demo instrument over the demo precincts, with ``n_responses``
-    synthetic responses from the last week (benchmarks of incremental recomputes). Needs the
-    demo; flushes, does not commit; returns the number of responses written."""
+    synthetic responses from the last week before the day of ``now`` (benchmarks of
+    incremental recomputes). Needs the demo; flushes, does not commit; returns the number
+    of responses written."""
     demo = session.scalars(select(Wave).where(Wave.code == DEMO_WAVE_CODE)).one()
     areas = {area.code: area for area in session.scalars(select(Area))}
     precincts = _precincts(areas)
     margin_set_id = session.scalar(select(func.max(PopulationMargin.margin_set_id)))
     region_margins = _region_margins(session, int(margin_set_id or 0), areas)
-    now = utcnow().replace(microsecond=0)
+    day = demo_day(now)
     wave = Wave(
         code=code,
         instrument=demo.instrument,
         kind="cross_section",
         status="open",
-        opens_at=now - timedelta(days=7),
-        closes_at=now + timedelta(days=30),
+        opens_at=day - timedelta(days=7),
+        closes_at=day + timedelta(days=30),
         name_kk=f"{demo.name_kk} ({code})",
         name_ru=f"{demo.name_ru} ({code})",
         name_en=f"{demo.name_en} ({code})",
@@ -382,7 +404,7 @@ def seed_extra_wave(session: Session, code: str, n_responses: int, *, seed: int)
     session.flush()
     specs = _precinct_specs(precincts, load_region_rows(), seed)
     batches = synthetic.generate(
-        specs, region_margins, n_responses, seed=seed, start=wave.opens_at, end=now
+        specs, region_margins, n_responses, seed=seed, start=wave.opens_at, end=day
     )
     return write_responses(session, wave, demo.instrument, areas, batches)
 

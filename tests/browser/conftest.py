@@ -6,7 +6,8 @@ downloads a browser here.
 The live server runs with CSRF protection on (as in production) and a submission
 rate limit high enough that the suite never hits it. Its demo is computed for the whole
 wave and for two back-to-back 60-day windows (so the dashboards draw a trend), and it
-has a precinct head and an administrator.
+has a precinct head and an administrator. The demo's days and the windows come from the
+session's one reading of the clock (tests/clock.py), so they are the same at any hour.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from surveyapp.demo.seed import DEMO_WAVE_CODE, seed_demo
 from surveyapp.extensions import db
 from surveyapp.models import Area, Comment, Response, User, Wave
 from surveyapp.models._common import utcnow
+from tests.clock import session_now
 from tests.conftest import environ_for_tests
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -86,10 +88,12 @@ class LiveServer:
 
 
 def seed_live_demo(session: Session) -> None:
-    """3,000 demo responses, computed for the whole wave and for two back-to-back 60-day
-    windows (smaller windows of this demo fail to rake); every comment about
-    :data:`DISTRICT` approved; the precinct head and the administrator."""
-    seed_demo(session, n_responses=3000, seed=5)
+    """4,000 demo responses, computed for the whole wave and for two back-to-back 60-day
+    windows (with fewer responses some windows of this demo fail to rake: issue 13);
+    every comment about :data:`DISTRICT` approved; the precinct head and the
+    administrator."""
+    now = session_now()
+    seed_demo(session, n_responses=4000, seed=5, now=now)
     district = session.scalars(select(Area).where(Area.code == DISTRICT)).one()
     subtree = select(Area.id).where(
         or_(Area.id == district.id, Area.path.startswith(district.path + "/", autoescape=True))
@@ -101,7 +105,7 @@ def seed_live_demo(session: Session) -> None:
     )
     wave = session.scalars(select(Wave).where(Wave.code == DEMO_WAVE_CODE)).one()
     pipeline.recompute(session, pipeline.Scope(wave))
-    today = utcnow().date()
+    today = now.date()
     for k in (1, 0):  # oldest first: the newer window's change is measured against it
         pipeline.recompute(session, pipeline.window(wave, 60, today=today - timedelta(days=60 * k)))
     precinct = session.scalars(select(Area).where(Area.code == HEAD_SCOPE)).one()

@@ -13,7 +13,7 @@ from surveyapp import pipeline
 from surveyapp.demo.seed import DEMO_WAVE_CODE
 from surveyapp.extensions import limiter
 from surveyapp.models import Wave
-from surveyapp.models._common import utcnow
+from tests.clock import session_today
 from tests.prebuilt import ACCOUNTS, PASSWORD, signed_in
 
 __all__ = ["ACCOUNTS", "PASSWORD", "signed_in"]
@@ -31,7 +31,7 @@ def demo(session: Session) -> Iterator[None]:
 def windows(session: Session, demo: None) -> list[pipeline.Scope]:
     """Two back-to-back 60-day windows of the demo wave (oldest first), computed."""
     wave = session.scalars(select(Wave).where(Wave.code == DEMO_WAVE_CODE)).one()
-    today = utcnow().date()
+    today = session_today()
     scopes = [pipeline.window(wave, 60, today=today - timedelta(days=60 * k)) for k in (1, 0)]
     for scope in scopes:
         pipeline.recompute(session, scope)

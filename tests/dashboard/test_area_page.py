@@ -13,7 +13,7 @@ from surveyapp import pipeline
 from surveyapp.dashboard.services import trend
 from surveyapp.demo.seed import DEMO_WAVE_CODE
 from surveyapp.models import Area, Comment, IndicatorValue, Wave
-from surveyapp.models._common import utcnow
+from tests.clock import session_today
 
 from .conftest import signed_in
 
@@ -55,7 +55,7 @@ def test_the_trend_skips_overlapping_windows(
 ) -> None:
     wave = session.scalars(select(Wave).where(Wave.code == DEMO_WAVE_CODE)).one()
     # A 60-day window between the two overlaps both: it is not a period of its own.
-    today = utcnow().date()
+    today = session_today()
     pipeline.recompute(session, pipeline.window(wave, 60, today=today - timedelta(days=30)))
     periods = trend(area(session, "KZ-71"))
     assert [(p.start, p.end) for p in periods] == [(w.start, w.end) for w in windows]

@@ -32,7 +32,7 @@ from surveyapp.models import (
     Wave,
     WeightRun,
 )
-from surveyapp.models._common import utcnow
+from tests.clock import session_today
 
 from .conftest import signed_in
 
@@ -236,7 +236,7 @@ def test_a_window_is_exported_with_its_own_weights(
     app: Flask, session: Session, demo: None, tmp_path: Path
 ) -> None:
     wave = session.scalars(select(Wave).where(Wave.code == DEMO_WAVE_CODE)).one()
-    outcome = pipeline.recompute(session, pipeline.window(wave, 60, utcnow().date()))
+    outcome = pipeline.recompute(session, pipeline.window(wave, 60, session_today()))
     run = outcome.weight_run
     frame, _meta = pyreadstat.read_sav(
         extracted(download(app, "sav", "en", run), "data.sav", tmp_path)

@@ -1,0 +1,127 @@
+"""The numbers do not depend on when they are computed, nor on how the code is arranged.
+
+* The demo's windows hold the same responses, and compute, whether the demo is loaded
+  and recomputed at 00:20 or at 23:40, in March or in August (the suite once failed at
+  some hours because the demo's responses ended at the current instant while windows cut
+  at whole dates).
+* The whole-wave snapshot of a reference demo equals, to the last bit, the one stored in
+  tests/fixtures/demo_snapshot.json, made with the code before the restructuring of
+  issue 12 (same input hash, every value of every measure of every area).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import Counter
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import pytest
+import time_machine
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from surveyapp import pipeline
+from surveyapp.demo.seed import DEMO_WAVE_CODE, demo_day, seed_demo
+from surveyapp.models import Area, IndicatorSnapshot, IndicatorValue, Wave
+from tests.prebuilt import REFERENCE_INSTANT
+
+FIXTURE = Path(__file__).parent / "fixtures" / "demo_snapshot.json"
+INSTANTS = [
+    datetime(2026, 3, 31, 0, 20, tzinfo=UTC),
+    datetime(2026, 3, 31, 23, 40, tzinfo=UTC),
+    datetime(2026, 8, 1, 0, 20, tzinfo=UTC),
+    datetime(2026, 8, 1, 23, 40, tzinfo=UTC),
+]
+LIGHT = pipeline.Settings(rank_draws=50, driver_bootstraps=5)
+
+
+def test_demo_day_is_the_start_of_the_utc_day() -> None:
+    assert demo_day(datetime(2026, 3, 31, 23, 40, tzinfo=UTC)) == datetime(2026, 3, 31, tzinfo=UTC)
+    almaty = timezone(timedelta(hours=5))
+    assert demo_day(datetime(2026, 4, 1, 2, 0, tzinfo=almaty)) == datetime(2026, 3, 31, tzinfo=UTC)
+    assert demo_day(datetime(2026, 4, 1, 2, 0)) == datetime(2026, 4, 1, tzinfo=UTC)  # naive: UTC
+
+
+def _windows_at(session: Session, instant: datetime) -> list[tuple[int, Counter[str]]]:
+    """Load the demo and compute two back-to-back 60-day windows with the clock at
+    ``instant``; per window (oldest first): the responses and their count per area."""
+    nested = session.begin_nested()
+    try:
+        with time_machine.travel(instant, tick=False):
+            seed_demo(session, n_responses=3000, seed=4)  # "now" read from the clock
+            wave = session.scalars(select(Wave).where(Wave.code == DEMO_WAVE_CODE)).one()
+            scopes = [
+                pipeline.window(wave, 60, today=instant.date() - timedelta(days=60)),
+                pipeline.window(wave, 60),  # today read from the clock
+            ]
+            windows = []
+            for scope in scopes:
+                outcome = pipeline.recompute(session, scope, settings=LIGHT)
+                assert outcome.weight_run.window_end == scope.end
+                per_area = session.execute(
+                    select(Area.code, IndicatorValue.n)
+                    .join(Area, Area.id == IndicatorValue.area_id)
+                    .where(
+                        IndicatorValue.snapshot_id == outcome.snapshot.id,
+                        IndicatorValue.measure == "csi",
+                    )
+                ).all()
+                windows.append((outcome.responses, Counter(dict(per_area))))
+            assert scopes[1].end == instant.date()
+        return windows
+    finally:
+        nested.rollback()
+
+
+def test_windows_are_the_same_at_any_hour_of_any_month(session: Session) -> None:
+    results = [_windows_at(session, instant) for instant in INSTANTS]
+    assert all(responses > 1000 for responses, _areas in results[0])
+    for instant, windows in zip(INSTANTS[1:], results[1:], strict=True):
+        assert windows == results[0], f"the windows differ at {instant.isoformat()}"
+
+
+def _rows(session: Session, snapshot_id: int) -> list[list[Any]]:
+    """Every value of the snapshot as the fixture stores it, sorted."""
+    code = dict(session.execute(select(Area.id, Area.code)).all())
+    values = session.scalars(
+        select(IndicatorValue).where(IndicatorValue.snapshot_id == snapshot_id)
+    )
+    return sorted(
+        [
+            code[v.area_id],
+            v.measure,
+            v.n,
+            v.effective_n,
+            v.estimate,
+            v.se,
+            v.ci_low,
+            v.ci_high,
+            v.model_estimate,
+            v.model_mse,
+            v.publication,
+            v.flags,
+        ]
+        for v in values
+    )
+
+
+@pytest.mark.usefixtures("reference_demo")
+def test_the_reference_snapshot_is_unchanged(session: Session, prebuilt_value: int) -> None:
+    expected = json.loads(FIXTURE.read_text(encoding="utf-8"))
+    assert expected["instant"] == REFERENCE_INSTANT.isoformat()
+    snapshot = session.get(IndicatorSnapshot, prebuilt_value)
+    assert snapshot is not None
+    assert snapshot.input_hash == expected["input_hash"]
+    rows = json.loads(json.dumps(_rows(session, snapshot.id)))  # JSON's view of the floats
+    assert [row for row in rows if row[1] == "csi"] == expected["csi"]
+    assert len(rows) == expected["values_count"]
+    digest = hashlib.sha256(json.dumps(rows, sort_keys=True).encode()).hexdigest()
+    assert digest == expected["values_sha256"]
+
+
+@pytest.fixture
+def reference_demo(session: Session) -> None:
+    """The reference demo's database (tests/prebuilt.py: built once, fresh ids)."""
