@@ -148,8 +148,8 @@ def create_invitations_command(
     from flask_babel import gettext as _
     from sqlalchemy import select
 
-    from .citizen.protection import new_invitations
     from .models import Area, Wave
+    from .services.invitations import new_invitations
 
     with force_locale(lang):
         wave = db.session.scalar(select(Wave).where(Wave.code == wave_code))

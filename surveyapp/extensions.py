@@ -10,6 +10,7 @@ from flask_migrate import Migrate
 from flask_wtf import CSRFProtect
 
 from .db import Database
+from .ratelimit import client_key
 
 db = Database()
 migrate = Migrate()
@@ -19,11 +20,5 @@ compress = Compress()
 login_manager = LoginManager()
 
 
-def _client_key() -> str:
-    from .citizen.protection import client_key
-
-    return client_key()
-
-
 # Keys are HMACs of client addresses (never the address); storage from RATELIMIT_STORAGE_URI.
-limiter = Limiter(key_func=_client_key, default_limits=[], headers_enabled=False)
+limiter = Limiter(key_func=client_key, default_limits=[], headers_enabled=False)

@@ -24,10 +24,10 @@ from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
 
 from surveyapp import MIGRATIONS_DIR, create_app, pipeline
-from surveyapp.api.tokens import create_token, revoke_token
 from surveyapp.demo.seed import DEMO_WAVE_CODE, seed_demo
 from surveyapp.extensions import db, limiter
 from surveyapp.models import Area, User, Wave
+from surveyapp.services.tokens import create_token, revoke_token
 from tests.clock import session_now
 
 PASSWORD = "a long enough password"

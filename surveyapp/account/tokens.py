@@ -7,10 +7,10 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 
 from .. import messages as M
-from ..api.forms import TokenForm
-from ..api.tokens import TokenProblem, create_token, revoke_token, token_of, tokens_of
 from ..extensions import db
+from ..forms.tokens import TokenForm
 from ..models import User
+from ..services.tokens import TokenProblem, create_token, revoke_token, token_of, tokens_of
 from . import bp
 
 

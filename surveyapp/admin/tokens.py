@@ -8,10 +8,10 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from .. import messages as M
-from ..api.forms import TokenForm
-from ..api.tokens import MAX_ID, TokenProblem, create_token, revoke_token, token_of, tokens_of
 from ..extensions import db
+from ..forms.tokens import TokenForm
 from ..models import User
+from ..services.tokens import MAX_ID, TokenProblem, create_token, revoke_token, token_of, tokens_of
 from . import bp
 
 

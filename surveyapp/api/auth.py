@@ -16,9 +16,10 @@ from flask.typing import ResponseReturnValue
 from .. import messages as M
 from ..extensions import db, limiter
 from ..models import ApiToken, User
+from ..ratelimit import client_key
+from ..services.tokens import authenticate, bearer_secret, record_use
 from . import bp
 from .errors import ApiError
-from .tokens import authenticate, bearer_secret, record_use
 
 PUBLIC_ENDPOINTS = frozenset({"api.openapi"})
 DEFAULT_RATE_LIMIT = "120 per minute;5000 per hour"
@@ -61,8 +62,6 @@ def _limit_key() -> str:
     """Rate-limit key: a hash of the bearer token (or of the client, without one)."""
     secret = bearer_secret(request.headers.get("Authorization"))
     if secret is None:
-        from ..citizen.protection import client_key
-
         return "api-client:" + client_key()
     return "api-token:" + hashlib.sha256(secret.encode()).hexdigest()[:32]
 

@@ -18,13 +18,13 @@ from ..categories import AREA_KINDS, LOCALES
 from ..dashboard.access import can_see
 from ..extensions import db
 from ..models import Area, IndicatorSnapshot, IndicatorValue, Instrument, User, Wave, WeightRun
+from ..services.tokens import MAX_ID
 from . import bp
 from .auth import api_user, returned
 from .errors import ApiError
 from .jsonio import finite, json_response
 from .openapi import openapi_document
 from .params import Query, decode_cursor, encode_cursor
-from .tokens import MAX_ID
 
 SNAPSHOT_PAGE = 100  # snapshots per page by default (a nightly window adds one a day)
 MAX_SNAPSHOT_PAGE = 1000

@@ -15,9 +15,11 @@ from ..categories import LOCALES
 from ..extensions import csrf, db, limiter
 from ..i18n import LOCALE_COOKIE, current_locale, pull_url_locale
 from ..models import Area, Wave
+from ..ratelimit import client_key
+from ..services.invitations import usable_invitation
 from . import bp
 from .catalogue import loaded_instrument
-from .protection import client_key, issue_nonce, usable_invitation, verify_nonce
+from .protection import issue_nonce, verify_nonce
 from .services import (
     area_by_code,
     area_trail,

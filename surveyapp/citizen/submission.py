@@ -14,7 +14,8 @@ from ..extensions import db
 from ..models import Answer, Area, Comment, Question, Response, Wave
 from ..models._common import utcnow
 from ..privacy import PiiKind, normalise_text, scrub
-from .protection import Nonce, consume_invitation
+from ..services.invitations import consume_invitation
+from .protection import Nonce
 
 
 class DuplicateSubmission(Exception):

@@ -1,4 +1,4 @@
-"""WTForms forms: the survey form built from an instrument, and (later) login and admin forms.
+"""WTForms forms shared by blueprints: the survey form built from an instrument, the API token form.
 
 All validation messages come from :mod:`surveyapp.messages`.
 """

@@ -1,1 +1,2 @@
-"""Services shared by blueprints and commands: they flush, the caller commits."""
+"""Services shared by blueprints and commands (audit, geography, waves, API tokens): they
+flush, the caller commits."""

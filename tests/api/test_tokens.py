@@ -12,8 +12,8 @@ from flask_babel import force_locale
 from sqlalchemy import func, inspect, select
 from sqlalchemy.orm import Session
 
-from surveyapp.api.tokens import TokenProblem, create_token, revoke_token
 from surveyapp.models import ApiToken, AuditEvent
+from surveyapp.services.tokens import TokenProblem, create_token, revoke_token
 
 from .conftest import Api, Client, audit
 

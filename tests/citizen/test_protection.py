@@ -11,10 +11,10 @@ from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from surveyapp.citizen.protection import new_invitations, token_hash
 from surveyapp.extensions import limiter
 from surveyapp.models import Area, InvitationToken, Response, Wave
 from surveyapp.models._common import utcnow
+from surveyapp.services.invitations import new_invitations, token_hash
 
 from .conftest import PRECINCT, SURVEY, form_nonce, submit, valid_answers
 

@@ -18,7 +18,7 @@ from ..extensions import db
 from ..models import ApiToken, User
 from ..models._common import utcnow
 from ..models.api_token import TOKEN_NAME_MAX, TOKEN_PREFIX_LENGTH
-from ..services.audit import record
+from .audit import record
 
 TOKEN_MARK = "sa_"
 """Every token starts with this, so that a leaked one is recognisable (secret scanners)."""
