@@ -37,5 +37,4 @@ QUESTION_TYPES: tuple[str, ...] = (
 RESPONSE_CHANNELS: tuple[str, ...] = ("web", "qr", "token", "paper", "synthetic")
 RESPONSE_STATUSES: tuple[str, ...] = ("complete", "partial", "excluded")
 WAVE_STATUSES: tuple[str, ...] = ("planned", "open", "closed")
-ROLES: tuple[str, ...] = ("admin", "researcher", "unit_head")
 MODERATION_STATES: tuple[str, ...] = ("pending", "approved", "hidden")

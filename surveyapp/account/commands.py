@@ -9,16 +9,16 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from .. import messages as M
-from ..categories import ROLES
 from ..cli import surveyapp_cli
 from ..cli_options import lang_option
 from ..extensions import db
+from ..models.account import STAFF_ROLES
 from .services import AccountProblem, create_user
 
 
 @surveyapp_cli.command("create-user")
 @click.argument("username")
-@click.option("--role", type=click.Choice(ROLES), required=True)
+@click.option("--role", type=click.Choice([role.value for role in STAFF_ROLES]), required=True)
 @click.option("--scope", "scope_code", help="Area code a unit head is limited to.")
 @lang_option
 def create_user_command(username: str, role: str, scope_code: str | None, lang: str) -> None:

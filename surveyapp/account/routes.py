@@ -7,12 +7,14 @@ from urllib.parse import urlsplit
 
 from flask import current_app, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_user, logout_user
 
 from .. import messages as M
+from ..domain.access import require_roles
 from ..extensions import db, limiter
 from ..i18n import pull_url_locale
 from ..models import User
+from ..models.account import STAFF_ROLES
 from . import bp
 from .forms import LoginForm, PasswordForm
 from .services import authenticate, change_password
@@ -74,7 +76,7 @@ def login(lang: str) -> ResponseReturnValue:
 
 
 @bp.post("/<lang>/logout")
-@login_required
+@require_roles(*STAFF_ROLES)
 def logout(lang: str) -> ResponseReturnValue:
     """Sign out (a POST with the CSRF token, so that no link can sign anybody out)."""
     from ..services.audit import record
@@ -86,14 +88,14 @@ def logout(lang: str) -> ResponseReturnValue:
 
 
 @bp.get("/<lang>/account/")
-@login_required
+@require_roles(*STAFF_ROLES)
 def home(lang: str) -> ResponseReturnValue:
     """Who is signed in, with which role and scope."""
     return render_template("account/home.html", user=current_user)
 
 
 @bp.route("/<lang>/account/password", methods=["GET", "POST"])
-@login_required
+@require_roles(*STAFF_ROLES)
 def password(lang: str) -> ResponseReturnValue:
     """Change one's own password."""
     form = PasswordForm()

@@ -8,10 +8,11 @@ from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from .. import messages as M
-from ..categories import LOCALES, ROLES
+from ..categories import LOCALES
 from ..extensions import db
 from ..models import Area, User
 from ..models._common import utcnow
+from ..models.account import SCOPED_ROLES, STAFF_ROLES
 from ..services.audit import record
 
 # Checked when the username is unknown, so that both cases cost one scrypt verification.
@@ -76,9 +77,9 @@ def scope_area(
     Raises :class:`AccountProblem` for an unknown role, a unit head without a scope
     (with the message ``missing``) or a code that is no active area.
     """
-    if role not in ROLES:
+    if role not in STAFF_ROLES:
         raise AccountProblem("role", str(M.CHOICE_INVALID))
-    if role == "unit_head" and not scope_code:
+    if role in SCOPED_ROLES and not scope_code:
         raise AccountProblem("scope", str(missing))
     if not scope_code:
         return None

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from .. import messages as M
+from ..domain.access import require_roles
 from ..extensions import db
 from ..forms.tokens import TokenForm
 from ..models import User
+from ..models.account import STAFF_ROLES
 from ..services.tokens import TokenProblem, create_token, revoke_token, token_of, tokens_of
 from . import bp
 
@@ -19,7 +21,7 @@ def _me() -> User:
 
 
 @bp.route("/<lang>/account/tokens", methods=["GET", "POST"])
-@login_required
+@require_roles(*STAFF_ROLES)
 def tokens(lang: str) -> ResponseReturnValue:
     """The account's API tokens, and a form to create one (its secret is shown once)."""
     user = _me()
@@ -41,7 +43,7 @@ def tokens(lang: str) -> ResponseReturnValue:
 
 
 @bp.post("/<lang>/account/tokens/<id:token_id>/revoke")
-@login_required
+@require_roles(*STAFF_ROLES)
 def revoke(lang: str, token_id: int) -> ResponseReturnValue:
     """Revoke one of the account's tokens (somebody else's is a 404)."""
     user = _me()

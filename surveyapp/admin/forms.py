@@ -14,8 +14,9 @@ from wtforms import SelectField, StringField
 from wtforms.validators import AnyOf, DataRequired
 
 from .. import messages as M
-from ..categories import LOCALES, MODERATION_STATES, ROLES
+from ..categories import LOCALES, MODERATION_STATES
 from ..i18n import LOCALE_NAMES
+from ..models.account import STAFF_ROLES
 
 STATE_NAMES = {
     "pending": _l("Awaiting moderation"),
@@ -42,7 +43,7 @@ class UserForm(FlaskForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.role.choices = [(role, role_label(role)) for role in ROLES]
+        self.role.choices = [(role.value, role_label(role)) for role in STAFF_ROLES]
         self.locale.choices = [(code, LOCALE_NAMES[code]) for code in LOCALES]
 
 

@@ -3,26 +3,18 @@ the signed-out are sent to sign in, every other role gets 404 (as if nothing wer
 
 from __future__ import annotations
 
-from flask import abort, render_template
+from flask import render_template
 from flask.typing import ResponseReturnValue
-from flask_login import current_user
 
-from ..extensions import login_manager
+from ..domain.access import guard_blueprint
 from ..i18n import pull_url_locale
+from ..models.account import ADMIN_ROLES
 from . import bp
 from .forms import STATE_NAMES, role_label
 from .services import counts
 
 bp.url_value_preprocessor(pull_url_locale)
-
-
-@bp.before_request
-def _guard() -> ResponseReturnValue | None:
-    if not current_user.is_authenticated:
-        return login_manager.unauthorized()
-    if current_user.role != "admin":
-        abort(404)
-    return None
+guard_blueprint(bp, *ADMIN_ROLES)
 
 
 @bp.context_processor

@@ -8,16 +8,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 from werkzeug.security import generate_password_hash
 
 from .. import messages as M
 from ..account.services import AccountProblem, new_password, scope_area
-from ..categories import LOCALES, ROLES
+from ..categories import LOCALES
 from ..extensions import db
 from ..models import Area, Comment, User
 from ..models._common import utcnow
+from ..models.account import ADMIN_ROLES, STAFF_ROLES
 from ..services.audit import record
 
 COMMENTS_PER_PAGE = 50
@@ -51,9 +52,9 @@ def update_user(user: User, *, role: str, scope_code: str | None, locale: str, a
     can take away their own administrator role.
     """
     scope_code = scope_code or None
-    if role not in ROLES:
+    if role not in STAFF_ROLES:
         raise AccountProblem("role", str(M.CHOICE_INVALID))
-    if user.id == actor.id and user.role == "admin" and role != "admin":
+    if user.id == actor.id and user.is_admin and role not in ADMIN_ROLES:
         raise AccountProblem("role", str(M.CANNOT_DROP_OWN_ADMIN))
     current = user.scope_area
     if current is not None and scope_code == current.code:
@@ -119,9 +120,7 @@ def comment_page(state: str, area: Area | None, page: int) -> CommentPage:
     query = select(Comment, Area).join(Area, Comment.area_id == Area.id)
     query = query.where(Comment.moderation == state)
     if area is not None:
-        query = query.where(
-            or_(Area.id == area.id, Area.path.startswith(area.path + "/", autoescape=True))
-        )
+        query = query.where(Area.in_subtree_of(area))
     total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
     pages = max(1, -(-total // COMMENTS_PER_PAGE))
     rows = db.session.execute(

@@ -37,7 +37,6 @@ from .routes import wave_by_code
 
 log = logging.getLogger("surveyapp")
 
-MICRODATA_ROLES = ("admin", "researcher")
 DEFAULT_LIMIT = 1000
 MAX_LIMIT = 10_000
 CHUNK_SIZE = 2_000
@@ -173,7 +172,7 @@ def _body(state: ApiRequest, page: Page) -> Iterator[str]:
 def responses() -> ResponseReturnValue:
     """A page of a wave's microdata (researchers and administrators; others 403)."""
     state = current()
-    if state.user.role not in MICRODATA_ROLES:
+    if not state.user.may_read_microdata:
         raise ApiError(403, M.API_MICRODATA_FORBIDDEN)
     query = Query(["wave", "start", "end", "after", "limit"])
     wave = wave_by_code(query.code("wave", required=True) or "")

@@ -1,6 +1,6 @@
 """The API's reference and aggregate endpoints: areas, waves, snapshots and indicators.
 
-A unit head gets only the areas they may see (:func:`~surveyapp.dashboard.access.can_see`,
+A unit head gets only the areas they may see (:meth:`~surveyapp.models.User.can_see`,
 the one scope check); an area outside their scope is a 404, as on the dashboard.
 """
 
@@ -10,12 +10,11 @@ from typing import Any, TypeVar
 
 from flask import url_for
 from flask.typing import ResponseReturnValue
-from sqlalchemy import Select, false, or_, select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import aliased
 
 from .. import messages as M
 from ..categories import AREA_KINDS, LOCALES
-from ..dashboard.access import can_see
 from ..extensions import db
 from ..models import Area, IndicatorSnapshot, IndicatorValue, Instrument, User, Wave, WeightRun
 from ..services.tokens import MAX_ID
@@ -41,20 +40,13 @@ _Query = TypeVar("_Query", bound="Select[*tuple[Any, ...]]")
 def in_scope(query: _Query, user: User) -> _Query:
     """Narrow a query over :class:`Area` to a unit head's subtree (indexed path prefix); the
     rows are checked again with ``can_see``."""
-    if user.role in ("admin", "researcher"):
-        return query
-    scope = user.scope_area
-    if scope is None:
-        return query.where(false())
-    return query.where(
-        or_(Area.path == scope.path, Area.path.startswith(scope.path + "/", autoescape=True))
-    )
+    return query.where(user.can_see_clause())
 
 
 def visible_area(code: str) -> Area:
     """The area ``code`` if the caller may see it; else 404, whether it exists or not."""
     area = db.session.scalar(select(Area).where(Area.code == code))
-    if area is None or not can_see(api_user(), area):
+    if area is None or not api_user().can_see(area):
         raise ApiError(404, M.AREA_NOT_FOUND % {"code": code})
     return area
 
@@ -98,7 +90,7 @@ def areas() -> ResponseReturnValue:
                 "name": names(area),
             }
             for area, parent_of in rows
-            if can_see(user, area)
+            if user.can_see(area)
         ]
     )
 
@@ -226,7 +218,7 @@ def indicators(snapshot_id: int) -> ResponseReturnValue:
                 }
             )
             for value, area in db.session.execute(statement)
-            if can_see(user, area)
+            if user.can_see(area)
         ]
     )
 

@@ -91,7 +91,7 @@ def regions_of(wave: Wave) -> list[Area]:
     if listed is None:
         return list(regions)
     paths = db.session.scalars(select(Area.path).where(Area.id.in_(listed)))
-    region_codes = {path.split("/")[1] for path in paths if path.count("/") >= 1}
+    region_codes = {Area.region_code_on_path(path) for path in paths}
     return [region for region in regions if region.code in region_codes]
 
 
@@ -100,7 +100,7 @@ def districts_of(wave: Wave, region: Area) -> list[DistrictChoice]:
     listed = covered_precinct_ids(wave)
     statement = (
         select(Area)
-        .where(Area.kind == "district", Area.path.startswith(region.path + "/"))
+        .where(Area.kind == "district", Area.in_subtree_of(region))
         .options(selectinload(Area.children))
         .order_by(Area.code)
     )
@@ -120,8 +120,8 @@ def districts_of(wave: Wave, region: Area) -> list[DistrictChoice]:
 
 def area_trail(area: Area) -> list[Area]:
     """The area and its ancestors below the country, top-down (one query, by the path)."""
-    codes = area.path.split("/")
-    ancestors = db.session.scalars(
-        select(Area).where(Area.code.in_(codes), Area.kind != "country").order_by(Area.depth)
-    )
-    return list(ancestors)
+    return [
+        ancestor
+        for ancestor in area.ancestors(db.session, include_self=True)
+        if ancestor.kind != "country"
+    ]

@@ -13,11 +13,12 @@ from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import select
 
-from ..extensions import db, login_manager
+from ..domain.access import guard_blueprint, home_area_code
+from ..extensions import db
 from ..i18n import pull_url_locale
 from ..models import Area, IndicatorValue
+from ..models.account import STAFF_ROLES
 from . import bp
-from .access import can_see, home_area_code
 from .charts import ChartPoint, caterpillar_svg, trend_svg
 from .services import (
     AreaView,
@@ -30,16 +31,15 @@ from .services import (
 )
 
 bp.url_value_preprocessor(pull_url_locale)
+guard_blueprint(bp, *STAFF_ROLES)
 
 
 @bp.before_request
-def _guard() -> ResponseReturnValue | None:
-    if not current_user.is_authenticated:
-        return login_manager.unauthorized()
+def _area_in_scope() -> ResponseReturnValue | None:
     code = (request.view_args or {}).get("area_code")
     if code is not None:
         area = db.session.scalar(select(Area).where(Area.code == code, Area.is_active))
-        if area is None or not can_see(current_user, area):
+        if area is None or not current_user.can_see(area):
             abort(404)  # the same answer whether the area exists or not
         g.area = area
     return None
@@ -149,7 +149,7 @@ def area(lang: str, area_code: str) -> ResponseReturnValue:
     snapshot, run, wave = latest
     view = area_view(snapshot, wave, g.area)
     view.children = [
-        (child, value) for child, value in view.children if can_see(current_user, child)
+        (child, value) for child, value in view.children if current_user.can_see(child)
     ]
     sort = request.args.get("sort", "csi")
     sort = sort if sort in SORT_KEYS else "csi"
@@ -165,7 +165,7 @@ def area(lang: str, area_code: str) -> ResponseReturnValue:
         if view.drivers_area
         else None
     )
-    up = g.area.parent if g.area.parent and can_see(current_user, g.area.parent) else None
+    up = g.area.parent if g.area.parent and current_user.can_see(g.area.parent) else None
     return render_template(
         "dashboard/area.html",
         area=g.area,

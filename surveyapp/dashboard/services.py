@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 
 from ..extensions import db
 from ..models import (
@@ -128,12 +128,7 @@ def trend(area: Area, periods: int = 8) -> list[Period]:
 
 def approved_comments(area: Area, page: int, per_page: int) -> tuple[list[Comment], int]:
     """Approved comments about ``area`` and the units below it, newest first; and their count."""
-    in_subtree = (
-        select(Area.id)
-        .where(or_(Area.path == area.path, Area.path.startswith(area.path + "/", autoescape=True)))
-        .scalar_subquery()
-    )
-    where = (Comment.moderation == "approved", Comment.area_id.in_(in_subtree))
+    where = (Comment.moderation == "approved", Comment.area_id.in_(Area.subtree_ids(area)))
     total = db.session.scalar(select(func.count()).select_from(Comment).where(*where)) or 0
     comments = db.session.scalars(
         select(Comment)
@@ -194,9 +189,9 @@ def area_view(snapshot: IndicatorSnapshot, wave: Wave, area: Area) -> AreaView:
         if parent_value is not None:
             view.parent = (area.parent, parent_value)
     drivers = snapshot.summary.get("drivers", {})
-    region = area.path.split("/")[1] if area.path.count("/") >= 1 else None
+    region = area.region_code
     chosen_area = region if region in drivers and drivers[region].get("drivers") else None
-    chosen_area = chosen_area or area.path.split("/")[0]
+    chosen_area = chosen_area or area.root_code
     chosen = drivers.get(chosen_area) or {}
     view.drivers_area = chosen_area if chosen.get("drivers") else ""
     for driver in chosen.get("drivers", [])[:3]:

@@ -74,7 +74,7 @@ def import_area_rows(session: Session, rows: Iterable[CsvRow], file: str) -> Tre
             code=values["code"],
             kind=values["kind"],
             parent=parent,
-            path=f"{parent.path}/{values['code']}" if parent else values["code"],
+            path=Area.path_below(parent, values["code"]),
             depth=parent.depth + 1 if parent else 0,
             is_active=True,
             **names,

@@ -1,6 +1,6 @@
 """All models, one module per aggregate. Importing this registers every table."""
 
-from .account import User
+from .account import Role, User
 from .api_token import ApiToken
 from .audit import AuditEvent
 from .demo import SyntheticTruth
@@ -30,6 +30,7 @@ __all__ = [
     "Question",
     "Response",
     "ResponseWeight",
+    "Role",
     "Section",
     "SyntheticTruth",
     "User",

@@ -2,16 +2,51 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
+from enum import StrEnum
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, CheckConstraint, DateTime, ForeignKey, Integer, String
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    ColumnExpressionArgument,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    false,
+    true,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..categories import LOCALES, ROLES
+from ..categories import LOCALES
 from ..db import Base
 from ._common import one_of, utcnow
 from .geography import Area
+
+
+class Role(StrEnum):
+    """What a staff account is for; stored as its value in ``user_account.role``."""
+
+    ADMIN = "admin"
+    RESEARCHER = "researcher"
+    UNIT_HEAD = "unit_head"
+
+
+# What each role may reach: the only place where roles are grouped. Blueprints ask the
+# user (``User.can_see``, ``User.is_admin``...) or guard with ``domain.access.require_roles``.
+STAFF_ROLES: tuple[Role, ...] = tuple(Role)
+"""Every role, in display order: any signed-in account (dashboard, own account, API tokens)."""
+NATIONWIDE_ROLES: frozenset[Role] = frozenset({Role.ADMIN, Role.RESEARCHER})
+"""Roles that see every area."""
+SCOPED_ROLES: frozenset[Role] = frozenset(STAFF_ROLES) - NATIONWIDE_ROLES
+"""Roles that see one area and its subtree only, so an account in them needs a scope area."""
+MICRODATA_ROLES: frozenset[Role] = frozenset({Role.ADMIN, Role.RESEARCHER})
+"""Roles that may read respondent-level data and national tables (research pages, API
+microdata)."""
+ADMIN_ROLES: frozenset[Role] = frozenset({Role.ADMIN})
+"""Roles that administer accounts and comments."""
 
 
 class User(UserMixin, Base):
@@ -19,7 +54,7 @@ class User(UserMixin, Base):
 
     __tablename__ = "user_account"
     __table_args__ = (
-        one_of("role", ROLES, "role"),
+        one_of("role", [role.value for role in STAFF_ROLES], "role"),
         one_of("locale", LOCALES, "locale"),
         CheckConstraint(
             "role <> 'unit_head' OR scope_area_id IS NOT NULL", name="unit_head_has_scope"
@@ -38,3 +73,36 @@ class User(UserMixin, Base):
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     scope_area: Mapped[Area | None] = relationship()
+
+    def has_role(self, roles: Collection[str]) -> bool:
+        """Whether the account's role is one of ``roles`` (e.g. :data:`ADMIN_ROLES`)."""
+        return self.role in roles
+
+    @property
+    def is_admin(self) -> bool:
+        """Whether the account administers accounts and comments."""
+        return self.has_role(ADMIN_ROLES)
+
+    @property
+    def sees_every_area(self) -> bool:
+        """Whether the account sees every area (otherwise its scope area and its subtree)."""
+        return self.has_role(NATIONWIDE_ROLES)
+
+    @property
+    def may_read_microdata(self) -> bool:
+        """Whether the account may read respondent-level data and national tables."""
+        return self.has_role(MICRODATA_ROLES)
+
+    def can_see(self, area: Area) -> bool:
+        """Admins and researchers see every area; a unit head their area and what lies below it."""
+        if self.sees_every_area:
+            return True
+        return self.scope_area is not None and area.in_subtree_of(self.scope_area)
+
+    def can_see_clause(self) -> ColumnExpressionArgument[bool]:
+        """:meth:`can_see` as a condition on :class:`Area` rows, for a query."""
+        if self.sees_every_area:
+            return true()
+        if self.scope_area is None:
+            return false()
+        return Area.in_subtree_of(self.scope_area)

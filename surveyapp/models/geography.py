@@ -2,19 +2,47 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    ColumnElement,
+    ForeignKey,
+    Integer,
+    Select,
+    String,
+    or_,
+    select,
+)
+from sqlalchemy.ext.hybrid import hybrid_method
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from ..categories import AREA_KINDS
 from ..db import Base
 from ._common import Trilingual, one_of
+
+PATH_SEPARATOR = "/"
+REGION_DEPTH = 1
+"""The depth of the first-level areas (oblasts and cities of republican significance)."""
+
+
+def _in_subtree(area: Area, root: Area) -> bool:
+    return area.path == root.path or area.path.startswith(root.path + PATH_SEPARATOR)
+
+
+def _in_subtree_sql(cls: type[Area], root: Area) -> ColumnElement[bool]:
+    # An indexed prefix match, escaped: a "%" or "_" in a code matches only itself.
+    return or_(
+        cls.path == root.path, cls.path.startswith(root.path + PATH_SEPARATOR, autoescape=True)
+    )
 
 
 class Area(Trilingual, Base):
     """A node of the police geography tree.
 
     ``path`` is the materialised path of codes from the root (``KZ/KZ-71/...``)
-    so that a unit head's subtree is one indexed prefix query.
+    so that a unit head's subtree is one indexed prefix query. Every question about the
+    tree (the path of a new area, an area's ancestors and region, whether one area lies in
+    another's subtree) is answered here, from the path.
     """
 
     __tablename__ = "area"
@@ -43,6 +71,60 @@ class Area(Trilingual, Base):
 
     parent: Mapped[Area | None] = relationship(remote_side=[id], back_populates="children")
     children: Mapped[list[Area]] = relationship(back_populates="parent", order_by="Area.code")
+
+    @staticmethod
+    def path_below(parent: Area | None, code: str) -> str:
+        """The path of a new area ``code`` under ``parent`` (a root's path is its code)."""
+        return f"{parent.path}{PATH_SEPARATOR}{code}" if parent is not None else code
+
+    @staticmethod
+    def codes_on_path(path: str) -> list[str]:
+        """The area codes on ``path``, from the root down to the area itself."""
+        return path.split(PATH_SEPARATOR)
+
+    @staticmethod
+    def region_code_on_path(path: str) -> str | None:
+        """The code of the first-level area on ``path`` (itself at that level); None for the
+        root."""
+        codes = Area.codes_on_path(path)
+        return codes[REGION_DEPTH] if len(codes) > REGION_DEPTH else None
+
+    @property
+    def lineage_codes(self) -> list[str]:
+        """The codes of the area's ancestors, root first, and of the area itself."""
+        return self.codes_on_path(self.path)
+
+    @property
+    def root_code(self) -> str:
+        """The code of the tree's root (the country)."""
+        return self.lineage_codes[0]
+
+    @property
+    def region_code(self) -> str | None:
+        """The code of the first-level area the area lies in (itself, for one); None for
+        the root."""
+        return self.region_code_on_path(self.path)
+
+    in_subtree_of = hybrid_method(_in_subtree, _in_subtree_sql)
+    """Whether the area is ``root`` or lies below it: ``area.in_subtree_of(root)`` in Python,
+    ``Area.in_subtree_of(root)`` in a query."""
+
+    @classmethod
+    def subtree_ids(cls, root: Area) -> Select[int]:
+        """The ids of ``root`` and every area below it (for ``column.in_(...)``)."""
+        return select(cls.id).where(cls.in_subtree_of(root))
+
+    def ancestors(self, session: Session, *, include_self: bool = False) -> list[Area]:
+        """The area's ancestors, root first (and the area itself last with ``include_self``);
+        one query, by the path."""
+        codes = self.lineage_codes
+        paths = [
+            PATH_SEPARATOR.join(codes[: length + 1])
+            for length in range(len(codes) if include_self else len(codes) - 1)
+        ]
+        if not paths:
+            return []
+        return list(session.scalars(select(Area).where(Area.path.in_(paths)).order_by(Area.depth)))
 
     def name(self, locale: str) -> str:
         """The area's name in ``locale``."""

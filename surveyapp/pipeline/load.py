@@ -203,7 +203,7 @@ def load_inputs(session: Session, scope: Scope, margin_set: MarginSet | None = N
         raise PipelineError(f"no complete responses in {scope.describe()}")
     frame["area"] = frame["area_id"].map(dict(zip(areas["id"], areas["code"], strict=True)))
     frame["region"] = frame["area_id"].map(
-        dict(zip(areas["id"], areas["path"].str.split("/").str[1], strict=True))
+        dict(zip(areas["id"], areas["path"].map(Area.region_code_on_path), strict=True))
     )
     digest = input_hash(frame, answers, margin_set)
     scored = indicator.score_items(answers[[item.code for item in items]], items)

@@ -230,7 +230,7 @@ def item_rows(
     # Each respondent's area at every depth of the tree, as categorical codes (factorized once).
     by_depth: dict[int, dict[str, str]] = {}
     for code, path in paths.items():
-        for depth, ancestor in enumerate(path.split("/")):
+        for depth, ancestor in enumerate(Area.codes_on_path(path)):
             by_depth.setdefault(depth, {})[code] = ancestor
     measures: dict[str, np.ndarray] = {
         f"item:{code}": scored[code].to_numpy(dtype=float) for code in scored.columns

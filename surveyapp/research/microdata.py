@@ -121,7 +121,7 @@ def _area_levels(session: Session, kinds: Sequence[str]) -> dict[str, dict[int, 
     kind_of = {code: kind for _id, code, _path, kind in rows}
     levels: dict[str, dict[int, str]] = {kind: {} for kind in kinds}
     for area_id, _code, path, _kind in rows:
-        for code in path.split("/"):
+        for code in Area.codes_on_path(path):
             kind = kind_of.get(code)
             if kind in levels:
                 levels[kind][area_id] = code

@@ -3,28 +3,20 @@ sent to sign in, unit heads get 404 (microdata and national tables are not their
 
 from __future__ import annotations
 
-from flask import abort, render_template
+from flask import render_template
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
-from flask_login import current_user
 from sqlalchemy import select
 
-from ..extensions import db, login_manager
+from ..domain.access import guard_blueprint
+from ..extensions import db
 from ..i18n import pull_url_locale
 from ..models import IndicatorSnapshot, Wave, WeightRun
+from ..models.account import MICRODATA_ROLES
 from . import bp
 
 bp.url_value_preprocessor(pull_url_locale)
-RESEARCH_ROLES = ("admin", "researcher")
-
-
-@bp.before_request
-def _guard() -> ResponseReturnValue | None:
-    if not current_user.is_authenticated:
-        return login_manager.unauthorized()
-    if current_user.role not in RESEARCH_ROLES:
-        abort(404)
-    return None
+guard_blueprint(bp, *MICRODATA_ROLES)
 
 
 @bp.get("/<lang>/research/")

@@ -1,0 +1,68 @@
+"""Who may open what: the one guard of every signed-in page.
+
+The roles and what each may reach are named once, next to :class:`~surveyapp.models.User`
+(``Role``, ``STAFF_ROLES``, ``ADMIN_ROLES``...); which areas an account sees is
+:meth:`User.can_see <surveyapp.models.User.can_see>`. The guard here applies them to a
+request: the signed-out are sent to sign in, a signed-in account whose role is not
+allowed gets 404, as if nothing were there. The API authenticates by token
+(``api.auth``) and asks the same user methods.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import ParamSpec, TypeVar
+
+from flask import Blueprint, abort
+from flask.typing import ResponseReturnValue
+from flask_login import current_user  # type: ignore[import-untyped]
+
+from ..extensions import login_manager
+from ..models import User
+from ..models.account import Role
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def refusal(roles: frozenset[Role]) -> ResponseReturnValue | None:
+    """The answer to a request that ``roles`` may not make (None when they may): a redirect
+    to sign in for the signed-out, 404 (raised) for a signed-in account of another role."""
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()  # type: ignore[no-any-return]
+    if not current_user.has_role(roles):
+        abort(404)
+    return None
+
+
+def require_roles(*roles: Role) -> Callable[[Callable[_P, _R]], Callable[_P, _R]]:
+    """Decorate a view so that only a signed-in account with one of ``roles`` runs it."""
+    allowed = frozenset(roles)
+
+    def decorate(view: Callable[_P, _R]) -> Callable[_P, _R]:
+        @wraps(view)
+        def guarded(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+            answer = refusal(allowed)
+            if answer is not None:
+                return answer  # type: ignore[return-value]
+            return view(*args, **kwargs)
+
+        return guarded
+
+    return decorate
+
+
+def guard_blueprint(blueprint: Blueprint, *roles: Role) -> None:
+    """Every view of ``blueprint`` as under :func:`require_roles` (checked before the view,
+    and before any ``before_request`` hook registered later)."""
+    allowed = frozenset(roles)
+
+    @blueprint.before_request
+    def _require_roles() -> ResponseReturnValue | None:
+        return refusal(allowed)
+
+
+def home_area_code(user: User, country_code: str) -> str:
+    """Where a user's dashboard opens: their scope, or the country."""
+    return user.scope_area.code if user.scope_area is not None else country_code
