@@ -253,7 +253,7 @@ def _precinct_specs(
     rng = np.random.default_rng([seed, 7])
     specs = []
     for precinct in precincts:
-        region_code = precinct.path.split("/")[1]
+        region_code = precinct.region_code
         share = urban_share[region_code]
         if share < 1.0:
             concentration = 4.0

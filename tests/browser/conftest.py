@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask_migrate import upgrade
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
 from werkzeug.serving import make_server
@@ -95,9 +95,7 @@ def seed_live_demo(session: Session) -> None:
     now = session_now()
     seed_demo(session, n_responses=4000, seed=5, now=now)
     district = session.scalars(select(Area).where(Area.code == DISTRICT)).one()
-    subtree = select(Area.id).where(
-        or_(Area.id == district.id, Area.path.startswith(district.path + "/", autoescape=True))
-    )
+    subtree = Area.subtree_ids(district)
     session.execute(
         update(Comment)
         .where(Comment.area_id.in_(subtree), Comment.moderation == "pending")
