@@ -9,9 +9,10 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+from ..domain import snapshots as snapshot_queries
 from ..extensions import db, login_manager
 from ..i18n import pull_url_locale
-from ..models import IndicatorSnapshot, Wave, WeightRun
+from ..models import Wave
 from . import bp
 
 bp.url_value_preprocessor(pull_url_locale)
@@ -31,13 +32,7 @@ def _guard() -> ResponseReturnValue | None:
 def home(lang: str) -> ResponseReturnValue:
     """The waves to export and the latest snapshots with their tables and reports."""
     waves = db.session.scalars(select(Wave).order_by(Wave.opens_at.desc())).all()
-    snapshots = db.session.execute(
-        select(IndicatorSnapshot, WeightRun, Wave)
-        .join(WeightRun, WeightRun.id == IndicatorSnapshot.weight_run_id)
-        .join(Wave, Wave.id == WeightRun.wave_id)
-        .order_by(IndicatorSnapshot.id.desc())
-        .limit(30)
-    ).all()
+    snapshots = snapshot_queries.listing(db.session(), limit=30)
     states = {"published": _("published"), "superseded": _("superseded"), "draft": _("draft")}
     return render_template(
         "research/home.html", waves=waves, snapshots=snapshots, snapshot_states=states
