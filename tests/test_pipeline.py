@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
@@ -14,6 +15,16 @@ from sqlalchemy.orm import Session
 
 from surveyapp import pipeline
 from surveyapp.demo.seed import DEMO_WAVE_CODE, seed_demo
+from surveyapp.domain import snapshots
+from surveyapp.domain.records import (
+    FORMAT,
+    Measure,
+    RunDiagnostics,
+    RunInputs,
+    RunSettings,
+    SnapshotSummary,
+    ValueFlags,
+)
 from surveyapp.models import (
     Area,
     IndicatorSnapshot,
@@ -120,6 +131,29 @@ def test_every_area_gets_a_csi_and_items(session: Session, wave: Wave) -> None:
     assert [d["rank"] for d in national] == list(range(1, len(national) + 1))
     assert "overall_satisfaction" not in {d["code"] for d in national} and len(national) == 7
     assert sum(d["share"] for d in national) == pytest.approx(1.0)
+
+
+def test_the_stored_json_is_written_through_the_records(session: Session, wave: Wave) -> None:
+    outcome = pipeline.recompute(session, pipeline.Scope(wave))
+    run, snapshot = outcome.weight_run, outcome.snapshot
+    # Reading and writing again gives the very JSON stored: no value is lost or changed.
+    assert SnapshotSummary.from_dict(snapshot.summary).to_json() == snapshot.summary
+    assert RunSettings.from_dict(run.settings).to_json() == run.settings
+    assert RunInputs.from_dict(run.inputs).to_json() == run.inputs
+    assert RunDiagnostics.from_dict(run.diagnostics).to_json() == run.diagnostics
+    for stored in (snapshot.summary, run.settings, run.inputs, run.diagnostics):
+        assert stored["format"] == FORMAT
+    assert run.settings_record.values() == asdict(pipeline.Settings())
+    assert set(run.inputs_record.software or {}) == {"numpy", "scipy", "pandas", "statsmodels"}
+    values = session.scalars(
+        select(IndicatorValue).where(IndicatorValue.snapshot_id == snapshot.id)
+    ).all()
+    for value in values:
+        assert ValueFlags.from_dict(value.flags).to_json() == value.flags
+        assert value.measure_record.key == value.measure
+        assert bool(value.flags_record) == (value.measure_record.kind == "csi")
+    assert {value.measure_record.kind for value in values} == {"csi", "item", "trust"}
+    assert Measure.parse("item:police_fair") in {value.measure_record for value in values}
 
 
 def test_same_inputs_give_identical_snapshots(session: Session, wave: Wave) -> None:
@@ -260,7 +294,7 @@ def test_a_failure_half_way_keeps_the_previous_snapshot(
     assert (
         session.execute(select(ResponseWeight.response_id, ResponseWeight.weight)).all() == weights
     )
-    assert pipeline.current_snapshot(session, wave) is not None
+    assert snapshots.current(session, wave) is not None
 
 
 def test_a_village_in_a_city_is_imputed_not_fatal(session: Session, wave: Wave) -> None:

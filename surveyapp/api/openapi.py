@@ -139,7 +139,8 @@ SCHEMAS: dict[str, Any] = {
             },
             "flags": {
                 "type": "object",
-                "description": "Comparisons (vs_parent, vs_country, change), rank, model.",
+                "description": "The CSI's comparisons (vs_parent, vs_country, change), rank "
+                "and model, with the layout version (format); empty for items and trust shares.",
             },
         },
     },

@@ -15,6 +15,7 @@ from sqlalchemy.orm import aliased
 
 from .. import messages as M
 from ..categories import AREA_KINDS, LOCALES
+from ..domain import snapshots as snapshot_queries
 from ..extensions import db
 from ..models import Area, IndicatorSnapshot, IndicatorValue, Instrument, User, Wave, WeightRun
 from ..services.tokens import MAX_ID
@@ -120,13 +121,13 @@ def waves() -> ResponseReturnValue:
     )
 
 
-def _snapshot(snapshot: IndicatorSnapshot, run: WeightRun, wave_code: str | None) -> dict[str, Any]:
-    summary = snapshot.summary or {}
+def _snapshot(snapshot: IndicatorSnapshot, run: WeightRun, wave: Wave | None) -> dict[str, Any]:
+    summary = snapshot.summary_record
     return {
         "id": snapshot.id,
         "created": snapshot.created_at.date().isoformat(),
         "status": snapshot.status,
-        "wave": wave_code,
+        "wave": None if wave is None else wave.code,
         "window_start": run.window_start.isoformat() if run.window_start else None,
         "window_end": run.window_end.isoformat() if run.window_end else None,
         "weight_run_id": run.id,
@@ -135,10 +136,10 @@ def _snapshot(snapshot: IndicatorSnapshot, run: WeightRun, wave_code: str | None
         "supersedes_id": snapshot.supersedes_id,
         "headline": finite(
             {
-                "area": summary.get("country"),
-                "csi": summary.get("csi"),
-                "se": summary.get("csi_se"),
-                "n": summary.get("n"),
+                "area": summary.country,
+                "csi": summary.csi,
+                "se": summary.csi_se,
+                "n": summary.n,
             }
         ),
     }
@@ -152,22 +153,16 @@ def snapshots() -> ResponseReturnValue:
     wave_code = query.code("wave")
     before = decode_cursor(query.raw("before"), kind="s", name="before")
     limit = query.integer("limit", default=SNAPSHOT_PAGE, minimum=1, maximum=MAX_SNAPSHOT_PAGE)
-    statement = (
-        select(IndicatorSnapshot, WeightRun, Wave.code)
-        .join(WeightRun, WeightRun.id == IndicatorSnapshot.weight_run_id)
-        .outerjoin(Wave, Wave.id == WeightRun.wave_id)
-        .order_by(IndicatorSnapshot.id.desc())
-        .limit(limit + 1)  # one more: is there a next page?
+    rows = snapshot_queries.listing(
+        db.session(),
+        wave=None if wave_code is None else wave_by_code(wave_code),
+        before=before or None,
+        limit=limit + 1,  # one more: is there a next page?
     )
-    if wave_code is not None:
-        statement = statement.where(WeightRun.wave_id == wave_by_code(wave_code).id)
-    if before:
-        statement = statement.where(IndicatorSnapshot.id < before)
-    rows = db.session.execute(statement).all()
     page = rows[:limit]
     following = None
     if len(rows) > limit:
-        cursor = encode_cursor(page[-1][0].id, kind="s")
+        cursor = encode_cursor(page[-1].snapshot.id, kind="s")
         arguments = {"wave": wave_code} if wave_code is not None else {}
         following = url_for(
             "api.snapshots", **arguments, before=cursor, limit=limit, _external=True
@@ -175,7 +170,7 @@ def snapshots() -> ResponseReturnValue:
     returned(len(page))
     return json_response(
         {
-            "data": [_snapshot(snapshot, run, code) for snapshot, run, code in page],
+            "data": [_snapshot(snapshot, run, wave) for snapshot, run, wave in page],
             "next": following,
         }
     )
@@ -214,7 +209,7 @@ def indicators(snapshot_id: int) -> ResponseReturnValue:
                     "model_estimate": value.model_estimate,
                     "model_mse": value.model_mse,
                     "publication": value.publication,
-                    "flags": value.flags or {},
+                    "flags": value.flags_record.to_json(),
                 }
             )
             for value, area in db.session.execute(statement)

@@ -13,22 +13,16 @@ from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import select
 
+from ..domain import snapshots
 from ..domain.access import guard_blueprint, home_area_code
+from ..domain.snapshots import TrendPoint
 from ..extensions import db
 from ..i18n import pull_url_locale
 from ..models import Area, IndicatorValue
 from ..models.account import STAFF_ROLES
 from . import bp
 from .charts import ChartPoint, caterpillar_svg, trend_svg
-from .services import (
-    AreaView,
-    Period,
-    approved_comments,
-    area_view,
-    latest_snapshot,
-    shown,
-    trend,
-)
+from .services import AreaView, approved_comments, area_view, shown
 
 bp.url_value_preprocessor(pull_url_locale)
 guard_blueprint(bp, *STAFF_ROLES)
@@ -77,8 +71,8 @@ def _sorted_children(
         if key == "n":
             return float(value.n)
         if key == "rank":
-            rank = (value.flags or {}).get("rank") or [None]
-            return None if rank[0] is None else float(rank[0])
+            rank = value.flags_record.rank.rank
+            return None if rank is None else float(rank)
         figure_ = shown(value)
         return None if figure_ is None else figure_.estimate
 
@@ -100,7 +94,7 @@ def _points(labelled: Iterable[tuple[str, IndicatorValue]]) -> list[ChartPoint]:
     return points
 
 
-def _charts(view: AreaView, periods: list[Period], locale: str) -> dict[str, Markup | None]:
+def _charts(view: AreaView, periods: list[TrendPoint], locale: str) -> dict[str, Markup | None]:
     def fmt(x: float) -> str:
         return format_decimal(x, format="#,##0.0")
 
@@ -143,10 +137,11 @@ def _charts(view: AreaView, periods: list[Period], locale: str) -> dict[str, Mar
 @bp.get("/<lang>/dashboard/a/<area_code>")
 def area(lang: str, area_code: str) -> ResponseReturnValue:
     """How citizens rate the area, how sure that figure is, its trend and its sub-units."""
-    latest = latest_snapshot()
-    if latest is None:
+    wave = snapshots.current_wave(db.session())
+    snapshot = None if wave is None else snapshots.current(db.session(), wave)
+    if wave is None or snapshot is None:
         return render_template("dashboard/area.html", area=g.area, view=None, up=None)
-    snapshot, run, wave = latest
+    run = snapshot.weight_run
     view = area_view(snapshot, wave, g.area)
     view.children = [
         (child, value) for child, value in view.children if current_user.can_see(child)
@@ -157,7 +152,7 @@ def area(lang: str, area_code: str) -> ResponseReturnValue:
     order = request.args.get("order", default_order)
     order = order if order in ("asc", "desc") else default_order
     view.children = _sorted_children(view.children, sort, order == "desc", lang)
-    periods = trend(g.area)
+    periods = snapshots.trend(db.session(), wave, g.area)
     comments, comment_count = approved_comments(g.area, 1, COMMENTS_ON_AREA_PAGE)
     country = db.session.scalar(select(Area).where(Area.kind == "country"))
     drivers_area = (

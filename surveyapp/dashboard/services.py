@@ -1,13 +1,13 @@
-"""What the dashboard shows of one area, read from the latest snapshot (no computation here)."""
+"""What the dashboard shows of one area, read from the current snapshot (no computation here;
+which snapshot is current, and the trend, are :mod:`surveyapp.domain.snapshots`')."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
-from typing import Any
 
 from sqlalchemy import func, select
 
+from ..domain.records import CSI, Driver, Measure
 from ..extensions import db
 from ..models import (
     Area,
@@ -17,7 +17,6 @@ from ..models import (
     Option,
     Question,
     Wave,
-    WeightRun,
 )
 
 
@@ -31,7 +30,7 @@ class AreaView:
     trust: list[tuple[Option, IndicatorValue]] = field(default_factory=list)
     children: list[tuple[Area, IndicatorValue]] = field(default_factory=list)
     parent: tuple[Area, IndicatorValue] | None = None
-    drivers: list[tuple[Question, dict[str, Any]]] = field(default_factory=list)
+    drivers: list[tuple[Question, Driver]] = field(default_factory=list)
     drivers_area: str = ""
 
     def item_of(self, code: str) -> IndicatorValue | None:
@@ -57,73 +56,10 @@ def shown(value: IndicatorValue | None) -> Shown | None:
     direct = (value.estimate, value.ci_low, value.ci_high)
     if value.publication != "insufficient" and None not in direct:
         return Shown(value.estimate, value.ci_low, value.ci_high, False)  # type: ignore[arg-type]
-    model_ci = (value.flags or {}).get("model_ci") or [None, None]
-    if value.model_estimate is not None and None not in model_ci:
-        return Shown(value.model_estimate, model_ci[0], model_ci[1], True)
+    low, high = value.flags_record.model_ci
+    if value.model_estimate is not None and low is not None and high is not None:
+        return Shown(value.model_estimate, low, high, True)
     return None
-
-
-def latest_snapshot() -> tuple[IndicatorSnapshot, WeightRun, Wave] | None:
-    """The newest published snapshot of a whole wave (else of any window), with its run and
-    wave. Whole waves come first so that the headline does not switch between the wave and
-    the last weeks as the scheduler's jobs take turns."""
-    row = db.session.execute(
-        select(IndicatorSnapshot, WeightRun, Wave)
-        .join(WeightRun, WeightRun.id == IndicatorSnapshot.weight_run_id)
-        .join(Wave, Wave.id == WeightRun.wave_id)
-        .where(IndicatorSnapshot.status == "published")
-        .order_by(WeightRun.window_start.is_not(None), IndicatorSnapshot.id.desc())
-        .limit(1)
-    ).first()
-    return None if row is None else (row[0], row[1], row[2])
-
-
-@dataclass(frozen=True)
-class Period:
-    """The area's CSI over one window of submissions."""
-
-    start: date
-    end: date
-    value: IndicatorValue
-
-
-def trend(area: Area, periods: int = 8) -> list[Period]:
-    """The area's CSI in the last ``periods`` back-to-back windows, oldest first.
-
-    Windows of the length of the newest one; from the newest back, each next window ends
-    before the previous one starts (rolling windows recomputed nightly overlap; a trend of
-    overlapping windows would count the same answers twice). The latest snapshot of each
-    window wins.
-    """
-    rows = db.session.execute(
-        select(IndicatorValue, WeightRun.window_start, WeightRun.window_end)
-        .join(IndicatorSnapshot, IndicatorSnapshot.id == IndicatorValue.snapshot_id)
-        .join(WeightRun, WeightRun.id == IndicatorSnapshot.weight_run_id)
-        .where(
-            IndicatorValue.area_id == area.id,
-            IndicatorValue.measure == "csi",
-            IndicatorSnapshot.status == "published",
-            WeightRun.window_start.is_not(None),
-            WeightRun.window_end.is_not(None),
-        )
-        .order_by(IndicatorSnapshot.id.desc())
-        .limit(1000)
-    ).all()
-    latest: dict[tuple[date, date], IndicatorValue] = {}
-    for value, start, end in rows:
-        latest.setdefault((start, end), value)
-    if not latest:
-        return []
-    newest_start, newest_end = max(latest, key=lambda window: window[1])
-    length = newest_end - newest_start
-    chosen: list[Period] = []
-    for (start, end), value in sorted(latest.items(), key=lambda item: item[0][1], reverse=True):
-        if end - start != length or (chosen and end >= chosen[-1].start):
-            continue
-        chosen.append(Period(start, end, value))
-        if len(chosen) == periods:
-            break
-    return chosen[::-1]
 
 
 def approved_comments(area: Area, page: int, per_page: int) -> tuple[list[Comment], int]:
@@ -150,21 +86,22 @@ def area_view(snapshot: IndicatorSnapshot, wave: Wave, area: Area) -> AreaView:
             )
         )
     }
-    view = AreaView(area=area, csi=values.get("csi"))
+    view = AreaView(area=area, csi=values.get(CSI.key))
     questions = {
         q.code: q
         for q in db.session.scalars(
             select(Question).where(Question.instrument_id == wave.instrument_id)
         )
     }
-    for measure, value in values.items():
-        if measure.startswith("item:") and measure[5:] in questions:
-            view.items.append((questions[measure[5:]], value))
+    for key, value in values.items():
+        measure = Measure.parse(key)
+        if measure.kind == "item" and measure.code in questions:
+            view.items.append((questions[measure.code], value))
     view.items.sort(key=lambda pair: pair[0].position)
     trust = questions.get("trust_level")
     if trust is not None:
         for option in trust.options:
-            value = values.get(f"trust:{option.code}")
+            value = values.get(Measure.trust(option.code).key)
             if value is not None:
                 view.trust.append((option, value))
     children = db.session.execute(
@@ -173,7 +110,7 @@ def area_view(snapshot: IndicatorSnapshot, wave: Wave, area: Area) -> AreaView:
         .where(
             Area.parent_id == area.id,
             IndicatorValue.snapshot_id == snapshot.id,
-            IndicatorValue.measure == "csi",
+            IndicatorValue.measure == CSI.key,
         )
         .order_by(Area.code)
     ).all()
@@ -183,18 +120,18 @@ def area_view(snapshot: IndicatorSnapshot, wave: Wave, area: Area) -> AreaView:
             select(IndicatorValue).where(
                 IndicatorValue.snapshot_id == snapshot.id,
                 IndicatorValue.area_id == area.parent.id,
-                IndicatorValue.measure == "csi",
+                IndicatorValue.measure == CSI.key,
             )
         )
         if parent_value is not None:
             view.parent = (area.parent, parent_value)
-    drivers = snapshot.summary.get("drivers", {})
+    drivers = snapshot.summary_record.drivers
     region = area.region_code
-    chosen_area = region if region in drivers and drivers[region].get("drivers") else None
-    chosen_area = chosen_area or area.root_code
-    chosen = drivers.get(chosen_area) or {}
-    view.drivers_area = chosen_area if chosen.get("drivers") else ""
-    for driver in chosen.get("drivers", [])[:3]:
-        if driver["code"] in questions:
-            view.drivers.append((questions[driver["code"]], driver))
+    in_region = region is not None and region in drivers and drivers[region].drivers
+    chosen_area = region if in_region else area.root_code
+    chosen = drivers[chosen_area].drivers if chosen_area in drivers else ()
+    view.drivers_area = chosen_area if chosen else ""
+    for driver in chosen[:3]:
+        if driver.code in questions:
+            view.drivers.append((questions[driver.code], driver))
     return view

@@ -19,6 +19,14 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import Base
+from ..domain.records import (
+    Measure,
+    RunDiagnostics,
+    RunInputs,
+    RunSettings,
+    SnapshotSummary,
+    ValueFlags,
+)
 from ._common import BigIntPK, one_of, utcnow
 
 PUBLICATION_STATUSES = ("published", "low_precision", "insufficient")
@@ -52,6 +60,21 @@ class WeightRun(Base):
     settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     inputs: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     diagnostics: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+    @property
+    def settings_record(self) -> RunSettings:
+        """``settings`` read through its typed record (any stored layout)."""
+        return RunSettings.from_dict(self.settings)
+
+    @property
+    def inputs_record(self) -> RunInputs:
+        """``inputs`` read through its typed record (any stored layout)."""
+        return RunInputs.from_dict(self.inputs)
+
+    @property
+    def diagnostics_record(self) -> RunDiagnostics:
+        """``diagnostics`` read through its typed record (any stored layout)."""
+        return RunDiagnostics.from_dict(self.diagnostics)
 
 
 class ResponseWeight(Base):
@@ -101,6 +124,11 @@ class IndicatorSnapshot(Base):
         back_populates="snapshot", cascade="all, delete-orphan"
     )
 
+    @property
+    def summary_record(self) -> SnapshotSummary:
+        """``summary`` read through its typed record (any stored layout)."""
+        return SnapshotSummary.from_dict(self.summary)
+
 
 class IndicatorValue(Base):
     """One measure (the CSI or an item) for one area in one snapshot."""
@@ -136,3 +164,13 @@ class IndicatorValue(Base):
     flags: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
     snapshot: Mapped[IndicatorSnapshot] = relationship(back_populates="values")
+
+    @property
+    def measure_record(self) -> Measure:
+        """``measure`` parsed: the CSI, an item or a trust share."""
+        return Measure.parse(self.measure)
+
+    @property
+    def flags_record(self) -> ValueFlags:
+        """``flags`` read through its typed record (any stored layout)."""
+        return ValueFlags.from_dict(self.flags)

@@ -19,7 +19,7 @@ from ..analysis import indicator
 from .load import Inputs, input_hash, load_inputs
 from .run import Outcome, recompute
 from .scope import METHOD_VERSION, PipelineError, Progress, Scope, Settings, window
-from .store import current_snapshot, previous_of_scope
+from .store import previous_of_scope
 
 __all__ = [
     "METHOD_VERSION",
@@ -29,7 +29,6 @@ __all__ = [
     "Progress",
     "Scope",
     "Settings",
-    "current_snapshot",
     "indicator",
     "input_hash",
     "load_inputs",

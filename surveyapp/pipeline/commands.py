@@ -16,8 +16,9 @@ from sqlalchemy import select
 from .. import pipeline
 from ..cli import surveyapp_cli
 from ..cli_options import lang_option
+from ..domain import snapshots
 from ..extensions import db
-from ..models import IndicatorSnapshot, Wave, WeightRun
+from ..models import Wave
 from ..services.waves import open_waves_now
 
 log = logging.getLogger("surveyapp.pipeline")
@@ -145,34 +146,29 @@ def recompute_command(
 def snapshots_command(wave_code: str | None, limit: int, lang: str) -> None:
     """List the latest indicator snapshots."""
     with force_locale(lang):
-        statement = (
-            select(IndicatorSnapshot, WeightRun, Wave.code)
-            .join(WeightRun, WeightRun.id == IndicatorSnapshot.weight_run_id)
-            .outerjoin(Wave, Wave.id == WeightRun.wave_id)
-            .order_by(IndicatorSnapshot.id.desc())
-            .limit(limit)
-        )
+        wave = None
         if wave_code is not None:
-            statement = statement.where(Wave.code == wave_code)
-        rows = db.session.execute(statement).all()
+            wave = db.session.scalar(select(Wave).where(Wave.code == wave_code))
+        unknown_wave = wave_code is not None and wave is None
+        rows = [] if unknown_wave else snapshots.listing(db.session(), wave=wave, limit=limit)
         if not rows:
             click.echo(_("No snapshots yet (run flask surveyapp recompute)."))
             return
         header = (_("id"), _("created"), _("wave"), _("period"), _("responses"), _("CSI"))
         click.echo("  ".join(header))
-        for snapshot, run, code in rows:
-            summary = snapshot.summary or {}
+        for snapshot, run, of_wave in rows:
+            summary, responses = snapshot.summary_record, run.inputs_record.responses
             period = f"{run.window_start}…{run.window_end}" if run.window_start else _("whole wave")
-            csi = summary.get("csi")
+            csi, se = summary.csi, summary.csi_se
             click.echo(
                 "  ".join(
                     [
                         str(snapshot.id),
                         snapshot.created_at.strftime("%Y-%m-%d %H:%M"),
-                        code or "-",
+                        "-" if of_wave is None else of_wave.code,
                         period,
-                        str(run.inputs.get("responses", "-")),
-                        "-" if csi is None else f"{csi:.1f} ± {1.96 * summary['csi_se']:.1f}",
+                        "-" if responses is None else str(responses),
+                        "-" if csi is None or se is None else f"{csi:.1f} ± {1.96 * se:.1f}",
                     ]
                 )
             )

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from ..analysis import estimation, indicator, weighting
 from ..analysis.imputation import impute_hot_deck
+from ..domain.records import RunInputs, RunSettings
 from ..models import (
     IndicatorSnapshot,
     IndicatorValue,
@@ -17,7 +18,15 @@ from ..models import (
 )
 from ..models._common import utcnow
 from .load import load_inputs, margins_by_region
-from .scope import METHOD_VERSION, RAKING_VARIABLES, PipelineError, Progress, Scope, Settings
+from .scope import (
+    METHOD_VERSION,
+    RAKING_VARIABLES,
+    PipelineError,
+    Progress,
+    Scope,
+    Settings,
+    software_versions,
+)
 from .store import (
     csi_row,
     diagnostics_of,
@@ -100,20 +109,28 @@ def recompute(
         window_end=scope.end,
         margin_set_id=margin_set.id,
         method_version=METHOD_VERSION,
-        settings=asdict(settings),
-        inputs={
-            **scope.describe(),
-            "responses": len(frame),
-            "first_response_id": int(frame["id"].min()),
-            "last_response_id": int(frame["id"].max()),
-            "input_hash": digest,
-            "seed": seed,
-        },
-        diagnostics={
-            **diagnostics_of(raked, imputation, frame, weights, scored, by_region),
-            "cap_relaxed": relaxed or None,
-            "outside_margins": outside,
-        },
+        settings=RunSettings(**asdict(settings)).to_json(),
+        inputs=RunInputs(
+            wave=scope.wave.code,
+            start=scope.start,
+            end=scope.end,
+            responses=len(frame),
+            first_response_id=int(frame["id"].min()),
+            last_response_id=int(frame["id"].max()),
+            input_hash=digest,
+            seed=seed,
+            software=software_versions(),
+        ).to_json(),
+        diagnostics=diagnostics_of(
+            raked,
+            imputation,
+            frame,
+            weights,
+            scored,
+            by_region,
+            cap_relaxed=relaxed or None,
+            outside_margins=outside,
+        ).to_json(),
     )
     session.add(run)
     session.flush()
@@ -142,12 +159,13 @@ def recompute(
         # snapshot, which stays as it was.
         supersedes_id=previous_of_scope(session, scope),
         input_hash=digest,
-        summary={
-            **summary_of(table, scope),
-            "drivers": drivers_summary(
+        summary=summary_of(
+            table,
+            scope,
+            drivers_summary(
                 scored, raked, frame["region"].to_numpy(dtype=object), table.country, settings, seed
             ),
-        },
+        ).to_json(),
     )
     session.add(snapshot)
     session.flush()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
+from importlib.metadata import version
 from typing import Any
 
 from ..categories import WEIGHTING_VARIABLES
@@ -13,6 +14,9 @@ from ..models._common import utcnow
 
 METHOD_VERSION = "surveyapp-csi/1"
 """Changes whenever a change of the code would change the numbers (recorded in every run)."""
+NUMERIC_PACKAGES = ("numpy", "scipy", "pandas", "statsmodels")
+"""The libraries that compute the numbers: every run records their versions beside
+``METHOD_VERSION`` (a new version of one of them may move the last digits)."""
 RAKING_VARIABLES = tuple(WEIGHTING_VARIABLES)
 Progress = Callable[..., None]
 """Called as ``progress(stage, **figures)``; stages: scope, raked, weights, snapshot."""
@@ -45,6 +49,11 @@ class Scope:
             "start": self.start.isoformat() if self.start else None,
             "end": self.end.isoformat() if self.end else None,
         }
+
+
+def software_versions() -> dict[str, str]:
+    """The installed versions of :data:`NUMERIC_PACKAGES`."""
+    return {name: version(name) for name in NUMERIC_PACKAGES}
 
 
 def window(wave: Wave, days: int, today: date | None = None) -> Scope:

@@ -14,12 +14,26 @@ from sqlalchemy.orm import Session
 from ..analysis import drivers, estimation, indicator
 from ..analysis.reliability import reliability
 from ..db import refresh_statistics
+from ..domain import snapshots
+from ..domain.records import (
+    CSI,
+    AreaDrivers,
+    Comparison,
+    Driver,
+    MarginCell,
+    Measure,
+    Rank,
+    RegionDiagnostics,
+    RunDiagnostics,
+    SmallAreaModel,
+    SnapshotSummary,
+    ValueFlags,
+)
 from ..models import (
     Area,
     IndicatorSnapshot,
     IndicatorValue,
     ResponseWeight,
-    Wave,
     WeightRun,
 )
 from .scope import Scope, Settings
@@ -42,7 +56,10 @@ def diagnostics_of(
     weights: np.ndarray,
     scored: pd.DataFrame,
     margins: Mapping[str, Mapping[str, Mapping[str, float]]],
-) -> dict[str, Any]:
+    *,
+    cap_relaxed: str | None,
+    outside_margins: dict[str, int],
+) -> RunDiagnostics:
     """Weighting diagnostics for the weight run: overall and per region (the largest relative
     margin error, Kish design effect, effective n, weight range, collapsed categories and
     Cronbach's α of the index items), and every margin's target against its achieved total
@@ -56,44 +73,48 @@ def diagnostics_of(
                 if target and n:
                     error = abs(total - target) / target
                     errors[region] = max(errors.get(region, 0.0), error)
-    by_region: dict[str, Any] = {}
+    by_region: dict[str, RegionDiagnostics] = {}
     for region, rows in frame.groupby("region").indices.items():
         w = weights[rows]
         collapsed = {
             variable: {k: v for k, v in merges.items() if k.startswith(f"{region}×")}
             for variable, merges in raked.collapsed.items()
         }
-        by_region[str(region)] = {
-            "n": len(rows),
-            "sum_weights": float(w.sum()),
-            "max_margin_error": errors.get(str(region)),
-            "design_effect": float(len(w) * (w**2).sum() / w.sum() ** 2),
-            "effective_n": float(w.sum() ** 2 / (w**2).sum()),
-            "min_weight": float(w.min()),
-            "max_weight": float(w.max()),
-            "collapsed": {k: v for k, v in collapsed.items() if v},
-            "cronbach_alpha": _finite(reliability(scored.iloc[rows], w).alpha),
-        }
+        by_region[str(region)] = RegionDiagnostics(
+            n=len(rows),
+            sum_weights=float(w.sum()),
+            max_margin_error=errors.get(str(region)),
+            design_effect=float(len(w) * (w**2).sum() / w.sum() ** 2),
+            effective_n=float(w.sum() ** 2 / (w**2).sum()),
+            min_weight=float(w.min()),
+            max_weight=float(w.max()),
+            collapsed={k: v for k, v in collapsed.items() if v},
+            cronbach_alpha=_finite(reliability(scored.iloc[rows], w).alpha),
+        )
     alpha = reliability(scored, weights)
-    return {
-        "converged": raked.converged,
-        "iterations": raked.iterations,
-        "max_margin_error": raked.max_margin_error,
-        "design_effect": raked.design_effect,
-        "effective_n": raked.effective_n,
-        "collapsed": raked.collapsed,
-        "trimmed": raked.trimmed,
-        "message": raked.message,
-        "imputed": imputation.imputed,
-        "imputed_from_region": imputation.from_group,
-        "cronbach_alpha": _finite(alpha.alpha),
-        "regions": by_region,
-        "margins": {"columns": list(MARGIN_COLUMNS), "regions": achieved},
-    }
-
-
-MARGIN_COLUMNS = ("target", "achieved", "n")
-"""The columns of ``diagnostics["margins"]["regions"][region][variable][category]``."""
+    return RunDiagnostics(
+        converged=raked.converged,
+        iterations=raked.iterations,
+        max_margin_error=raked.max_margin_error,
+        design_effect=raked.design_effect,
+        effective_n=raked.effective_n,
+        collapsed=raked.collapsed,
+        trimmed=raked.trimmed,
+        message=raked.message,
+        imputed=imputation.imputed,
+        imputed_from_region=imputation.from_group,
+        cronbach_alpha=_finite(alpha.alpha),
+        regions=by_region,
+        margins={
+            region: {
+                variable: {category: MarginCell(*cell) for category, cell in cells.items()}
+                for variable, cells in by_variable.items()
+            }
+            for region, by_variable in achieved.items()
+        },
+        cap_relaxed=cap_relaxed,
+        outside_margins=outside_margins,
+    )
 
 
 def margins_achieved(
@@ -157,44 +178,42 @@ def purge_old_weights(session: Session) -> int:
 
 
 def previous_estimates(session: Session, scope: Scope) -> dict[str, tuple[float, float]] | None:
-    """The CSI of the latest snapshot of the same wave for a window ending before this one."""
-    if scope.start is None:
-        return None
-    snapshot_id = session.scalar(
-        select(IndicatorSnapshot.id)
-        .join(WeightRun, WeightRun.id == IndicatorSnapshot.weight_run_id)
-        .where(WeightRun.wave_id == scope.wave.id, WeightRun.window_end < scope.start)
-        .where(IndicatorSnapshot.status == "published")
-        .order_by(WeightRun.window_end.desc(), IndicatorSnapshot.id.desc())
-        .limit(1)
+    """The CSI of every area in the previous period's snapshot (see
+    :func:`~surveyapp.domain.snapshots.previous_period`)."""
+    snapshot_id = snapshots.previous_period(
+        session, scope.wave, snapshots.Window(scope.start, scope.end)
     )
     if snapshot_id is None:
         return None
     rows = session.execute(
         select(Area.code, IndicatorValue.estimate, IndicatorValue.se)
         .join(Area, Area.id == IndicatorValue.area_id)
-        .where(IndicatorValue.snapshot_id == snapshot_id, IndicatorValue.measure == "csi")
+        .where(IndicatorValue.snapshot_id == snapshot_id, IndicatorValue.measure == CSI.key)
     ).all()
     return {code: (est, se) for code, est, se in rows if est is not None and se is not None}
 
 
-def _comparison(value: indicator.Comparison | None) -> dict[str, Any] | None:
+def _comparison(value: indicator.Comparison | None) -> Comparison | None:
     if value is None:
         return None
-    return {
-        "difference": _finite(value.difference),
-        "se": _finite(value.se),
-        "z": _finite(value.z),
-        "flag": value.flag,
-    }
+    return Comparison(_finite(value.difference), _finite(value.se), _finite(value.z), value.flag)
 
 
 def csi_row(snapshot_id: int, area_id: int, row: indicator.AreaIndicator) -> dict[str, Any]:
     """The ``indicator_value`` row of one area's CSI (NaN stored as NULL)."""
+    flags = ValueFlags(
+        model_kind=row.model_kind,
+        shrinkage=_finite(row.shrinkage),
+        model_ci=(_finite(row.model_ci_low), _finite(row.model_ci_high)),
+        vs_parent=_comparison(row.vs_parent),
+        vs_country=_comparison(row.vs_country),
+        change=_comparison(row.change),
+        rank=Rank(row.rank, row.rank_low, row.rank_high, row.n_ranked),
+    )
     return {
         "snapshot_id": snapshot_id,
         "area_id": area_id,
-        "measure": "csi",
+        "measure": CSI.key,
         "n": row.n,
         "effective_n": _finite(row.effective_n),
         "estimate": _finite(row.estimate),
@@ -204,15 +223,7 @@ def csi_row(snapshot_id: int, area_id: int, row: indicator.AreaIndicator) -> dic
         "model_estimate": _finite(row.model_estimate),
         "model_mse": _finite(row.model_mse),
         "publication": _status(row.status),
-        "flags": {
-            "model_kind": row.model_kind,
-            "shrinkage": _finite(row.shrinkage),
-            "model_ci": [_finite(row.model_ci_low), _finite(row.model_ci_high)],
-            "vs_parent": _comparison(row.vs_parent),
-            "vs_country": _comparison(row.vs_country),
-            "change": _comparison(row.change),
-            "rank": [row.rank, row.rank_low, row.rank_high, row.n_ranked],
-        },
+        "flags": flags.to_json(),
     }
 
 
@@ -233,12 +244,12 @@ def item_rows(
         for depth, ancestor in enumerate(Area.codes_on_path(path)):
             by_depth.setdefault(depth, {})[code] = ancestor
     measures: dict[str, np.ndarray] = {
-        f"item:{code}": scored[code].to_numpy(dtype=float) for code in scored.columns
+        Measure.item(code).key: scored[code].to_numpy(dtype=float) for code in scored.columns
     }
     answered = trust.notna().to_numpy()
     for option in sorted({str(v) for v in trust.dropna()}):
         share = np.where(answered, (trust.astype(str) == option).to_numpy(dtype=float), np.nan)
-        measures[f"trust:{option}"] = share * 100.0
+        measures[Measure.trust(option).key] = share * 100.0
     values: list[dict[str, Any]] = []
     for depth in sorted(by_depth):
         groups = pd.Categorical(frame["area"].map(by_depth[depth]))
@@ -262,38 +273,44 @@ def item_rows(
                         "model_estimate": None,
                         "model_mse": None,
                         "publication": _status(rule.status(n, effective_n)),
-                        "flags": {},
+                        "flags": ValueFlags.none().to_json(),
                     }
                 )
     return values
 
 
-def summary_of(table: indicator.IndicatorTable, scope: Scope) -> dict[str, Any]:
-    """The snapshot's headline: the country's CSI, counts by publication status, the model."""
+def summary_of(
+    table: indicator.IndicatorTable, scope: Scope, drivers: dict[str, AreaDrivers]
+) -> SnapshotSummary:
+    """The snapshot's headline: the country's CSI, counts by publication status, the model,
+    and the drivers (:func:`drivers_summary`)."""
     country = table[table.country]
     statuses: dict[str, int] = {}
     for row in table.areas:
         statuses[_status(row.status)] = statuses.get(_status(row.status), 0) + 1
     model = table.model
-    return {
-        **scope.describe(),
-        "country": table.country,
-        "csi": _finite(country.estimate),
-        "csi_se": _finite(country.se),
-        "n": country.n,
-        "areas": len(table.areas),
-        "publication": statuses,
-        "model": None
+    return SnapshotSummary(
+        wave=scope.wave.code,
+        start=scope.start,
+        end=scope.end,
+        country=table.country,
+        csi=_finite(country.estimate),
+        csi_se=_finite(country.se),
+        n=country.n,
+        areas=len(table.areas),
+        publication=statuses,
+        model=None
         if model is None
-        else {
-            "method": model.method,
-            "sigma2_v": _finite(model.sigma2_v),
-            "beta": [_finite(b) for b in model.beta],
-            "beta_se": [_finite(b) for b in model.beta_se],
-            "n_areas": model.n_areas,
-            "converged": model.converged,
-        },
-    }
+        else SmallAreaModel(
+            method=model.method,
+            sigma2_v=_finite(model.sigma2_v),
+            beta=tuple(_finite(b) for b in model.beta),
+            beta_se=tuple(_finite(b) for b in model.beta_se),
+            n_areas=model.n_areas,
+            converged=model.converged,
+        ),
+        drivers=drivers,
+    )
 
 
 def drivers_summary(
@@ -303,7 +320,7 @@ def drivers_summary(
     country: str,
     settings: Settings,
     seed: int,
-) -> dict[str, Any]:
+) -> dict[str, AreaDrivers]:
     """What moves overall satisfaction, nationally and per region (``analysis.drivers``)."""
     if "overall_satisfaction" not in scored.columns or scored.shape[1] < 2:
         return {}
@@ -313,54 +330,33 @@ def drivers_summary(
     results = drivers.drivers_by(
         scored, raked, regions, overall=country, n_boot=boots, seed=seed % (2**31)
     )
-    summary: dict[str, Any] = {}
-    for area, result in results.items():
-        summary[area] = {
-            "n": result.n,
-            "bootstraps": result.n_boot,
-            "r_squared": _finite(result.r_squared),
-            "reason": result.reason or None,
-            "drivers": [
-                {
-                    "code": d.code,
-                    "rank": d.rank,
-                    "rank_interval": [d.rank_low, d.rank_high],
-                    "share": _finite(d.share),
-                    "share_interval": [_finite(d.share_low), _finite(d.share_high)],
-                    "coefficient": _finite(d.coefficient),
-                    "se": _finite(d.se),
-                }
+    return {
+        area: AreaDrivers(
+            n=result.n,
+            bootstraps=result.n_boot,
+            r_squared=_finite(result.r_squared),
+            reason=result.reason or None,
+            drivers=tuple(
+                Driver(
+                    code=d.code,
+                    rank=d.rank,
+                    rank_interval=(d.rank_low, d.rank_high),
+                    share=_finite(d.share),
+                    share_interval=(_finite(d.share_low), _finite(d.share_high)),
+                    coefficient=_finite(d.coefficient),
+                    se=_finite(d.se),
+                )
                 for d in result.drivers
-            ],
-        }
-    return summary
+            ),
+        )
+        for area, result in results.items()
+    }
 
 
 def previous_of_scope(session: Session, scope: Scope) -> int | None:
-    """The latest snapshot of exactly this scope (wave and window), if any."""
-    run = WeightRun
-    same_window = (
-        (run.window_start.is_(None) if scope.start is None else run.window_start == scope.start),
-        (run.window_end.is_(None) if scope.end is None else run.window_end == scope.end),
-    )
-    return session.scalar(
-        select(IndicatorSnapshot.id)
-        .join(run, run.id == IndicatorSnapshot.weight_run_id)
-        .where(run.wave_id == scope.wave.id, *same_window)
-        .order_by(IndicatorSnapshot.id.desc())
-        .limit(1)
-    )
-
-
-def current_snapshot(session: Session, wave: Wave) -> IndicatorSnapshot | None:
-    """The latest published snapshot of ``wave``."""
-    return session.scalar(
-        select(IndicatorSnapshot)
-        .join(WeightRun, WeightRun.id == IndicatorSnapshot.weight_run_id)
-        .where(WeightRun.wave_id == wave.id, IndicatorSnapshot.status == "published")
-        .order_by(IndicatorSnapshot.id.desc())
-        .limit(1)
-    )
+    """The latest snapshot of exactly this scope (wave and window), if any: the one a new
+    computation of the scope supersedes (:func:`~surveyapp.domain.snapshots.latest_of_scope`)."""
+    return snapshots.latest_of_scope(session, scope.wave, snapshots.Window(scope.start, scope.end))
 
 
 def count_snapshots(session: Session) -> int:

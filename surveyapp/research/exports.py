@@ -20,6 +20,7 @@ from wtforms import BooleanField, SelectField
 
 from .. import messages as M
 from ..categories import LOCALES
+from ..domain.snapshots import runs_with_weights
 from ..extensions import db
 from ..i18n import LOCALE_NAMES, current_locale
 from ..models import Wave, WeightRun
@@ -27,7 +28,7 @@ from ..services.audit import record
 from . import bp
 from .archive import build_archive
 from .codebook import codebook_document
-from .microdata import ExportError, dataset, weighted_runs
+from .microdata import ExportError, dataset
 from .writers import FORMATS
 
 FORMAT_NAMES = {
@@ -88,7 +89,7 @@ class ExportForm(FlaskForm):
 def exportable_runs() -> list[tuple[Wave, WeightRun]]:
     """Every wave's runs whose weights are kept, newest wave first."""
     waves = db.session.scalars(select(Wave).order_by(Wave.opens_at.desc(), Wave.id.desc()))
-    return [(wave, run) for wave in waves for run in weighted_runs(db.session, wave)]
+    return [(wave, run) for wave in waves for run in runs_with_weights(db.session(), wave)]
 
 
 @bp.route("/<lang>/research/export", methods=["GET", "POST"])

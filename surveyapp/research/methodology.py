@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from ..analysis.indicator import PublicationRule
 from ..categories import LOCALES, WEIGHTING_VARIABLES
+from ..domain.records import CSI, RunDiagnostics, SnapshotSummary
 from ..extensions import db
 from ..models import Area, IndicatorSnapshot, IndicatorValue, MarginSet, Question, Wave
 from ..services.audit import record
@@ -46,29 +47,26 @@ def _ordered(keys: Any, order: tuple[str, ...]) -> list[str]:
     return [k for k in order if k in keys] + sorted(k for k in keys if k not in order)
 
 
-def _margins(diagnostics: dict[str, Any], tolerance: float | None) -> dict[str, Any]:
+def _margins(diagnostics: RunDiagnostics, tolerance: float | None) -> dict[str, Any]:
     """Targets against achieved totals per region, variable and category, with collapsing."""
-    stored = diagnostics.get("margins")
+    stored = diagnostics.margins
     if not stored:
         return {"recorded": False, "tolerance": tolerance, "rows": []}
-    columns = stored.get("columns") or ["target", "achieved", "n"]
-    collapsed = diagnostics.get("collapsed") or {}
+    collapsed = diagnostics.collapsed
     rows: list[dict[str, Any]] = []
-    for region in sorted(stored["regions"]):
-        by_variable = stored["regions"][region]
+    for region in sorted(stored):
+        by_variable = stored[region]
         for variable in _ordered(by_variable, tuple(WEIGHTING_VARIABLES)):
-            cells = {
-                c: dict(zip(columns, v, strict=True)) for c, v in by_variable[variable].items()
-            }
+            cells = by_variable[variable]
             merges = collapsed.get(f"region{CROSS}{variable}", {})
             into = {
                 category: str(merges[f"{region}{CROSS}{category}"]).split(CROSS, 1)[-1]
                 for category in cells
                 if f"{region}{CROSS}{category}" in merges
             }
-            raked = {c: 0.0 if c in into else float(cell["target"]) for c, cell in cells.items()}
+            raked = {c: 0.0 if c in into else float(cell.target) for c, cell in cells.items()}
             for category, neighbour in into.items():
-                raked[neighbour] = raked.get(neighbour, 0.0) + float(cells[category]["target"])
+                raked[neighbour] = raked.get(neighbour, 0.0) + float(cells[category].target)
             order = WEIGHTING_VARIABLES.get(variable, ())
             for category in _ordered(cells, order):
                 cell, target = cells[category], raked[category]
@@ -77,29 +75,29 @@ def _margins(diagnostics: dict[str, Any], tolerance: float | None) -> dict[str, 
                         "region": region,
                         "variable": variable,
                         "category": category,
-                        "target": cell["target"],
+                        "target": cell.target,
                         "raked_target": target,
-                        "achieved": cell["achieved"],
-                        "relative_error": abs(cell["achieved"] - target) / target
-                        if target
-                        else None,
-                        "n": cell["n"],
+                        "achieved": cell.achieved,
+                        "relative_error": abs(cell.achieved - target) / target if target else None,
+                        "n": cell.n,
                         "collapsed_into": into.get(category),
                     }
                 )
     return {"recorded": True, "tolerance": tolerance, "rows": rows}
 
 
-def _model(summary: dict[str, Any], kinds: dict[str, int]) -> dict[str, Any] | None:
-    model = summary.get("model")
-    if not model:
+def _model(summary: SnapshotSummary, kinds: dict[str, int]) -> dict[str, Any] | None:
+    model = summary.model
+    if model is None:
         return None
-    beta = model.get("beta") or []
     # Snapshots stored before the standard errors were kept have none.
-    errors = model.get("beta_se") or [None] * len(beta)
-    named = zip(COVARIATES[: len(beta)], beta, errors, strict=True)
+    errors = model.beta_se or (None,) * len(model.beta)
+    named = zip(COVARIATES[: len(model.beta)], model.beta, errors, strict=True)
     return {
-        **{key: value for key, value in model.items() if key not in ("beta", "beta_se")},
+        "method": model.method,
+        "sigma2_v": model.sigma2_v,
+        "n_areas": model.n_areas,
+        "converged": model.converged,
         "beta": [{"covariate": name, "value": value, "se": se} for name, value, se in named],
         "areas_by_kind": kinds,
     }
@@ -111,22 +109,22 @@ def methodology_report(session: Session, snapshot: IndicatorSnapshot) -> dict[st
     run = snapshot.weight_run
     wave = session.get(Wave, run.wave_id) if run.wave_id is not None else None
     margin_set = session.get(MarginSet, run.margin_set_id) if run.margin_set_id else None
-    diagnostics, summary = dict(run.diagnostics or {}), dict(snapshot.summary or {})
-    settings, inputs = dict(run.settings or {}), dict(run.inputs or {})
-    drivers = summary.get("drivers") or {}
-    codes = set(diagnostics.get("regions", {})) | set(drivers)
+    diagnostics, summary = run.diagnostics_record, snapshot.summary_record
+    settings, inputs = run.settings_record, run.inputs_record
+    drivers = summary.drivers
+    codes = set(diagnostics.regions) | set(drivers)
     areas = {a.code: a for a in session.scalars(select(Area).where(Area.code.in_(codes)))}
     questions: dict[str, Question] = {}
     if wave is not None:
         instrument = select(Question).where(Question.instrument_id == wave.instrument_id)
         questions = {q.code: q for q in session.scalars(instrument.order_by(Question.position))}
     kinds: dict[str, int] = {}
-    for flags in session.scalars(
-        select(IndicatorValue.flags).where(
-            IndicatorValue.snapshot_id == snapshot.id, IndicatorValue.measure == "csi"
+    for value in session.scalars(
+        select(IndicatorValue).where(
+            IndicatorValue.snapshot_id == snapshot.id, IndicatorValue.measure == CSI.key
         )
     ):
-        kind = (flags or {}).get("model_kind") or "none"
+        kind = value.flags_record.model_kind or "none"
         kinds[kind] = kinds.get(kind, 0) + 1
 
     def names(code: str) -> dict[str, str] | None:
@@ -137,8 +135,10 @@ def methodology_report(session: Session, snapshot: IndicatorSnapshot) -> dict[st
 
     defaults = PublicationRule()
     rule = {
-        "min_n": settings.get("min_n", defaults.min_n),
-        "min_effective_n": settings.get("min_effective_n", defaults.min_effective_n),
+        "min_n": defaults.min_n if settings.min_n is None else settings.min_n,
+        "min_effective_n": defaults.min_effective_n
+        if settings.min_effective_n is None
+        else settings.min_effective_n,
         "low_min_n": defaults.low_min_n,
         "low_min_effective_n": defaults.low_min_effective_n,
     }
@@ -181,33 +181,44 @@ def methodology_report(session: Session, snapshot: IndicatorSnapshot) -> dict[st
             "whole_wave": run.window_start is None and run.window_end is None,
         },
         "method_version": run.method_version,
-        "settings": settings,
+        # The numerical libraries' versions; None for runs stored before they were recorded.
+        "software": inputs.software,
+        "settings": settings.values(),
         "inputs": {
-            key: inputs.get(key)
-            for key in ("responses", "first_response_id", "last_response_id", "input_hash", "seed")
+            "responses": inputs.responses,
+            "first_response_id": inputs.first_response_id,
+            "last_response_id": inputs.last_response_id,
+            "input_hash": inputs.input_hash,
+            "seed": inputs.seed,
         },
-        "headline": {k: summary.get(k) for k in ("country", "csi", "csi_se", "n", "areas")},
+        "headline": {
+            "country": summary.country,
+            "csi": summary.csi,
+            "csi_se": summary.csi_se,
+            "n": summary.n,
+            "areas": summary.areas,
+        },
         "weighting": {
-            "cap": settings.get("cap"),
-            **{key: diagnostics.get(key) for key in WEIGHTING_KEYS},
+            "cap": settings.cap,
+            **{key: getattr(diagnostics, key) for key in WEIGHTING_KEYS},
         },
         "regions": [
-            {"code": code, "name": names(code), **values}
-            for code, values in sorted(diagnostics.get("regions", {}).items())
+            {"code": code, "name": names(code), **region.to_json()}
+            for code, region in sorted(diagnostics.regions.items())
         ],
-        "margins": _margins(diagnostics, settings.get("tol")),
+        "margins": _margins(diagnostics, settings.tol),
         "imputation": {
-            "seed": inputs.get("seed"),
-            "imputed": diagnostics.get("imputed") or {},
-            "imputed_from_region": diagnostics.get("imputed_from_region") or {},
-            "outside_margins": diagnostics.get("outside_margins") or {},
+            "seed": inputs.seed,
+            "imputed": diagnostics.imputed,
+            "imputed_from_region": diagnostics.imputed_from_region,
+            "outside_margins": diagnostics.outside_margins,
         },
         "categories": {
             q.weighting_variable: {o.code: _trilingual(o, "label") for o in q.options}
             for q in questions.values()
             if q.weighting_variable
         },
-        "reliability": {"cronbach_alpha": diagnostics.get("cronbach_alpha")},
+        "reliability": {"cronbach_alpha": diagnostics.cronbach_alpha},
         "items": [
             {
                 "code": q.code,
@@ -224,12 +235,12 @@ def methodology_report(session: Session, snapshot: IndicatorSnapshot) -> dict[st
             {
                 "area": code,
                 "name": names(code),
-                **{k: v for k, v in drivers[code].items() if k != "drivers"},
-                "drivers": [{**d, "text": text(d["code"])} for d in drivers[code]["drivers"]],
+                **drivers[code].to_json(),
+                "drivers": [{**d.to_json(), "text": text(d.code)} for d in drivers[code].drivers],
             }
-            for code in sorted(drivers, key=lambda c: (c != summary.get("country"), c))
+            for code in sorted(drivers, key=lambda c: (c != summary.country, c))
         ],
-        "publication": {"rule": rule, "counts": summary.get("publication") or {}},
+        "publication": {"rule": rule, "counts": summary.publication},
     }
 
 

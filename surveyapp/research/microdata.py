@@ -22,11 +22,11 @@ from sqlalchemy import case, func, literal_column, select
 from sqlalchemy.orm import Session
 
 from ..analysis import indicator
+from ..domain import snapshots
 from ..models import (
     Answer,
     Area,
     Comment,
-    IndicatorSnapshot,
     Option,
     Question,
     Response,
@@ -54,37 +54,16 @@ class Dataset:
     snapshot_id: int | None
 
 
-def weighted_runs(session: Session, wave: Wave) -> list[WeightRun]:
-    """The wave's runs whose per-response weights are kept (newest first)."""
-    kept = select(ResponseWeight.weight_run_id).distinct().scalar_subquery()
-    return list(
-        session.scalars(
-            select(WeightRun)
-            .where(
-                WeightRun.wave_id == wave.id,
-                WeightRun.status == "succeeded",
-                WeightRun.id.in_(kept),
-            )
-            .order_by(WeightRun.id.desc())
-        )
-    )
-
-
 def dataset(
     session: Session, wave: Wave, run_id: int | None = None, *, include_text: bool = False
 ) -> Dataset:
     """The export of ``wave`` with the weights of run ``run_id`` (default: the latest
-    whole-wave run whose weights are kept). Raises :class:`ExportError`."""
-    runs = weighted_runs(session, wave)
-    if run_id is None:
-        run = next((r for r in runs if r.window_start is None), None)
-    else:
-        run = next((r for r in runs if r.id == run_id), None)
+    whole-wave run whose weights are kept, :func:`~surveyapp.domain.snapshots.export_run`).
+    Raises :class:`ExportError`."""
+    run = snapshots.export_run(session, wave, run_id)
     if run is None:
         raise ExportError("no weights kept for this wave or run")
-    snapshot_id = session.scalar(
-        select(func.max(IndicatorSnapshot.id)).where(IndicatorSnapshot.weight_run_id == run.id)
-    )
+    snapshot_id = snapshots.latest_of_run(session, run)
     questions = session.scalars(
         select(Question).where(Question.instrument_id == wave.instrument_id)
     ).all()

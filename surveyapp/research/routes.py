@@ -8,10 +8,11 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from ..domain import snapshots as snapshot_queries
 from ..domain.access import guard_blueprint
 from ..extensions import db
 from ..i18n import pull_url_locale
-from ..models import IndicatorSnapshot, Wave, WeightRun
+from ..models import Wave
 from ..models.account import MICRODATA_ROLES
 from . import bp
 
@@ -23,13 +24,7 @@ guard_blueprint(bp, *MICRODATA_ROLES)
 def home(lang: str) -> ResponseReturnValue:
     """The waves to export and the latest snapshots with their tables and reports."""
     waves = db.session.scalars(select(Wave).order_by(Wave.opens_at.desc())).all()
-    snapshots = db.session.execute(
-        select(IndicatorSnapshot, WeightRun, Wave)
-        .join(WeightRun, WeightRun.id == IndicatorSnapshot.weight_run_id)
-        .join(Wave, Wave.id == WeightRun.wave_id)
-        .order_by(IndicatorSnapshot.id.desc())
-        .limit(30)
-    ).all()
+    snapshots = snapshot_queries.listing(db.session(), limit=30)
     states = {"published": _("published"), "superseded": _("superseded"), "draft": _("draft")}
     return render_template(
         "research/home.html", waves=waves, snapshots=snapshots, snapshot_states=states

@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session, aliased
 from .. import messages as M
 from ..analysis.indicator import PublicationRule
 from ..categories import LOCALES
+from ..domain.records import CSI, Comparison, ValueFlags
 from ..extensions import db
 from ..models import Area, IndicatorSnapshot, IndicatorValue, Wave
 from ..services.audit import record
@@ -67,9 +68,8 @@ FIGURES = ("measure", "n", *FLOATS)  # the stored columns of ``indicator_value``
 INTEGERS = ("n", "rank_low", "rank_high", "n_ranked")
 
 
-def _flag(flags: dict[str, Any], key: str) -> str | None:
-    value = flags.get(key)
-    return value.get("flag") if isinstance(value, dict) else None
+def _flag(comparison: Comparison | None) -> str | None:
+    return None if comparison is None else comparison.flag
 
 
 def indicator_table(
@@ -98,13 +98,12 @@ def indicator_table(
         .where(value.snapshot_id == snapshot.id)
     )
     if measure == "csi":
-        statement = statement.where(value.measure == "csi")
+        statement = statement.where(value.measure == CSI.key)
     records = []
     for row in session.execute(statement):
-        code, name, kind, depth, parent_code, *figures, publication, flags = row
-        flags = flags or {}
-        rank = flags.get("rank") or [None, None, None, None]
-        ranked = rank[0] is not None
+        code, name, kind, depth, parent_code, *figures, publication, stored_flags = row
+        flags = ValueFlags.from_dict(stored_flags)
+        rank = flags.rank
         records.append(
             {
                 "depth": depth,
@@ -114,15 +113,17 @@ def indicator_table(
                 "parent_code": parent_code,
                 **dict(zip(FIGURES, figures, strict=True)),
                 "publication": publication,
-                **{key: _flag(flags, key) for key in ("vs_parent", "vs_country", "change")},
-                "rank_low": rank[1] if ranked else None,
-                "rank_high": rank[2] if ranked else None,
-                "n_ranked": rank[3] if ranked else None,
+                "vs_parent": _flag(flags.vs_parent),
+                "vs_country": _flag(flags.vs_country),
+                "change": _flag(flags.change),
+                "rank_low": rank.low if rank.ranked else None,
+                "rank_high": rank.high if rank.ranked else None,
+                "n_ranked": rank.of if rank.ranked else None,
             }
         )
     columns = ["depth", *(key for key in COLUMNS if key != "suppressed")]
     frame = pd.DataFrame.from_records(records, columns=columns)
-    frame["csi_first"] = frame["measure"] != "csi"
+    frame["csi_first"] = frame["measure"] != CSI.key
     frame = frame.sort_values(["depth", "area_code", "csi_first", "measure"], kind="stable")
     frame = frame.drop(columns=["depth", "csi_first"]).reset_index(drop=True)
     for column in FLOATS:
@@ -155,12 +156,14 @@ def about_rows(
     else:
         start, end = run.window_start.isoformat(), run.window_end.isoformat()
         window = _("responses from %(start)s to %(end)s", start=start, end=end)
-    settings, defaults = run.settings or {}, PublicationRule()
+    settings, defaults = run.settings_record, PublicationRule()
     rule = _(
         "Published when n ≥ %(min_n)s and effective n ≥ %(min_eff)s; low precision when "
         "n ≥ %(low_n)s and effective n ≥ %(low_eff)s; otherwise insufficient data.",
-        min_n=settings.get("min_n", defaults.min_n),
-        min_eff=settings.get("min_effective_n", defaults.min_effective_n),
+        min_n=defaults.min_n if settings.min_n is None else settings.min_n,
+        min_eff=defaults.min_effective_n
+        if settings.min_effective_n is None
+        else settings.min_effective_n,
         low_n=defaults.low_min_n,
         low_eff=defaults.low_min_effective_n,
     )

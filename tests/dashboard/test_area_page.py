@@ -6,12 +6,13 @@ import re
 from datetime import timedelta
 
 from flask import Flask
+from flask_babel import force_locale, format_date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from surveyapp import pipeline
-from surveyapp.dashboard.services import trend
 from surveyapp.demo.seed import DEMO_WAVE_CODE
+from surveyapp.domain import snapshots
 from surveyapp.models import Area, Comment, IndicatorValue, Wave
 from tests.clock import session_today
 
@@ -43,11 +44,29 @@ def test_the_trend_shows_each_window_with_its_interval(
     assert trend_part.count('class="interval"') == 2
     assert 'aria-labelledby="trend-chart-title trend-chart-desc"' in trend_part
     assert "Each point covers 60 days of responses." in trend_part
+    wave = session.scalars(select(Wave).where(Wave.code == DEMO_WAVE_CODE)).one()
     values = [
-        period.value.estimate for period in trend(area(session, "KZ-71"))
+        point.value.estimate for point in snapshots.trend(session, wave, area(session, "KZ-71"))
     ]  # the region is large enough for direct estimates in every window
     rows = re.findall(r"<tr>\s*<th scope=\"row\">[^<]*</th>\s*<td>([\d.,]+)", trend_part)
     assert [float(v.replace(",", "")) for v in rows] == [round(v, 1) for v in values]  # type: ignore[arg-type]
+
+
+def test_the_headline_is_the_last_point_of_the_trend(
+    app: Flask, session: Session, windows: list[pipeline.Scope]
+) -> None:
+    page = signed_in(app, "head-region").get("/en/dashboard/a/KZ-71").get_data(as_text=True)
+    headline = section(page, "csi-heading")
+    rows = re.findall(
+        r"<tr>\s*<th scope=\"row\">[^<]*</th>\s*<td>([\d.,]+)", section(page, "trend-heading")
+    )
+    assert len(rows) == 2 and f"<strong>{rows[-1]}</strong>" in headline
+    assert "Since the previous period" in headline  # the newer window against the older one
+    newest = windows[-1]
+    assert newest.start is not None and newest.end is not None
+    with app.test_request_context(), force_locale("en"):
+        start, end = format_date(newest.start), format_date(newest.end)
+    assert f"responses from {start} to {end}" in page
 
 
 def test_the_trend_skips_overlapping_windows(
@@ -57,11 +76,12 @@ def test_the_trend_skips_overlapping_windows(
     # A 60-day window between the two overlaps both: it is not a period of its own.
     today = session_today()
     pipeline.recompute(session, pipeline.window(wave, 60, today=today - timedelta(days=30)))
-    periods = trend(area(session, "KZ-71"))
+    periods = snapshots.trend(session, wave, area(session, "KZ-71"))
     assert [(p.start, p.end) for p in periods] == [(w.start, w.end) for w in windows]
     # A newer window of another length starts a new series.
     pipeline.recompute(session, pipeline.window(wave, 90, today=today + timedelta(days=1)))
-    assert [p.end - p.start for p in trend(area(session, "KZ-71"))] == [timedelta(days=89)]
+    newest = snapshots.trend(session, wave, area(session, "KZ-71"))
+    assert [p.end - p.start for p in newest] == [timedelta(days=89)]
 
 
 def unit_rows(page: str) -> list[tuple[str, int]]:

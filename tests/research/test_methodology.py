@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from surveyapp.domain.records import RunDiagnostics
 from surveyapp.models import (
     Area,
     AuditEvent,
@@ -45,7 +46,9 @@ def test_the_report_repeats_the_runs_figures(session: Session, snapshot_id: int)
     assert report["snapshot"]["id"] == snapshot.id
     assert report["snapshot"]["input_hash"] == snapshot.input_hash == run.inputs["input_hash"]
     assert report["run"]["id"] == run.id and report["method_version"] == run.method_version
-    assert report["settings"] == run.settings
+    assert report["settings"] == {k: v for k, v in run.settings.items() if k != "format"}
+    assert report["software"] == run.inputs["software"]
+    assert set(report["software"]) == {"numpy", "scipy", "pandas", "statsmodels"}
     assert report["window"] == {"start": None, "end": None, "whole_wave": True}
     assert report["wave"]["code"] == summary["wave"]
     for key, value in report["inputs"].items():
@@ -143,7 +146,7 @@ def test_collapsed_categories_are_raked_into_their_neighbour() -> None:
             },
         },
     }
-    rows = _margins(diagnostics, 1e-10)["rows"]
+    rows = _margins(RunDiagnostics.from_dict(diagnostics), 1e-10)["rows"]
     assert [(r["category"], r["raked_target"], r["collapsed_into"]) for r in rows] == [
         ("55-64", 15.0, None),
         ("65+", 0.0, "55-64"),
@@ -159,6 +162,21 @@ def test_a_run_without_margins_says_so(app: Flask, session: Session, snapshot_id
     assert report["margins"] == {"recorded": False, "tolerance": 1e-10, "rows": []}
     page = signed_in(app, "research-1").get(f"/en/research/snapshots/{snapshot_id}/methodology")
     assert "not recorded for this run" in page.get_data(as_text=True)
+
+
+def test_a_run_stored_before_the_versions_were_kept_says_so(
+    app: Flask, session: Session, snapshot_id: int
+) -> None:
+    _report_before, run, _snapshot = _report(session, snapshot_id)
+    page = signed_in(app, "research-1").get(f"/en/research/snapshots/{snapshot_id}/methodology")
+    assert f"numpy {run.inputs['software']['numpy']}" in page.get_data(as_text=True)
+    # A format-0 run: no layout version, no library versions.
+    run.inputs = {k: v for k, v in run.inputs.items() if k not in ("format", "software")}
+    session.flush()
+    report, _run, _snapshot = _report(session, snapshot_id)
+    assert report["software"] is None and report["inputs"]["seed"] == run.inputs["seed"]
+    page = signed_in(app, "research-1").get(f"/en/research/snapshots/{snapshot_id}/methodology")
+    assert "computed before the versions were stored" in page.get_data(as_text=True)
 
 
 @pytest.mark.parametrize("lang", ["kk", "ru", "en"])
