@@ -12,6 +12,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from surveyapp import pipeline
+from surveyapp.categories import QuestionRole
 from surveyapp.demo.seed import DEMO_WAVE_CODE, seed_demo
 from surveyapp.models import (
     Area,
@@ -119,6 +120,23 @@ def test_every_area_gets_a_csi_and_items(session: Session, wave: Wave) -> None:
     assert [d["rank"] for d in national] == list(range(1, len(national) + 1))
     assert "overall_satisfaction" not in {d["code"] for d in national} and len(national) == 7
     assert sum(d["share"] for d in national) == pytest.approx(1.0)
+
+
+def test_the_trust_question_and_the_drivers_outcome_are_found_by_their_roles(
+    session: Session, wave: Wave
+) -> None:
+    instrument = wave.instrument
+    for role in QuestionRole:
+        question = instrument.question_with_role(role)
+        assert question is not None
+        question.role = None
+    session.flush()
+    instrument.question("contact_12m").role = QuestionRole.TRUST
+    session.flush()
+    outcome = pipeline.recompute(session, pipeline.Scope(wave))
+    measures = {measure for _code, measure in values_of(session, outcome.snapshot)}
+    assert {m for m in measures if m.startswith("trust:")} == {"trust:yes", "trust:no"}
+    assert outcome.snapshot.summary["drivers"] == {}
 
 
 def test_same_inputs_give_identical_snapshots(session: Session, wave: Wave) -> None:

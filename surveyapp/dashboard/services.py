@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import func, or_, select
 
+from ..categories import QuestionRole
 from ..extensions import db
 from ..models import (
     Area,
@@ -166,7 +167,7 @@ def area_view(snapshot: IndicatorSnapshot, wave: Wave, area: Area) -> AreaView:
         if measure.startswith("item:") and measure[5:] in questions:
             view.items.append((questions[measure[5:]], value))
     view.items.sort(key=lambda pair: pair[0].position)
-    trust = questions.get("trust_level")
+    trust = wave.instrument.question_with_role(QuestionRole.TRUST)
     if trust is not None:
         for option in trust.options:
             value = values.get(f"trust:{option.code}")

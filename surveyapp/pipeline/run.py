@@ -145,7 +145,13 @@ def recompute(
         summary={
             **summary_of(table, scope),
             "drivers": drivers_summary(
-                scored, raked, frame["region"].to_numpy(dtype=object), table.country, settings, seed
+                scored,
+                raked,
+                frame["region"].to_numpy(dtype=object),
+                table.country,
+                settings,
+                seed,
+                inputs.outcome,
             ),
         },
     )
