@@ -6,6 +6,12 @@ the exact population value of the citizen satisfaction indicator that the
 same model implies, so that the estimates the platform computes from the
 synthetic sample can be checked against the truth.
 
+The questions, their options (and the values that order them), the index
+items and the question roles are the shipped instrument's, read from its file
+(:data:`INSTRUMENT`, :mod:`surveyapp.demo.questionnaire`); the model's
+parameters below are keyed by its question and option codes, and a parameter
+table that does not fit the instrument is an error at import.
+
 Model
 =====
 
@@ -523,9 +529,22 @@ def _by_option(values: Mapping[str, float], options: Sequence[str], default: flo
     return np.array([float(values.get(option, default)) for option in options])
 
 
-assert len(_TRUST_TAU) + 1 == len(_TRUST.substantive)
-assert len(_CONTACT_SAT_TAU) + 1 == len(CONTACT_SATISFACTION_OPTIONS)
-assert set(_CONTACT_TYPE_PROB) == set(CONTACT_TYPES)
+def _check_fit() -> None:
+    """The model's other tables fit the instrument's options (ValueError if not)."""
+    for code, thresholds, options in (
+        (_TRUST.code, _TRUST_TAU, _TRUST.substantive),
+        (_CONTACT_SATISFACTION.code, _CONTACT_SAT_TAU, CONTACT_SATISFACTION_OPTIONS),
+    ):
+        if len(thresholds) + 1 != len(options):
+            raise ValueError(f"{code}: {len(options)} answers, {len(thresholds)} thresholds")
+    if set(_CONTACT_TYPE_PROB) != set(CONTACT_TYPES):
+        raise ValueError(f"{_CONTACT_TYPE.code}: the demo model lacks options' probabilities")
+    for weights in _PRIORITY_WEIGHTS.values():
+        if set(weights) != set(PRIORITY_OPTIONS):
+            raise ValueError(f"{_PRIORITIES.code}: the demo model lacks options' weights")
+
+
+_check_fit()
 
 _SEX_UNDISCLOSED = 0.02
 _COMMENT_PROB = 0.08
