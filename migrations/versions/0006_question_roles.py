@@ -62,7 +62,7 @@ def _content_hash(document):
 def _rewrite_sources(connection, roles_of):
     """Set each stored source's question roles to ``roles_of(instrument id)`` (code -> role)
     and recompute its content hash."""
-    for instrument_id, source in connection.execute(sa.select(instrument.c.id, instrument.c.source)):
+    for instrument_id, source in connection.execute(sa.select(instrument.c.id, instrument.c.source)).all():
         roles = roles_of(instrument_id)
         for section in source.get('sections', []):
             for entry in section.get('questions', []):
