@@ -41,7 +41,7 @@ lint: $(VENV)/.installed
 	$(BIN)/ruff format --check .
 
 typecheck: $(VENV)/.installed
-	$(BIN)/mypy surveyapp/analysis surveyapp/categories.py surveyapp/config.py surveyapp/demo/synthetic.py surveyapp/demo/tree.py surveyapp/demo/margins.py surveyapp/privacy.py
+	$(BIN)/mypy surveyapp/analysis surveyapp/categories.py surveyapp/config.py surveyapp/demo/synthetic.py surveyapp/demo/questionnaire.py surveyapp/demo/tree.py surveyapp/demo/margins.py surveyapp/privacy.py
 
 test-sqlite: $(VENV)/.installed translations
 	$(BIN)/python -m pytest -m "not browser" -q

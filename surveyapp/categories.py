@@ -6,6 +6,8 @@ demo generators can import it.
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 LOCALES: tuple[str, ...] = ("kk", "ru", "en")
 """Interface and instrument languages, Kazakh first (the default)."""
 
@@ -21,6 +23,20 @@ WEIGHTING_VARIABLES: dict[str, tuple[str, ...]] = {
     "settlement": ("city", "village"),
 }
 """Population-margin variables and their categories, in display order."""
+
+
+class QuestionRole(StrEnum):
+    """What a question of an instrument is for, besides being asked (``role:`` in the
+    instrument file). Not to be confused with the roles of user accounts."""
+
+    TRUST = "trust"
+    """The trust question: the dashboards show the share of each of its options."""
+    OVERALL_SATISFACTION = "overall_satisfaction"
+    """The overall-satisfaction question: the outcome whose drivers are ranked."""
+
+
+QUESTION_ROLES: tuple[str, ...] = tuple(QuestionRole)
+"""The values of :class:`QuestionRole` (the ``question.role`` CHECK constraint)."""
 
 QUESTION_TYPES: tuple[str, ...] = (
     "consent",

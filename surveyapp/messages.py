@@ -67,6 +67,15 @@ WEIGHTING_NOT_SINGLE = _l("a weighting question must be of type single")
 WEIGHTING_CATEGORIES = _l(
     "the options must be exactly %(expected)s (plus options marked missing); found %(actual)s"
 )
+QUESTION_ROLE_UNKNOWN = _l("unknown question role “%(value)s”; allowed: %(allowed)s")
+QUESTION_ROLE_WRONG_TYPE = _l(
+    "a question of type “%(type)s” cannot have the role “%(role)s”; allowed types: %(allowed)s"
+)
+QUESTION_ROLE_NOT_IN_CSI = _l(
+    "the question with the role “%(role)s” must be an index item counted in the CSI (csi: true)"
+)
+QUESTION_ROLE_TAKEN = _l("the role “%(role)s” is already given to question “%(code)s”")
+QUESTION_ROLE_MISSING = _l("no question has the role “%(role)s”; exactly one must have it")
 RANGE_REVERSED = _l("min is greater than max")
 MAX_LENGTH_RANGE = _l("must be between 1 and 4000")
 MAX_CHOICES_RANGE = _l("must be between 1 and the number of options")

@@ -10,6 +10,7 @@ PURE_PACKAGES = ("analysis",)
 PURE_MODULES = (
     "categories.py",
     "demo/synthetic.py",
+    "demo/questionnaire.py",
     "demo/tree.py",
     "demo/margins.py",
     "privacy.py",

@@ -6,20 +6,24 @@ fresh database created next to the test database and dropped afterwards.
 
 from __future__ import annotations
 
+import json
 import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import inspect, make_url, text
+from sqlalchemy import Connection, inspect, make_url, text
 
 from surveyapp import MIGRATIONS_DIR, create_app
 from surveyapp.db import Base, make_engine
 from surveyapp.extensions import db
+from surveyapp.imports.instrument import content_hash, import_instrument, read_instrument_file
 
 from .conftest import environ_for_tests
+from .factories import SHIPPED_INSTRUMENT, make_instrument
 
 
 @pytest.fixture
@@ -75,3 +79,49 @@ def test_models_and_migrations_agree(empty_database_url: str, tmp_path: Path) ->
             differences = compare_metadata(context, Base.metadata)
     app.extensions["surveyapp_db"].engine.dispose()
     assert differences == []
+
+
+def _stored_roles(connection: Connection) -> tuple[dict[str, str], dict[str, Any], str]:
+    """The shipped instrument as stored: its questions' roles from the source document, the
+    source itself and the content hash."""
+    source, digest = connection.execute(text("SELECT source, content_hash FROM instrument")).one()
+    document = json.loads(source) if isinstance(source, str) else source
+    roles = {
+        question["code"]: question["role"]
+        for section in document["sections"]
+        for question in section["questions"]
+        if "role" in question
+    }
+    return roles, document, digest
+
+
+def test_the_roles_of_stored_instruments_are_filled_in(
+    empty_database_url: str, tmp_path: Path
+) -> None:
+    """0006 gives the questions of instruments stored before it their roles, in the column and
+    in the stored source; the source stays identical to the shipped file."""
+    app = create_app(environ=environ_for_tests(empty_database_url, tmp_path))
+    roles = {"trust_level": "trust", "overall_satisfaction": "overall_satisfaction"}
+    with app.app_context():
+        upgrade(directory=str(MIGRATIONS_DIR))
+        make_instrument(db.session())
+        db.session.commit()
+        db.session.remove()
+
+        downgrade(directory=str(MIGRATIONS_DIR), revision="0005")
+        with db.engine.connect() as connection:
+            stored, document, digest = _stored_roles(connection)
+        assert stored == {} and digest == content_hash(document)
+
+        upgrade(directory=str(MIGRATIONS_DIR))
+        with db.engine.connect() as connection:
+            stored, document, digest = _stored_roles(connection)
+            with_role = text("SELECT code, role FROM question WHERE role IS NOT NULL")
+            columns = {code: role for code, role in connection.execute(with_role)}
+        assert stored == columns == roles
+        shipped = read_instrument_file(SHIPPED_INSTRUMENT)
+        assert document == shipped and digest == content_hash(shipped)
+        # The shipped file imports again as the same version: nothing new is stored.
+        assert import_instrument(db.session(), SHIPPED_INSTRUMENT).created is False
+        db.session.remove()
+    app.extensions["surveyapp_db"].engine.dispose()

@@ -14,6 +14,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from surveyapp import pipeline
+from surveyapp.categories import QuestionRole
 from surveyapp.demo.seed import DEMO_WAVE_CODE, seed_demo
 from surveyapp.domain import snapshots
 from surveyapp.domain.records import (
@@ -154,6 +155,23 @@ def test_the_stored_json_is_written_through_the_records(session: Session, wave: 
         assert bool(value.flags_record) == (value.measure_record.kind == "csi")
     assert {value.measure_record.kind for value in values} == {"csi", "item", "trust"}
     assert Measure.parse("item:police_fair") in {value.measure_record for value in values}
+
+
+def test_the_trust_question_and_the_drivers_outcome_are_found_by_their_roles(
+    session: Session, wave: Wave
+) -> None:
+    instrument = wave.instrument
+    for role in QuestionRole:
+        question = instrument.question_with_role(role)
+        assert question is not None
+        question.role = None
+    session.flush()
+    instrument.question("contact_12m").role = QuestionRole.TRUST
+    session.flush()
+    outcome = pipeline.recompute(session, pipeline.Scope(wave))
+    measures = {measure for _code, measure in values_of(session, outcome.snapshot)}
+    assert {m for m in measures if m.startswith("trust:")} == {"trust:yes", "trust:no"}
+    assert outcome.snapshot.summary["drivers"] == {}
 
 
 def test_same_inputs_give_identical_snapshots(session: Session, wave: Wave) -> None:

@@ -5,8 +5,9 @@ Shown to unit heads as "what matters most here", per region and nationally.
 Model
 =====
 On the respondents who answered the outcome and every predictor (complete
-cases, listwise deletion), the 0–100 score of ``overall_satisfaction`` ``y``
-is regressed on the 0–100 scores of the other index items ``x_1..x_p`` by
+cases, listwise deletion), the 0–100 score of the outcome ``y`` (the index
+item of the instrument's question with the role ``overall_satisfaction``) is
+regressed on the 0–100 scores of the other index items ``x_1..x_p`` by
 weighted least squares with the survey weights ``w``:
 
 .. math::
@@ -230,7 +231,7 @@ def drivers(
     scores: pd.DataFrame,
     weights: FloatArray | RakeResult | ArrayLike | None = None,
     *,
-    outcome: str = "overall_satisfaction",
+    outcome: str,
     predictors: Sequence[str] | None = None,
     area: str = "",
     min_complete: int = DEFAULT_MIN_COMPLETE,
@@ -359,7 +360,7 @@ def drivers_by(
     groups: ArrayLike,
     *,
     overall: str | None = "KZ",
-    outcome: str = "overall_satisfaction",
+    outcome: str,
     predictors: Sequence[str] | None = None,
     min_complete: int = DEFAULT_MIN_COMPLETE,
     n_boot: int = 200,

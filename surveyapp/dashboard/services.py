@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
 
+from ..categories import QuestionRole
 from ..domain.records import CSI, Driver, Measure
 from ..extensions import db
 from ..models import (
@@ -98,7 +99,7 @@ def area_view(snapshot: IndicatorSnapshot, wave: Wave, area: Area) -> AreaView:
         if measure.kind == "item" and measure.code in questions:
             view.items.append((questions[measure.code], value))
     view.items.sort(key=lambda pair: pair[0].position)
-    trust = questions.get("trust_level")
+    trust = wave.instrument.question_with_role(QuestionRole.TRUST)
     if trust is not None:
         for option in trust.options:
             value = values.get(Measure.trust(option.code).key)

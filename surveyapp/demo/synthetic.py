@@ -6,6 +6,12 @@ the exact population value of the citizen satisfaction indicator that the
 same model implies, so that the estimates the platform computes from the
 synthetic sample can be checked against the truth.
 
+The questions, their options (and the values that order them), the index
+items and the question roles are the shipped instrument's, read from its file
+(:data:`INSTRUMENT`, :mod:`surveyapp.demo.questionnaire`); the model's
+parameters below are keyed by its question and option codes, and a parameter
+table that does not fit the instrument is an error at import.
+
 Model
 =====
 
@@ -161,7 +167,8 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.special import ndtr
 
-from surveyapp.categories import LOCALES, WEIGHTING_VARIABLES
+from surveyapp.categories import LOCALES, WEIGHTING_VARIABLES, QuestionRole
+from surveyapp.demo.questionnaire import InstrumentInfo, QuestionInfo, shipped_instrument
 
 __all__ = [
     "AGE_GROUPS",
@@ -171,6 +178,7 @@ __all__ = [
     "CONTACT_SATISFACTION_OPTIONS",
     "CONTACT_TYPES",
     "INDEX_ITEMS",
+    "INSTRUMENT",
     "ITEM_SCORES",
     "LATENT_INTERCEPT",
     "LIKERT_ITEMS",
@@ -211,65 +219,40 @@ _CELL_AGE = np.array([AGE_GROUPS.index(c[1]) for c in CELLS], dtype=np.int64)
 _CELL_SET = np.array([SETTLEMENTS.index(c[2]) for c in CELLS], dtype=np.int64)
 _N_CELLS = len(CELLS)
 
-TRUST_OPTIONS: tuple[str, ...] = ("full", "partial", "none", "hard_to_say")
-LIKERT_ITEMS: tuple[str, ...] = (
-    "police_reliable",
-    "police_fair",
-    "police_respect",
-    "police_listen",
-    "police_priorities",
-    "police_accessible",
+# The questions, options, index items and roles are the shipped instrument's (the file the
+# demo imports); the model's parameters below are keyed by its question and option codes.
+INSTRUMENT: InstrumentInfo = shipped_instrument()
+"""The questionnaire the synthetic respondents answer."""
+_TRUST = INSTRUMENT.with_role(QuestionRole.TRUST)
+_CONTACT = INSTRUMENT.question("contact_12m")
+_CONTACT_TYPE = INSTRUMENT.question("contact_type")
+_CONTACT_SATISFACTION = INSTRUMENT.question("contact_satisfaction")
+_PRIORITIES = INSTRUMENT.question("priorities")
+
+TRUST_OPTIONS: tuple[str, ...] = _TRUST.codes
+"""Options of the trust question (role ``trust``), in instrument order."""
+INDEX_ITEMS: tuple[str, ...] = tuple(item.code for item in INSTRUMENT.csi_items)
+"""The CSI items, in instrument order (the column order used internally)."""
+LIKERT_ITEMS: tuple[str, ...] = tuple(
+    item.code for item in INSTRUMENT.csi_items if item.type == "likert5"
 )
-LIKERT_OPTIONS: tuple[str, ...] = (
-    "strongly_disagree",
-    "disagree",
-    "neither",
-    "agree",
-    "strongly_agree",
-)
-"""Substantive likert5 agreement options, values 1-5 (``dont_know`` is missing)."""
-SAFETY_OPTIONS: tuple[str, ...] = ("very_unsafe", "a_bit_unsafe", "fairly_safe", "very_safe")
-"""Substantive ``safety_dark`` options in ascending value order (1-4)."""
-DONT_KNOW = "dont_know"
-INDEX_ITEMS: tuple[str, ...] = (*LIKERT_ITEMS, "safety_dark", "overall_satisfaction")
-"""The eight CSI items, in the column order used internally."""
+LIKERT_OPTIONS: tuple[str, ...] = INSTRUMENT.question(LIKERT_ITEMS[0]).substantive
+"""Substantive likert5 agreement options, in ascending order of value (1-5)."""
+SAFETY_OPTIONS: tuple[str, ...] = INSTRUMENT.question("safety_dark").substantive
+"""Substantive ``safety_dark`` options in ascending order of value (1-4)."""
 MIN_ANSWERED = (len(INDEX_ITEMS) + 1) // 2
 """A respondent score needs at least half of the index items answered (4 of 8)."""
 
-CONTACT_TYPES: tuple[str, ...] = (
-    "reported_crime",
-    "asked_help",
-    "stopped_checked",
-    "front_office",
-    "road_police",
-    "other",
-)
-CONTACT_SATISFACTION_OPTIONS: tuple[str, ...] = (
-    "very_dissatisfied",
-    "dissatisfied",
-    "neither",
-    "satisfied",
-    "very_satisfied",
-)
-PRIORITY_OPTIONS: tuple[str, ...] = (
-    "street_crime",
-    "burglary",
-    "drugs",
-    "road_safety",
-    "domestic_violence",
-    "fraud_cyber",
-    "youth_crime",
-    "public_order",
-    "other",
-)
-MAX_PRIORITIES = 3
+CONTACT_TYPES: tuple[str, ...] = _CONTACT_TYPE.codes
+CONTACT_SATISFACTION_OPTIONS: tuple[str, ...] = _CONTACT_SATISFACTION.substantive
+PRIORITY_OPTIONS: tuple[str, ...] = _PRIORITIES.codes
+MAX_PRIORITIES = _PRIORITIES.max_choices or len(PRIORITY_OPTIONS)
 
 ITEM_SCORES: dict[str, dict[str, float]] = {
-    **{item: {o: 25.0 * i for i, o in enumerate(LIKERT_OPTIONS)} for item in LIKERT_ITEMS},
-    "safety_dark": {o: 100.0 * i / 3 for i, o in enumerate(SAFETY_OPTIONS)},
+    item.code: item.scores() for item in INSTRUMENT.csi_items if item.type != "scale0_10"
 }
 """0-100 score of every substantive option of the option-coded index items.
-``overall_satisfaction`` scores ``10 * value``; ``dont_know`` / ``-1`` is missing."""
+A scale0_10 item scores ``10 * value``; "don't know" / ``-1`` is missing."""
 
 REGION_KK_SHARE: dict[str, float] = {
     "KZ-71": 0.45,  # Astana
@@ -425,11 +408,9 @@ _PROPENSITY_SEX = {"male": 1.0, "female": 1.1}
 
 
 @dataclass(frozen=True)
-class _OrderedItem:
-    """An index item answered by an ordered probit of the latent."""
+class _ItemModel:
+    """The ordered probit of one index item (see "Index items" in the module docstring)."""
 
-    code: str
-    options: tuple[str, ...] | None  # substantive codes, ascending; None: integer answer 0..L-1
     thresholds: tuple[float, ...]
     intercept: float
     loading: float
@@ -438,22 +419,30 @@ class _OrderedItem:
     dk_prob_low: float  # low-knowledge class
     shift: _Effects = _NO_EFFECT
 
+
+@dataclass(frozen=True)
+class _OrderedItem:
+    """An index item of the instrument answered by an ordered probit of the latent."""
+
+    code: str
+    options: tuple[str, ...] | None  # substantive codes, ascending; None: integer answer 0..L-1
+    dont_know: str | None  # the "don't know" option's code
+    model: _ItemModel
+
     @property
     def levels(self) -> int:
-        return len(self.thresholds) + 1
+        return len(self.model.thresholds) + 1
 
 
 _LIKERT_TAU = (-2.0, -0.8, 0.2, 1.7)
-_ITEMS: tuple[_OrderedItem, ...] = (
-    _OrderedItem("police_reliable", LIKERT_OPTIONS, _LIKERT_TAU, 0.2, 1.0, 1.0, 0.04, 0.55),
-    _OrderedItem("police_fair", LIKERT_OPTIONS, _LIKERT_TAU, 0.0, 1.1, 1.0, 0.06, 0.55),
-    _OrderedItem("police_respect", LIKERT_OPTIONS, _LIKERT_TAU, 0.3, 0.9, 1.0, 0.04, 0.55),
-    _OrderedItem("police_listen", LIKERT_OPTIONS, _LIKERT_TAU, -0.1, 1.0, 1.0, 0.06, 0.55),
-    _OrderedItem("police_priorities", LIKERT_OPTIONS, _LIKERT_TAU, -0.2, 0.9, 1.0, 0.12, 0.55),
-    _OrderedItem("police_accessible", LIKERT_OPTIONS, _LIKERT_TAU, 0.1, 0.9, 1.0, 0.08, 0.55),
-    _OrderedItem(
-        "safety_dark",
-        SAFETY_OPTIONS,
+_ITEM_MODELS: dict[str, _ItemModel] = {
+    "police_reliable": _ItemModel(_LIKERT_TAU, 0.2, 1.0, 1.0, 0.04, 0.55),
+    "police_fair": _ItemModel(_LIKERT_TAU, 0.0, 1.1, 1.0, 0.06, 0.55),
+    "police_respect": _ItemModel(_LIKERT_TAU, 0.3, 0.9, 1.0, 0.04, 0.55),
+    "police_listen": _ItemModel(_LIKERT_TAU, -0.1, 1.0, 1.0, 0.06, 0.55),
+    "police_priorities": _ItemModel(_LIKERT_TAU, -0.2, 0.9, 1.0, 0.12, 0.55),
+    "police_accessible": _ItemModel(_LIKERT_TAU, 0.1, 0.9, 1.0, 0.08, 0.55),
+    "safety_dark": _ItemModel(
         (-1.6, -0.4, 1.3),
         0.0,
         0.6,
@@ -462,38 +451,100 @@ _ITEMS: tuple[_OrderedItem, ...] = (
         0.55,
         _Effects(sex={"female": -0.35}, age={"65+": -0.10}, settlement={"village": 0.25}),
     ),
-    _OrderedItem(
-        "overall_satisfaction",
-        None,
-        tuple(k + 0.5 for k in range(10)),
-        5.5,
-        1.6,
-        1.4,
-        0.01,
-        0.20,
+    "overall_satisfaction": _ItemModel(
+        tuple(k + 0.5 for k in range(10)), 5.5, 1.6, 1.4, 0.01, 0.20
     ),
-)
-assert tuple(item.code for item in _ITEMS) == INDEX_ITEMS
+}
+"""The model of each index item of the instrument, by question code."""
+
+
+def _ordered_item(question: QuestionInfo) -> _OrderedItem:
+    """The index item ``question`` with its model; ValueError when the model does not fit."""
+    model = _ITEM_MODELS.get(question.code)
+    if model is None:
+        raise ValueError(f"the demo model has no parameters for the index item {question.code}")
+    options = None if question.type == "scale0_10" else question.substantive
+    levels = 11 if options is None else len(options)  # a scale0_10 answer is 0..10
+    if len(model.thresholds) + 1 != levels:
+        raise ValueError(f"{question.code}: {levels} answers, {len(model.thresholds)} thresholds")
+    return _OrderedItem(question.code, options, next(iter(question.missing), None), model)
+
+
+_ITEMS: tuple[_OrderedItem, ...] = tuple(_ordered_item(q) for q in INSTRUMENT.csi_items)
 
 _DK_AGE_FACTOR = {"65+": 1.5}
 _LOW_CLASS_PROB = {"55-64": 0.04, "65+": 0.07}
 _LOW_CLASS_DEFAULT = 0.03
 
-_TRUST_TAU = (-1.2, 0.5)  # none | partial | full
+_TRUST_TAU = (-1.2, 0.5)  # the trust options in ascending order: none | partial | full
 _TRUST_INTERCEPT = 0.3
 _TRUST_HARD = (0.06, 0.35)  # engaged, low-knowledge
 
 _CONTACT_BASE = 0.24
-_CONTACT_TYPE_PROB = np.array([0.30, 0.30, 0.18, 0.25, 0.22, 0.07])
-_CONTACT_YOUNG_MALE_BOOST = np.array([1.0, 1.0, 2.0, 1.0, 1.4, 1.0])
+_CONTACT_TYPE_PROB = {
+    "reported_crime": 0.30,
+    "asked_help": 0.30,
+    "stopped_checked": 0.18,
+    "front_office": 0.25,
+    "road_police": 0.22,
+    "other": 0.07,
+}
+_CONTACT_YOUNG_MALE_BOOST = {"stopped_checked": 2.0, "road_police": 1.4}
 _CONTACT_SAT_TAU = (-1.8, -0.8, 0.0, 1.2)
 _STOPPED = CONTACT_TYPES.index("stopped_checked")
 
 _PRIORITY_COUNT_P = np.array([0.08, 0.17, 0.25, 0.50])
 _PRIORITY_WEIGHTS = {
-    "city": np.array([1.0, 0.7, 1.0, 0.9, 0.5, 1.2, 0.5, 0.6, 0.1]),
-    "village": np.array([0.9, 0.9, 0.7, 1.0, 0.5, 0.7, 0.5, 0.7, 0.1]),
+    "city": {
+        "street_crime": 1.0,
+        "burglary": 0.7,
+        "drugs": 1.0,
+        "road_safety": 0.9,
+        "domestic_violence": 0.5,
+        "fraud_cyber": 1.2,
+        "youth_crime": 0.5,
+        "public_order": 0.6,
+        "other": 0.1,
+    },
+    "village": {
+        "street_crime": 0.9,
+        "burglary": 0.9,
+        "drugs": 0.7,
+        "road_safety": 1.0,
+        "domestic_violence": 0.5,
+        "fraud_cyber": 0.7,
+        "youth_crime": 0.5,
+        "public_order": 0.7,
+        "other": 0.1,
+    },
 }
+
+
+def _by_option(values: Mapping[str, float], options: Sequence[str], default: float) -> FloatArray:
+    """``values`` (by option code) as an array in the order of ``options``; ValueError when
+    ``values`` names an option that the instrument does not have."""
+    unknown = set(values) - set(options)
+    if unknown:
+        raise ValueError(f"the demo model names options the instrument lacks: {sorted(unknown)}")
+    return np.array([float(values.get(option, default)) for option in options])
+
+
+def _check_fit() -> None:
+    """The model's other tables fit the instrument's options (ValueError if not)."""
+    for code, thresholds, options in (
+        (_TRUST.code, _TRUST_TAU, _TRUST.substantive),
+        (_CONTACT_SATISFACTION.code, _CONTACT_SAT_TAU, CONTACT_SATISFACTION_OPTIONS),
+    ):
+        if len(thresholds) + 1 != len(options):
+            raise ValueError(f"{code}: {len(options)} answers, {len(thresholds)} thresholds")
+    if set(_CONTACT_TYPE_PROB) != set(CONTACT_TYPES):
+        raise ValueError(f"{_CONTACT_TYPE.code}: the demo model lacks options' probabilities")
+    for weights in _PRIORITY_WEIGHTS.values():
+        if set(weights) != set(PRIORITY_OPTIONS):
+            raise ValueError(f"{_PRIORITIES.code}: the demo model lacks options' weights")
+
+
+_check_fit()
 
 _SEX_UNDISCLOSED = 0.02
 _COMMENT_PROB = 0.08
@@ -719,8 +770,8 @@ def _low_class_prob() -> FloatArray:
 def _dk_probs() -> tuple[FloatArray, FloatArray]:
     """(24, 8) "don't know" probabilities of the engaged class; (8,) of the low class."""
     age_factor = np.array([_DK_AGE_FACTOR.get(c[1], 1.0) for c in CELLS])
-    engaged = np.array([item.dk_prob for item in _ITEMS])[None, :] * age_factor[:, None]
-    low = np.array([item.dk_prob_low for item in _ITEMS])
+    engaged = np.array([item.model.dk_prob for item in _ITEMS])[None, :] * age_factor[:, None]
+    low = np.array([item.model.dk_prob_low for item in _ITEMS])
     return np.clip(engaged, 0.0, 1.0), low
 
 
@@ -776,9 +827,13 @@ def _expected_scores(latent_mean: FloatArray) -> FloatArray:
     """``M_j = E[score_j | p, c]`` for answered items: (P, 24, 8), closed form."""
     out = np.empty((*latent_mean.shape, len(_ITEMS)))
     for j, item in enumerate(_ITEMS):
-        mu = item.intercept + item.shift.by_cell()[None, :] + item.loading * latent_mean
-        sd = float(np.hypot(item.loading, item.noise_sd))
-        tau = np.asarray(item.thresholds)
+        mu = (
+            item.model.intercept
+            + item.model.shift.by_cell()[None, :]
+            + item.model.loading * latent_mean
+        )
+        sd = float(np.hypot(item.model.loading, item.model.noise_sd))
+        tau = np.asarray(item.model.thresholds)
         exceed = ndtr((mu[..., None] - tau) / sd).sum(axis=-1)
         out[..., j] = 100.0 * exceed / (item.levels - 1)
     return out
@@ -862,20 +917,22 @@ class _Tables:
         self.age = _objects(AGE_GROUPS)
         self.settlement = _objects(SETTLEMENTS)
         self.locale = _objects(LOCALES)
-        self.trust = _objects(["none", "partial", "full", "hard_to_say"])
-        self.yes_no = _objects(["no", "yes", None])
+        self.trust = _objects([*_TRUST.substantive, *_TRUST.missing[:1]])
+        self.yes_no = _objects([*_CONTACT.substantive, None])
         self.contact_sat = _objects([*CONTACT_SATISFACTION_OPTIONS, None])
         self.contact_types = _tuple_table(CONTACT_TYPES)
         self.priorities = _tuple_table(PRIORITY_OPTIONS)
         self.item_codes = [
-            _objects([*item.options, DONT_KNOW]) if item.options is not None else None
+            _objects([*item.options, item.dont_know]) if item.options is not None else None
             for item in _ITEMS
         ]
-        self.item_tau = [np.asarray(item.thresholds) for item in _ITEMS]
-        self.item_shift = np.stack([item.shift.by_cell() for item in _ITEMS], axis=1)  # (24, 8)
-        self.item_intercept = np.array([item.intercept for item in _ITEMS])
-        self.item_loading = np.array([item.loading for item in _ITEMS])
-        self.item_noise = np.array([item.noise_sd for item in _ITEMS])
+        self.item_tau = [np.asarray(item.model.thresholds) for item in _ITEMS]
+        self.item_shift = np.stack(
+            [item.model.shift.by_cell() for item in _ITEMS], axis=1
+        )  # (24, 8)
+        self.item_intercept = np.array([item.model.intercept for item in _ITEMS])
+        self.item_loading = np.array([item.model.loading for item in _ITEMS])
+        self.item_noise = np.array([item.model.noise_sd for item in _ITEMS])
         self.dk_engaged, self.dk_low = _dk_probs()
         self.q_low = _low_class_prob()
         male = _CELL_SEX == 0
@@ -888,10 +945,16 @@ class _Tables:
             - 0.5 * (_CELL_AGE == 5)
         )
         self.contact_p = 1.0 / (1.0 + np.exp(-logit))
-        boost = np.where((male & young)[:, None], _CONTACT_YOUNG_MALE_BOOST[None, :], 1.0)
-        self.contact_type_p = np.clip(_CONTACT_TYPE_PROB[None, :] * boost, 0.0, 0.95)  # (24, 6)
+        young_male_boost = _by_option(_CONTACT_YOUNG_MALE_BOOST, CONTACT_TYPES, 1.0)
+        boost = np.where((male & young)[:, None], young_male_boost[None, :], 1.0)
+        type_p = _by_option(_CONTACT_TYPE_PROB, CONTACT_TYPES, 0.0)
+        self.contact_type_p = np.clip(type_p[None, :] * boost, 0.0, 0.95)  # (24, 6)
+        priority_weights = {
+            settlement: _by_option(weights, PRIORITY_OPTIONS, 0.0)
+            for settlement, weights in _PRIORITY_WEIGHTS.items()
+        }
         self.priority_logw = np.log(
-            np.stack([_PRIORITY_WEIGHTS[SETTLEMENTS[s]] for s in _CELL_SET])
+            np.stack([priority_weights[SETTLEMENTS[s]] for s in _CELL_SET])
         )  # (24, 9)
         self.priority_count_cdf = np.cumsum(_PRIORITY_COUNT_P)
         bank = np.empty((len(LOCALES), 3, 5), dtype=object)
@@ -945,12 +1008,12 @@ def _block(plan: _Plan, tables: _Tables, seed: int, index: int) -> ResponseBatch
     y_trust = _TRUST_INTERCEPT + eta + rng.standard_normal(m)
     k = np.searchsorted(np.asarray(_TRUST_TAU), y_trust, side="left").astype(np.int64)
     hard_p = np.where(low, _TRUST_HARD[1], _TRUST_HARD[0])
-    k[rng.random(m) < hard_p] = 3
-    answers["trust_level"] = t.trust[k]
+    k[rng.random(m) < hard_p] = len(_TRUST.substantive)  # "hard to say"
+    answers[_TRUST.code] = t.trust[k]
 
     # contact
     contact = rng.random(m) < t.contact_p[c_idx]
-    answers["contact_12m"] = t.yes_no[contact.astype(np.int64)]
+    answers[_CONTACT.code] = t.yes_no[contact.astype(np.int64)]
     type_p = t.contact_type_p[c_idx]
     ticked = rng.random((m, len(CONTACT_TYPES))) < type_p
     fallback_cdf = np.cumsum(type_p, axis=1)
@@ -960,11 +1023,11 @@ def _block(plan: _Plan, tables: _Tables, seed: int, index: int) -> ResponseBatch
     ticked[none_ticked, fallback[none_ticked]] = True
     mask = (ticked.astype(np.int64) << np.arange(len(CONTACT_TYPES))).sum(axis=1)
     mask[~contact] = 0
-    answers["contact_type"] = t.contact_types[mask]
+    answers[_CONTACT_TYPE.code] = t.contact_types[mask]
     y_sat = 0.1 + 0.9 * eta - 0.5 * ticked[:, _STOPPED] + rng.standard_normal(m)
     k = np.searchsorted(np.asarray(_CONTACT_SAT_TAU), y_sat, side="left").astype(np.int64)
     k[~contact] = len(CONTACT_SATISFACTION_OPTIONS)
-    answers["contact_satisfaction"] = t.contact_sat[k]
+    answers[_CONTACT_SATISFACTION.code] = t.contact_sat[k]
 
     # priorities: Gumbel top-k without replacement
     n_pick = np.searchsorted(t.priority_count_cdf, rng.random(m), side="right")
@@ -973,7 +1036,7 @@ def _block(plan: _Plan, tables: _Tables, seed: int, index: int) -> ResponseBatch
     top = np.argsort(-keys, axis=1)[:, :MAX_PRIORITIES]
     take = np.arange(MAX_PRIORITIES)[None, :] < n_pick[:, None]
     mask = np.where(take, np.left_shift(1, top), 0).sum(axis=1)
-    answers["priorities"] = t.priorities[mask]
+    answers[_PRIORITIES.code] = t.priorities[mask]
 
     # demographics, locale
     sex = t.sex[_CELL_SEX[c_idx]]
@@ -1084,7 +1147,7 @@ def respondent_scores(batch: ResponseBatch) -> FloatArray:
     scores = np.full((m, len(INDEX_ITEMS)), np.nan)
     for j, code in enumerate(INDEX_ITEMS):
         values = batch.answers[code]
-        if code == "overall_satisfaction":
+        if code not in ITEM_SCORES:  # a scale0_10 item
             ints = np.asarray(values, dtype=np.int64)
             scores[:, j] = np.where(ints >= 0, 10.0 * ints, np.nan)
             continue

@@ -17,7 +17,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .. import messages as M
-from ..categories import AREA_KINDS, LOCALES, QUESTION_TYPES, WEIGHTING_VARIABLES
+from ..categories import (
+    AREA_KINDS,
+    LOCALES,
+    QUESTION_ROLES,
+    QUESTION_TYPES,
+    WEIGHTING_VARIABLES,
+    QuestionRole,
+)
 from ..models import Instrument, Option, Question, Section
 from .problems import ImportRefused, Problem, read_text
 from .yamlfile import load_yaml
@@ -39,6 +46,7 @@ COMMON_QUESTION_KEYS = {
     "show_if",
     "index",
     "weighting",
+    "role",
 }
 TYPE_KEYS: dict[str, set[str]] = {
     "number": {"min", "max"},
@@ -53,6 +61,17 @@ OPTION_KEYS = {"code", "label", "value", "missing"}
 NO_OPTION_TYPES = {"consent", "area", "scale0_10", "yes_no", "number", "text"}
 CHOICE_TYPES = {"likert5", "single", "multi", "yes_no"}
 SCORABLE_TYPES = {"likert5", "scale0_10", "single"}
+ROLE_TYPES: dict[str, tuple[str, ...]] = {
+    # The dashboards show the share of each option of the trust question.
+    QuestionRole.TRUST: ("single", "likert5", "yes_no"),
+    # The drivers explain the outcome's item score by the other CSI items' scores.
+    QuestionRole.OVERALL_SATISFACTION: ("scale0_10", "likert5", "single"),
+}
+"""The question types that can take each role."""
+ROLES_IN_CSI = (QuestionRole.OVERALL_SATISFACTION,)
+"""Roles whose question must be an index item counted in the CSI."""
+REQUIRED_ROLES = (QuestionRole.TRUST,)
+"""Roles that exactly one question of every instrument has (the others: at most one)."""
 AREA_LEVELS = tuple(kind for kind in AREA_KINDS if kind != "country")
 DEFAULT_MAX_LENGTH = 1000
 TITLE_MAX_LENGTH = 300  # instrument and section titles: String(300) columns
@@ -181,6 +200,7 @@ def validate_instrument(document: Any, file: str) -> list[Problem]:
     seen_sections: set[str] = set()
     earlier: dict[str, dict[str, Any]] = {}  # question code -> question, in file order
     seen_questions: set[str] = set()
+    with_role: dict[str, str] = {}  # role -> code of the first question that has it
     for s_index, section in enumerate(sections, start=1):
         if not isinstance(section, dict):
             check.add(M.NOT_A_MAPPING, field=f"sections[{s_index}]")
@@ -208,13 +228,35 @@ def validate_instrument(document: Any, file: str) -> list[Problem]:
             q_code = question.get("code")
             label = str(q_code) if q_code is not None else f"{where_section['section']}#{q_index}"
             _validate_question(check, question, label, earlier, all_codes)
+            _claim_role(check, question, label, with_role)
             if isinstance(q_code, str) and IDENTIFIER.match(q_code):
                 if q_code in seen_questions:
                     check.add(M.DUPLICATE_CODE, {"code": q_code}, question=label, field="code")
                 else:
                     seen_questions.add(q_code)
                     earlier[q_code] = question
+    for role in REQUIRED_ROLES:
+        if role not in with_role:
+            check.add(M.QUESTION_ROLE_MISSING, {"role": role})
     return check.problems
+
+
+def _claim_role(
+    check: _Checker, question: dict[str, Any], label: str, with_role: dict[str, str]
+) -> None:
+    """Record the question's role; a role already given to an earlier question is refused."""
+    role = question.get("role")
+    if not isinstance(role, str) or role not in QUESTION_ROLES:
+        return
+    if role in with_role:
+        check.add(
+            M.QUESTION_ROLE_TAKEN,
+            {"role": role, "code": with_role[role]},
+            question=label,
+            field="role",
+        )
+    else:
+        with_role[role] = label
 
 
 def _validate_question(
@@ -318,6 +360,8 @@ def _validate_question(
         _validate_index(check, question, q_type, where)
     if "weighting" in question:
         _validate_weighting(check, question, q_type, where)
+    if "role" in question:
+        _validate_role(check, question, q_type, where)
 
 
 def _validate_options(
@@ -475,6 +519,31 @@ def _validate_weighting(
         )
 
 
+def _validate_role(
+    check: _Checker, question: dict[str, Any], q_type: str, where: dict[str, Any]
+) -> None:
+    role = question["role"]
+    if not isinstance(role, str) or role not in QUESTION_ROLES:
+        check.add(
+            M.QUESTION_ROLE_UNKNOWN,
+            {"value": role, "allowed": QUESTION_ROLES},
+            field="role",
+            **where,
+        )
+        return
+    if q_type not in ROLE_TYPES[role]:
+        check.add(
+            M.QUESTION_ROLE_WRONG_TYPE,
+            {"type": q_type, "role": role, "allowed": ROLE_TYPES[role]},
+            field="role",
+            **where,
+        )
+        return
+    index = question.get("index")
+    if role in ROLES_IN_CSI and not (isinstance(index, dict) and index.get("csi") is True):
+        check.add(M.QUESTION_ROLE_NOT_IN_CSI, {"role": role}, field="role", **where)
+
+
 @dataclass(frozen=True)
 class InstrumentImport:
     """Outcome of an import: the stored instrument and whether this call created it."""
@@ -570,6 +639,7 @@ def _build_question(doc: dict[str, Any], position: int, by_code: dict[str, Quest
         index_direction=index.get("direction"),
         in_csi=bool(index.get("csi", False)),
         weighting_variable=doc.get("weighting"),
+        role=doc.get("role"),
         min_value=0.0 if q_type == "scale0_10" else doc.get("min"),
         max_value=10.0 if q_type == "scale0_10" else doc.get("max"),
         max_choices=doc.get("max_choices"),

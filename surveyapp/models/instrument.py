@@ -23,7 +23,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..categories import QUESTION_TYPES, WEIGHTING_VARIABLES
+from ..analysis.indicator import ItemSpec
+from ..categories import QUESTION_ROLES, QUESTION_TYPES, WEIGHTING_VARIABLES, QuestionRole
 from ..db import Base
 from ._common import Trilingual, one_of, utcnow
 
@@ -72,6 +73,27 @@ class Instrument(Trilingual, Base):
                 return question
         raise KeyError(code)
 
+    def question_with_role(self, role: QuestionRole) -> Question | None:
+        """The question that has ``role`` (at most one has it), if any."""
+        return next((question for question in self.questions if question.role == role), None)
+
+    def index_items(self, *, csi_only: bool = True) -> list[ItemSpec]:
+        """How the index items are scored, in instrument order; with ``csi_only`` only those
+        counted in the CSI."""
+        return [
+            spec
+            for question in self.questions
+            if (spec := question.item_spec()) is not None and (spec.csi or not csi_only)
+        ]
+
+    def weighting_questions(self) -> dict[str, Question]:
+        """The question that supplies each weighting variable, by variable."""
+        return {
+            question.weighting_variable: question
+            for question in self.questions
+            if question.weighting_variable is not None
+        }
+
 
 class Section(Trilingual, Base):
     """A page of the questionnaire (one fieldset group)."""
@@ -97,13 +119,17 @@ class Section(Trilingual, Base):
 
 
 class Question(Trilingual, Base):
-    """A question, with its display condition and its role in the index."""
+    """A question, with its display condition and what it is for: an index item
+    (``index_*``, ``in_csi``), a weighting variable, or a :class:`QuestionRole`."""
 
     __tablename__ = "question"
     __table_args__ = (
         UniqueConstraint("instrument_id", "code"),
         UniqueConstraint("instrument_id", "position"),
+        # At most one question of an instrument has each role (NULLs are distinct).
+        UniqueConstraint("instrument_id", "role"),
         one_of("type", QUESTION_TYPES, "type"),
+        one_of("role", QUESTION_ROLES, "role", nullable=True),
         one_of("index_direction", ("positive", "negative"), "index_direction", nullable=True),
         one_of(
             "weighting_variable", tuple(WEIGHTING_VARIABLES), "weighting_variable", nullable=True
@@ -149,6 +175,7 @@ class Question(Trilingual, Base):
     index_direction: Mapped[str | None] = mapped_column(String(16))
     in_csi: Mapped[bool] = mapped_column(Boolean, default=False)
     weighting_variable: Mapped[str | None] = mapped_column(String(32))
+    role: Mapped[str | None] = mapped_column(String(32))
     min_value: Mapped[float | None] = mapped_column(Float)
     max_value: Mapped[float | None] = mapped_column(Float)
     max_choices: Mapped[int | None] = mapped_column(Integer)
@@ -165,6 +192,19 @@ class Question(Trilingual, Base):
     def text(self, locale: str) -> str:
         """The question wording in ``locale``."""
         return self.text_in("text", locale)
+
+    def item_spec(self) -> ItemSpec | None:
+        """How this question is scored as an index item (None when it is not one)."""
+        if self.index_dimension is None:
+            return None
+        return ItemSpec(
+            code=self.code,
+            kind=self.type,  # type: ignore[arg-type]  # an index item's type (the importer checks)
+            values={o.code: None if o.is_missing else o.value for o in self.options},
+            reverse=self.index_direction == "negative",
+            dimension=self.index_dimension,
+            csi=self.in_csi,
+        )
 
 
 class Option(Trilingual, Base):

@@ -13,6 +13,7 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from ..analysis import indicator
+from ..categories import QuestionRole
 from ..models import (
     Answer,
     Area,
@@ -167,10 +168,11 @@ class Inputs:
 
     frame: pd.DataFrame  # id, area_id, sex, age_group, settlement, area, region, score
     scored: pd.DataFrame  # 0-100 score of each CSI item (NaN = missing), aligned with frame
-    trust: pd.Series  # trust_level option code, aligned with frame
+    trust: pd.Series  # option code of the trust question (role trust), aligned with frame
     areas: pd.DataFrame  # the whole tree: id, code, parent_id, path, kind
     margin_set: MarginSet
     digest: str
+    outcome: str | None = None  # the CSI item of the overall-satisfaction question, if any
 
     @property
     def seed(self) -> int:
@@ -194,8 +196,11 @@ def load_inputs(session: Session, scope: Scope, margin_set: MarginSet | None = N
         columns=["id", "code", "parent_id", "path", "kind"],
     )
     areas["parent_id"] = areas["parent_id"].astype(object).where(areas["parent_id"].notna(), None)
-    items = indicator.items_from_instrument(scope.wave.instrument.source)
-    codes = [item.code for item in items] + ["trust_level"]
+    instrument = scope.wave.instrument
+    items = instrument.index_items()
+    trust_question = instrument.question_with_role(QuestionRole.TRUST)
+    trust_codes = [] if trust_question is None else [trust_question.code]
+    codes = [item.code for item in items] + trust_codes
     loaded = _responses(session, scope, codes)
     frame = loaded[["id", "area_id", *RAKING_VARIABLES]].copy()
     answers = loaded[codes].set_index(loaded["id"])
@@ -209,5 +214,10 @@ def load_inputs(session: Session, scope: Scope, margin_set: MarginSet | None = N
     scored = indicator.score_items(answers[[item.code for item in items]], items)
     scored = scored.reset_index(drop=True)
     frame["score"] = indicator.respondent_scores(scored)
-    trust = answers["trust_level"].reset_index(drop=True)
-    return Inputs(frame, scored, trust, areas, margin_set, digest)
+    if trust_question is None:
+        trust = pd.Series([None] * len(frame), dtype=object)
+    else:
+        trust = answers[trust_question.code].reset_index(drop=True)
+    outcome = instrument.question_with_role(QuestionRole.OVERALL_SATISFACTION)
+    outcome_code = outcome.code if outcome is not None and outcome.code in scored else None
+    return Inputs(frame, scored, trust, areas, margin_set, digest, outcome_code)

@@ -163,7 +163,13 @@ def recompute(
             table,
             scope,
             drivers_summary(
-                scored, raked, frame["region"].to_numpy(dtype=object), table.country, settings, seed
+                scored,
+                raked,
+                frame["region"].to_numpy(dtype=object),
+                table.country,
+                settings,
+                seed,
+                inputs.outcome,
             ),
         ).to_json(),
     )

@@ -320,15 +320,24 @@ def drivers_summary(
     country: str,
     settings: Settings,
     seed: int,
+    outcome: str | None,
 ) -> dict[str, AreaDrivers]:
-    """What moves overall satisfaction, nationally and per region (``analysis.drivers``)."""
-    if "overall_satisfaction" not in scored.columns or scored.shape[1] < 2:
+    """What goes together with overall satisfaction (the CSI item ``outcome``, the question
+    with the role ``overall_satisfaction``), nationally and per region
+    (``analysis.drivers``)."""
+    if outcome is None or outcome not in scored.columns or scored.shape[1] < 2:
         return {}
     # The bootstrap resamples every respondent; past 100,000 respondents fewer resamples (at
     # least 50) keep it in proportion: the intervals are narrow by then.
     boots = min(settings.driver_bootstraps, max(50, 20_000_000 // max(1, len(scored))))
     results = drivers.drivers_by(
-        scored, raked, regions, overall=country, n_boot=boots, seed=seed % (2**31)
+        scored,
+        raked,
+        regions,
+        overall=country,
+        outcome=outcome,
+        n_boot=boots,
+        seed=seed % (2**31),
     )
     return {
         area: AreaDrivers(

@@ -60,6 +60,7 @@ class Variable:
     condition: dict[str, Any] | None = None
     index: dict[str, Any] | None = None
     codes: dict[str, int | float] = field(default_factory=dict)
+    role: str | None = None  # the question's role (surveyapp.categories.QuestionRole)
 
     def label(self, locale: str) -> str:
         """The variable label in ``locale``."""
@@ -105,18 +106,22 @@ def _condition(question: Question) -> dict[str, Any] | None:
     return {"question": question.condition_question.code, "values": question.condition_values}
 
 
-def _index_role(question: Question, codes: dict[str, int | float]) -> dict[str, Any] | None:
-    if question.index_dimension is None:
+def _number(value: float) -> int | float:
+    return int(value) if value.is_integer() else value
+
+
+def _index_role(question: Question) -> dict[str, Any] | None:
+    spec = question.item_spec()
+    if spec is None:
         return None
-    valued = [codes[o.code] for o in question.options if not o.is_missing]
-    low, high = (0, 10) if question.type == "scale0_10" else (min(valued), max(valued))
     return {
-        "in_csi": question.in_csi,
-        "dimension": question.index_dimension,
+        "in_csi": spec.csi,
+        "dimension": spec.dimension,
         "direction": question.index_direction,
-        # score = 100 (x − low) / (high − low), reversed (100 − score) when negative
-        "low": low,
-        "high": high,
+        # score = 100 (x − low) / (high − low), reversed (100 − score) when negative; an
+        # index item's options are coded by their values, so low and high are codes too
+        "low": _number(spec.low),
+        "high": _number(spec.high),
     }
 
 
@@ -202,8 +207,9 @@ def _question_variables(question: Question, taken: set[str]) -> list[Variable]:
                 values=values,
                 question=question.code,
                 condition=condition,
-                index=_index_role(question, codes),
+                index=_index_role(question),
                 codes=codes,
+                role=question.role,
             )
         ]
     if question.type in NUMBER_TYPES:
@@ -215,7 +221,8 @@ def _question_variables(question: Question, taken: set[str]) -> list[Variable]:
                 texts,
                 question=question.code,
                 condition=condition,
-                index=_index_role(question, {}),
+                index=_index_role(question),
+                role=question.role,
             )
         ]
     if question.type == "multi":
@@ -321,6 +328,7 @@ def codebook_document(
                 ],
                 "condition": v.condition,
                 "index": v.index,
+                "role": v.role,
             }
             for v in variables
         ],

@@ -189,7 +189,7 @@ def iter_chunks(
         ).all()
     )
     levels = _area_levels(session, [v.area_kind for v in variables if v.area_kind])
-    items = indicator.items_from_instrument(data.wave.instrument.source)
+    items = data.wave.instrument.index_items()
     text_questions = [
         questions[v.question] for v in variables if v.source == "comment" and v.question
     ]

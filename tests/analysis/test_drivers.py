@@ -16,6 +16,7 @@ from surveyapp.analysis.drivers import (
     subset_r_squared,
 )
 
+OUTCOME = "overall_satisfaction"
 ITEMS = [
     "police_reliable",
     "police_fair",
@@ -35,16 +36,14 @@ def _dataset(n: int, seed: int, key: str = "police_listen") -> tuple[pd.DataFram
         {code: np.clip(50 + 15 * (common + rng.normal(size=n)), 0, 100) for code in ITEMS}
     )
     others = frame[[c for c in ITEMS if c != key]].sum(axis=1)
-    frame["overall_satisfaction"] = (
-        5 + 0.7 * frame[key] + 0.02 * others + rng.normal(scale=10, size=n)
-    )
+    frame[OUTCOME] = 5 + 0.7 * frame[key] + 0.02 * others + rng.normal(scale=10, size=n)
     weights = rng.uniform(0.5, 2.0, size=n)
     return frame, weights
 
 
 def test_true_driver_ranks_first_and_shares_add_up() -> None:
     frame, weights = _dataset(1500, seed=3)
-    result = drivers(frame, weights, area="KZ-71", n_boot=100, seed=5)
+    result = drivers(frame, weights, outcome=OUTCOME, area="KZ-71", n_boot=100, seed=5)
     assert result.ok and result.reason == ""
     assert result.drivers[0].code == "police_listen"
     assert result.drivers[0].rank == 1
@@ -62,9 +61,9 @@ def test_true_driver_ranks_first_and_shares_add_up() -> None:
 
 def test_r_squared_and_coefficients_match_statsmodels_wls() -> None:
     frame, weights = _dataset(400, seed=11)
-    result = drivers(frame, weights, n_boot=0)
+    result = drivers(frame, weights, outcome=OUTCOME, n_boot=0)
     x = sm.add_constant(frame[ITEMS].to_numpy())
-    fit = sm.WLS(frame["overall_satisfaction"].to_numpy(), x, weights=weights).fit(cov_type="HC1")
+    fit = sm.WLS(frame[OUTCOME].to_numpy(), x, weights=weights).fit(cov_type="HC1")
     assert result.r_squared == pytest.approx(fit.rsquared, rel=1e-10)
     by_code = {d.code: d for d in result.drivers}
     for j, code in enumerate(ITEMS):
@@ -93,15 +92,15 @@ def test_lmg_by_hand_for_correlated_pair() -> None:
 
 def test_deterministic_for_a_seed() -> None:
     frame, weights = _dataset(300, seed=2)
-    a = drivers(frame, weights, area="X", n_boot=50, seed=9)
-    b = drivers(frame, weights, area="X", n_boot=50, seed=9)
+    a = drivers(frame, weights, outcome=OUTCOME, area="X", n_boot=50, seed=9)
+    b = drivers(frame, weights, outcome=OUTCOME, area="X", n_boot=50, seed=9)
     assert a == b
 
 
 def test_too_few_complete_cases_gives_empty_result_with_reason() -> None:
     frame, weights = _dataset(300, seed=4)
     frame.loc[frame.index[:250], "safety_dark"] = np.nan
-    result = drivers(frame, weights, area="KZ-10")
+    result = drivers(frame, weights, outcome=OUTCOME, area="KZ-10")
     assert not result.ok
     assert result.drivers == ()
     assert result.n == 50
@@ -112,7 +111,7 @@ def test_too_few_complete_cases_gives_empty_result_with_reason() -> None:
 def test_constant_item_gives_reason() -> None:
     frame, weights = _dataset(300, seed=4)
     frame["police_fair"] = 75.0
-    result = drivers(frame, weights)
+    result = drivers(frame, weights, outcome=OUTCOME)
     assert result.reason == "no variance in police_fair"
 
 
@@ -122,7 +121,7 @@ def test_drivers_by_region_and_nationally() -> None:
     frame = pd.concat([big, small], ignore_index=True)
     weights = np.concatenate([w_big, w_small])
     groups = np.array(["KZ-75"] * 900 + ["KZ-59"] * 60, dtype=object)
-    out = drivers_by(frame, weights, groups, overall="KZ", n_boot=20)
+    out = drivers_by(frame, weights, groups, outcome=OUTCOME, overall="KZ", n_boot=20)
     assert list(out) == ["KZ", "KZ-59", "KZ-75"]
     assert out["KZ"].n == 960
     assert out["KZ-75"].drivers[0].code == "police_fair"
@@ -135,8 +134,8 @@ def test_drivers_by_region_and_nationally() -> None:
 def test_bad_inputs_are_refused() -> None:
     frame, weights = _dataset(200, seed=1)
     with pytest.raises(ValueError, match="outcome"):
-        drivers(frame.drop(columns="overall_satisfaction"), weights)
+        drivers(frame.drop(columns=OUTCOME), weights, outcome=OUTCOME)
     with pytest.raises(ValueError, match="not in scores"):
-        drivers(frame, weights, predictors=["nope"])
+        drivers(frame, weights, outcome=OUTCOME, predictors=["nope"])
     with pytest.raises(ValueError, match="shape"):
-        drivers(frame, weights[:10])
+        drivers(frame, weights[:10], outcome=OUTCOME)

@@ -201,6 +201,9 @@ def test_shipped_instrument_question_details(session: Session) -> None:
     assert (satisfaction.min_value, satisfaction.max_value) == (0.0, 10.0)
     assert satisfaction.settings["anchors"]["high"]["en"] == "Completely satisfied"
 
+    roles = {q.code: q.role for q in instrument.questions if q.role is not None}
+    assert roles == {"trust_level": "trust", "overall_satisfaction": "overall_satisfaction"}
+
     weighting = {q.code: q.weighting_variable for q in instrument.questions if q.weighting_variable}
     assert weighting == {"sex": "sex", "age_group": "age_group", "settlement": "settlement"}
     assert [o.code for o in instrument.question("age_group").options] == [
@@ -222,6 +225,19 @@ def test_shipped_instrument_question_details(session: Session) -> None:
     assert comment.help_en is not None and "IIN" in comment.help_en
     assert instrument.question("police_fair").help_kk is not None
     assert instrument.question("trust_level").help_en is None
+
+
+def test_an_instrument_without_an_overall_satisfaction_question_is_valid() -> None:
+    """Only the trust role is required; without the drivers' outcome there are no drivers."""
+    document = shipped()
+    question(document, "overall_satisfaction").pop("role")
+    assert validate_instrument(document, "no-outcome.yaml") == []
+
+
+def test_the_trust_role_may_move_to_another_choice_question() -> None:
+    document = shipped()
+    _move_role(document, "trust_level", "contact_12m")
+    assert validate_instrument(document, "yes-no-trust.yaml") == []
 
 
 # --------------------------------------------------------------------------- versions
@@ -362,6 +378,10 @@ def _number_question(doc: dict[str, Any]) -> None:
 
 def _weighting_categories(doc: dict[str, Any]) -> None:
     question(doc, "settlement")["options"][1]["code"] = "rural"
+
+
+def _move_role(doc: dict[str, Any], source: str, target: str) -> None:
+    question(doc, target)["role"] = question(doc, source).pop("role")
 
 
 BAD_DOCUMENTS = [
@@ -523,6 +543,69 @@ BAD_DOCUMENTS = [
         "unknown weighting variable “income”",
         "settlement",
         "weighting",
+    ),
+    Bad(
+        "unknown-question-role",
+        lambda d: question(d, "comment").update(role="headline"),
+        "unknown question role “headline”; allowed: trust, overall_satisfaction",
+        "comment",
+        "role",
+    ),
+    Bad(
+        "question-role-given-as-a-list",
+        lambda d: question(d, "comment").update(role=["trust"]),
+        "unknown question role “trust”",
+        "comment",
+        "role",
+    ),
+    Bad(
+        "trust-role-on-a-text-question",
+        lambda d: _move_role(d, "trust_level", "comment"),
+        "a question of type “text” cannot have the role “trust”; "
+        "allowed types: single, likert5, yes_no",
+        "comment",
+        "role",
+    ),
+    Bad(
+        "overall-satisfaction-role-on-a-multiple-choice-question",
+        lambda d: _move_role(d, "overall_satisfaction", "priorities"),
+        "a question of type “multi” cannot have the role “overall_satisfaction”",
+        "priorities",
+        "role",
+    ),
+    Bad(
+        "overall-satisfaction-role-outside-the-index",
+        lambda d: _move_role(d, "overall_satisfaction", "contact_satisfaction"),
+        "the question with the role “overall_satisfaction” must be an index item counted in "
+        "the CSI",
+        "contact_satisfaction",
+        "role",
+    ),
+    Bad(
+        "overall-satisfaction-role-on-an-item-outside-the-csi",
+        lambda d: question(d, "overall_satisfaction")["index"].update(csi=False),
+        "must be an index item counted in the CSI (csi: true)",
+        "overall_satisfaction",
+        "role",
+    ),
+    Bad(
+        "second-trust-question",
+        lambda d: question(d, "police_fair").update(role="trust"),
+        "the role “trust” is already given to question “trust_level”",
+        "police_fair",
+        "role",
+    ),
+    Bad(
+        "second-overall-satisfaction-question",
+        lambda d: question(d, "police_reliable").update(role="overall_satisfaction"),
+        "the role “overall_satisfaction” is already given to question “police_reliable”",
+        "overall_satisfaction",
+        "role",
+    ),
+    Bad(
+        "no-trust-question",
+        lambda d: question(d, "trust_level").pop("role"),
+        "no question has the role “trust”; exactly one must have it",
     ),
     Bad(
         "unknown-question-key",

@@ -289,8 +289,13 @@ def test_the_codebook_page_in_each_language(app: Flask, demo: None) -> None:
         body = page.get_data(as_text=True)
         assert f'<html lang="{lang}">' in body and 'id="var-police_fair"' in body
         assert "Толық келісемін" in body and "Полностью согласен" in body
+    english = client.get(f"/en/research/waves/{DEMO_WAVE_CODE}/codebook").get_data(as_text=True)
+    assert "trust in the police: the dashboards show the share of each answer" in english
+    assert "overall satisfaction: the outcome whose drivers are ranked" in english
     document = client.get(f"/en/research/waves/{DEMO_WAVE_CODE}/codebook.json").get_json()
     assert document["wave"] == DEMO_WAVE_CODE and document["variables"]
+    roles = {v["name"]: v["role"] for v in document["variables"] if v["role"]}
+    assert roles == {"trust_level": "trust", "overall_satisfaction": "overall_satisfaction"}
     assert client.get("/en/research/waves/nope/codebook").status_code == 404
 
 
