@@ -13,7 +13,7 @@ from ..cli import surveyapp_cli
 from ..cli_options import lang_option
 from ..extensions import db
 from ..models.account import STAFF_ROLES
-from .services import AccountProblem, create_user
+from ..services.accounts import AccountProblem, create_user
 
 
 @surveyapp_cli.command("create-user")

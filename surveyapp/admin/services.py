@@ -1,7 +1,7 @@
 """Changes to accounts and comments made by an administrator; each is audited.
 
 Services flush, the route commits. Problems raise
-:class:`~surveyapp.account.services.AccountProblem` before anything is changed.
+:class:`~surveyapp.services.accounts.AccountProblem` before anything is changed.
 """
 
 from __future__ import annotations
@@ -13,12 +13,12 @@ from sqlalchemy.orm import selectinload
 from werkzeug.security import generate_password_hash
 
 from .. import messages as M
-from ..account.services import AccountProblem, new_password, scope_area
 from ..categories import LOCALES
 from ..extensions import db
 from ..models import Area, Comment, User
 from ..models._common import utcnow
 from ..models.account import ADMIN_ROLES, STAFF_ROLES
+from ..services.accounts import AccountProblem, new_password, scope_area
 from ..services.audit import record
 
 COMMENTS_PER_PAGE = 50

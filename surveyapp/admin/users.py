@@ -7,9 +7,9 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from .. import messages as M
-from ..account.services import AccountProblem, create_user
 from ..extensions import db
 from ..models import User
+from ..services.accounts import AccountProblem, create_user
 from . import bp
 from .forms import NewUserForm, UserForm
 from .services import all_users, reset_password, set_active, update_user
