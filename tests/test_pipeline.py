@@ -12,6 +12,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from surveyapp import pipeline
+from surveyapp.clock import utcnow
 from surveyapp.demo.seed import DEMO_WAVE_CODE, seed_demo
 from surveyapp.models import (
     Area,
@@ -24,7 +25,6 @@ from surveyapp.models import (
     Wave,
     WeightRun,
 )
-from surveyapp.models._common import utcnow
 
 N_RESPONSES = 4000
 

@@ -9,9 +9,9 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from .. import messages as M
 from ..categories import LOCALES, ROLES
+from ..clock import utcnow
 from ..extensions import db
 from ..models import Area, User
-from ..models._common import utcnow
 from ..services.audit import record
 
 # Checked when the username is unknown, so that both cases cost one scrypt verification.

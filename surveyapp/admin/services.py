@@ -15,9 +15,9 @@ from werkzeug.security import generate_password_hash
 from .. import messages as M
 from ..account.services import AccountProblem, new_password, scope_area
 from ..categories import LOCALES, ROLES
+from ..clock import utcnow
 from ..extensions import db
 from ..models import Area, Comment, User
-from ..models._common import utcnow
 from ..services.audit import record
 
 COMMENTS_PER_PAGE = 50

@@ -21,9 +21,9 @@ from flask import current_app, request
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import or_, select, update
 
+from ..clock import utcnow
 from ..extensions import db
 from ..models import InvitationToken
-from ..models._common import utcnow
 
 NONCE_SALT = "surveyapp.submission-nonce"
 

@@ -10,9 +10,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
+from ..clock import utcnow
 from ..extensions import db
 from ..models import JobRun
-from ..models._common import utcnow
 from .locks import job_lock
 
 log = logging.getLogger("surveyapp.jobs")

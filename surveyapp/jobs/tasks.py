@@ -10,9 +10,9 @@ from flask import current_app
 from sqlalchemy import delete, or_, select
 
 from .. import pipeline
+from ..clock import utcnow
 from ..extensions import db
 from ..models import InvitationToken, Wave
-from ..models._common import utcnow
 from ..pipeline.store import purge_old_weights
 from ..services.audit import record
 from ..services.waves import open_waves_now

@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import UTC, datetime
 
 from sqlalchemy import BigInteger, CheckConstraint, Integer
 
+# Moved to surveyapp.clock; still importable from here until surveyapp/demo/seed.py and
+# tests/browser/conftest.py import it from there (issue 12).
+from ..clock import utcnow as utcnow
+
 # SQLite only autoincrements INTEGER PRIMARY KEY; PostgreSQL gets BIGINT.
 BigIntPK = BigInteger().with_variant(Integer(), "sqlite")
-
-
-def utcnow() -> datetime:
-    """Timezone-aware current time in UTC (stored naive-UTC by SQLite)."""
-    return datetime.now(UTC)
 
 
 def one_of(

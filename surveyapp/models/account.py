@@ -9,8 +9,9 @@ from sqlalchemy import Boolean, CheckConstraint, DateTime, ForeignKey, Integer, 
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..categories import LOCALES, ROLES
+from ..clock import utcnow
 from ..db import Base
-from ._common import one_of, utcnow
+from ._common import one_of
 from .geography import Area
 
 

@@ -18,8 +18,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..clock import utcnow
 from ..db import Base
-from ._common import BigIntPK, one_of, utcnow
+from ._common import BigIntPK, one_of
 
 PUBLICATION_STATUSES = ("published", "low_precision", "insufficient")
 

@@ -24,8 +24,9 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..categories import QUESTION_TYPES, WEIGHTING_VARIABLES
+from ..clock import utcnow
 from ..db import Base
-from ._common import Trilingual, one_of, utcnow
+from ._common import Trilingual, one_of
 
 
 class Instrument(Trilingual, Base):

@@ -9,13 +9,13 @@ from sqlalchemy.orm import Session
 
 from ..analysis import estimation, indicator, weighting
 from ..analysis.imputation import impute_hot_deck
+from ..clock import utcnow
 from ..models import (
     IndicatorSnapshot,
     IndicatorValue,
     MarginSet,
     WeightRun,
 )
-from ..models._common import utcnow
 from .load import load_inputs, margins_by_region
 from .scope import METHOD_VERSION, RAKING_VARIABLES, PipelineError, Progress, Scope, Settings
 from .store import (

@@ -8,8 +8,8 @@ from datetime import date, timedelta
 from typing import Any
 
 from ..categories import WEIGHTING_VARIABLES
+from ..clock import utcnow
 from ..models import Wave
-from ..models._common import utcnow
 
 METHOD_VERSION = "surveyapp-csi/1"
 """Changes whenever a change of the code would change the numbers (recorded in every run)."""

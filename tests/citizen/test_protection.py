@@ -12,9 +12,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from surveyapp.citizen.protection import new_invitations, token_hash
+from surveyapp.clock import utcnow
 from surveyapp.extensions import limiter
 from surveyapp.models import Area, InvitationToken, Response, Wave
-from surveyapp.models._common import utcnow
 
 from .conftest import PRECINCT, SURVEY, form_nonce, submit, valid_answers
 

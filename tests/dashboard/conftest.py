@@ -10,10 +10,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from surveyapp import pipeline
+from surveyapp.clock import utcnow
 from surveyapp.demo.seed import DEMO_WAVE_CODE
 from surveyapp.extensions import limiter
 from surveyapp.models import Wave
-from surveyapp.models._common import utcnow
 from tests.prebuilt import ACCOUNTS, PASSWORD, signed_in
 
 __all__ = ["ACCOUNTS", "PASSWORD", "signed_in"]

@@ -10,10 +10,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from surveyapp import pipeline
+from surveyapp.clock import utcnow
 from surveyapp.dashboard.services import trend
 from surveyapp.demo.seed import DEMO_WAVE_CODE
 from surveyapp.models import Area, Comment, IndicatorValue, Wave
-from surveyapp.models._common import utcnow
 
 from .conftest import signed_in
 

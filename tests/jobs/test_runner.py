@@ -12,11 +12,11 @@ from datetime import timedelta
 from flask import Flask
 from sqlalchemy import select
 
+from surveyapp.clock import utcnow
 from surveyapp.extensions import db
 from surveyapp.jobs.locks import job_lock
 from surveyapp.jobs.runner import Job, run_job
 from surveyapp.models import JobLock, JobRun, Wave
-from surveyapp.models._common import utcnow
 from tests.factories import make_wave
 
 from .conftest import ROOT, flask_command

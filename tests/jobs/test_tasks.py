@@ -9,11 +9,11 @@ from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from surveyapp.clock import utcnow
 from surveyapp.demo.seed import seed_demo
 from surveyapp.jobs import tasks
 from surveyapp.jobs.scheduler import JOBS, build_scheduler
 from surveyapp.models import AuditEvent, IndicatorSnapshot, InvitationToken
-from surveyapp.models._common import utcnow
 from tests.factories import make_wave
 
 

@@ -20,6 +20,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from surveyapp import pipeline
+from surveyapp.clock import utcnow
 from surveyapp.demo.seed import DEMO_WAVE_CODE
 from surveyapp.models import (
     Area,
@@ -32,7 +33,6 @@ from surveyapp.models import (
     Wave,
     WeightRun,
 )
-from surveyapp.models._common import utcnow
 
 from .conftest import signed_in
 
