@@ -9,4 +9,3 @@ from datetime import UTC, datetime
 def utcnow() -> datetime:
     """Timezone-aware current time in UTC (stored naive-UTC by SQLite)."""
     return datetime.now(UTC)
-
