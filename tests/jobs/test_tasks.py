@@ -69,8 +69,12 @@ def test_recompute_job_makes_a_snapshot_per_open_wave(session: Session) -> None:
     assert len(session.scalars(select(IndicatorSnapshot)).all()) == 1
 
 
-def test_the_scheduler_has_every_job_with_its_configured_interval(app: Flask) -> None:
-    app.config.update(RECOMPUTE_MINUTES=7, NIGHTLY_AT="01:15")
+def test_the_scheduler_has_every_job_with_its_configured_interval(
+    app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The app is the whole session's: the settings go back after the test.
+    monkeypatch.setitem(app.config, "RECOMPUTE_MINUTES", 7)
+    monkeypatch.setitem(app.config, "NIGHTLY_AT", "01:15")
     scheduler = build_scheduler(app)
     jobs = {job.id: job for job in scheduler.get_jobs()}
     assert set(jobs) == set(JOBS)
