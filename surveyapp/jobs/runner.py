@@ -27,6 +27,16 @@ class Job:
     max_minutes: int = 60  # a SQLite lock older than this is taken over (crashed holder)
 
 
+class JobFailed(Exception):
+    """Raised by a job that did part of its work and failed the rest (some waves computed,
+    others not): the run is recorded as failed with this message as its error, and ``summary``
+    (what was done, already committed) as its summary."""
+
+    def __init__(self, error: str, summary: str) -> None:
+        super().__init__(error)
+        self.summary = summary
+
+
 def worker_name(role: str) -> str:
     """Who runs jobs: the role and the process id (never anything about a person)."""
     return f"{role}:{os.getpid()}"
@@ -54,6 +64,10 @@ def run_job(job: Job, worker: str) -> JobRun:
             run.summary = job.run()
             db.session.commit()
             run.outcome = "succeeded"
+        except JobFailed as error:  # the job's own account of what failed
+            db.session.rollback()
+            run.outcome, run.summary, run.error = "failed", error.summary, str(error)[:4000]
+            log.error("job %s failed: %s", job.name, error)
         except Exception as error:  # recorded, logged, and the scheduler goes on
             db.session.rollback()
             run.outcome = "failed"

@@ -15,7 +15,8 @@ METHOD_VERSION = "surveyapp-csi/1"
 """Changes whenever a change of the code would change the numbers (recorded in every run)."""
 RAKING_VARIABLES = tuple(WEIGHTING_VARIABLES)
 Progress = Callable[..., None]
-"""Called as ``progress(stage, **figures)``; stages: scope, raked, weights, snapshot."""
+"""Called as ``progress(stage, **figures)``; stages: scope, raked, weights, snapshot (and, from
+:func:`surveyapp.pipeline.recompute_open_waves`, start, skipped, failed)."""
 
 
 @dataclass(frozen=True)
@@ -55,3 +56,7 @@ def window(wave: Wave, days: int, today: date | None = None) -> Scope:
 
 class PipelineError(RuntimeError):
     """The computation cannot run (no data, no margins); the message says why."""
+
+
+class NothingToCompute(PipelineError):
+    """The scope has no complete response yet (a wave that has just opened): not a failure."""

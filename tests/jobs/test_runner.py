@@ -15,7 +15,7 @@ from sqlalchemy import select, text
 from surveyapp.clock import utcnow
 from surveyapp.extensions import db
 from surveyapp.jobs.locks import advisory_key, job_lock
-from surveyapp.jobs.runner import Job, run_job
+from surveyapp.jobs.runner import Job, JobFailed, run_job
 from surveyapp.models import JobLock, JobRun, Wave
 from tests.factories import make_wave
 
@@ -105,6 +105,20 @@ def test_a_failing_job_is_recorded_and_does_not_raise(committed_app: Flask) -> N
         again = run_job(Job("recompute-open-waves", lambda: "fine"), "scheduler:1")
         assert (again.outcome, again.summary) == ("succeeded", "fine")
         assert again.seconds is not None and again.finished_at is not None
+        db.session.remove()
+
+
+def test_a_partly_failed_job_records_what_it_did_and_what_failed(committed_app: Flask) -> None:
+    def partly() -> str:
+        raise JobFailed("b: not computed: disk full", "a → snapshot 7 (1500 responses)")
+
+    with committed_app.app_context():
+        run = run_job(Job("recompute-open-waves", partly), "scheduler:1")
+        assert (run.outcome, run.summary, run.error) == (
+            "failed",
+            "a → snapshot 7 (1500 responses)",
+            "b: not computed: disk full",
+        )
         db.session.remove()
 
 
