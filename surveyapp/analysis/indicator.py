@@ -498,11 +498,6 @@ class AreaIndicator:
     rank_high: int | None = None
     n_ranked: int = 0
 
-    @property
-    def model_se(self) -> float:
-        """Root MSE of the model estimate."""
-        return math.sqrt(self.model_mse) if self.model_mse >= 0 else math.nan
-
 
 @dataclass(frozen=True)
 class ModelSummary:

@@ -361,8 +361,3 @@ def current_snapshot(session: Session, wave: Wave) -> IndicatorSnapshot | None:
         .order_by(IndicatorSnapshot.id.desc())
         .limit(1)
     )
-
-
-def count_snapshots(session: Session) -> int:
-    """How many snapshots exist."""
-    return int(session.scalar(select(func.count()).select_from(IndicatorSnapshot)) or 0)
