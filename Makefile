@@ -53,7 +53,8 @@ lint: $(VENV)/.installed
 	$(BIN)/ruff format --check .
 
 typecheck: $(VENV)/.installed
-	$(BIN)/mypy surveyapp/analysis surveyapp/categories.py surveyapp/config.py surveyapp/demo/synthetic.py surveyapp/demo/tree.py surveyapp/demo/margins.py surveyapp/privacy.py
+	$(BIN)/mypy surveyapp/analysis surveyapp/categories.py surveyapp/config.py surveyapp/demo/synthetic.py surveyapp/demo/tree.py surveyapp/demo/margins.py surveyapp/privacy.py \
+	  surveyapp/clock.py surveyapp/pipeline/batch.py surveyapp/research/workflow.py
 
 test-sqlite: $(VENV)/.installed translations
 	$(BIN)/python -m pytest -m "not browser" -q
