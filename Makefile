@@ -10,15 +10,27 @@ SURVEYAPP_TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/$(PG
 BABEL_KEYWORDS := -k _l -k lazy_gettext -k ngettext:1,2
 
 .PHONY: run test lint typecheck test-sqlite test-postgres test-browser browser-deps \
-        translations extract-messages update-catalogs migrate demo clean bench
+        translations extract-messages update-catalogs migrate demo clean bench lock
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
+# Installs exactly the versions (and files: hashes) of requirements.lock, then the app itself.
+$(VENV)/.installed: requirements.lock pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[postgres,dev,bench]"
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $@
+
+## make lock: refresh requirements.lock from the ranges in pyproject.toml (the source of truth).
+## Versions still within the ranges stay pinned; `make lock UPGRADE=--upgrade` moves every
+## package to its newest allowed version, `UPGRADE="--upgrade-package numpy"` only one.
+UPGRADE ?=
+lock: $(BIN)/python
+	$(BIN)/python -m pip install --quiet uv
+	$(BIN)/uv pip compile pyproject.toml --extra postgres --extra dev --extra bench \
+	  --universal --python-version 3.11 --generate-hashes $(UPGRADE) \
+	  --custom-compile-command "make lock" -o requirements.lock
 
 translations: $(VENV)/.installed
 	$(BIN)/pybabel -q compile -d translations -D messages
@@ -41,7 +53,8 @@ lint: $(VENV)/.installed
 	$(BIN)/ruff format --check .
 
 typecheck: $(VENV)/.installed
-	$(BIN)/mypy surveyapp/analysis surveyapp/categories.py surveyapp/config.py surveyapp/demo/synthetic.py surveyapp/demo/questionnaire.py surveyapp/demo/tree.py surveyapp/demo/margins.py surveyapp/privacy.py
+	$(BIN)/mypy surveyapp/analysis surveyapp/categories.py surveyapp/config.py surveyapp/demo/synthetic.py surveyapp/demo/questionnaire.py surveyapp/demo/tree.py surveyapp/demo/margins.py surveyapp/privacy.py \
+	  surveyapp/clock.py surveyapp/domain surveyapp/pipeline/batch.py surveyapp/research/workflow.py
 
 test-sqlite: $(VENV)/.installed translations
 	$(BIN)/python -m pytest -m "not browser" -q

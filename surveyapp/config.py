@@ -21,8 +21,9 @@ class ConfigError(RuntimeError):
 
 
 @dataclass(frozen=True)
-class Settings:
-    """The application's settings, resolved from the environment."""
+class AppSettings:
+    """The application's settings, resolved from the environment (the pipeline's are
+    :class:`surveyapp.pipeline.Settings`)."""
 
     env: str
     database_url: str
@@ -89,7 +90,7 @@ def _flag(value: str | None, default: bool) -> bool:
 
 def load_settings(
     environ: Mapping[str, str] | None = None, instance_path: Path | None = None
-) -> Settings:
+) -> AppSettings:
     """Read settings from ``environ`` (default: ``os.environ``).
 
     Raises :class:`ConfigError` with a message naming the variables to set when
@@ -123,7 +124,7 @@ def load_settings(
 
     if not database_url:
         database_url = f"sqlite:///{instance_path / 'surveyapp.sqlite3'}"
-    return Settings(
+    return AppSettings(
         env=env,
         database_url=database_url,
         secret_key=secret_key or DEFAULT_SECRET_KEY,

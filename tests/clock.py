@@ -17,7 +17,7 @@ import os
 from datetime import UTC, date, datetime
 from functools import cache
 
-from surveyapp.models._common import utcnow
+from surveyapp.clock import utcnow
 
 CLOCK_VARIABLE = "SURVEYAPP_TEST_CLOCK"
 

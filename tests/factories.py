@@ -8,9 +8,9 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
+from surveyapp.clock import utcnow
 from surveyapp.imports.instrument import import_instrument
 from surveyapp.models import Instrument, Wave
-from surveyapp.models._common import utcnow
 from surveyapp.services.geography import load_regions
 
 SHIPPED_INSTRUMENT = Path(

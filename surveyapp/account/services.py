@@ -5,9 +5,9 @@ from __future__ import annotations
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from ..clock import utcnow
 from ..extensions import db
 from ..models import User
-from ..models._common import utcnow
 from ..services.audit import record
 
 # Checked when the username is unknown, so that both cases cost one scrypt verification.

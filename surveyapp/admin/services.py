@@ -14,9 +14,9 @@ from werkzeug.security import generate_password_hash
 
 from .. import messages as M
 from ..categories import LOCALES
+from ..clock import utcnow
 from ..extensions import db
 from ..models import Area, Comment, User
-from ..models._common import utcnow
 from ..models.account import ADMIN_ROLES, STAFF_ROLES
 from ..services.accounts import AccountProblem, new_password, scope_area
 from ..services.audit import record

@@ -1,4 +1,4 @@
-r"""Drivers of overall satisfaction: which index items move it (DESIGN §5.8).
+r"""Drivers of overall satisfaction: which index items move it (docs/methodology.md §10).
 
 Shown to unit heads as "what matters most here", per region and nationally.
 

@@ -1,4 +1,4 @@
-"""Direct estimates: weighted (Hájek) means, domain means and proportions (DESIGN.md §5 point 4).
+"""Direct estimates: weighted (Hájek) means, domain means and proportions (docs/methodology.md §4).
 
 Every number agrees with R's ``survey`` package (checked to 1e-6 relative in
 ``tests/analysis/test_estimation.py`` against outputs of survey 4.1.1 committed

@@ -1,6 +1,6 @@
 r"""The citizen satisfaction indicator (CSI): scoring, per-area estimates, evaluation.
 
-DESIGN §5 (the methodology; written up for analysts in ``docs/methodology.md``).
+The methodology is written up for analysts in ``docs/methodology.md``.
 Arrays and DataFrames in, frozen dataclasses out; no Flask, no SQLAlchemy.
 
 1. Item scoring (:class:`ItemSpec`, :func:`score_items`)
@@ -340,7 +340,7 @@ def respondent_scores(scored: pd.DataFrame | ArrayLike, min_share: float = 0.5) 
 
 @dataclass(frozen=True)
 class PublicationRule:
-    """DESIGN §5.6 thresholds (configurable).
+    """The publication thresholds of docs/methodology.md §6 (configurable).
 
     * ``"published"``: ``n ≥ min_n`` and ``effective_n ≥ min_effective_n``;
     * ``"low_precision"``: otherwise, when ``n ≥ low_min_n`` and
@@ -497,11 +497,6 @@ class AreaIndicator:
     rank_low: int | None = None
     rank_high: int | None = None
     n_ranked: int = 0
-
-    @property
-    def model_se(self) -> float:
-        """Root MSE of the model estimate."""
-        return math.sqrt(self.model_mse) if self.model_mse >= 0 else math.nan
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 r"""Scale reliability of the index items: Cronbach's alpha and item–rest correlations.
 
-DESIGN §5.2: the reliability of the CSI scale is reported per wave. Everything
+docs/methodology.md §9: the reliability of the CSI scale is reported per wave. Everything
 here is computed from one (weighted) covariance matrix of the item scores.
 
 Complete cases

@@ -1,4 +1,4 @@
-"""Area-level small-area estimation: the Fay–Herriot model (DESIGN.md §5 point 5).
+"""Area-level small-area estimation: the Fay–Herriot model (docs/methodology.md §5).
 
 Precincts often have few respondents, so their direct estimates are noisy. The
 Fay–Herriot model borrows strength across areas through area-level covariates

@@ -1,6 +1,6 @@
 """Raking (iterative proportional fitting) of survey weights to population margins.
 
-DESIGN.md §5 point 3. Pure numpy/pandas: a DataFrame of categorical columns and
+docs/methodology.md §3. Pure numpy/pandas: a DataFrame of categorical columns and
 a mapping of population totals in, a :class:`~surveyapp.analysis.results.RakeResult`
 out.
 

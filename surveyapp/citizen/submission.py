@@ -10,9 +10,9 @@ from flask_babel import gettext as _
 from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
 
+from ..clock import utcnow
 from ..extensions import db
 from ..models import Answer, Area, Comment, Question, Response, Wave
-from ..models._common import utcnow
 from ..privacy import PiiKind, normalise_text, scrub
 from ..services.invitations import consume_invitation
 from .protection import Nonce

@@ -73,7 +73,7 @@ from fractions import Fraction
 from pathlib import Path
 
 from surveyapp.categories import WEIGHTING_VARIABLES
-from surveyapp.demo.tree import RegionRow, load_regions
+from surveyapp.demo.tree import RegionRow, read_region_rows
 
 SOURCE = "DEMONSTRATION: derived from shared reference data; not official statistics"
 """Text of the ``source`` column of every demonstration margin."""
@@ -205,7 +205,7 @@ def demo_margin_rows(regions: list[RegionRow], year: int = 2026) -> list[MarginR
     """Demonstration adult population margins for each region.
 
     Args:
-        regions: the first-level areas, usually :func:`surveyapp.demo.tree.load_regions`.
+        regions: the first-level areas, usually :func:`surveyapp.demo.tree.read_region_rows`.
         year: reference year written in every row.
 
     Returns:
@@ -256,7 +256,7 @@ def write_margins_csv(rows: Iterable[MarginRow], path: Path) -> None:
 
 def main() -> None:
     """Regenerate the shipped ``surveyapp/data/demo_margins.csv``."""
-    rows = demo_margin_rows(load_regions())
+    rows = demo_margin_rows(read_region_rows())
     write_margins_csv(rows, MARGINS_CSV)
     print(f"wrote {len(rows)} demonstration margin rows to {MARGINS_CSV}")
 

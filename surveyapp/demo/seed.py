@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
 
 from ..categories import WEIGHTING_VARIABLES
+from ..clock import utcnow
 from ..imports.csvfile import CsvRow
 from ..imports.geography import import_area_rows
 from ..imports.instrument import import_instrument
@@ -38,12 +39,11 @@ from ..models import (
     Wave,
     WaveArea,
 )
-from ..models._common import utcnow
 from ..services.audit import record
 from ..services.geography import load_regions
 from . import synthetic
 from .tree import demo_tree_rows
-from .tree import load_regions as load_region_rows
+from .tree import read_region_rows as load_region_rows
 
 DEFAULT_RESPONSES = 20_000
 DEFAULT_SEED = 2026

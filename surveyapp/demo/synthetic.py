@@ -63,7 +63,7 @@ Each index item ``j`` has a response tendency
 
 and the answer is the category ``k`` with ``tau_{j,k} < y_j <= tau_{j,k+1}``
 (``tau_{j,0} = -inf``, ``tau_{j,L} = +inf``); its 0-100 score is
-``100 k / (L - 1)`` for ``L`` categories (DESIGN section 5: likert5 values
+``100 k / (L - 1)`` for ``L`` categories (docs/methodology.md §1: likert5 values
 1-5 give 0, 25, ..., 100; ``safety_dark`` 1-4 gives ``(v - 1) / 3 * 100``).
 ``overall_satisfaction`` is the same with ``L = 11`` and thresholds
 ``0.5, 1.5, ..., 9.5``: a normal ``a + lambda eta + sigma e`` rounded to the
@@ -193,9 +193,9 @@ __all__ = [
     "PrecinctSpec",
     "ResponseBatch",
     "SyntheticPopulation",
+    "batch_scores",
     "build_population",
     "generate",
-    "respondent_scores",
     "true_csi",
 ]
 
@@ -1141,8 +1141,9 @@ def generate(
 # --------------------------------------------------------------------------
 
 
-def respondent_scores(batch: ResponseBatch) -> FloatArray:
-    """DESIGN section 5 respondent scores (0-100, ``nan`` when missing) of a batch."""
+def batch_scores(batch: ResponseBatch) -> FloatArray:
+    """The respondent scores of a batch (0-100, ``nan`` when missing), as
+    :func:`surveyapp.analysis.indicator.respondent_scores` computes them (methodology §2)."""
     m = len(batch)
     scores = np.full((m, len(INDEX_ITEMS)), np.nan)
     for j, code in enumerate(INDEX_ITEMS):

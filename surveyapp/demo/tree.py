@@ -182,7 +182,7 @@ DEPARTMENT_NAMES: dict[str, tuple[str, str, str]] = {
 }
 
 
-def load_regions(path: Path | None = None) -> list[RegionRow]:
+def read_region_rows(path: Path | None = None) -> list[RegionRow]:
     """Read the reference list of first-level areas.
 
     Args:
@@ -276,7 +276,7 @@ def demo_tree_rows(regions: list[RegionRow], seed: int = 2026) -> list[AreaRow]:
     """Build the demonstration police unit tree, top-down.
 
     Args:
-        regions: the first-level areas, usually :func:`load_regions`.
+        regions: the first-level areas, usually :func:`read_region_rows`.
         seed: seed of ``numpy.random.default_rng``; the same seed and regions give
             the same rows.
 

@@ -11,8 +11,8 @@ from sqlalchemy import delete, insert, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
+from ..clock import utcnow
 from ..models import JobLock
-from ..models._common import utcnow
 
 
 def advisory_key(job: str) -> int:

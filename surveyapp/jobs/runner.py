@@ -10,9 +10,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
+from ..clock import utcnow
 from ..extensions import db
 from ..models import JobRun
-from ..models._common import utcnow
 from .locks import job_lock
 
 log = logging.getLogger("surveyapp.jobs")
@@ -25,6 +25,16 @@ class Job:
     name: str
     run: Callable[[], str]
     max_minutes: int = 60  # a SQLite lock older than this is taken over (crashed holder)
+
+
+class JobFailed(Exception):
+    """Raised by a job that did part of its work and failed the rest (some waves computed,
+    others not): the run is recorded as failed with this message as its error, and ``summary``
+    (what was done, already committed) as its summary."""
+
+    def __init__(self, error: str, summary: str) -> None:
+        super().__init__(error)
+        self.summary = summary
 
 
 def worker_name(role: str) -> str:
@@ -54,6 +64,10 @@ def run_job(job: Job, worker: str) -> JobRun:
             run.summary = job.run()
             db.session.commit()
             run.outcome = "succeeded"
+        except JobFailed as error:  # the job's own account of what failed
+            db.session.rollback()
+            run.outcome, run.summary, run.error = "failed", error.summary, str(error)[:4000]
+            log.error("job %s failed: %s", job.name, error)
         except Exception as error:  # recorded, logged, and the scheduler goes on
             db.session.rollback()
             run.outcome = "failed"

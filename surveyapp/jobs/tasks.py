@@ -1,4 +1,5 @@
-"""What the scheduled jobs do. Each task commits its own work and returns a one-line summary."""
+"""What the scheduled jobs do. Each task commits its own work and returns a one-line summary
+(or raises :class:`~.runner.JobFailed` with it when part of the work failed)."""
 
 from __future__ import annotations
 
@@ -10,43 +11,39 @@ from flask import current_app
 from sqlalchemy import delete, or_, select
 
 from .. import pipeline
+from ..clock import utcnow
 from ..extensions import db
 from ..models import InvitationToken, Wave
-from ..models._common import utcnow
 from ..pipeline.store import purge_old_weights
 from ..services.audit import record
-from ..services.waves import open_waves_now
+from .runner import JobFailed
 
 log = logging.getLogger("surveyapp.jobs")
 
 
-def _recompute(scopes: list[pipeline.Scope]) -> str:
-    done, skipped = [], []
-    for scope in scopes:
-        try:
-            outcome = pipeline.recompute(db.session, scope)
-        except pipeline.PipelineError as error:
-            # Nothing to compute yet (no responses) is normal for a new wave: noted, not failed.
-            db.session.rollback()
-            skipped.append(f"{scope.wave.code}: {error}")
-            continue
-        db.session.commit()
-        done.append(
-            f"{scope.wave.code} → snapshot {outcome.snapshot.id} ({outcome.responses} responses)"
-        )
-    return "; ".join(done + [f"not computed: {item}" for item in skipped]) or "no open wave"
+def _report(results: list[pipeline.ScopeResult], nothing: str) -> str:
+    """The job's summary; raises :class:`JobFailed` (with that summary) when a wave failed."""
+    done = "; ".join(r.describe() for r in results if not r.failed)
+    summary = done or ("nothing computed" if results else nothing)
+    failures = [r.describe() for r in results if r.failed]
+    if failures:
+        raise JobFailed("; ".join(failures), summary)
+    return summary
 
 
 def recompute_open_waves() -> str:
     """A new snapshot of every open wave, over all its responses."""
-    return _recompute([pipeline.Scope(wave) for wave in open_waves_now(db.session)])
+    results = pipeline.recompute_open_waves(db.session, now=utcnow())
+    return _report(results, "no open wave")
 
 
 def recompute_windows() -> str:
     """Nightly: a snapshot of the rolling window of every open continuous wave."""
     days = int(current_app.config["ROLLING_WINDOW_DAYS"])
-    waves = [wave for wave in open_waves_now(db.session) if wave.kind == "continuous"]
-    return _recompute([pipeline.window(wave, days) for wave in waves])
+    results = pipeline.recompute_open_waves(
+        db.session, now=utcnow(), window_days=days, continuous_only=True
+    )
+    return _report(results, "no open continuous wave")
 
 
 def update_wave_statuses(now: datetime | None = None) -> str:

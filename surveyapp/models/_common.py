@@ -3,17 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import UTC, datetime
 
 from sqlalchemy import BigInteger, CheckConstraint, Integer
 
 # SQLite only autoincrements INTEGER PRIMARY KEY; PostgreSQL gets BIGINT.
 BigIntPK = BigInteger().with_variant(Integer(), "sqlite")
-
-
-def utcnow() -> datetime:
-    """Timezone-aware current time in UTC (stored naive-UTC by SQLite)."""
-    return datetime.now(UTC)
 
 
 def one_of(

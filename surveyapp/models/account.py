@@ -21,8 +21,9 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..categories import LOCALES
+from ..clock import utcnow
 from ..db import Base
-from ._common import one_of, utcnow
+from ._common import one_of
 from .geography import Area
 
 

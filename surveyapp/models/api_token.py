@@ -12,8 +12,8 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..clock import utcnow
 from ..db import Base
-from ._common import utcnow
 from .account import User
 
 TOKEN_PREFIX_LENGTH = 8

@@ -8,8 +8,9 @@ from typing import Any
 from sqlalchemy import JSON, DateTime, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from ..clock import utcnow
 from ..db import Base
-from ._common import BigIntPK, utcnow
+from ._common import BigIntPK
 
 
 class AuditEvent(Base):

@@ -18,6 +18,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..clock import utcnow
 from ..db import Base
 from ..domain.records import (
     Measure,
@@ -27,7 +28,7 @@ from ..domain.records import (
     SnapshotSummary,
     ValueFlags,
 )
-from ._common import BigIntPK, one_of, utcnow
+from ._common import BigIntPK, one_of
 
 PUBLICATION_STATUSES = ("published", "low_precision", "insufficient")
 

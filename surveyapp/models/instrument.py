@@ -25,8 +25,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..analysis.indicator import ItemSpec
 from ..categories import QUESTION_ROLES, QUESTION_TYPES, WEIGHTING_VARIABLES, QuestionRole
+from ..clock import utcnow
 from ..db import Base
-from ._common import Trilingual, one_of, utcnow
+from ._common import Trilingual, one_of
 
 
 class Instrument(Trilingual, Base):

@@ -7,8 +7,9 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, DateTime, Float, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from ..clock import utcnow
 from ..db import Base
-from ._common import BigIntPK, one_of, utcnow
+from ._common import BigIntPK, one_of
 
 JOB_OUTCOMES = ("running", "succeeded", "failed", "skipped")
 

@@ -27,8 +27,9 @@ from ..categories import (
     RESPONSE_STATUSES,
     WEIGHTING_VARIABLES,
 )
+from ..clock import utcnow
 from ..db import Base
-from ._common import BigIntPK, one_of, utcnow
+from ._common import BigIntPK, one_of
 
 
 class Response(Base):

@@ -8,8 +8,9 @@ from sqlalchemy import Boolean, CheckConstraint, DateTime, ForeignKey, Integer, 
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..categories import WAVE_STATUSES
+from ..clock import utcnow
 from ..db import Base
-from ._common import Trilingual, one_of, utcnow
+from ._common import Trilingual, one_of
 from .geography import Area
 from .instrument import Instrument
 

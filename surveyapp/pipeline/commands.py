@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import logging
 import re
 import sys
-from datetime import timedelta
 from typing import Any
 
 import click
@@ -16,12 +14,12 @@ from sqlalchemy import select
 from .. import pipeline
 from ..cli import surveyapp_cli
 from ..cli_options import lang_option
+from ..clock import utcnow
 from ..domain import snapshots
 from ..extensions import db
 from ..models import Wave
 from ..services.waves import open_waves_now
 
-log = logging.getLogger("surveyapp.pipeline")
 WINDOW = re.compile(r"^(\d{1,4})([dw])$")
 
 
@@ -37,7 +35,26 @@ def parse_window(text: str | None) -> int | None:
 
 
 def progress_printer(stage: str, **figures: Any) -> None:
-    """Print one translated progress line of :func:`pipeline.recompute`."""
+    """Print one translated progress line of :func:`pipeline.recompute_open_waves`."""
+    if stage == "start":
+        if figures["start"] is None:
+            click.echo(_("Recomputing %(wave)s", wave=figures["wave"]))
+        else:
+            click.echo(
+                _(
+                    "Recomputing %(wave)s, %(start)s to %(end)s",
+                    wave=figures["wave"],
+                    start=figures["start"],
+                    end=figures["end"],
+                )
+            )
+        return
+    if stage == "skipped":
+        click.echo("  " + _("Nothing to compute yet: %(reason)s", reason=figures["reason"]))
+        return
+    if stage == "failed":
+        click.echo("  " + _("Not computed: %(reason)s", reason=figures["reason"]), err=True)
+        return
     if stage == "scope":
         message = _("%(responses)s responses in scope", responses=figures["responses"])
     elif stage == "raked":
@@ -61,16 +78,6 @@ def progress_printer(stage: str, **figures: Any) -> None:
     click.echo("  " + message)
 
 
-def _scopes(wave: Wave, days: int | None, periods: int) -> list[pipeline.Scope]:
-    """The whole wave, or ``periods`` back-to-back windows of ``days`` up to today, oldest first."""
-    if days is None:
-        return [pipeline.Scope(wave)]
-    latest = pipeline.window(wave, days)
-    assert latest.end is not None
-    ends = [latest.end - timedelta(days=days * k) for k in range(periods - 1, -1, -1)]
-    return [pipeline.window(wave, days, today=end) for end in ends]
-
-
 @surveyapp_cli.command("recompute")
 @click.option("--wave", "wave_code", help="Wave code (default: every open wave).")
 @click.option("--window", help="Only the last days or weeks of submissions, e.g. 90d or 12w.")
@@ -90,11 +97,16 @@ def _scopes(wave: Wave, days: int | None, periods: int) -> list[pipeline.Scope]:
 def recompute_command(
     wave_code: str | None, window: str | None, periods: int, if_missing: bool, lang: str
 ) -> None:
-    """Weight the responses and store a new indicator snapshot per wave."""
+    """Weight the responses and store a new indicator snapshot per wave.
+
+    Each wave (or window) is committed on its own; one that fails is reported and the others
+    go on; the exit status is 1 when any failed (a wave without responses is not a failure).
+    """
     with force_locale(lang):
         days = parse_window(window)
         if periods > 1 and days is None:
             raise click.BadParameter(_("--periods needs --window"), param_hint="--periods")
+        now = utcnow()
         if wave_code is not None:
             wave = db.session.scalar(select(Wave).where(Wave.code == wave_code))
             if wave is None:
@@ -102,40 +114,20 @@ def recompute_command(
                 sys.exit(1)
             waves = [wave]
         else:
-            waves = open_waves_now(db.session)
+            waves = open_waves_now(db.session, now)
             if not waves:
                 click.echo(_("No open wave: nothing to recompute."))
                 return
-        scopes = [scope for wave in waves for scope in _scopes(wave, days, periods)]
-        if if_missing:
-            scopes = [s for s in scopes if pipeline.previous_of_scope(db.session, s) is None]
-        failed = 0
-        for scope in scopes:
-            wave = scope.wave
-            if scope.start is None:
-                click.echo(_("Recomputing %(wave)s", wave=wave.code))
-            else:
-                click.echo(
-                    _(
-                        "Recomputing %(wave)s, %(start)s to %(end)s",
-                        wave=wave.code,
-                        start=scope.start.isoformat(),
-                        end=str(scope.end),
-                    )
-                )
-            try:
-                pipeline.recompute(db.session, scope, progress=progress_printer)
-                db.session.commit()
-            except pipeline.PipelineError as error:
-                db.session.rollback()
-                failed += 1
-                click.echo("  " + _("Not computed: %(reason)s", reason=str(error)), err=True)
-            except Exception as error:  # the previous snapshot stays the current one
-                db.session.rollback()
-                failed += 1
-                log.exception("recompute of %s failed", wave.code)
-                click.echo("  " + _("Not computed: %(reason)s", reason=repr(error)), err=True)
-        if failed:
+        results = pipeline.recompute_open_waves(
+            db.session,
+            now=now,
+            window_days=days,
+            periods=periods,
+            if_missing=if_missing,
+            waves=waves,
+            progress=progress_printer,
+        )
+        if any(result.failed for result in results):
             sys.exit(1)
 
 

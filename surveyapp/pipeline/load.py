@@ -23,7 +23,7 @@ from ..models import (
     Question,
     Response,
 )
-from .scope import METHOD_VERSION, RAKING_VARIABLES, PipelineError, Scope
+from .scope import METHOD_VERSION, RAKING_VARIABLES, NothingToCompute, PipelineError, Scope
 
 # ---------------------------------------------------------------- loading
 
@@ -205,7 +205,7 @@ def load_inputs(session: Session, scope: Scope, margin_set: MarginSet | None = N
     frame = loaded[["id", "area_id", *RAKING_VARIABLES]].copy()
     answers = loaded[codes].set_index(loaded["id"])
     if frame.empty:
-        raise PipelineError(f"no complete responses in {scope.describe()}")
+        raise NothingToCompute(f"no complete responses in {scope.describe()}")
     frame["area"] = frame["area_id"].map(dict(zip(areas["id"], areas["code"], strict=True)))
     frame["region"] = frame["area_id"].map(
         dict(zip(areas["id"], areas["path"].map(Area.region_code_on_path), strict=True))

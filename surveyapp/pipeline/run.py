@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from ..analysis import estimation, indicator, weighting
 from ..analysis.imputation import impute_hot_deck
+from ..clock import utcnow
 from ..domain.records import RunInputs, RunSettings
 from ..models import (
     IndicatorSnapshot,
@@ -16,7 +17,6 @@ from ..models import (
     MarginSet,
     WeightRun,
 )
-from ..models._common import utcnow
 from .load import load_inputs, margins_by_region
 from .scope import (
     METHOD_VERSION,

@@ -9,8 +9,8 @@ from importlib.metadata import version
 from typing import Any
 
 from ..categories import WEIGHTING_VARIABLES
+from ..clock import utcnow
 from ..models import Wave
-from ..models._common import utcnow
 
 METHOD_VERSION = "surveyapp-csi/1"
 """Changes whenever a change of the code would change the numbers (recorded in every run)."""
@@ -19,7 +19,8 @@ NUMERIC_PACKAGES = ("numpy", "scipy", "pandas", "statsmodels")
 ``METHOD_VERSION`` (a new version of one of them may move the last digits)."""
 RAKING_VARIABLES = tuple(WEIGHTING_VARIABLES)
 Progress = Callable[..., None]
-"""Called as ``progress(stage, **figures)``; stages: scope, raked, weights, snapshot."""
+"""Called as ``progress(stage, **figures)``; stages: scope, raked, weights, snapshot (and, from
+:func:`surveyapp.pipeline.recompute_open_waves`, start, skipped, failed)."""
 
 
 @dataclass(frozen=True)
@@ -64,3 +65,7 @@ def window(wave: Wave, days: int, today: date | None = None) -> Scope:
 
 class PipelineError(RuntimeError):
     """The computation cannot run (no data, no margins); the message says why."""
+
+
+class NothingToCompute(PipelineError):
+    """The scope has no complete response yet (a wave that has just opened): not a failure."""

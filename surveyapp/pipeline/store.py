@@ -31,7 +31,6 @@ from ..domain.records import (
 )
 from ..models import (
     Area,
-    IndicatorSnapshot,
     IndicatorValue,
     ResponseWeight,
     WeightRun,
@@ -366,8 +365,3 @@ def previous_of_scope(session: Session, scope: Scope) -> int | None:
     """The latest snapshot of exactly this scope (wave and window), if any: the one a new
     computation of the scope supersedes (:func:`~surveyapp.domain.snapshots.latest_of_scope`)."""
     return snapshots.latest_of_scope(session, scope.wave, snapshots.Window(scope.start, scope.end))
-
-
-def count_snapshots(session: Session) -> int:
-    """How many snapshots exist."""
-    return int(session.scalar(select(func.count()).select_from(IndicatorSnapshot)) or 0)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import shutil
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -31,6 +32,10 @@ class Archive:
     path: Path
     filename: str
     rows: int
+
+    def discard(self) -> None:
+        """Delete the temporary directory the archive was built in (once sent or moved)."""
+        shutil.rmtree(self.path.parent, ignore_errors=True)
 
 
 def codebook_csv(variables: list[Variable]) -> str:

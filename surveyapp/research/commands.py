@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import shutil
 import sys
-import tempfile
 from pathlib import Path
 
 import click
@@ -18,10 +17,9 @@ from ..cli import surveyapp_cli
 from ..cli_options import lang_option
 from ..extensions import db
 from ..models import Wave
-from ..services.audit import record
-from .archive import build_archive
-from .microdata import ExportError, dataset
-from .writers import FORMATS
+from .microdata import ExportError
+from .workflow import export_microdata
+from .writers import FORMATS, TooManyRows
 
 
 @surveyapp_cli.command("export")
@@ -54,33 +52,20 @@ def export_command(
             click.echo(_("There is no wave %(code)s.", code=wave_code), err=True)
             sys.exit(1)
         try:
-            data = dataset(db.session, wave, run_id, include_text=include_text)
+            archive = export_microdata(
+                db.session, wave, run_id, fmt=fmt, labels=labels, include_text=include_text
+            )
         except ExportError:
             click.echo(
                 _("No weights are kept for this wave or run: run recompute first."), err=True
             )
             sys.exit(1)
-        directory = Path(tempfile.mkdtemp(prefix="surveyapp-export-"))
-        try:
-            archive = build_archive(db.session, data, fmt, labels, directory)
-            shutil.move(str(archive.path), output)
-        except ValueError:
+        except TooManyRows:
             click.echo(str(M.EXPORT_TOO_LARGE_FOR_EXCEL), err=True)
             sys.exit(1)
+        try:
+            shutil.move(str(archive.path), output)
         finally:
-            shutil.rmtree(directory, ignore_errors=True)
-        record(
-            "export.microdata",
-            actor="cli",
-            target=data.run,
-            details={
-                "wave": wave.code,
-                "weight_run": data.run.id,
-                "format": fmt,
-                "language": labels,
-                "include_text": include_text,
-                "rows": archive.rows,
-            },
-        )
+            archive.discard()
         db.session.commit()
         click.echo(_("%(rows)s rows written to %(path)s", rows=archive.rows, path=str(output)))

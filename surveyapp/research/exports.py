@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
-import tempfile
-from pathlib import Path
 from typing import Any
 
 from flask import abort, current_app, render_template, request, send_file
@@ -24,12 +21,11 @@ from ..domain.snapshots import runs_with_weights
 from ..extensions import db
 from ..i18n import LOCALE_NAMES, current_locale
 from ..models import Wave, WeightRun
-from ..services.audit import record
 from . import bp
-from .archive import build_archive
 from .codebook import codebook_document
 from .microdata import ExportError, dataset
-from .writers import FORMATS
+from .workflow import export_microdata
+from .writers import FORMATS, TooManyRows
 
 FORMAT_NAMES = {
     "sav": _l("SPSS (.sav)"),
@@ -106,31 +102,20 @@ def export(lang: str) -> ResponseReturnValue:
         return render_template("research/export.html", form=form, runs=runs), 422
     wave, run = by_id[form.run.data or ""]
     try:
-        data = dataset(db.session, wave, run.id, include_text=bool(form.include_text.data))
+        archive = export_microdata(
+            db.session,
+            wave,
+            run.id,
+            fmt=form.format.data or "sav",
+            labels=form.language.data or lang,
+            include_text=bool(form.include_text.data),
+            user=current_user,
+        )
     except ExportError:
         abort(404)
-    directory = Path(tempfile.mkdtemp(prefix="surveyapp-export-"))
-    try:
-        archive = build_archive(
-            db.session, data, form.format.data or "sav", form.language.data or lang, directory
-        )
-    except ValueError:  # more rows than one Excel sheet holds
-        shutil.rmtree(directory, ignore_errors=True)
+    except TooManyRows:
         form.format.errors = [M.EXPORT_TOO_LARGE_FOR_EXCEL]
         return render_template("research/export.html", form=form, runs=runs), 422
-    record(
-        "export.microdata",
-        user=current_user,
-        target=run,
-        details={
-            "wave": wave.code,
-            "weight_run": run.id,
-            "format": form.format.data,
-            "language": form.language.data,
-            "include_text": bool(form.include_text.data),
-            "rows": archive.rows,
-        },
-    )
     db.session.commit()
     response = send_file(
         archive.path,
@@ -140,7 +125,7 @@ def export(lang: str) -> ResponseReturnValue:
         max_age=0,
     )
     response.headers["Cache-Control"] = "no-store"
-    response.call_on_close(lambda: shutil.rmtree(directory, ignore_errors=True))
+    response.call_on_close(archive.discard)
     return response
 
 

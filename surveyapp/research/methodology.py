@@ -1,5 +1,5 @@
 """The methodology report of a snapshot (= its weight run): everything a researcher needs,
-with the exported tables, to reproduce every figure (DESIGN.md §5, §8).
+with the exported tables, to reproduce every figure (docs/methodology.md, "The methodology report").
 
 :func:`methodology_report` reads only the database (the session is passed in, no request
 state), so that export archives can ship the same JSON; the routes render it as a page and

@@ -3,7 +3,7 @@
 :func:`indicator_table` builds the rows (one pandas DataFrame, machine column names) for
 both formats and for the export archives; :func:`with_headers` gives the columns their
 names in the current language. Two variants: ``full`` (researchers) and ``public``, in which
-the figures of areas with insufficient data are suppressed (DESIGN.md §6, §8).
+the figures of areas with insufficient data are suppressed (docs/methodology.md §6).
 """
 
 from __future__ import annotations

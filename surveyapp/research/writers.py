@@ -37,6 +37,10 @@ SPSS_EPOCH, SPSS_UNIT = np.datetime64("1582-10-14", "D"), 86_400.0
 STATA_EPOCH, STATA_UNIT = np.datetime64("1960-01-01", "D"), 1.0
 
 
+class TooManyRows(ValueError):
+    """More rows than the format holds (one Excel sheet); another format will take them."""
+
+
 def _integral(variable: Variable) -> bool:
     """Whether the variable's values are whole numbers (codes, 0/1, ids)."""
     if variable.name in ("response_id", "weight_run"):
@@ -112,7 +116,8 @@ def write_xlsx(
     rows = 0
     for chunk in chunks:
         if rows + len(chunk) > EXCEL_MAX_ROWS:
-            raise ValueError("too many rows for one Excel sheet")
+            data.close()  # ends the sheet's stream now rather than when it is collected
+            raise TooManyRows("too many rows for one Excel sheet")
         for record in chunk.itertuples(index=False, name=None):
             data.append([_cell(value) for value in record])
         rows += len(chunk)

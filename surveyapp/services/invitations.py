@@ -12,9 +12,9 @@ from datetime import timedelta
 
 from sqlalchemy import or_, select, update
 
+from ..clock import utcnow
 from ..extensions import db
 from ..models import InvitationToken
-from ..models._common import utcnow
 
 
 def token_hash(token: str) -> str:

@@ -14,9 +14,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from .. import messages as M
+from ..clock import utcnow
 from ..extensions import db
 from ..models import ApiToken, User
-from ..models._common import utcnow
 from ..models.api_token import TOKEN_NAME_MAX, TOKEN_PREFIX_LENGTH
 from .audit import record
 

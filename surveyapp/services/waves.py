@@ -7,8 +7,8 @@ from datetime import datetime
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, joinedload
 
+from ..clock import utcnow
 from ..models import Wave
-from ..models._common import utcnow
 
 
 def open_waves_now(session: Session, now: datetime | None = None) -> list[Wave]:

@@ -12,8 +12,8 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from surveyapp.clock import utcnow
 from surveyapp.models import Area, AuditEvent, Comment, Question, Response, User
-from surveyapp.models._common import utcnow
 from surveyapp.services.geography import load_regions
 from tests.conftest import Client
 from tests.factories import make_wave

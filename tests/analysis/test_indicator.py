@@ -197,7 +197,7 @@ def test_scoring_agrees_with_the_demo_generator(instrument: dict[str, Any]) -> N
     overall = answers["overall_satisfaction"].astype(float)
     answers["overall_satisfaction"] = overall.where(overall >= 0)
     ours = respondent_scores(score_items(answers, items_from_instrument(instrument)))
-    np.testing.assert_allclose(ours, synthetic.respondent_scores(batch), equal_nan=True)
+    np.testing.assert_allclose(ours, synthetic.batch_scores(batch), equal_nan=True)
     assert np.isnan(ours).any()
 
 

@@ -29,10 +29,10 @@ from werkzeug.security import generate_password_hash
 from werkzeug.serving import make_server
 
 from surveyapp import MIGRATIONS_DIR, create_app, pipeline
+from surveyapp.clock import utcnow
 from surveyapp.demo.seed import DEMO_WAVE_CODE, seed_demo
 from surveyapp.extensions import db
 from surveyapp.models import Area, Comment, Response, User, Wave
-from surveyapp.models._common import utcnow
 from tests.clock import session_now
 from tests.conftest import environ_for_tests
 

@@ -11,9 +11,9 @@ from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from surveyapp.clock import utcnow
 from surveyapp.extensions import limiter
 from surveyapp.models import Area, InvitationToken, Response, Wave
-from surveyapp.models._common import utcnow
 from surveyapp.services.invitations import new_invitations, token_hash
 
 from .conftest import PRECINCT, SURVEY, form_nonce, submit, valid_answers

@@ -21,12 +21,12 @@ from surveyapp.demo.margins import (
     render_margins_csv,
     write_margins_csv,
 )
-from surveyapp.demo.tree import RegionRow, load_regions
+from surveyapp.demo.tree import RegionRow, read_region_rows
 
 
 @pytest.fixture(scope="module")
 def regions() -> list[RegionRow]:
-    return load_regions()
+    return read_region_rows()
 
 
 @pytest.fixture(scope="module")

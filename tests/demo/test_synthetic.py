@@ -22,9 +22,9 @@ from surveyapp.demo.synthetic import (
     TRUST_OPTIONS,
     PrecinctSpec,
     ResponseBatch,
+    batch_scores,
     build_population,
     generate,
-    respondent_scores,
     true_csi,
 )
 
@@ -174,7 +174,7 @@ def _post_stratified_mean(
     batch: ResponseBatch, shares: Mapping[tuple[str, str, str], float]
 ) -> float:
     """Weights W_c / n_c over all respondents, mean over those with a score (Hajek)."""
-    scores = respondent_scores(batch)
+    scores = batch_scores(batch)
     keys = [(s, a, t) for s, a, t in zip(batch.sex, batch.age_group, batch.settlement, strict=True)]
     cell_index = {cell: i for i, cell in enumerate(shares)}
     idx = np.array([cell_index[k] for k in keys])
@@ -195,7 +195,7 @@ def test_post_stratified_sample_mean_matches_true_csi(big: ResponseBatch) -> Non
     assert len(part) > 30_000
     shares = dict(zip(CELLS, pop.cell_shares(index), strict=True))
     estimate = _post_stratified_mean(part, shares)
-    raw = float(np.nanmean(respondent_scores(part)))
+    raw = float(np.nanmean(batch_scores(part)))
     assert abs(estimate - truth[target]) < 1.0
     # the raw sample leans to the young and urban, who are less satisfied
     assert raw < estimate - 0.3
@@ -258,7 +258,7 @@ def test_respondent_score_rule() -> None:
         answers=answers,
         comment=column([None] * rows),
     )
-    scores = respondent_scores(batch)
+    scores = batch_scores(batch)
     assert scores[0] == 100.0
     assert scores[1] == pytest.approx(75.0)
     assert np.isnan(scores[2])

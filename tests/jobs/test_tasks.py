@@ -9,11 +9,11 @@ from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from surveyapp.clock import utcnow
 from surveyapp.demo.seed import seed_demo
 from surveyapp.jobs import tasks
 from surveyapp.jobs.scheduler import JOBS, build_scheduler
 from surveyapp.models import AuditEvent, IndicatorSnapshot, InvitationToken
-from surveyapp.models._common import utcnow
 from tests.factories import make_wave
 
 
@@ -69,8 +69,12 @@ def test_recompute_job_makes_a_snapshot_per_open_wave(session: Session) -> None:
     assert len(session.scalars(select(IndicatorSnapshot)).all()) == 1
 
 
-def test_the_scheduler_has_every_job_with_its_configured_interval(app: Flask) -> None:
-    app.config.update(RECOMPUTE_MINUTES=7, NIGHTLY_AT="01:15")
+def test_the_scheduler_has_every_job_with_its_configured_interval(
+    app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The app is the whole session's: the settings go back after the test.
+    monkeypatch.setitem(app.config, "RECOMPUTE_MINUTES", 7)
+    monkeypatch.setitem(app.config, "NIGHTLY_AT", "01:15")
     scheduler = build_scheduler(app)
     jobs = {job.id: job for job in scheduler.get_jobs()}
     assert set(jobs) == set(JOBS)
