@@ -4,14 +4,11 @@ from __future__ import annotations
 
 import random
 import re
-from pathlib import Path
 
 import pytest
 
-from surveyapp import privacy
 from surveyapp.demo.synthetic import COMMENT_BANK
 from surveyapp.privacy import DEFAULT_REPLACEMENTS, PiiKind, ScrubResult, normalise_text, scrub
-from tests.test_architecture import FORBIDDEN, _imports
 
 PHONE = PiiKind.PHONE
 EMAIL = PiiKind.EMAIL
@@ -340,8 +337,3 @@ def test_normalised_text_is_stable() -> None:
 
 def test_normalising_first_reveals_a_phone_number_split_by_a_control_character() -> None:
     assert scrub(normalise_text("тел 8701\x001234567")).text == f"тел {P}"
-
-
-def test_privacy_module_imports_no_web_or_database_library() -> None:
-    assert privacy.__file__ is not None
-    assert _imports(Path(privacy.__file__)) & set(FORBIDDEN) == set()
