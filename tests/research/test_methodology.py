@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -24,6 +26,11 @@ from surveyapp.models import (
 from surveyapp.research.methodology import _margins, methodology_report
 
 from .conftest import signed_in
+
+FIXTURE = Path(__file__).parent.parent / "fixtures" / "methodology_report.json"
+"""The report of the reference demo's snapshot (tests/prebuilt.py), made with the code before
+:func:`methodology_report` was split into its stages; what depends on when and where it was
+computed (the clock, the installed libraries' versions) replaced by a placeholder."""
 
 ROUTES = (
     "/{lang}/research/snapshots/{id}/methodology",
@@ -235,3 +242,26 @@ def test_only_researchers_and_admins_get_in(app: Flask, snapshot_id: int) -> Non
         for route in ROUTES:
             status = client.get(route.format(lang="en", id=snapshot_id)).status_code
             assert status == expected, (username, route, status)
+
+
+def _without_time_and_place(report: dict[str, Any]) -> dict[str, Any]:
+    """``report`` with what the clock and the installed libraries decide put aside."""
+    clock = "(when computed)"
+    report["snapshot"]["created_at"] = report["run"]["created_at"] = clock
+    report["run"]["finished_at"] = clock
+    report["software"] = "(the versions installed)"
+    return report
+
+
+@pytest.fixture
+def reference_demo(session: Session) -> None:
+    """The reference demo's database (tests/prebuilt.py: built once, fresh ids)."""
+
+
+@pytest.mark.usefixtures("reference_demo")
+def test_the_reference_report_is_unchanged(session: Session, prebuilt_value: int) -> None:
+    snapshot = session.get(IndicatorSnapshot, prebuilt_value)
+    assert snapshot is not None
+    report = _without_time_and_place(methodology_report(session, snapshot))
+    text = json.dumps(report, ensure_ascii=False, indent=1, default=str) + "\n"
+    assert text == FIXTURE.read_text(encoding="utf-8")  # as the archive writes it, byte for byte
