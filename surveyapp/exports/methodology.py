@@ -2,28 +2,21 @@
 with the exported tables, to reproduce every figure (docs/methodology.md, "The methodology report").
 
 :func:`methodology_report` reads only the database (the session is passed in, no request
-state), so that export archives can ship the same JSON; the routes render it as a page and
-as a download.
+state), so that export archives ship the same JSON as the research pages render and
+download.
 """
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
-from flask import Response, abort, render_template
-from flask.typing import ResponseReturnValue
-from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..analysis.indicator import PublicationRule
 from ..categories import LOCALES, WEIGHTING_VARIABLES
 from ..domain.records import CSI, RunDiagnostics, SnapshotSummary
-from ..extensions import db
 from ..models import Area, IndicatorSnapshot, IndicatorValue, MarginSet, Question, Wave
-from ..services.audit import record
-from . import bp
 
 REPORT_FORMAT = "surveyapp-methodology-report/1"
 """Changes when the structure of the report changes."""
@@ -242,37 +235,3 @@ def methodology_report(session: Session, snapshot: IndicatorSnapshot) -> dict[st
         ],
         "publication": {"rule": rule, "counts": summary.publication},
     }
-
-
-# ---------------------------------------------------------------- routes
-
-
-def _snapshot(snapshot_id: int) -> IndicatorSnapshot:
-    snapshot = db.session.get(IndicatorSnapshot, snapshot_id)
-    if snapshot is None:
-        abort(404)
-    return snapshot
-
-
-@bp.get("/<lang>/research/snapshots/<id:snapshot_id>/methodology")
-def methodology(lang: str, snapshot_id: int) -> ResponseReturnValue:
-    """The methodology report of a snapshot, as a page."""
-    report = methodology_report(db.session(), _snapshot(snapshot_id))
-    region_names = {region["code"]: region["name"] for region in report["regions"]}
-    return render_template("research/methodology.html", report=report, region_names=region_names)
-
-
-@bp.get("/<lang>/research/snapshots/<id:snapshot_id>/methodology.json")
-def methodology_json(lang: str, snapshot_id: int) -> ResponseReturnValue:
-    """The methodology report of a snapshot, as a JSON download (audited)."""
-    report = methodology_report(db.session(), _snapshot(snapshot_id))
-    user = current_user._get_current_object()
-    record("export.methodology", user=user, details={"snapshot": snapshot_id})
-    db.session.commit()
-    body = json.dumps(report, ensure_ascii=False, indent=2)
-    filename = f"methodology-snapshot-{snapshot_id}.json"
-    return Response(
-        body,
-        mimetype="application/json",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
