@@ -72,7 +72,7 @@ def export(lang: str) -> ResponseReturnValue:
     wave, run = by_id[form.run.data or ""]
     try:
         archive = export_microdata(
-            db.session,
+            db.session(),
             wave,
             run.id,
             fmt=form.format.data or "sav",
@@ -104,7 +104,7 @@ def _wave_dataset(code: str) -> Dataset:
         abort(404)
     run_id = request.args.get("run", type=int)
     try:
-        return dataset(db.session, wave, run_id, include_text=True)
+        return dataset(db.session(), wave, run_id, include_text=True)
     except ExportError:
         abort(404)
 
@@ -129,7 +129,7 @@ def codebook_json(lang: str, code: str) -> ResponseReturnValue:
     return response
 
 
-def current_json(document: dict[str, Any]) -> Any:
+def current_json(document: dict[str, Any]) -> Response:
     """``document`` as a UTF-8 JSON response (Cyrillic kept readable)."""
     return current_app.response_class(
         json.dumps(document, ensure_ascii=False, indent=1), mimetype="application/json"

@@ -25,10 +25,10 @@ from openpyxl.styles import Font
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
-from ..analysis.indicator import PublicationRule
 from ..categories import LOCALES
 from ..domain.records import CSI, Comparison, ValueFlags
 from ..domain.snapshots import runs_with_weights
+from ..exports.methodology import publication_rule
 from ..i18n import current_locale
 from ..models import Area, IndicatorSnapshot, IndicatorValue, Wave, WeightRun
 
@@ -155,16 +155,14 @@ def about_rows(
     else:
         start, end = run.window_start.isoformat(), run.window_end.isoformat()
         window = _("responses from %(start)s to %(end)s", start=start, end=end)
-    settings, defaults = run.settings_record, PublicationRule()
+    applied = publication_rule(run.settings_record)
     rule = _(
         "Published when n ≥ %(min_n)s and effective n ≥ %(min_eff)s; low precision when "
         "n ≥ %(low_n)s and effective n ≥ %(low_eff)s; otherwise insufficient data.",
-        min_n=defaults.min_n if settings.min_n is None else settings.min_n,
-        min_eff=defaults.min_effective_n
-        if settings.min_effective_n is None
-        else settings.min_effective_n,
-        low_n=defaults.low_min_n,
-        low_eff=defaults.low_min_effective_n,
+        min_n=applied.min_n,
+        min_eff=applied.min_effective_n,
+        low_n=applied.low_min_n,
+        low_eff=applied.low_min_effective_n,
     )
     if variant == "public":
         note = _(

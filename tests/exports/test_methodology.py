@@ -11,8 +11,9 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from surveyapp.domain.records import RunDiagnostics
-from surveyapp.exports.methodology import _margins, methodology_report
+from surveyapp.analysis.indicator import PublicationRule
+from surveyapp.domain.records import RunDiagnostics, RunSettings
+from surveyapp.exports.methodology import _margins, methodology_report, publication_rule
 from surveyapp.models import (
     Area,
     IndicatorSnapshot,
@@ -146,6 +147,14 @@ def test_collapsed_categories_are_raked_into_their_neighbour() -> None:
         ("65+", 0.0, "55-64"),
     ]
     assert rows[0]["relative_error"] == 0.0 and rows[1]["relative_error"] is None
+
+
+def test_the_publication_rule_is_the_recorded_one_else_the_default() -> None:
+    assert publication_rule(RunSettings()) == PublicationRule()
+    recorded = publication_rule(RunSettings(min_n=50, min_effective_n=35.0))
+    assert recorded == PublicationRule(min_n=50, min_effective_n=35.0)
+    only_n = publication_rule(RunSettings(min_n=40))
+    assert (only_n.min_n, only_n.min_effective_n) == (40, PublicationRule().min_effective_n)
 
 
 def _without_time_and_place(report: dict[str, Any]) -> dict[str, Any]:
