@@ -8,7 +8,7 @@ dropped and created; optionally a SQLite file):
    recompute times are reported, not judged;
 2. times, ``--runs`` times each, in a fresh process each time (so that peak
    memory is the export's own), the archive the researchers download
-   (``surveyapp.research.archive.build_archive``: data file + codebook +
+   (``surveyapp.exports.archive.build_archive``: data file + codebook +
    methodology report, zipped) as CSV and as .sav, and beside them a peer:
    PostgreSQL's own ``COPY (…) TO STDOUT WITH CSV`` of the same responses
    pivoted to one row each (the database's fastest flat dump, no labels, no
@@ -46,10 +46,10 @@ def child_export(kind: str, directory: str) -> None:
     from sqlalchemy import select
 
     from surveyapp import create_app
+    from surveyapp.exports.archive import build_archive
+    from surveyapp.exports.microdata import dataset
     from surveyapp.extensions import db
     from surveyapp.models import Wave
-    from surveyapp.research.archive import build_archive
-    from surveyapp.research.microdata import dataset
 
     app = create_app()
     with app.app_context():

@@ -24,10 +24,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from .. import messages as M
+from ..exports import microdata
+from ..exports.codebook import Variable
 from ..extensions import db
 from ..models import Response, Wave
-from ..research import microdata
-from ..research.codebook import Variable
 from . import bp
 from .auth import ApiRequest, current, finish_request
 from .errors import ApiError

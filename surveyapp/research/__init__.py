@@ -1,7 +1,7 @@
-"""Researchers' area: microdata exports, codebook, aggregate tables, methodology reports."""
+"""Researchers' area: microdata exports, codebook, aggregate tables, methodology reports.
 
-from flask import Blueprint
+The export engine they share with the API and the CLI is :mod:`surveyapp.exports`."""
 
-bp = Blueprint("research", __name__, template_folder="templates")
+from .routes import bp
 
-from . import exports, methodology, routes, tables  # noqa: E402,F401
+__all__ = ["bp"]

@@ -15,11 +15,11 @@ from .. import messages as M
 from ..categories import LOCALES
 from ..cli import surveyapp_cli
 from ..cli_options import lang_option
+from ..exports.microdata import ExportError
+from ..exports.workflow import export_microdata
+from ..exports.writers import FORMATS, TooManyRows
 from ..extensions import db
 from ..models import Wave
-from .microdata import ExportError
-from .workflow import export_microdata
-from .writers import FORMATS, TooManyRows
 
 
 @surveyapp_cli.command("export")

@@ -18,8 +18,8 @@ from sqlalchemy.orm import Session
 from surveyapp.api import responses
 from surveyapp.api.responses import decode_cursor, encode_cursor
 from surveyapp.demo.seed import DEMO_WAVE_CODE
+from surveyapp.exports import microdata
 from surveyapp.models import ApiToken, Wave
-from surveyapp.research import microdata
 
 from .conftest import Api, audit
 

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from surveyapp import messages as M
 from surveyapp.models import Area, AuditEvent, IndicatorValue
-from surveyapp.research.tables import COLUMNS
+from surveyapp.research.services import COLUMNS
 
 from .conftest import signed_in
 

@@ -14,13 +14,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from surveyapp.demo.seed import DEMO_WAVE_CODE
+from surveyapp.exports import writers
+from surveyapp.exports.microdata import ExportError
+from surveyapp.exports.workflow import export_microdata
 from surveyapp.models import AuditEvent, Wave
-from surveyapp.research import writers
-from surveyapp.research.microdata import ExportError
-from surveyapp.research.workflow import export_microdata
 
+from ..research.test_exports import whole_wave_run
 from .conftest import signed_in
-from .test_exports import whole_wave_run
 
 
 @pytest.fixture(autouse=True)

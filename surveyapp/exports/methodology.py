@@ -2,28 +2,29 @@
 with the exported tables, to reproduce every figure (docs/methodology.md, "The methodology report").
 
 :func:`methodology_report` reads only the database (the session is passed in, no request
-state), so that export archives can ship the same JSON; the routes render it as a page and
-as a download.
+state), so that export archives ship the same JSON as the research pages render and
+download.
 """
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
-from flask import Response, abort, render_template
-from flask.typing import ResponseReturnValue
-from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..analysis.indicator import PublicationRule
 from ..categories import LOCALES, WEIGHTING_VARIABLES
-from ..domain.records import CSI, RunDiagnostics, SnapshotSummary
-from ..extensions import db
-from ..models import Area, IndicatorSnapshot, IndicatorValue, MarginSet, Question, Wave
-from ..services.audit import record
-from . import bp
+from ..domain.records import CSI, RunDiagnostics, RunSettings, SnapshotSummary
+from ..models import (
+    Area,
+    IndicatorSnapshot,
+    IndicatorValue,
+    MarginSet,
+    Question,
+    Wave,
+    WeightRun,
+)
 
 REPORT_FORMAT = "surveyapp-methodology-report/1"
 """Changes when the structure of the report changes."""
@@ -103,47 +104,59 @@ def _model(summary: SnapshotSummary, kinds: dict[str, int]) -> dict[str, Any] | 
     }
 
 
+def publication_rule(settings: RunSettings) -> PublicationRule:
+    """The publication rule a run applied: the thresholds its settings record, the defaults
+    for those they do not (runs stored before the thresholds were settings)."""
+    defaults = PublicationRule()
+    return PublicationRule(
+        min_n=defaults.min_n if settings.min_n is None else settings.min_n,
+        min_effective_n=defaults.min_effective_n
+        if settings.min_effective_n is None
+        else settings.min_effective_n,
+    )
+
+
 def methodology_report(session: Session, snapshot: IndicatorSnapshot) -> dict[str, Any]:
     """The methodology report of ``snapshot`` as plain JSON-able data (see ``docs/methodology.md``,
     "The methodology report"). Runs without a request: the caller passes its session."""
     run = snapshot.weight_run
     wave = session.get(Wave, run.wave_id) if run.wave_id is not None else None
-    margin_set = session.get(MarginSet, run.margin_set_id) if run.margin_set_id else None
     diagnostics, summary = run.diagnostics_record, snapshot.summary_record
-    settings, inputs = run.settings_record, run.inputs_record
-    drivers = summary.drivers
-    codes = set(diagnostics.regions) | set(drivers)
-    areas = {a.code: a for a in session.scalars(select(Area).where(Area.code.in_(codes)))}
-    questions: dict[str, Question] = {}
-    if wave is not None:
-        instrument = select(Question).where(Question.instrument_id == wave.instrument_id)
-        questions = {q.code: q for q in session.scalars(instrument.order_by(Question.position))}
-    kinds: dict[str, int] = {}
-    for value in session.scalars(
-        select(IndicatorValue).where(
-            IndicatorValue.snapshot_id == snapshot.id, IndicatorValue.measure == CSI.key
-        )
-    ):
-        kind = value.flags_record.model_kind or "none"
-        kinds[kind] = kinds.get(kind, 0) + 1
-
-    def names(code: str) -> dict[str, str] | None:
-        return _trilingual(areas[code], "name") if code in areas else None
-
-    def text(code: str) -> dict[str, str] | None:
-        return _trilingual(questions[code], "text") if code in questions else None
-
-    defaults = PublicationRule()
-    rule = {
-        "min_n": defaults.min_n if settings.min_n is None else settings.min_n,
-        "min_effective_n": defaults.min_effective_n
-        if settings.min_effective_n is None
-        else settings.min_effective_n,
-        "low_min_n": defaults.low_min_n,
-        "low_min_effective_n": defaults.low_min_effective_n,
-    }
+    names = _area_names(session, set(diagnostics.regions) | set(summary.drivers))
+    questions = _questions(session, wave)
     return {
         "format": REPORT_FORMAT,
+        **_provenance(session, snapshot, wave),
+        "headline": _headline(summary),
+        **_weighting(run, names, questions),
+        **_index(diagnostics, questions),
+        "small_area_model": _model(summary, _areas_by_kind(session, snapshot)),
+        "drivers": _drivers(summary, names, questions),
+        "publication": _publication(run.settings_record, summary),
+    }
+
+
+def _area_names(session: Session, codes: set[str]) -> dict[str, dict[str, str]]:
+    """The names of the areas ``codes`` in each language (codes no longer in the tree left out)."""
+    areas = session.scalars(select(Area).where(Area.code.in_(codes)))
+    return {area.code: _trilingual(area, "name") for area in areas}
+
+
+def _questions(session: Session, wave: Wave | None) -> dict[str, Question]:
+    """The questions of the wave's instrument by code, in their order (none without a wave)."""
+    if wave is None:
+        return {}
+    instrument = select(Question).where(Question.instrument_id == wave.instrument_id)
+    return {q.code: q for q in session.scalars(instrument.order_by(Question.position))}
+
+
+def _provenance(session: Session, snapshot: IndicatorSnapshot, wave: Wave | None) -> dict[str, Any]:
+    """What was computed, from which responses and margins, with which method and settings:
+    the snapshot, its run, the wave, the window, the software, the settings and the inputs."""
+    run = snapshot.weight_run
+    margin_set = session.get(MarginSet, run.margin_set_id) if run.margin_set_id else None
+    inputs = run.inputs_record
+    return {
         "snapshot": {
             "id": snapshot.id,
             "status": snapshot.status,
@@ -156,25 +169,9 @@ def methodology_report(session: Session, snapshot: IndicatorSnapshot) -> dict[st
             "status": run.status,
             "created_at": _iso(run.created_at),
             "finished_at": _iso(run.finished_at),
-            "margin_set": None
-            if margin_set is None
-            else {
-                "id": margin_set.id,
-                "label": margin_set.label,
-                "year": margin_set.year,
-                "content_hash": margin_set.content_hash,
-                "demonstration": margin_set.is_demonstration,
-            },
+            "margin_set": None if margin_set is None else _margin_set(margin_set),
         },
-        "wave": None
-        if wave is None
-        else {
-            "id": wave.id,
-            "code": wave.code,
-            "name": _trilingual(wave, "name"),
-            "kind": wave.kind,
-            "instrument": {"code": wave.instrument.code, "version": wave.instrument.version},
-        },
+        "wave": None if wave is None else _wave(wave),
         "window": {
             "start": _iso(run.window_start),
             "end": _iso(run.window_end),
@@ -183,7 +180,7 @@ def methodology_report(session: Session, snapshot: IndicatorSnapshot) -> dict[st
         "method_version": run.method_version,
         # The numerical libraries' versions; None for runs stored before they were recorded.
         "software": inputs.software,
-        "settings": settings.values(),
+        "settings": run.settings_record.values(),
         "inputs": {
             "responses": inputs.responses,
             "first_response_id": inputs.first_response_id,
@@ -191,19 +188,54 @@ def methodology_report(session: Session, snapshot: IndicatorSnapshot) -> dict[st
             "input_hash": inputs.input_hash,
             "seed": inputs.seed,
         },
-        "headline": {
-            "country": summary.country,
-            "csi": summary.csi,
-            "csi_se": summary.csi_se,
-            "n": summary.n,
-            "areas": summary.areas,
-        },
+    }
+
+
+def _margin_set(margin_set: MarginSet) -> dict[str, Any]:
+    return {
+        "id": margin_set.id,
+        "label": margin_set.label,
+        "year": margin_set.year,
+        "content_hash": margin_set.content_hash,
+        "demonstration": margin_set.is_demonstration,
+    }
+
+
+def _wave(wave: Wave) -> dict[str, Any]:
+    return {
+        "id": wave.id,
+        "code": wave.code,
+        "name": _trilingual(wave, "name"),
+        "kind": wave.kind,
+        "instrument": {"code": wave.instrument.code, "version": wave.instrument.version},
+    }
+
+
+def _headline(summary: SnapshotSummary) -> dict[str, Any]:
+    """The country's indicator as the snapshot's summary holds it."""
+    return {
+        "country": summary.country,
+        "csi": summary.csi,
+        "csi_se": summary.csi_se,
+        "n": summary.n,
+        "areas": summary.areas,
+    }
+
+
+def _weighting(
+    run: WeightRun, names: dict[str, dict[str, str]], questions: dict[str, Question]
+) -> dict[str, Any]:
+    """How the weights were made: the raking's diagnostics overall and per region, the
+    targets against the achieved margins, the imputation of the weighting variables and the
+    categories they take."""
+    diagnostics, settings, inputs = run.diagnostics_record, run.settings_record, run.inputs_record
+    return {
         "weighting": {
             "cap": settings.cap,
             **{key: getattr(diagnostics, key) for key in WEIGHTING_KEYS},
         },
         "regions": [
-            {"code": code, "name": names(code), **region.to_json()}
+            {"code": code, "name": names.get(code), **region.to_json()}
             for code, region in sorted(diagnostics.regions.items())
         ],
         "margins": _margins(diagnostics, settings.tol),
@@ -218,6 +250,12 @@ def methodology_report(session: Session, snapshot: IndicatorSnapshot) -> dict[st
             for q in questions.values()
             if q.weighting_variable
         },
+    }
+
+
+def _index(diagnostics: RunDiagnostics, questions: dict[str, Question]) -> dict[str, Any]:
+    """The index: its reliability (Cronbach's α) and its items with their direction."""
+    return {
         "reliability": {"cronbach_alpha": diagnostics.cronbach_alpha},
         "items": [
             {
@@ -230,49 +268,51 @@ def methodology_report(session: Session, snapshot: IndicatorSnapshot) -> dict[st
             for q in questions.values()
             if q.in_csi
         ],
-        "small_area_model": _model(summary, kinds),
-        "drivers": [
-            {
-                "area": code,
-                "name": names(code),
-                **drivers[code].to_json(),
-                "drivers": [{**d.to_json(), "text": text(d.code)} for d in drivers[code].drivers],
-            }
-            for code in sorted(drivers, key=lambda c: (c != summary.country, c))
-        ],
-        "publication": {"rule": rule, "counts": summary.publication},
     }
 
 
-# ---------------------------------------------------------------- routes
+def _areas_by_kind(session: Session, snapshot: IndicatorSnapshot) -> dict[str, int]:
+    """How many areas' CSI each kind of small-area estimate gave (``none``: no model estimate)."""
+    kinds: dict[str, int] = {}
+    for value in session.scalars(
+        select(IndicatorValue).where(
+            IndicatorValue.snapshot_id == snapshot.id, IndicatorValue.measure == CSI.key
+        )
+    ):
+        kind = value.flags_record.model_kind or "none"
+        kinds[kind] = kinds.get(kind, 0) + 1
+    return kinds
 
 
-def _snapshot(snapshot_id: int) -> IndicatorSnapshot:
-    snapshot = db.session.get(IndicatorSnapshot, snapshot_id)
-    if snapshot is None:
-        abort(404)
-    return snapshot
+def _drivers(
+    summary: SnapshotSummary, names: dict[str, dict[str, str]], questions: dict[str, Question]
+) -> list[dict[str, Any]]:
+    """The drivers of satisfaction per area (the country first), each item with its text."""
+
+    def text(code: str) -> dict[str, str] | None:
+        return _trilingual(questions[code], "text") if code in questions else None
+
+    drivers = summary.drivers
+    return [
+        {
+            "area": code,
+            "name": names.get(code),
+            **drivers[code].to_json(),
+            "drivers": [{**d.to_json(), "text": text(d.code)} for d in drivers[code].drivers],
+        }
+        for code in sorted(drivers, key=lambda c: (c != summary.country, c))
+    ]
 
 
-@bp.get("/<lang>/research/snapshots/<id:snapshot_id>/methodology")
-def methodology(lang: str, snapshot_id: int) -> ResponseReturnValue:
-    """The methodology report of a snapshot, as a page."""
-    report = methodology_report(db.session(), _snapshot(snapshot_id))
-    region_names = {region["code"]: region["name"] for region in report["regions"]}
-    return render_template("research/methodology.html", report=report, region_names=region_names)
-
-
-@bp.get("/<lang>/research/snapshots/<id:snapshot_id>/methodology.json")
-def methodology_json(lang: str, snapshot_id: int) -> ResponseReturnValue:
-    """The methodology report of a snapshot, as a JSON download (audited)."""
-    report = methodology_report(db.session(), _snapshot(snapshot_id))
-    user = current_user._get_current_object()
-    record("export.methodology", user=user, details={"snapshot": snapshot_id})
-    db.session.commit()
-    body = json.dumps(report, ensure_ascii=False, indent=2)
-    filename = f"methodology-snapshot-{snapshot_id}.json"
-    return Response(
-        body,
-        mimetype="application/json",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
+def _publication(settings: RunSettings, summary: SnapshotSummary) -> dict[str, Any]:
+    """The publication rule the run applied and how many areas it published."""
+    rule = publication_rule(settings)
+    return {
+        "rule": {
+            "min_n": rule.min_n,
+            "min_effective_n": rule.min_effective_n,
+            "low_min_n": rule.low_min_n,
+            "low_min_effective_n": rule.low_min_effective_n,
+        },
+        "counts": summary.publication,
+    }

@@ -1,9 +1,12 @@
-"""Aggregate tables of a snapshot: every area's indicator with its uncertainty, as CSV or Excel.
+"""What the research pages need besides the export engine (:mod:`surveyapp.exports`).
 
+Aggregate tables of a snapshot: every area's indicator with its uncertainty, as CSV or Excel.
 :func:`indicator_table` builds the rows (one pandas DataFrame, machine column names) for
-both formats and for the export archives; :func:`with_headers` gives the columns their
-names in the current language. Two variants: ``full`` (researchers) and ``public``, in which
-the figures of areas with insufficient data are suppressed (docs/methodology.md §6).
+both formats; :func:`with_headers` gives the columns their names in the current language.
+Two variants: ``full`` (researchers) and ``public``, in which the figures of areas with
+insufficient data are suppressed (docs/methodology.md §6).
+
+The export page's choices: :func:`exportable_runs` and how each is named (:func:`run_label`).
 """
 
 from __future__ import annotations
@@ -14,24 +17,20 @@ from collections.abc import Sequence
 from typing import Any
 
 import pandas as pd
-from flask import Response, abort, request
-from flask.typing import ResponseReturnValue
+from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
 from openpyxl import Workbook
 from openpyxl.styles import Font
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
-from .. import messages as M
-from ..analysis.indicator import PublicationRule
 from ..categories import LOCALES
 from ..domain.records import CSI, Comparison, ValueFlags
-from ..extensions import db
-from ..models import Area, IndicatorSnapshot, IndicatorValue, Wave
-from ..services.audit import record
-from . import bp
+from ..domain.snapshots import runs_with_weights
+from ..exports.methodology import publication_rule
+from ..i18n import current_locale
+from ..models import Area, IndicatorSnapshot, IndicatorValue, Wave, WeightRun
 
 VARIANTS = ("full", "public")
 MEASURES = ("csi", "all")
@@ -156,16 +155,14 @@ def about_rows(
     else:
         start, end = run.window_start.isoformat(), run.window_end.isoformat()
         window = _("responses from %(start)s to %(end)s", start=start, end=end)
-    settings, defaults = run.settings_record, PublicationRule()
+    applied = publication_rule(run.settings_record)
     rule = _(
         "Published when n ≥ %(min_n)s and effective n ≥ %(min_eff)s; low precision when "
         "n ≥ %(low_n)s and effective n ≥ %(low_eff)s; otherwise insufficient data.",
-        min_n=defaults.min_n if settings.min_n is None else settings.min_n,
-        min_eff=defaults.min_effective_n
-        if settings.min_effective_n is None
-        else settings.min_effective_n,
-        low_n=defaults.low_min_n,
-        low_eff=defaults.low_min_effective_n,
+        min_n=applied.min_n,
+        min_eff=applied.min_effective_n,
+        low_n=applied.low_min_n,
+        low_eff=applied.low_min_effective_n,
     )
     if variant == "public":
         note = _(
@@ -234,46 +231,25 @@ def xlsx_bytes(frame: pd.DataFrame, about: Sequence[tuple[str, Any]]) -> bytes:
     return out.getvalue()
 
 
-# ---------------------------------------------------------------- routes
+def exportable_runs(session: Session) -> list[tuple[Wave, WeightRun]]:
+    """Every wave's runs whose weights are kept, newest wave first."""
+    waves = session.scalars(select(Wave).order_by(Wave.opens_at.desc(), Wave.id.desc()))
+    return [(wave, run) for wave in waves for run in runs_with_weights(session, wave)]
 
 
-def _download(lang: str, snapshot_id: int, fmt: str) -> ResponseReturnValue:
-    snapshot = db.session.get(IndicatorSnapshot, snapshot_id)
-    if snapshot is None:
-        abort(404)
-    variant = request.args.get("variant", "full")
-    measure = request.args.get("measure", "csi")
-    if variant not in VARIANTS:
-        abort(400, M.TABLE_VARIANT_UNKNOWN)
-    if measure not in MEASURES:
-        abort(400, M.TABLE_MEASURE_UNKNOWN)
-    frame = indicator_table(db.session(), snapshot, variant=variant, measure=measure, locale=lang)
-    if fmt == "csv":
-        body = csv_bytes(frame, bom=request.args.get("bom") == "1")
-        mimetype = "text/csv; charset=utf-8"
+def run_label(wave: Wave, run: WeightRun) -> str:
+    """How a weight run is named in a list: the wave, its period, the run number."""
+    if run.window_start is None:
+        period = _("whole wave")
     else:
-        about = about_rows(db.session(), snapshot, variant, measure, lang)
-        body = xlsx_bytes(frame, about)
-        mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    details = {"snapshot": snapshot_id, "format": fmt, "variant": variant, "measure": measure}
-    user = current_user._get_current_object()
-    record("export.table", user=user, details={**details, "rows": len(frame)})
-    db.session.commit()
-    filename = f"indicators-snapshot-{snapshot_id}-{variant}-{measure}-{lang}.{fmt}"
-    return Response(
-        body,
-        mimetype=mimetype,
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+        period = _(
+            "responses from %(start)s to %(end)s",
+            start=format_date(run.window_start),
+            end=format_date(run.window_end),
+        )
+    return _(
+        "%(wave)s — %(period)s (weight run %(run)s)",
+        wave=wave.name(current_locale()),
+        period=period,
+        run=run.id,
     )
-
-
-@bp.get("/<lang>/research/snapshots/<id:snapshot_id>/table.csv")
-def table_csv(lang: str, snapshot_id: int) -> ResponseReturnValue:
-    """The snapshot's indicator table as CSV (``?variant``, ``?measure``, ``?bom=1``)."""
-    return _download(lang, snapshot_id, "csv")
-
-
-@bp.get("/<lang>/research/snapshots/<id:snapshot_id>/table.xlsx")
-def table_xlsx(lang: str, snapshot_id: int) -> ResponseReturnValue:
-    """The snapshot's indicator table as an Excel workbook (``?variant``, ``?measure``)."""
-    return _download(lang, snapshot_id, "xlsx")
