@@ -54,7 +54,7 @@ lint: $(VENV)/.installed
 
 typecheck: $(VENV)/.installed
 	$(BIN)/mypy surveyapp/analysis surveyapp/categories.py surveyapp/config.py surveyapp/demo/synthetic.py surveyapp/demo/questionnaire.py surveyapp/demo/tree.py surveyapp/demo/margins.py surveyapp/privacy.py \
-	  surveyapp/clock.py surveyapp/domain surveyapp/pipeline/batch.py surveyapp/exports/workflow.py
+	  surveyapp/clock.py surveyapp/domain surveyapp/pipeline/batch.py surveyapp/exports/workflow.py surveyapp/cli
 
 test-sqlite: $(VENV)/.installed translations
 	$(BIN)/python -m pytest -m "not browser" -q

@@ -7,22 +7,21 @@ import sys
 from pathlib import Path
 
 import click
-from flask_babel import force_locale
+from flask_babel import force_locale  # type: ignore[import-untyped]
 from flask_babel import gettext as _
 from sqlalchemy import select
 
 from .. import messages as M
 from ..categories import LOCALES
-from ..cli import surveyapp_cli
-from ..cli_options import lang_option
 from ..exports.microdata import ExportError
 from ..exports.workflow import export_microdata
 from ..exports.writers import FORMATS, TooManyRows
 from ..extensions import db
 from ..models import Wave
+from .options import lang_option
 
 
-@surveyapp_cli.command("export")
+@click.command("export")
 @click.argument("wave_code")
 @click.option("--run", "run_id", type=int, help="Weight run (default: the latest whole-wave run).")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="sav", show_default=True)
@@ -53,7 +52,7 @@ def export_command(
             sys.exit(1)
         try:
             archive = export_microdata(
-                db.session, wave, run_id, fmt=fmt, labels=labels, include_text=include_text
+                db.session(), wave, run_id, fmt=fmt, labels=labels, include_text=include_text
             )
         except ExportError:
             click.echo(

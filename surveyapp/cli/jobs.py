@@ -8,16 +8,15 @@ import sys
 
 import click
 from flask import current_app
-from flask_babel import force_locale
+from flask_babel import force_locale  # type: ignore[import-untyped]
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from ..cli import surveyapp_cli
-from ..cli_options import lang_option
 from ..extensions import db
+from ..jobs.runner import run_job, worker_name
+from ..jobs.scheduler import JOBS, build_scheduler
 from ..models import JobRun
-from .runner import run_job, worker_name
-from .scheduler import JOBS, build_scheduler
+from .options import lang_option
 
 OUTCOME_LABELS = {
     "running": lambda: _("running"),
@@ -27,7 +26,7 @@ OUTCOME_LABELS = {
 }
 
 
-@surveyapp_cli.command("scheduler")
+@click.command("scheduler")
 @lang_option
 def scheduler_command(lang: str) -> None:
     """Run the scheduled jobs until stopped (its own process; the web app never starts it)."""
@@ -44,7 +43,7 @@ def scheduler_command(lang: str) -> None:
         scheduler.start()
 
 
-@surveyapp_cli.command("run-job")
+@click.command("run-job")
 @click.argument("name", type=click.Choice(sorted(JOBS)))
 @lang_option
 def run_job_command(name: str, lang: str) -> None:
@@ -60,7 +59,7 @@ def run_job_command(name: str, lang: str) -> None:
         sys.exit(1)
 
 
-@surveyapp_cli.command("jobs")
+@click.command("jobs")
 @click.option("--limit", type=click.IntRange(1, 1000), default=20, show_default=True)
 @lang_option
 def jobs_command(limit: int, lang: str) -> None:

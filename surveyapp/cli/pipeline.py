@@ -7,18 +7,17 @@ import sys
 from typing import Any
 
 import click
-from flask_babel import force_locale
+from flask_babel import force_locale  # type: ignore[import-untyped]
 from flask_babel import gettext as _
 from sqlalchemy import select
 
 from .. import pipeline
-from ..cli import surveyapp_cli
-from ..cli_options import lang_option
 from ..clock import utcnow
 from ..domain import snapshots
 from ..extensions import db
 from ..models import Wave
 from ..services.waves import open_waves_now
+from .options import lang_option
 
 WINDOW = re.compile(r"^(\d{1,4})([dw])$")
 
@@ -78,7 +77,7 @@ def progress_printer(stage: str, **figures: Any) -> None:
     click.echo("  " + message)
 
 
-@surveyapp_cli.command("recompute")
+@click.command("recompute")
 @click.option("--wave", "wave_code", help="Wave code (default: every open wave).")
 @click.option("--window", help="Only the last days or weeks of submissions, e.g. 90d or 12w.")
 @click.option(
@@ -114,12 +113,12 @@ def recompute_command(
                 sys.exit(1)
             waves = [wave]
         else:
-            waves = open_waves_now(db.session, now)
+            waves = open_waves_now(db.session(), now)
             if not waves:
                 click.echo(_("No open wave: nothing to recompute."))
                 return
         results = pipeline.recompute_open_waves(
-            db.session,
+            db.session(),
             now=now,
             window_days=days,
             periods=periods,
@@ -131,7 +130,7 @@ def recompute_command(
             sys.exit(1)
 
 
-@surveyapp_cli.command("snapshots")
+@click.command("snapshots")
 @click.option("--wave", "wave_code", help="Only this wave's snapshots.")
 @click.option("--limit", type=click.IntRange(1, 1000), default=20, show_default=True)
 @lang_option

@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import click
-from flask_babel import force_locale
+from flask_babel import force_locale  # type: ignore[import-untyped]
 from flask_babel import gettext as _
 
-from ..cli_options import lang_option
 from ..db import refresh_statistics
+from ..demo.seed import (
+    DEFAULT_RESPONSES,
+    DEFAULT_SEED,
+    DemoAlreadyLoaded,
+    database_is_empty,
+    seed_demo,
+)
 from ..extensions import db
-from .seed import DEFAULT_RESPONSES, DEFAULT_SEED, DemoAlreadyLoaded, database_is_empty, seed_demo
+from .options import lang_option
 
 
 @click.command("seed-demo")
@@ -36,16 +42,16 @@ def seed_demo_command(n_responses: int, seed: int, if_empty: bool, quiet: bool, 
 
 
 def _seed(n_responses: int, seed: int, if_empty: bool, quiet: bool) -> None:
-    if if_empty and not database_is_empty(db.session):
+    if if_empty and not database_is_empty(db.session()):
         click.echo(_("The database already holds data; the demo was not loaded."))
         return
     try:
         if quiet:
-            report = seed_demo(db.session, n_responses=n_responses, seed=seed)
+            report = seed_demo(db.session(), n_responses=n_responses, seed=seed)
         else:
             with click.progressbar(length=n_responses, label=_("Generating responses")) as bar:
                 report = seed_demo(
-                    db.session, n_responses=n_responses, seed=seed, progress=bar.update
+                    db.session(), n_responses=n_responses, seed=seed, progress=bar.update
                 )
     except DemoAlreadyLoaded as refused:
         db.session.rollback()
@@ -58,7 +64,7 @@ def _seed(n_responses: int, seed: int, if_empty: bool, quiet: bool) -> None:
     except BaseException:
         db.session.rollback()
         raise
-    refresh_statistics(db.session, ("area", "response", "answer", "comment"))
+    refresh_statistics(db.session(), ("area", "response", "answer", "comment"))
     db.session.commit()
     click.echo(
         _(
