@@ -5,7 +5,17 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import abort, current_app, g, make_response, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    g,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from flask_babel import get_locale
 from markupsafe import Markup
@@ -17,7 +27,6 @@ from ..i18n import LOCALE_COOKIE, current_locale, pull_url_locale
 from ..models import Area, Wave
 from ..ratelimit import client_key
 from ..services.invitations import usable_invitation
-from . import bp
 from .catalogue import loaded_instrument
 from .protection import issue_nonce, verify_nonce
 from .services import (
@@ -46,6 +55,7 @@ def _rate_limited(view: Any) -> Any:
     return limiter.limit(submit_limit, key_func=client_key, methods=["POST"])(view)
 
 
+bp = Blueprint("citizen", __name__, template_folder="templates")
 bp.url_value_preprocessor(pull_url_locale)
 
 
