@@ -32,41 +32,7 @@ FORBIDDEN = ("flask", "flask_babel", "flask_login", "sqlalchemy", "werkzeug")
 BLUEPRINTS = ("account", "admin", "api", "citizen", "dashboard", "research")
 APP_FACTORY = "surveyapp"  # surveyapp/__init__.py: create_app registers the blueprints
 
-# What is still to move (issue 12, point 7). Each test below asserts that what it finds is
-# exactly this: a new breach fails, and so does one that was fixed but is still listed here.
-LEAF_DEBT: dict[str, list[str]] = {}
-SERVICES_DEBT = ["api"]  # blueprints whose logic is not yet in services.py
-ROUTES_DEBT = [  # route modules besides routes.py, to fold into it
-    "account/tokens.py",
-    "admin/comments.py",
-    "admin/tokens.py",
-    "admin/users.py",
-    "api/responses.py",
-]
 ROUTE_DECORATOR = re.compile(r"^@bp\.(route|get|post|put|patch|delete)\(", re.M)
-# Blueprint packages define ``bp`` in __init__ and import their route modules, which import
-# ``bp`` back; the CLI group is imported by the command modules it imports. Both are to go
-# with the layout above (``bp`` in routes.py; commands registered in create_app).
-CYCLE_DEBT = [
-    ["surveyapp.account", "surveyapp.account.routes", "surveyapp.account.tokens"],
-    [
-        "surveyapp.admin",
-        "surveyapp.admin.comments",
-        "surveyapp.admin.routes",
-        "surveyapp.admin.tokens",
-        "surveyapp.admin.users",
-    ],
-    [
-        "surveyapp.api",
-        "surveyapp.api.auth",
-        "surveyapp.api.errors",
-        "surveyapp.api.params",
-        "surveyapp.api.responses",
-        "surveyapp.api.routes",
-    ],
-    ["surveyapp.citizen", "surveyapp.citizen.routes"],
-    ["surveyapp.dashboard", "surveyapp.dashboard.routes"],
-]
 
 
 def module_name(path: Path) -> str:
@@ -164,7 +130,7 @@ def test_blueprints_are_leaves() -> None:
         }
         if foreign:
             offenders[module] = sorted(foreign)
-    assert offenders == LEAF_DEBT
+    assert offenders == {}
 
 
 def test_each_blueprint_declares_its_routes_in_routes_py() -> None:
@@ -174,14 +140,14 @@ def test_each_blueprint_declares_its_routes_in_routes_py() -> None:
         for required in ("routes.py", "services.py")
         if not (PACKAGE / name / required).is_file()
     ]
-    assert sorted(set(missing)) == SERVICES_DEBT
+    assert missing == []
     elsewhere = [
         str(path.relative_to(PACKAGE))
         for name in BLUEPRINTS
         for path in (PACKAGE / name).rglob("*.py")
         if path.name != "routes.py" and ROUTE_DECORATOR.search(path.read_text(encoding="utf-8"))
     ]
-    assert sorted(elsewhere) == ROUTES_DEBT
+    assert elsewhere == []
 
 
 def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
@@ -224,7 +190,7 @@ def test_no_import_cycle_inside_the_package() -> None:
         module: {name for name in internal_imports(module) if name in modules()}
         for module in modules()
     }
-    assert sorted(_cycles(graph)) == sorted(CYCLE_DEBT)
+    assert _cycles(graph) == []
 
 
 def test_the_cycle_finder_finds_a_cycle() -> None:

@@ -1,24 +1,26 @@
-"""Sign in, sign out, the account page and the password change."""
+"""Sign in, sign out, the account page, the password change and one's own API tokens."""
 
 from __future__ import annotations
 
 import hashlib
 from urllib.parse import urlsplit
 
-from flask import current_app, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_user, logout_user
 
 from .. import messages as M
 from ..domain.access import require_roles
 from ..extensions import db, limiter
+from ..forms.tokens import TokenForm
 from ..i18n import pull_url_locale
 from ..models import User
 from ..models.account import STAFF_ROLES
-from . import bp
+from ..services.tokens import TokenProblem, create_token, revoke_token, token_of, tokens_of
 from .forms import LoginForm, PasswordForm
 from .services import authenticate, change_password
 
+bp = Blueprint("account", __name__, template_folder="templates")
 bp.url_value_preprocessor(pull_url_locale)
 
 
@@ -111,3 +113,43 @@ def password(lang: str) -> ResponseReturnValue:
     elif request.method == "POST":
         status = 422
     return render_template("account/password.html", form=form), status
+
+
+def _me() -> User:
+    return current_user._get_current_object()  # type: ignore[no-any-return]
+
+
+@bp.route("/<lang>/account/tokens", methods=["GET", "POST"])
+@require_roles(*STAFF_ROLES)
+def tokens(lang: str) -> ResponseReturnValue:
+    """The account's API tokens, and a form to create one (its secret is shown once)."""
+    user = _me()
+    form = TokenForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            token, secret = create_token(user, form.name.data or "", actor=user)
+        except TokenProblem as problem:
+            form.name.errors = [problem.message]
+            status = 422
+        else:
+            db.session.commit()
+            page = render_template("account/tokens_created.html", token=token, secret=secret)
+            return page, 200, {"Cache-Control": "no-store"}
+    elif request.method == "POST":
+        status = 422
+    return render_template("account/tokens.html", tokens=tokens_of(user), form=form), status
+
+
+@bp.post("/<lang>/account/tokens/<id:token_id>/revoke")
+@require_roles(*STAFF_ROLES)
+def revoke(lang: str, token_id: int) -> ResponseReturnValue:
+    """Revoke one of the account's tokens (somebody else's is a 404)."""
+    user = _me()
+    token = token_of(user, token_id)
+    if token is None:
+        abort(404, M.TOKEN_NOT_FOUND)
+    if revoke_token(token, actor=user):
+        db.session.commit()
+        flash("token_revoked")
+    return redirect(url_for("account.tokens", lang=lang), code=303)

@@ -1,18 +1,37 @@
-"""The administration's guard and home page. Every admin route is for admins only:
-the signed-out are sent to sign in, every other role gets 404 (as if nothing were here)."""
+"""The administration: its guard, the home page, staff accounts and their API tokens, and the
+moderation of citizens' comments. Every admin route is for admins only: the signed-out are
+sent to sign in, every other role gets 404 (as if nothing were here)."""
 
 from __future__ import annotations
 
-from flask import render_template
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_login import current_user
 
+from .. import messages as M
+from ..categories import MODERATION_STATES
 from ..domain.access import guard_blueprint
+from ..extensions import db
+from ..forms.tokens import TokenForm
 from ..i18n import pull_url_locale
+from ..models import Comment, User
 from ..models.account import ADMIN_ROLES
-from . import bp
-from .forms import STATE_NAMES, role_label
-from .services import counts
+from ..services.accounts import AccountProblem, create_user
+from ..services.tokens import TokenProblem, create_token, revoke_token, token_of, tokens_of
+from .forms import STATE_NAMES, CommentFilterForm, NewUserForm, UserForm, role_label
+from .services import (
+    MODERATION_ACTIONS,
+    all_users,
+    area_by_code,
+    comment_page,
+    counts,
+    moderate,
+    reset_password,
+    set_active,
+    update_user,
+)
 
+bp = Blueprint("admin", __name__, template_folder="templates")
 bp.url_value_preprocessor(pull_url_locale)
 guard_blueprint(bp, *ADMIN_ROLES)
 
@@ -22,10 +41,216 @@ def _names() -> dict[str, object]:
     return {"role_label": role_label, "state_names": STATE_NAMES}
 
 
+def _actor() -> User:
+    return current_user._get_current_object()  # type: ignore[no-any-return]
+
+
+def _account(user_id: int) -> User:
+    """The account ``user_id`` (the ``id`` converter has bounded it); 404 if there is none."""
+    user = db.session.get(User, user_id)
+    if user is None:
+        abort(404, M.USER_NOT_FOUND)
+    return user
+
+
 @bp.get("/<lang>/admin/")
 def home(lang: str) -> ResponseReturnValue:
     """Links to the accounts and the comments, with how many of each need attention."""
     active_users, pending_comments = counts()
     return render_template(
         "admin/home.html", active_users=active_users, pending_comments=pending_comments
+    )
+
+
+# Staff accounts: the list, creation, changes, (de)activation and password resets.
+
+
+def _password_page(user: User, password: str, created: bool) -> ResponseReturnValue:
+    """The generated password, shown this once and never cached."""
+    page = render_template("admin/password.html", user=user, password=password, created=created)
+    return page, 200, {"Cache-Control": "no-store"}
+
+
+def _edit_page(user: User, form: UserForm, error: str | None = None) -> ResponseReturnValue:
+    status = 422 if error or form.errors else 200
+    return render_template("admin/user_edit.html", user=user, form=form, error=error), status
+
+
+@bp.get("/<lang>/admin/users/")
+def users(lang: str) -> ResponseReturnValue:
+    """Every account, active or deactivated."""
+    return render_template("admin/users.html", users=all_users())
+
+
+@bp.route("/<lang>/admin/users/new", methods=["GET", "POST"])
+def new_user(lang: str) -> ResponseReturnValue:
+    """Create an account; its generated password is shown once."""
+    form = NewUserForm()
+    if request.method == "GET":
+        form.locale.data = lang
+    elif form.validate_on_submit():
+        try:
+            user, password = create_user(
+                form.username.data or "",
+                form.role.data or "",
+                form.scope.data,
+                form.locale.data or "",
+                actor_user=_actor(),
+            )
+        except AccountProblem as problem:
+            form[problem.field].errors = [problem.message]
+        else:
+            db.session.commit()
+            return _password_page(user, password, created=True)
+    status = 422 if request.method == "POST" else 200
+    return render_template("admin/user_new.html", form=form), status
+
+
+@bp.route("/<lang>/admin/users/<id:user_id>", methods=["GET", "POST"])
+def edit_user(lang: str, user_id: int) -> ResponseReturnValue:
+    """Change an account's role, scope and language."""
+    user = _account(user_id)
+    form = UserForm()
+    if request.method == "GET":
+        form.role.data = user.role
+        form.scope.data = user.scope_area.code if user.scope_area is not None else ""
+        form.locale.data = user.locale
+    elif form.validate_on_submit():
+        try:
+            update_user(
+                user,
+                role=form.role.data or "",
+                scope_code=form.scope.data,
+                locale=form.locale.data or "",
+                actor=_actor(),
+            )
+        except AccountProblem as problem:
+            form[problem.field].errors = [problem.message]
+            return _edit_page(user, form)
+        db.session.commit()
+        flash("saved")
+        return redirect(url_for("admin.edit_user", lang=lang, user_id=user.id), code=303)
+    return _edit_page(user, form)
+
+
+def _set_active(lang: str, user_id: int, active: bool) -> ResponseReturnValue:
+    user = _account(user_id)
+    try:
+        changed = set_active(user, active, actor=_actor())
+    except AccountProblem as problem:
+        form = UserForm(formdata=None, role=user.role, locale=user.locale)
+        form.scope.data = user.scope_area.code if user.scope_area is not None else ""
+        return _edit_page(user, form, error=problem.message)
+    db.session.commit()
+    if changed:
+        flash("reactivated" if active else "deactivated")
+    return redirect(url_for("admin.edit_user", lang=lang, user_id=user.id), code=303)
+
+
+@bp.post("/<lang>/admin/users/<id:user_id>/deactivate")
+def deactivate_user(lang: str, user_id: int) -> ResponseReturnValue:
+    """Deactivate an account: it can no longer sign in, and its sessions end."""
+    return _set_active(lang, user_id, active=False)
+
+
+@bp.post("/<lang>/admin/users/<id:user_id>/reactivate")
+def reactivate_user(lang: str, user_id: int) -> ResponseReturnValue:
+    """Let a deactivated account sign in again."""
+    return _set_active(lang, user_id, active=True)
+
+
+@bp.post("/<lang>/admin/users/<id:user_id>/password")
+def reset_user_password(lang: str, user_id: int) -> ResponseReturnValue:
+    """Give an account a new generated password, shown once."""
+    user = _account(user_id)
+    password = reset_password(user, actor=_actor())
+    db.session.commit()
+    return _password_page(user, password, created=False)
+
+
+# API tokens of any account: the list, a new token for it (shown once), revocation.
+
+
+@bp.route("/<lang>/admin/users/<id:user_id>/tokens", methods=["GET", "POST"])
+def user_tokens(lang: str, user_id: int) -> ResponseReturnValue:
+    """An account's API tokens, and a form to create one for it (shown once)."""
+    user = _account(user_id)
+    form = TokenForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            token, secret = create_token(user, form.name.data or "", actor=_actor())
+        except TokenProblem as problem:
+            form.name.errors = [problem.message]
+            status = 422
+        else:
+            db.session.commit()
+            page = render_template(
+                "admin/user_tokens_created.html", user=user, token=token, secret=secret
+            )
+            return page, 200, {"Cache-Control": "no-store"}
+    elif request.method == "POST":
+        status = 422
+    page = render_template("admin/user_tokens.html", user=user, tokens=tokens_of(user), form=form)
+    return page, status
+
+
+@bp.post("/<lang>/admin/users/<id:user_id>/tokens/<id:token_id>/revoke")
+def revoke_user_token(lang: str, user_id: int, token_id: int) -> ResponseReturnValue:
+    """Revoke a token of the account."""
+    user = _account(user_id)
+    token = token_of(user, token_id)
+    if token is None:
+        abort(404, M.TOKEN_NOT_FOUND)
+    if revoke_token(token, actor=_actor()):
+        db.session.commit()
+        flash("token_revoked")
+    return redirect(url_for("admin.user_tokens", lang=lang, user_id=user.id), code=303)
+
+
+# Moderation of citizens' comments (already scrubbed of personal data when stored).
+
+
+def _page_number() -> int:
+    return max(1, request.args.get("page", 1, type=int) or 1)
+
+
+@bp.get("/<lang>/admin/comments/")
+def comments(lang: str) -> ResponseReturnValue:
+    """Comments in one moderation state, optionally of one area and below, newest first."""
+    form = CommentFilterForm(request.args)
+    area = None
+    if form.validate() and form.area.data:
+        area = area_by_code(form.area.data)
+        if area is None:
+            form.area.errors = [M.AREA_NOT_FOUND % {"code": form.area.data}]
+    if form.errors:
+        return render_template("admin/comments.html", form=form, listing=None), 422
+    listing = comment_page(form.state.data or "pending", area, _page_number())
+    return render_template("admin/comments.html", form=form, listing=listing, area=area)
+
+
+@bp.post("/<lang>/admin/comments/<id:comment_id>")
+def moderate_comment(lang: str, comment_id: int) -> ResponseReturnValue:
+    """Approve or hide a comment, then go back to the list with the same filters."""
+    action = request.form.get("action", "")
+    if action not in MODERATION_ACTIONS:
+        abort(400, M.MODERATION_ACTION_UNKNOWN)
+    comment = db.session.get(Comment, comment_id)
+    if comment is None:
+        abort(404, M.COMMENT_NOT_FOUND)
+    moderate(comment, action, actor=_actor())
+    db.session.commit()
+    flash(MODERATION_ACTIONS[action][0])
+    state = request.args.get("state")
+    page = _page_number()
+    return redirect(
+        url_for(
+            "admin.comments",
+            lang=lang,
+            state=state if state in MODERATION_STATES else None,
+            area=request.args.get("area") or None,
+            page=page if page > 1 else None,
+        ),
+        code=303,
     )

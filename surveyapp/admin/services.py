@@ -35,6 +35,11 @@ def all_users() -> list[User]:
     return list(db.session.scalars(query))
 
 
+def area_by_code(code: str) -> Area | None:
+    """The area ``code`` (active or not), or None."""
+    return db.session.scalar(select(Area).where(Area.code == code))
+
+
 def counts() -> tuple[int, int]:
     """How many accounts are active and how many comments await moderation."""
     users = db.session.scalar(select(func.count()).select_from(User).where(User.is_active))

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
-from flask import Response, current_app, g, request
+from flask import Blueprint, Response, current_app, g, request
 from flask.typing import ResponseReturnValue
 
 from .. import messages as M
@@ -18,7 +18,6 @@ from ..extensions import db, limiter
 from ..models import ApiToken, User
 from ..ratelimit import client_key
 from ..services.tokens import authenticate, bearer_secret, record_use
-from . import bp
 from .errors import ApiError
 
 PUBLIC_ENDPOINTS = frozenset({"api.openapi"})
@@ -70,16 +69,11 @@ def _rate_limit() -> str:
     return str(current_app.config.get("API_RATE_LIMIT", DEFAULT_RATE_LIMIT))
 
 
-limiter.shared_limit(_rate_limit, scope="api", key_func=_limit_key)(bp)
-
-
-@bp.url_value_preprocessor
 def _forget_previous(_endpoint: str | None, _values: dict[str, object] | None) -> None:
     # Before the rate limit is checked: a refused request must not be audited as the last one.
     g.pop("api_request", None)
 
 
-@bp.before_request
 def _authenticate() -> ResponseReturnValue | None:
     if request.endpoint in PUBLIC_ENDPOINTS:
         return None
@@ -114,7 +108,6 @@ def finish_request(status: int, state: ApiRequest | None = None) -> None:
     db.session.commit()
 
 
-@bp.after_request
 def _after(response: Response) -> Response:
     state: ApiRequest | None = g.get("api_request")
     if state is not None:
@@ -123,3 +116,12 @@ def _after(response: Response) -> Response:
         if not (state.streamed and response.status_code == 200):
             finish_request(response.status_code)
     return response
+
+
+def register(bp: Blueprint) -> None:
+    """Rate-limit every request to ``bp`` per token; ask a valid token of every one but the
+    public endpoints, and audit each authenticated request once."""
+    limiter.shared_limit(_rate_limit, scope="api", key_func=_limit_key)(bp)
+    bp.url_value_preprocessor(_forget_previous)
+    bp.before_request(_authenticate)
+    bp.after_request(_after)

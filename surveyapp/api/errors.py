@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Response, request
+from flask import Blueprint, Response, request
 from flask.typing import ResponseReturnValue
 from flask_babel.speaklater import LazyString
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
@@ -19,7 +19,6 @@ from .. import messages as M
 from ..errors import render_error
 from ..extensions import db
 from ..i18n import API_PATH_PREFIX, current_locale
-from . import bp
 from .jsonio import json_response
 
 log = logging.getLogger("surveyapp")
@@ -65,19 +64,16 @@ def _from_http_error(error: HTTPException) -> Response:
     return response
 
 
-@bp.errorhandler(HTTPException)
 def _http_error(error: HTTPException) -> ResponseReturnValue:
     return _from_http_error(error)
 
 
-@bp.errorhandler(Exception)
 def _unexpected(error: Exception) -> ResponseReturnValue:
     log.exception("Unhandled error in the API", exc_info=error)
     db.session.rollback()  # nothing of a failed request is kept
     return error_response(500)
 
 
-@bp.app_errorhandler(404)
 def _not_found_anywhere(error: HTTPException) -> ResponseReturnValue:
     """A 404 under ``/api/`` raised outside the API (``/api/login`` is the sign-in page of
     a language ``api``, which does not exist): JSON; elsewhere the HTML page as before."""
@@ -86,7 +82,6 @@ def _not_found_anywhere(error: HTTPException) -> ResponseReturnValue:
     return render_error(404, error.description)
 
 
-@bp.before_app_request
 def _routing_error() -> ResponseReturnValue | None:
     """An unknown address or a wrong method under ``/api/``: JSON, not the HTML error page."""
     error = request.routing_exception
@@ -97,3 +92,11 @@ def _routing_error() -> ResponseReturnValue | None:
     ):
         return _from_http_error(error)
     return None
+
+
+def register(bp: Blueprint) -> None:
+    """Answer every error of ``bp``, and every error under ``/api/``, with a JSON body."""
+    bp.register_error_handler(HTTPException, _http_error)
+    bp.register_error_handler(Exception, _unexpected)
+    bp.app_errorhandler(404)(_not_found_anywhere)
+    bp.before_app_request(_routing_error)

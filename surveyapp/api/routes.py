@@ -1,52 +1,60 @@
-"""The API's reference and aggregate endpoints: areas, waves, snapshots and indicators.
+"""The API's endpoints: areas, waves, snapshots, indicators, microdata and this description.
 
 A unit head gets only the areas they may see (:meth:`~surveyapp.models.User.can_see`,
 the one scope check); an area outside their scope is a 404, as on the dashboard.
+Microdata pages follow the response id: the opaque cursor ``after`` encodes the last id
+of the previous page, and ``next`` is the address of the following page (null on the
+last). That page is streamed as it is read, never built as one string.
 """
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+import logging
+from collections.abc import Iterator
+from typing import Any
 
-from flask import url_for
+from flask import Blueprint, current_app, request, stream_with_context, url_for
 from flask.typing import ResponseReturnValue
-from sqlalchemy import Select, select
-from sqlalchemy.orm import aliased
 
 from .. import messages as M
-from ..categories import AREA_KINDS, LOCALES
+from ..categories import AREA_KINDS
 from ..domain import snapshots as snapshot_queries
-from ..extensions import db
-from ..models import Area, IndicatorSnapshot, IndicatorValue, Instrument, User, Wave, WeightRun
-from ..services.tokens import MAX_ID
-from . import bp
-from .auth import api_user, returned
+from ..extensions import csrf, db
+from ..models import Area, Wave
+from . import auth, errors
+from .auth import ApiRequest, api_user, current, finish_request, returned
 from .errors import ApiError
-from .jsonio import finite, json_response
+from .jsonio import JSON_CONTENT_TYPE, dumps, json_response
 from .openapi import openapi_document
 from .params import Query, decode_cursor, encode_cursor
+from .services import (
+    Page,
+    area_rows,
+    find_area,
+    find_snapshot,
+    find_wave,
+    has_microdata,
+    indicator_rows,
+    snapshot_row,
+    wave_rows,
+)
+
+log = logging.getLogger("surveyapp")
 
 SNAPSHOT_PAGE = 100  # snapshots per page by default (a nightly window adds one a day)
 MAX_SNAPSHOT_PAGE = 1000
+DEFAULT_LIMIT = 1000  # microdata rows per page by default
+MAX_LIMIT = 10_000
 
-
-def names(row: Any, prefix: str = "name") -> dict[str, str]:
-    """The three-language text ``prefix`` of a model row: ``{"kk": …, "ru": …, "en": …}``."""
-    return {locale: getattr(row, f"{prefix}_{locale}") for locale in LOCALES}
-
-
-_Query = TypeVar("_Query", bound="Select[*tuple[Any, ...]]")
-
-
-def in_scope(query: _Query, user: User) -> _Query:
-    """Narrow a query over :class:`Area` to a unit head's subtree (indexed path prefix); the
-    rows are checked again with ``can_see``."""
-    return query.where(user.can_see_clause())
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+csrf.exempt(bp)  # a bearer token, no session cookie: nothing to forge (every route is a GET)
+errors.register(bp)
+auth.register(bp)
 
 
 def visible_area(code: str) -> Area:
     """The area ``code`` if the caller may see it; else 404, whether it exists or not."""
-    area = db.session.scalar(select(Area).where(Area.code == code))
+    area = find_area(code)
     if area is None or not api_user().can_see(area):
         raise ApiError(404, M.AREA_NOT_FOUND % {"code": code})
     return area
@@ -54,7 +62,7 @@ def visible_area(code: str) -> Area:
 
 def wave_by_code(code: str) -> Wave:
     """The wave ``code``; 404 if there is none."""
-    wave = db.session.scalar(select(Wave).where(Wave.code == code))
+    wave = find_wave(code)
     if wave is None:
         raise ApiError(404, M.API_WAVE_NOT_FOUND % {"code": code})
     return wave
@@ -71,78 +79,15 @@ def areas() -> ResponseReturnValue:
     """The police geography (the caller's subtree for a unit head), by path."""
     query = Query(["parent", "kind"])
     parent_code, kind = query.code("parent"), query.choice("kind", AREA_KINDS)
-    user = api_user()
-    parent = aliased(Area)
-    statement = select(Area, parent.code).outerjoin(parent, parent.id == Area.parent_id)
-    if parent_code is not None:
-        statement = statement.where(Area.parent_id == visible_area(parent_code).id)
-    if kind is not None:
-        statement = statement.where(Area.kind == kind)
-    rows = db.session.execute(in_scope(statement, user).order_by(Area.path)).all()
-    return listed(
-        [
-            {
-                "code": area.code,
-                "kind": area.kind,
-                "parent": parent_of,
-                "path": area.path,
-                "depth": area.depth,
-                "active": area.is_active,
-                "name": names(area),
-            }
-            for area, parent_of in rows
-            if user.can_see(area)
-        ]
-    )
+    parent = None if parent_code is None else visible_area(parent_code)
+    return listed(area_rows(api_user(), parent, kind))
 
 
 @bp.get("/waves")
 def waves() -> ResponseReturnValue:
     """Every wave with its instrument version, status and dates."""
     Query([])
-    rows = db.session.execute(
-        select(Wave, Instrument)
-        .join(Instrument, Instrument.id == Wave.instrument_id)
-        .order_by(Wave.opens_at, Wave.code)
-    ).all()
-    return listed(
-        [
-            {
-                "code": wave.code,
-                "name": names(wave),
-                "kind": wave.kind,
-                "instrument": {"code": instrument.code, "version": instrument.version},
-                "status": wave.status,
-                "opens_at": wave.opens_at.date().isoformat(),
-                "closes_at": wave.closes_at.date().isoformat() if wave.closes_at else None,
-            }
-            for wave, instrument in rows
-        ]
-    )
-
-
-def _snapshot(snapshot: IndicatorSnapshot, run: WeightRun, wave: Wave | None) -> dict[str, Any]:
-    summary = snapshot.summary_record
-    return {
-        "id": snapshot.id,
-        "created": snapshot.created_at.date().isoformat(),
-        "status": snapshot.status,
-        "wave": None if wave is None else wave.code,
-        "window_start": run.window_start.isoformat() if run.window_start else None,
-        "window_end": run.window_end.isoformat() if run.window_end else None,
-        "weight_run_id": run.id,
-        "method_version": run.method_version,
-        "input_hash": snapshot.input_hash,
-        "supersedes_id": snapshot.supersedes_id,
-        "headline": finite(
-            {
-                "area": summary.country,
-                "csi": summary.csi,
-                "se": summary.csi_se,
-                "n": summary.n,
-            }
-        ),
-    }
+    return listed(wave_rows())
 
 
 @bp.get("/snapshots")
@@ -170,7 +115,7 @@ def snapshots() -> ResponseReturnValue:
     returned(len(page))
     return json_response(
         {
-            "data": [_snapshot(snapshot, run, wave) for snapshot, run, wave in page],
+            "data": [snapshot_row(snapshot, run, wave) for snapshot, run, wave in page],
             "next": following,
         }
     )
@@ -181,40 +126,71 @@ def indicators(snapshot_id: int) -> ResponseReturnValue:
     """A snapshot's values: per area (those the caller may see) and measure."""
     query = Query(["area", "measure"])
     area_code, measure = query.code("area"), query.measure("measure")
-    if snapshot_id > MAX_ID or db.session.get(IndicatorSnapshot, snapshot_id) is None:
+    if find_snapshot(snapshot_id) is None:
         raise ApiError(404, M.API_SNAPSHOT_NOT_FOUND % {"id": snapshot_id})
-    user = api_user()
-    statement = (
-        select(IndicatorValue, Area)
-        .join(Area, Area.id == IndicatorValue.area_id)
-        .where(IndicatorValue.snapshot_id == snapshot_id)
-    )
-    if area_code is not None:
-        statement = statement.where(IndicatorValue.area_id == visible_area(area_code).id)
-    if measure is not None:
-        statement = statement.where(IndicatorValue.measure == measure)
-    statement = in_scope(statement, user).order_by(Area.path, IndicatorValue.measure)
-    return listed(
-        [
-            finite(
-                {
-                    "area": area.code,
-                    "measure": value.measure,
-                    "n": value.n,
-                    "effective_n": value.effective_n,
-                    "estimate": value.estimate,
-                    "se": value.se,
-                    "ci_low": value.ci_low,
-                    "ci_high": value.ci_high,
-                    "model_estimate": value.model_estimate,
-                    "model_mse": value.model_mse,
-                    "publication": value.publication,
-                    "flags": value.flags_record.to_json(),
-                }
-            )
-            for value, area in db.session.execute(statement)
-            if user.can_see(area)
-        ]
+    area = None if area_code is None else visible_area(area_code)
+    return listed(indicator_rows(api_user(), snapshot_id, area, measure))
+
+
+def _next_page_url(page: Page, last_id: int) -> str:
+    """The address of the microdata page after the response ``last_id``."""
+    args: dict[str, Any] = {"wave": page.wave_code}
+    if page.start is not None:
+        args["start"] = page.start.isoformat()
+    if page.end is not None:
+        args["end"] = page.end.isoformat()
+    cursor = encode_cursor(last_id)
+    return url_for("api.responses", **args, after=cursor, limit=page.limit, _external=True)
+
+
+def _body(state: ApiRequest, page: Page) -> Iterator[str]:
+    """The page as JSON text, row by row; audits the request at the end.
+
+    Runs after the view has returned, with the session of the moment (in production a
+    new one: the request's was removed with its app context).
+    """
+    sent, last_id, more = 0, 0, False
+    try:
+        yield '{"data":['
+        for response_id, row in page.rows(db.session()):
+            if sent == page.limit:
+                more = True
+                break
+            yield ("," if sent else "") + dumps(row)
+            sent, last_id = sent + 1, response_id
+        yield '],"next":' + dumps(_next_page_url(page, last_id) if more else None) + "}"
+    except Exception:  # the status is sent already: end the document with the error
+        log.exception("The API's microdata stream failed")
+        db.session.rollback()
+        failure = {"status": 500, "message": str(M.API_SERVER_ERROR)}
+        yield '],"next":null,"error":' + dumps(failure) + "}"
+    finally:
+        state.rows = sent
+        finish_request(200, state)
+
+
+@bp.get("/responses")
+def responses() -> ResponseReturnValue:
+    """A page of a wave's microdata (researchers and administrators; others 403)."""
+    state = current()
+    if not state.user.may_read_microdata:
+        raise ApiError(403, M.API_MICRODATA_FORBIDDEN)
+    query = Query(["wave", "start", "end", "after", "limit"])
+    wave = wave_by_code(query.code("wave", required=True) or "")
+    start, end = query.date("start"), query.date("end")
+    if start is not None and end is not None and start > end:
+        raise ApiError(400, M.API_DATES_REVERSED % {"name": "start", "other": "end"})
+    after = decode_cursor(query.raw("after"))
+    limit = query.integer("limit", default=DEFAULT_LIMIT, minimum=1, maximum=MAX_LIMIT)
+    if not has_microdata(db.session(), wave):  # read again, with the rows, by the body
+        raise ApiError(404, M.API_NO_MICRODATA % {"code": wave.code})
+    if request.method == "HEAD":
+        state.rows = 0
+        return current_app.response_class(status=200, content_type=JSON_CONTENT_TYPE)
+    state.streamed = True
+    page = Page(wave.id, wave.code, start, end, after, limit)
+    return current_app.response_class(
+        stream_with_context(_body(state, page)), status=200, content_type=JSON_CONTENT_TYPE
     )
 
 

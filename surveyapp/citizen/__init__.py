@@ -1,7 +1,5 @@
 """Citizen-facing pages: landing and (issue 3) the survey itself."""
 
-from flask import Blueprint
+from .routes import bp
 
-bp = Blueprint("citizen", __name__, template_folder="templates")
-
-from . import routes  # noqa: E402,F401
+__all__ = ["bp"]

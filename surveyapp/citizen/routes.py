@@ -5,7 +5,17 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import abort, current_app, g, make_response, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    g,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from flask_babel import get_locale
 from markupsafe import Markup
@@ -13,12 +23,12 @@ from markupsafe import Markup
 from .. import messages as M
 from ..categories import LOCALES
 from ..extensions import csrf, db, limiter
+from ..forms.survey import SurveyForm
 from ..i18n import LOCALE_COOKIE, current_locale, pull_url_locale
-from ..models import Area, Wave
+from ..models import Area, Question, Wave
 from ..ratelimit import client_key
 from ..services.invitations import usable_invitation
-from . import bp
-from .catalogue import loaded_instrument
+from .catalogue import LoadedInstrument, loaded_instrument
 from .protection import issue_nonce, verify_nonce
 from .services import (
     area_by_code,
@@ -35,6 +45,9 @@ from .submission import DuplicateSubmission, InvitationUsed, store_response
 log = logging.getLogger("surveyapp.citizen")
 COOKIE_MAX_AGE = 365 * 24 * 3600
 
+bp = Blueprint("citizen", __name__, template_folder="templates")
+bp.url_value_preprocessor(pull_url_locale)
+
 
 def submit_limit() -> str:
     from flask import current_app
@@ -44,9 +57,6 @@ def submit_limit() -> str:
 
 def _rate_limited(view: Any) -> Any:
     return limiter.limit(submit_limit, key_func=client_key, methods=["POST"])(view)
-
-
-bp.url_value_preprocessor(pull_url_locale)
 
 
 @bp.after_request
@@ -171,57 +181,110 @@ def _questionnaire(
     invitation: str | None = None,
     trail: list[Area] | None = None,
 ) -> ResponseReturnValue:
+    """The questionnaire of ``wave`` about ``area``: a blank form; on a POST, the answers
+    stored (then the thank-you page), or shown again in the other language or with their
+    errors."""
     locale = current_locale()
     loaded = loaded_instrument(wave.instrument)
-    questions = loaded.questions
     form_class = loaded.form_class(locale)
-    status = 200
-    if request.method == "POST":
-        form = form_class()
-        switch = request.form.get("switch_lang")
-        if switch in LOCALES and switch != locale:
-            # Re-send the answers to the same page in the other language (307 keeps the POST).
-            view_args = dict(request.view_args or {}, lang=switch)
-            return redirect(url_for(str(request.endpoint), **view_args), code=307)
-        if switch:
-            pass  # same language: just show the form again
-        elif form.website.data:
-            log.info("Honeypot filled; submission discarded")
-            return redirect(url_for("citizen.thanks", lang=locale), code=303)
-        else:
-            nonce = verify_nonce(form.nonce.data, wave.id, area.code)
-            csrf_ok = form.validate()  # CSRF token; the fields themselves are checked below
-            answers_ok = form.check()
-            if nonce is None or not csrf_ok:
-                form.form_errors.append(M.FORM_EXPIRED)
-            if nonce is not None and csrf_ok and answers_ok:
-                try:
-                    store_response(
-                        wave=wave,
-                        area=area,
-                        questions=questions,
-                        answers=form.answers(),
-                        nonce=nonce,
-                        locale=locale,
-                        channel=channel,
-                        invitation=invitation,
-                    )
-                    db.session.commit()
-                except DuplicateSubmission:
-                    db.session.rollback()
-                except InvitationUsed:
-                    db.session.rollback()
-                    abort(410, description=M.INVITATION_USED)
-                return redirect(url_for("citizen.thanks", lang=locale), code=303)
-            status = 422
-        if form.nonce.data and verify_nonce(form.nonce.data, wave.id, area.code) is not None:
-            nonce_token = form.nonce.data
-        else:
-            nonce_token = issue_nonce(wave.id, area.code)
-    else:
+    if request.method != "POST":
         form = form_class(formdata=None)
-        nonce_token = issue_nonce(wave.id, area.code)
-    form.nonce.data = nonce_token
+        form.nonce.data = issue_nonce(wave.id, area.code)
+        return _survey_page(
+            loaded, form, wave, area, locale, change_url, trail, status=200, answered=False
+        )
+    form = form_class()
+    switch = request.form.get("switch_lang")
+    status = 200
+    if switch:
+        if switch in LOCALES and switch != locale:
+            return _same_page_in(switch)
+        # the same language: just show the form again
+    elif form.website.data:
+        log.info("Honeypot filled; submission discarded")
+        return _to_thanks(locale)
+    elif _stored(form, loaded.questions, wave, area, locale, channel, invitation):
+        return _to_thanks(locale)
+    else:
+        status = 422
+    form.nonce.data = _kept_nonce(form.nonce.data, wave, area)
+    return _survey_page(
+        loaded, form, wave, area, locale, change_url, trail, status=status, answered=True
+    )
+
+
+def _same_page_in(lang: str) -> ResponseReturnValue:
+    """Re-send the answers to the same page in the other language (307 keeps the POST)."""
+    view_args = dict(request.view_args or {}, lang=lang)
+    return redirect(url_for(str(request.endpoint), **view_args), code=307)
+
+
+def _to_thanks(locale: str) -> ResponseReturnValue:
+    return redirect(url_for("citizen.thanks", lang=locale), code=303)
+
+
+def _stored(
+    form: SurveyForm,
+    questions: list[Question],
+    wave: Wave,
+    area: Area,
+    locale: str,
+    channel: str,
+    invitation: str | None,
+) -> bool:
+    """Check the posted form (its nonce, CSRF token and answers) and store it, committed;
+    False, with the errors on the form, when it cannot be stored. A second submission of
+    the same form counts as stored (the first one is kept); a used invitation is a 410."""
+    nonce = verify_nonce(form.nonce.data, wave.id, area.code)
+    csrf_ok = form.validate()  # CSRF token; the fields themselves are checked below
+    answers_ok = form.check()
+    if nonce is None or not csrf_ok:
+        form.form_errors.append(M.FORM_EXPIRED)
+    if nonce is None or not csrf_ok or not answers_ok:
+        return False
+    try:
+        store_response(
+            wave=wave,
+            area=area,
+            questions=questions,
+            answers=form.answers(),
+            nonce=nonce,
+            locale=locale,
+            channel=channel,
+            invitation=invitation,
+        )
+        db.session.commit()
+    except DuplicateSubmission:
+        db.session.rollback()
+    except InvitationUsed:
+        db.session.rollback()
+        abort(410, description=M.INVITATION_USED)
+    return True
+
+
+def _kept_nonce(posted: str | None, wave: Wave, area: Area) -> str:
+    """The posted nonce while it is still valid (the form's age is kept across the retries),
+    else a new one."""
+    if posted and verify_nonce(posted, wave.id, area.code) is not None:
+        return posted
+    return issue_nonce(wave.id, area.code)
+
+
+def _survey_page(
+    loaded: LoadedInstrument,
+    form: SurveyForm,
+    wave: Wave,
+    area: Area,
+    locale: str,
+    change_url: str | None,
+    trail: list[Area] | None,
+    *,
+    status: int,
+    answered: bool,
+) -> ResponseReturnValue:
+    """The questionnaire page (never cached: it holds a nonce, and perhaps answers). A blank
+    form's questions come from the instrument's cache; answered ones are rendered anew."""
+    questions = loaded.questions
     shown = [question for question in questions if question.type != "area"]
 
     def render_questions() -> str:
@@ -229,7 +292,6 @@ def _questionnaire(
             "citizen/_questions.html", form=form, sections=loaded.sections, questions=shown
         )
 
-    answered = request.method == "POST"
     body = render_template(
         "citizen/survey.html",
         form=form,

@@ -55,18 +55,6 @@ def store_response(
     concurrent request wins the race) and :class:`InvitationUsed` when the
     invitation can no longer be used. The caller commits, or rolls back.
     """
-    by_code = {question.code: question for question in questions}
-    demographics = {
-        question.weighting_variable: answers.get(question.code)
-        for question in questions
-        if question.weighting_variable
-    }
-    missing_codes = {
-        (question.code, option.code)
-        for question in questions
-        for option in question.options
-        if option.is_missing
-    }
     now = utcnow()
     response = Response(
         wave_id=wave.id,
@@ -77,70 +65,112 @@ def store_response(
         started_at=min(nonce.issued_at, now),
         submitted_at=now,
         nonce=nonce.value,
-        **{
-            variable: (None if (code_of(variable, questions), value) in missing_codes else value)
-            for variable, value in demographics.items()
-            if variable is not None
-        },
+        **weighting_values(questions, answers),
     )
-    db.session.add(response)
-    try:
-        db.session.flush()
-    except IntegrityError as error:
-        # The unique nonce is the check (no SELECT first): PostgreSQL names the
-        # constraint, SQLite the column. Anything else is a real error.
-        if not any(name in str(error.orig) for name in ("uq_response_nonce", "response.nonce")):
-            raise
-        raise DuplicateSubmission from error
+    _claim_nonce(response)
     # After the nonce: a concurrent double click then waits on the unique nonce
     # and is told "already stored", not "invitation used".
     if invitation is not None and not consume_invitation(invitation):
         raise InvitationUsed
+    by_code = {question.code: question for question in questions}
+    rows = answer_rows(response.id, by_code, answers)
+    comments = comment_rows(response, by_code, answers)
+    if rows:
+        db.session.execute(insert(Answer), rows)
+    if comments:
+        db.session.execute(insert(Comment), comments)
+    return response.id
 
+
+def weighting_values(questions: list[Question], answers: Mapping[str, Any]) -> dict[str, Any]:
+    """The response's weighting variables (its own columns): each the answer to the question
+    that supplies it, None for an answer that is a "missing" option (e.g. "prefer not to say")."""
+    answered = {
+        question.weighting_variable: answers.get(question.code)
+        for question in questions
+        if question.weighting_variable
+    }
+    missing_codes = {
+        (question.code, option.code)
+        for question in questions
+        for option in question.options
+        if option.is_missing
+    }
+    return {
+        variable: (None if (code_of(variable, questions), value) in missing_codes else value)
+        for variable, value in answered.items()
+        if variable is not None
+    }
+
+
+def _claim_nonce(response: Response) -> None:
+    """Add ``response`` and flush it: its unique nonce is the check against a second
+    submission of the same form (no SELECT first, so a concurrent one cannot slip through)."""
+    db.session.add(response)
+    try:
+        db.session.flush()
+    except IntegrityError as error:
+        # PostgreSQL names the constraint, SQLite the column. Anything else is a real error.
+        if not any(name in str(error.orig) for name in ("uq_response_nonce", "response.nonce")):
+            raise
+        raise DuplicateSubmission from error
+
+
+def answer_rows(
+    response_id: int, by_code: Mapping[str, Question], answers: Mapping[str, Any]
+) -> list[dict[str, Any]]:
+    """The :class:`Answer` rows of the closed answers: a number, or one row per chosen option
+    (consent and free text are not answers: consent is implied, text is a comment)."""
     rows: list[dict[str, Any]] = []
-    comment_rows: list[dict[str, Any]] = []
     for code, value in answers.items():
         question = by_code[code]
-        options = {option.code: option.id for option in question.options}
-        if question.type == "consent":
+        if question.type in {"consent", "text"}:
             continue
-        if question.type == "text":
-            body = scrub_comment(value, locale)
-            if not body:
-                continue
-            comment_rows.append(
-                {
-                    "response_id": response.id,
-                    "question_id": question.id,
-                    "area_id": area.id,
-                    "locale": locale,
-                    "body": body,
-                    "moderation": "pending",
-                    "created_at": now,
-                }
-            )
-        elif question.type in {"scale0_10", "number"}:
+        options = {option.code: option.id for option in question.options}
+        if question.type in {"scale0_10", "number"}:
             rows.append(
-                {"response_id": response.id, "question_id": question.id, "value_num": float(value)}
+                {"response_id": response_id, "question_id": question.id, "value_num": float(value)}
             )
         elif question.type == "multi":
             rows.extend(
-                {"response_id": response.id, "question_id": question.id, "option_id": options[item]}
+                {"response_id": response_id, "question_id": question.id, "option_id": options[item]}
                 for item in value
             )
         else:
             rows.append(
                 {
-                    "response_id": response.id,
+                    "response_id": response_id,
                     "question_id": question.id,
                     "option_id": options[value],
                 }
             )
-    if rows:
-        db.session.execute(insert(Answer), rows)
-    if comment_rows:
-        db.session.execute(insert(Comment), comment_rows)
-    return response.id
+    return rows
+
+
+def comment_rows(
+    response: Response, by_code: Mapping[str, Question], answers: Mapping[str, Any]
+) -> list[dict[str, Any]]:
+    """The :class:`Comment` rows of the free-text answers, scrubbed of personal data and
+    waiting for moderation; a text that is empty once scrubbed is dropped."""
+    rows: list[dict[str, Any]] = []
+    for code, value in answers.items():
+        question = by_code[code]
+        if question.type != "text":
+            continue
+        body = scrub_comment(value, response.locale)
+        if body:
+            rows.append(
+                {
+                    "response_id": response.id,
+                    "question_id": question.id,
+                    "area_id": response.area_id,
+                    "locale": response.locale,
+                    "body": body,
+                    "moderation": "pending",
+                    "created_at": response.submitted_at,
+                }
+            )
+    return rows
 
 
 def code_of(variable: str, questions: list[Question]) -> str:

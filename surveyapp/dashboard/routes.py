@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from flask import abort, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import format_date, format_decimal
 from flask_babel import gettext as _
@@ -20,10 +20,10 @@ from ..extensions import db
 from ..i18n import pull_url_locale
 from ..models import Area, IndicatorValue
 from ..models.account import STAFF_ROLES
-from . import bp
 from .charts import ChartPoint, caterpillar_svg, trend_svg
 from .services import AreaView, approved_comments, area_view, shown
 
+bp = Blueprint("dashboard", __name__, template_folder="templates")
 bp.url_value_preprocessor(pull_url_locale)
 guard_blueprint(bp, *STAFF_ROLES)
 

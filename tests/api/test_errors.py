@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from surveyapp import messages as M
-from surveyapp.api import routes
+from surveyapp.api import services
 from surveyapp.extensions import limiter
 from tests.factories import make_wave
 
@@ -186,7 +186,7 @@ def test_an_unexpected_error_is_a_json_500_and_is_audited(
         raise RuntimeError("boom")
 
     session.commit()  # the failed request rolls back its own changes, not the fixtures'
-    monkeypatch.setattr(routes, "names", broken)
+    monkeypatch.setattr(services, "names", broken)
     message = _error(small_api, "/api/v1/waves", 500)
     assert message == "An error occurred on our side. Please try again later."
     [event] = audit(session, "api.request")

@@ -15,8 +15,8 @@ from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from surveyapp.api import responses
-from surveyapp.api.responses import decode_cursor, encode_cursor
+from surveyapp.api import services
+from surveyapp.api.params import decode_cursor, encode_cursor
 from surveyapp.demo.seed import DEMO_WAVE_CODE
 from surveyapp.exports import microdata
 from surveyapp.models import ApiToken, Wave
@@ -137,7 +137,7 @@ def test_a_failure_in_the_stream_ends_the_document_with_an_error(
 
     session.commit()  # the failed request rolls back its own changes, not the fixtures'
     monkeypatch.setattr(microdata, "iter_chunks", failing)
-    monkeypatch.setattr(responses, "CHUNK_SIZE", 500)
+    monkeypatch.setattr(services, "CHUNK_SIZE", 500)
     body = demo_api.json(f"{URL}&limit=5000", "research-1")
     assert len(body["data"]) == 500 and body["next"] is None
     assert body["error"] == {
