@@ -108,7 +108,7 @@ class Database:
 
     def __init__(self) -> None:
         self.session_factory = sessionmaker(class_=AppSession, expire_on_commit=False)
-        self.session: scoped_session[Session] = scoped_session(self.session_factory)
+        self.session: scoped_session[AppSession] = scoped_session(self.session_factory)
 
     def init_app(self, app: Flask) -> None:
         """Create the app's engine from ``DATABASE_URL`` and register teardown."""

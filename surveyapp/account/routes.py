@@ -103,7 +103,7 @@ def password(lang: str) -> ResponseReturnValue:
     form = PasswordForm()
     status = 200
     if form.validate_on_submit():
-        user: User = current_user._get_current_object()  # type: ignore[assignment]
+        user: User = current_user._get_current_object()
         if change_password(user, form.current.data or "", form.new.data or ""):
             db.session.commit()
             return render_template("account/home.html", user=user, changed=True)
@@ -116,7 +116,7 @@ def password(lang: str) -> ResponseReturnValue:
 
 
 def _me() -> User:
-    return current_user._get_current_object()  # type: ignore[no-any-return]
+    return current_user._get_current_object()
 
 
 @bp.route("/<lang>/account/tokens", methods=["GET", "POST"])

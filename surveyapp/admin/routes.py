@@ -42,7 +42,7 @@ def _names() -> dict[str, object]:
 
 
 def _actor() -> User:
-    return current_user._get_current_object()  # type: ignore[no-any-return]
+    return current_user._get_current_object()
 
 
 def _account(user_id: int) -> User:

@@ -17,7 +17,7 @@ from ..services.waves import open_waves_now
 
 def open_waves(now: datetime | None = None) -> list[Wave]:
     """Waves open for answers now, with their instruments loaded."""
-    return open_waves_now(db.session, now)
+    return open_waves_now(db.session(), now)
 
 
 def public_waves() -> list[Wave]:
@@ -122,6 +122,6 @@ def area_trail(area: Area) -> list[Area]:
     """The area and its ancestors below the country, top-down (one query, by the path)."""
     return [
         ancestor
-        for ancestor in area.ancestors(db.session, include_self=True)
+        for ancestor in area.ancestors(db.session(), include_self=True)
         if ancestor.kind != "country"
     ]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import click
-from flask_babel import force_locale  # type: ignore[import-untyped]
+from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from ..db import refresh_statistics

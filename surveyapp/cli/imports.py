@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-from flask_babel import gettext as _  # type: ignore[import-untyped]
+from flask_babel import gettext as _
 
 from ..extensions import db
 from ..imports.geography import import_area_tree

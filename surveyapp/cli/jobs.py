@@ -8,7 +8,7 @@ import sys
 
 import click
 from flask import current_app
-from flask_babel import force_locale  # type: ignore[import-untyped]
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import click
-from flask_babel import force_locale, ngettext  # type: ignore[import-untyped]
+from flask_babel import force_locale, ngettext
 
 from ..categories import LOCALES
 from ..extensions import db

@@ -7,7 +7,7 @@ import sys
 from typing import Any
 
 import click
-from flask_babel import force_locale  # type: ignore[import-untyped]
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 

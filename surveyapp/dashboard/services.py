@@ -102,9 +102,9 @@ def area_view(snapshot: IndicatorSnapshot, wave: Wave, area: Area) -> AreaView:
     trust = wave.instrument.question_with_role(QuestionRole.TRUST)
     if trust is not None:
         for option in trust.options:
-            value = values.get(Measure.trust(option.code).key)
-            if value is not None:
-                view.trust.append((option, value))
+            trust_value = values.get(Measure.trust(option.code).key)
+            if trust_value is not None:
+                view.trust.append((option, trust_value))
     children = db.session.execute(
         select(Area, IndicatorValue)
         .join(IndicatorValue, IndicatorValue.area_id == Area.id)
@@ -129,7 +129,7 @@ def area_view(snapshot: IndicatorSnapshot, wave: Wave, area: Area) -> AreaView:
     drivers = snapshot.summary_record.drivers
     region = area.region_code
     in_region = region is not None and region in drivers and drivers[region].drivers
-    chosen_area = region if in_region else area.root_code
+    chosen_area = region if in_region and region is not None else area.root_code
     chosen = drivers[chosen_area].drivers if chosen_area in drivers else ()
     view.drivers_area = chosen_area if chosen else ""
     for driver in chosen[:3]:

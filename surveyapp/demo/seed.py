@@ -254,6 +254,7 @@ def _precinct_specs(
     specs = []
     for precinct in precincts:
         region_code = precinct.region_code
+        assert region_code is not None  # a precinct lies in a region
         share = urban_share[region_code]
         if share < 1.0:
             concentration = 4.0

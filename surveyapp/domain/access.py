@@ -16,7 +16,7 @@ from typing import ParamSpec, TypeVar
 
 from flask import Blueprint, abort
 from flask.typing import ResponseReturnValue
-from flask_login import current_user  # type: ignore[import-untyped]
+from flask_login import current_user
 
 from ..extensions import login_manager
 from ..models import User

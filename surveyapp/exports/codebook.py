@@ -143,7 +143,7 @@ def _short_name(name: str, taken: set[str]) -> str:
 
 def _numbered(name: str, label: Callable[[], str], names: dict[str, Callable[[], str]]) -> Variable:
     """A variable coding the keys of ``names`` as 1, 2, … with their names as value labels."""
-    codes = {code: number for number, code in enumerate(names, start=1)}
+    codes: dict[str, int | float] = {code: number for number, code in enumerate(names, start=1)}
     values = tuple(ValueLabel(codes[code], _in_each_language(names[code])) for code in names)
     return Variable(name, "numeric", "response", _in_each_language(label), values, codes=codes)
 

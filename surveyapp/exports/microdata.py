@@ -76,7 +76,7 @@ def _fetch(session: Session, statement: Any) -> list[tuple[Any, ...]]:
     result = session.connection().execute(statement)
     rows = result.cursor.fetchall()
     result.close()
-    return rows
+    return list(rows)
 
 
 class _OptionCodes:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -138,7 +138,7 @@ def write_xlsx(
 def _header(text: str, font: Font, sheet: object) -> object:
     from openpyxl.cell import WriteOnlyCell
 
-    cell = WriteOnlyCell(sheet, value=text)  # type: ignore[arg-type]
+    cell = WriteOnlyCell(sheet, value=text)
     cell.font = font
     return cell
 
@@ -218,7 +218,7 @@ def write_sav(
         str(path),
         column_labels={v.name: v.label(locale) for v in variables},
         variable_value_labels={v.name: v.value_labels(locale) for v in variables if v.values},
-        missing_ranges={v.name: v.missing_codes for v in variables if v.missing_codes},
+        missing_ranges={v.name: list[Any](v.missing_codes) for v in variables if v.missing_codes},
         variable_measure={v.name: _measure(v) for v in variables},
         variable_format={v.name: "DATE11" for v in variables if v.kind == "date"},
     )

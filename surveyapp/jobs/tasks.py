@@ -33,7 +33,7 @@ def _report(results: list[pipeline.ScopeResult], nothing: str) -> str:
 
 def recompute_open_waves() -> str:
     """A new snapshot of every open wave, over all its responses."""
-    results = pipeline.recompute_open_waves(db.session, now=utcnow())
+    results = pipeline.recompute_open_waves(db.session(), now=utcnow())
     return _report(results, "no open wave")
 
 
@@ -41,7 +41,7 @@ def recompute_windows() -> str:
     """Nightly: a snapshot of the rolling window of every open continuous wave."""
     days = int(current_app.config["ROLLING_WINDOW_DAYS"])
     results = pipeline.recompute_open_waves(
-        db.session, now=utcnow(), window_days=days, continuous_only=True
+        db.session(), now=utcnow(), window_days=days, continuous_only=True
     )
     return _report(results, "no open continuous wave")
 
@@ -109,7 +109,7 @@ def purge_rate_limit_keys() -> int | None:
 def purge() -> str:
     """Nightly clean-up of what is no longer needed."""
     tokens = purge_invitations()
-    weights = purge_old_weights(db.session)
+    weights = purge_old_weights(db.session())
     db.session.commit()
     keys = purge_rate_limit_keys()
     counters = "in process memory" if keys is None else f"{keys} stale rate-limit keys deleted"

@@ -73,7 +73,8 @@ def diagnostics_of(
                     error = abs(total - target) / target
                     errors[region] = max(errors.get(region, 0.0), error)
     by_region: dict[str, RegionDiagnostics] = {}
-    for region, rows in frame.groupby("region").indices.items():
+    for key, rows in frame.groupby("region").indices.items():
+        region = str(key)
         w = weights[rows]
         collapsed = {
             variable: {k: v for k, v in merges.items() if k.startswith(f"{region}×")}
@@ -148,7 +149,9 @@ def store_weights(session: Session, run: WeightRun, ids: np.ndarray, weights: np
     connection = session.connection()
     rows = zip(ids.tolist(), weights.tolist(), strict=True)
     if connection.dialect.name == "postgresql":
-        cursor = connection.connection.driver_connection.cursor()  # psycopg, same transaction
+        driver = connection.connection.driver_connection
+        assert driver is not None  # a live connection of the session's transaction
+        cursor = driver.cursor()  # psycopg, same transaction
         copy_sql = "COPY response_weight (weight_run_id, response_id, weight) FROM STDIN"
         with cursor.copy(copy_sql) as copy:
             for response_id, weight in rows:
@@ -256,7 +259,8 @@ def item_rows(
             continue
         for measure, y in measures.items():
             table = estimation.mean_by(y, groups, design)
-            for code, row in table.iterrows():
+            for key, row in table.iterrows():
+                code = str(key)
                 n, effective_n = int(row["n"]), float(row["effective_n"])
                 values.append(
                     {
