@@ -1143,7 +1143,7 @@ def generate(
 
 def batch_scores(batch: ResponseBatch) -> FloatArray:
     """The respondent scores of a batch (0-100, ``nan`` when missing), as
-    :func:`surveyapp.analysis.indicator.respondent_scores` computes them (methodology §2)."""
+    :func:`surveyapp.analysis.scoring.respondent_scores` computes them (methodology §2)."""
     m = len(batch)
     scores = np.full((m, len(INDEX_ITEMS)), np.nan)
     for j, code in enumerate(INDEX_ITEMS):
