@@ -53,7 +53,7 @@ lint: $(VENV)/.installed
 	$(BIN)/ruff format --check .
 
 typecheck: $(VENV)/.installed
-	$(BIN)/mypy surveyapp/analysis surveyapp/categories.py surveyapp/config.py surveyapp/demo/synthetic.py surveyapp/demo/questionnaire.py surveyapp/demo/tree.py surveyapp/demo/margins.py surveyapp/privacy.py \
+	$(BIN)/mypy surveyapp/analysis surveyapp/categories.py surveyapp/config.py surveyapp/demo/synthetic.py surveyapp/demo/questionnaire.py surveyapp/demo/tree.py surveyapp/demo/margins.py surveyapp/demo/parameters.py surveyapp/privacy.py \
 	  surveyapp/clock.py surveyapp/domain surveyapp/pipeline/batch.py surveyapp/research/workflow.py
 
 test-sqlite: $(VENV)/.installed translations
