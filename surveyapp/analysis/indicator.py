@@ -486,12 +486,7 @@ def _fit_model(
     variance = np.where(enough & np.isfinite(variance) & (variance > 0), variance, np.nan)
     direct = np.where(np.isfinite(variance), direct, np.nan)
     used = np.isfinite(variance)
-    names: tuple[str, ...] = ("intercept", "parent_direct")
-    x = np.column_stack([np.ones(len(codes)), covariate])
-    spread = float(np.ptp(covariate[used])) if used.any() else 0.0
-    if spread <= 1e-9 * max(1.0, float(np.abs(covariate).max())):
-        names = ("intercept",)
-        x = x[:, :1]
+    names, x = _covariates(covariate, used)
     try:
         fit = smallarea.fay_herriot(direct, variance, x, method=method)
     except ValueError as exc:
@@ -508,13 +503,7 @@ def _fit_model(
             element_variance=element_variance,
             message=f"no model estimates: {exc}",
         )
-    for i, code in enumerate(codes):
-        row = rows[code]
-        row.model_estimate = float(fit.estimate[i])
-        row.model_mse = float(fit.mse[i])
-        synthetic = fit.flags[i] == smallarea.FLAG_SYNTHETIC_ONLY
-        row.model_kind = "synthetic" if synthetic else "eblup"
-        row.shrinkage = float(fit.shrinkage[i])
+    _set_model(rows, codes, fit)
     return ModelSummary(
         method=fit.method,
         covariates=names,
@@ -528,6 +517,31 @@ def _fit_model(
         element_variance=element_variance,
         message=fit.message,
     )
+
+
+def _covariates(
+    covariate: FloatArray, used: NDArray[np.bool_]
+) -> tuple[tuple[str, ...], FloatArray]:
+    """The model's covariates and design matrix: the intercept and the parent's direct
+    estimate, or the intercept alone when that estimate is constant over the areas used."""
+    x = np.column_stack([np.ones(len(covariate)), covariate])
+    spread = float(np.ptp(covariate[used])) if used.any() else 0.0
+    if spread <= 1e-9 * max(1.0, float(np.abs(covariate).max())):
+        return ("intercept",), x[:, :1]
+    return ("intercept", "parent_direct"), x
+
+
+def _set_model(
+    rows: Mapping[str, _Row], codes: Sequence[str], fit: smallarea.FayHerriotResult
+) -> None:
+    """Copy each model area's EBLUP (or synthetic estimate) into its row (in place)."""
+    for i, code in enumerate(codes):
+        row = rows[code]
+        row.model_estimate = float(fit.estimate[i])
+        row.model_mse = float(fit.mse[i])
+        synthetic = fit.flags[i] == smallarea.FLAG_SYNTHETIC_ONLY
+        row.model_kind = "synthetic" if synthetic else "eblup"
+        row.shrinkage = float(fit.shrinkage[i])
 
 
 def area_indicators(
