@@ -242,7 +242,7 @@ def drivers(
     """Rank the ``predictors`` by their LMG share of the weighted ``R²`` of ``outcome``.
 
     ``scores`` holds 0–100 item scores (``nan`` = not answered), one row per
-    respondent (:func:`surveyapp.analysis.indicator.score_items` output);
+    respondent (:func:`surveyapp.analysis.scoring.score_items` output);
     ``predictors`` defaults to every other column. See the module docstring.
     """
     if outcome not in scores.columns:

@@ -1,31 +1,9 @@
-r"""The citizen satisfaction indicator (CSI): scoring, per-area estimates, evaluation.
+r"""The citizen satisfaction indicator (CSI) of every area: estimates, publication, evaluation.
 
-The methodology is written up for analysts in ``docs/methodology.md``.
-Arrays and DataFrames in, frozen dataclasses out; no Flask, no SQLAlchemy.
-
-1. Item scoring (:class:`ItemSpec`, :func:`score_items`)
-========================================================
-Each index item is rescaled to 0–100 from its lowest to its highest value,
-
-.. math::
-
-    s = 100 \cdot \frac{v - v_{\min}}{v_{\max} - v_{\min}}, \qquad
-    s \leftarrow 100 - s \ \text{if the item's direction is negative},
-
-so likert5 (values 1–5) scores 0, 25, 50, 75, 100; scale0_10 scores
-``10 v``; a ``single`` item with values 1–4 scores ``(v − 1) / 3 · 100``.
-Options marked ``missing`` ("don't know", "hard to say") and unanswered or
-not-shown questions score ``nan``. An unknown option code or an out-of-range
-number is a data error (:class:`ValueError`), never silently missing.
-
-2. Respondent score (:func:`respondent_scores`)
-===============================================
-The mean of the respondent's answered item scores when the share of
-answered items is at least ``min_share`` (default ½): with ``k`` items and
-``a_i`` answered, ``S_i = (1/a_i) Σ_j s_ij`` if ``a_i ≥ min_share · k`` (4 of
-the 8 items of the 2026 instrument), else missing. Respondents without a
-score do not count in ``n`` of any area; the CSI of an area is the mean over
-its adults *who have a score* (a domain mean).
+The respondent scores come from :mod:`surveyapp.analysis.scoring` (item
+scores and the respondent score: steps 1 and 2 of the methodology, written
+up for analysts in ``docs/methodology.md``). Arrays and DataFrames in,
+frozen dataclasses out; no Flask, no SQLAlchemy.
 
 3. Per-area estimates (:func:`area_indicators`)
 ===============================================
@@ -126,8 +104,8 @@ from __future__ import annotations
 import hashlib
 import math
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass, field, fields
-from typing import Any, Literal
+from dataclasses import dataclass, fields
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -144,18 +122,13 @@ __all__ = [
     "AreaIndicator",
     "Comparison",
     "IndicatorTable",
-    "ItemSpec",
     "ModelSummary",
     "PublicationRule",
     "area_indicators",
     "compare",
-    "items_from_instrument",
     "rank_intervals",
-    "respondent_scores",
-    "score_items",
 ]
 
-ItemKind = Literal["likert5", "scale0_10", "single"]
 Status = Literal["published", "low_precision", "insufficient_data"]
 Flag = Literal["above", "not_different", "below"]
 ModelKind = Literal["eblup", "synthetic", ""]
@@ -167,174 +140,7 @@ Z_95 = 1.959963984540054
 """Two-sided 95% normal quantile."""
 
 # --------------------------------------------------------------------------
-# 1. Item scoring
-# --------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ItemSpec:
-    """One index item: how its raw answers become a 0–100 score.
-
-    ``values`` maps every option code to its value, ``None`` for a missing
-    ("don't know") option; it is empty for ``scale0_10`` (answers are the
-    integers 0–10). ``reverse`` is true when the instrument says
-    ``direction: negative``.
-    """
-
-    code: str
-    kind: ItemKind
-    values: Mapping[str, float | None] = field(default_factory=dict)
-    reverse: bool = False
-    dimension: str = ""
-    csi: bool = True
-
-    def __post_init__(self) -> None:
-        substantive = [v for v in self.values.values() if v is not None]
-        if self.kind == "scale0_10":
-            if self.values:
-                raise ValueError(f"{self.code}: a scale0_10 item takes no option values")
-        elif self.kind == "likert5":
-            if len(substantive) != 5:
-                raise ValueError(f"{self.code}: a likert5 item needs exactly five valued options")
-        elif self.kind == "single":
-            if len(substantive) < 2:
-                raise ValueError(f"{self.code}: a single item needs at least two valued options")
-        else:
-            raise ValueError(f"{self.code}: unknown index item kind {self.kind!r}")
-        if any(not math.isfinite(float(v)) for v in substantive):
-            raise ValueError(f"{self.code}: option values must be finite")
-        if self.kind != "scale0_10" and min(substantive) == max(substantive):
-            raise ValueError(f"{self.code}: option values must not all be equal")
-
-    @property
-    def low(self) -> float:
-        """Lowest substantive value (scored 0 before reversal)."""
-        if self.kind == "scale0_10":
-            return 0.0
-        return float(min(v for v in self.values.values() if v is not None))
-
-    @property
-    def high(self) -> float:
-        """Highest substantive value (scored 100 before reversal)."""
-        if self.kind == "scale0_10":
-            return 10.0
-        return float(max(v for v in self.values.values() if v is not None))
-
-    def rescale(self, value: float) -> float:
-        """The 0–100 score of a substantive value."""
-        score = 100.0 * (value - self.low) / (self.high - self.low)
-        return 100.0 - score if self.reverse else score
-
-
-def items_from_instrument(document: Mapping[str, Any], *, csi_only: bool = True) -> list[ItemSpec]:
-    """The index items of a parsed instrument file (``docs/instrument-format.md``).
-
-    ``document`` is the instrument as loaded from YAML (or an equivalent
-    mapping). Questions with an ``index`` role are returned in instrument
-    order; with ``csi_only`` only those with ``csi: true``.
-    """
-    items: list[ItemSpec] = []
-    for section in document.get("sections", []):
-        for question in section.get("questions", []):
-            role = question.get("index")
-            if not role or (csi_only and not role.get("csi", False)):
-                continue
-            kind = question["type"]
-            values: dict[str, float | None] = {}
-            for option in question.get("options", []) or []:
-                missing = bool(option.get("missing", False))
-                values[str(option["code"])] = None if missing else float(option["value"])
-            items.append(
-                ItemSpec(
-                    code=str(question["code"]),
-                    kind=kind,
-                    values=values,
-                    reverse=role.get("direction", "positive") == "negative",
-                    dimension=str(role.get("dimension", "")),
-                    csi=bool(role.get("csi", False)),
-                )
-            )
-    return items
-
-
-def _is_blank(value: object) -> bool:
-    if value is None or value is pd.NA:
-        return True
-    return isinstance(value, float) and math.isnan(value)
-
-
-def _score_column(column: pd.Series, item: ItemSpec) -> FloatArray:
-    # Vectorised over the distinct answers (at most a dozen): factorize, check, look up.
-    codes, uniques = pd.factorize(column.to_numpy(dtype=object), use_na_sentinel=True)
-    table = np.full(len(uniques) + 1, np.nan)  # the last slot serves the -1 (blank) code
-    for index, value in enumerate(uniques):
-        if _is_blank(value):
-            continue
-        table[index] = _score_of(value, item)
-    return table[np.where(codes < 0, len(uniques), codes)]
-
-
-def _score_of(value: object, item: ItemSpec) -> float:
-    """The 0–100 score of one raw answer (``nan`` for a "don't know" option)."""
-    if item.kind == "scale0_10":
-        if isinstance(value, bool) or not isinstance(value, int | float | np.number):
-            raise ValueError(f"{item.code}: answer {value!r} is not a number 0–10")
-        number = float(value)
-        if not (0.0 <= number <= 10.0 and number == round(number)):
-            raise ValueError(f"{item.code}: answer {value!r} is not an integer 0–10")
-        return item.rescale(number)
-    key = str(value)
-    if key not in item.values:
-        raise ValueError(f"{item.code}: unknown option code {value!r}")
-    scale_value = item.values[key]
-    return math.nan if scale_value is None else item.rescale(float(scale_value))
-
-
-def score_items(answers: pd.DataFrame, items: Sequence[ItemSpec]) -> pd.DataFrame:
-    """Score every item: one float column (0–100, ``nan`` = missing) per item, same index.
-
-    ``answers`` has one column per item code with the raw answers: option
-    codes for likert5 and single items, integers 0–10 for scale0_10;
-    ``None``/``nan`` where not answered or not shown.
-    """
-    absent = [item.code for item in items if item.code not in answers.columns]
-    if absent:
-        raise ValueError(f"answers have no column for {absent}")
-    return pd.DataFrame(
-        {item.code: _score_column(answers[item.code], item) for item in items},
-        index=answers.index,
-        dtype=np.float64,
-    )
-
-
-# --------------------------------------------------------------------------
-# 2. Respondent score
-# --------------------------------------------------------------------------
-
-
-def respondent_scores(scored: pd.DataFrame | ArrayLike, min_share: float = 0.5) -> FloatArray:
-    """Mean of the answered items when ``answered / total ≥ min_share``, else ``nan``.
-
-    ``scored`` is the output of :func:`score_items` (or an ``n × k`` array).
-    """
-    if not 0.0 < min_share <= 1.0:
-        raise ValueError("min_share must be in (0, 1]")
-    if isinstance(scored, pd.DataFrame):
-        matrix = scored.to_numpy(dtype=np.float64, na_value=np.nan)
-    else:
-        matrix = np.asarray(scored, dtype=np.float64)
-    if matrix.ndim != 2 or matrix.shape[1] == 0:
-        raise ValueError("scored must be a 2-D table with at least one item")
-    k = matrix.shape[1]
-    answered = np.isfinite(matrix).sum(axis=1)
-    needed = max(1, math.ceil(min_share * k - 1e-9))
-    total = np.where(np.isfinite(matrix), matrix, 0.0).sum(axis=1)
-    out: FloatArray = np.where(answered >= needed, total / np.maximum(answered, 1), np.nan)
-    return out
-
-
-# --------------------------------------------------------------------------
-# 3. Publication rule, comparisons, ranks
+# 1. Publication rule, comparisons, ranks
 # --------------------------------------------------------------------------
 
 
@@ -456,7 +262,7 @@ def _rank_desc(values: NDArray[np.float64]) -> NDArray[np.int64]:
 
 
 # --------------------------------------------------------------------------
-# 4. Per-area indicators
+# 2. Per-area indicators
 # --------------------------------------------------------------------------
 
 
@@ -680,12 +486,7 @@ def _fit_model(
     variance = np.where(enough & np.isfinite(variance) & (variance > 0), variance, np.nan)
     direct = np.where(np.isfinite(variance), direct, np.nan)
     used = np.isfinite(variance)
-    names: tuple[str, ...] = ("intercept", "parent_direct")
-    x = np.column_stack([np.ones(len(codes)), covariate])
-    spread = float(np.ptp(covariate[used])) if used.any() else 0.0
-    if spread <= 1e-9 * max(1.0, float(np.abs(covariate).max())):
-        names = ("intercept",)
-        x = x[:, :1]
+    names, x = _covariates(covariate, used)
     try:
         fit = smallarea.fay_herriot(direct, variance, x, method=method)
     except ValueError as exc:
@@ -702,13 +503,7 @@ def _fit_model(
             element_variance=element_variance,
             message=f"no model estimates: {exc}",
         )
-    for i, code in enumerate(codes):
-        row = rows[code]
-        row.model_estimate = float(fit.estimate[i])
-        row.model_mse = float(fit.mse[i])
-        synthetic = fit.flags[i] == smallarea.FLAG_SYNTHETIC_ONLY
-        row.model_kind = "synthetic" if synthetic else "eblup"
-        row.shrinkage = float(fit.shrinkage[i])
+    _set_model(rows, codes, fit)
     return ModelSummary(
         method=fit.method,
         covariates=names,
@@ -722,6 +517,31 @@ def _fit_model(
         element_variance=element_variance,
         message=fit.message,
     )
+
+
+def _covariates(
+    covariate: FloatArray, used: NDArray[np.bool_]
+) -> tuple[tuple[str, ...], FloatArray]:
+    """The model's covariates and design matrix: the intercept and the parent's direct
+    estimate, or the intercept alone when that estimate is constant over the areas used."""
+    x = np.column_stack([np.ones(len(covariate)), covariate])
+    spread = float(np.ptp(covariate[used])) if used.any() else 0.0
+    if spread <= 1e-9 * max(1.0, float(np.abs(covariate).max())):
+        return ("intercept",), x[:, :1]
+    return ("intercept", "parent_direct"), x
+
+
+def _set_model(
+    rows: Mapping[str, _Row], codes: Sequence[str], fit: smallarea.FayHerriotResult
+) -> None:
+    """Copy each model area's EBLUP (or synthetic estimate) into its row (in place)."""
+    for i, code in enumerate(codes):
+        row = rows[code]
+        row.model_estimate = float(fit.estimate[i])
+        row.model_mse = float(fit.mse[i])
+        synthetic = fit.flags[i] == smallarea.FLAG_SYNTHETIC_ONLY
+        row.model_kind = "synthetic" if synthetic else "eblup"
+        row.shrinkage = float(fit.shrinkage[i])
 
 
 def area_indicators(
@@ -743,7 +563,8 @@ def area_indicators(
     """The CSI of every area of the tree (see the module docstring for every formula).
 
     Args:
-        scores: respondent scores (:func:`respondent_scores`; ``nan`` = none).
+        scores: respondent scores (:func:`surveyapp.analysis.scoring.respondent_scores`;
+            ``nan`` = none).
         area_codes: each respondent's area (usually a precinct), a code of ``parents``.
         weights: the :class:`RakeResult` of the raking (its calibration margins
             enter the standard errors) or a plain vector of positive weights.
@@ -770,14 +591,51 @@ def area_indicators(
         raise ValueError(f"unknown interval method {interval!r}")
     rule = rule or PublicationRule()
     tree = _tree(parents)
+    sample = _sample(scores, area_codes, weights, tree)
+    rows = _direct_estimates(sample, tree, interval)
+    model = _fit_model(
+        rows,
+        tree,
+        _model_codes(tree, model_areas),
+        method=model_method,
+        smooth=smooth_variances,
+        min_model_n=min_model_n,
+    )
+    statuses = {code: rule.status(row.n, row.effective_n) for code, row in rows.items()}
+    ranks = _sibling_ranks(rows, tree, statuses, rank_draws, seed) if rank_draws > 0 else {}
+    areas = tuple(
+        _area_indicator(rows[code], tree, statuses[code], rows, previous or {}, ranks.get(code))
+        for code in sorted(rows, key=lambda c: (tree.depth[c], c))
+    )
+    return IndicatorTable(areas=areas, country=tree.root, rule=rule, model=model)
+
+
+@dataclass(frozen=True)
+class _Sample:
+    """The respondents, checked: scores, areas (``None`` when unknown), weights, design."""
+
+    scores: FloatArray
+    areas: pd.Series  # the area code as text, None where the respondent has none
+    distinct: list[str]  # the areas that have respondents, sorted
+    weights: FloatArray
+    design: estimation.Design
+
+
+def _sample(
+    scores: ArrayLike,
+    area_codes: ArrayLike,
+    weights: RakeResult | estimation.Design | ArrayLike,
+    tree: _Tree,
+) -> _Sample:
+    """The inputs as arrays of one length, every respondent's area in the tree (else
+    ValueError)."""
     y = np.asarray(scores, dtype=np.float64)
     areas = np.asarray(area_codes, dtype=object)
     w = _weights_of(weights)
     if y.ndim != 1 or areas.shape != y.shape or w.shape != y.shape:
         raise ValueError("scores, area_codes and weights must be 1-D of the same length")
-    weights = estimation.design(weights)  # the calibration matrices once, for every level
-    area_series = pd.Series(areas, dtype=object)
-    present = area_series.notna().to_numpy()
+    design = estimation.design(weights)  # the calibration matrices once, for every level
+    present = pd.Series(areas, dtype=object).notna().to_numpy()
     area_text = pd.Series(
         [str(a) if here else None for a, here in zip(areas, present, strict=True)], dtype=object
     )
@@ -785,96 +643,101 @@ def area_indicators(
     unknown = [a for a in distinct if a not in tree.parent]
     if unknown:
         raise ValueError(f"respondents' areas not in the tree: {unknown[:5]}")
+    return _Sample(y, area_text, distinct, w, design)
 
+
+def _direct_estimates(sample: _Sample, tree: _Tree, interval: IntervalMethod) -> dict[str, _Row]:
+    """A row for every area of the tree with its direct estimate, one level of the tree at a
+    time (each respondent counts in its area and in every ancestor)."""
     rows = {code: _Row(code) for code in tree.parent}
-    scored = np.isfinite(y)
-    max_depth = max(tree.depth.values())
-    for level in range(max_depth + 1):
-        lookup = {a: tree.ancestor_at(a, level) for a in distinct}
-        groups = area_text.map(lookup)
+    scored = np.isfinite(sample.scores)
+    for level in range(max(tree.depth.values()) + 1):
+        lookup = {a: tree.ancestor_at(a, level) for a in sample.distinct}
+        groups = sample.areas.map(lookup)
         in_level = groups.notna().to_numpy()
         if not in_level.any():
             continue
-        frame = estimation.mean_by(y, groups, weights)
+        frame = estimation.mean_by(sample.scores, groups, sample.design)
         used = in_level & scored
-        totals = pd.Series(w[used]).groupby(groups[used].astype(str).to_numpy()).sum()
-        for code, rec in frame.iterrows():
-            row = rows[str(code)]
-            row.n = int(rec["n"])
-            row.effective_n = float(rec["effective_n"])
-            row.estimate = float(rec["estimate"])
-            row.weight = float(totals.get(str(code), 0.0))
-            if row.n < 2:
-                continue  # no variance from one respondent: se and CI stay nan
-            row.se = float(rec["se"])
-            if interval == "domain_t":
-                row.se *= math.sqrt(row.n / (row.n - 1))
-                half = float(t_dist.ppf(0.975, row.n - 1)) * row.se
-                row.ci_low, row.ci_high = row.estimate - half, row.estimate + half
-            else:
-                row.ci_low = float(rec["ci_low"])
-                row.ci_high = float(rec["ci_high"])
+        totals = pd.Series(sample.weights[used]).groupby(groups[used].astype(str).to_numpy()).sum()
+        for code, estimate in frame.iterrows():
+            _set_direct(rows[str(code)], estimate, float(totals.get(str(code), 0.0)), interval)
+    return rows
 
-    leaves = [c for c, kids in tree.children.items() if not kids]
-    model_codes = sorted(model_areas) if model_areas is not None else sorted(leaves)
-    missing_model = [c for c in model_codes if c not in tree.parent]
-    if missing_model:
-        raise ValueError(f"model areas not in the tree: {missing_model[:5]}")
-    model = _fit_model(
-        rows,
-        tree,
-        model_codes,
-        method=model_method,
-        smooth=smooth_variances,
-        min_model_n=min_model_n,
+
+def _set_direct(row: _Row, estimate: pd.Series, weight: float, interval: IntervalMethod) -> None:
+    """Copy one area's line of :func:`estimation.mean_by` into its row (in place); with
+    ``"domain_t"`` the small-domain SE and interval replace the normal ones."""
+    row.n = int(estimate["n"])
+    row.effective_n = float(estimate["effective_n"])
+    row.estimate = float(estimate["estimate"])
+    row.weight = weight
+    if row.n < 2:
+        return  # no variance from one respondent: se and CI stay nan
+    row.se = float(estimate["se"])
+    if interval == "domain_t":
+        row.se *= math.sqrt(row.n / (row.n - 1))
+        half = float(t_dist.ppf(0.975, row.n - 1)) * row.se
+        row.ci_low, row.ci_high = row.estimate - half, row.estimate + half
+    else:
+        row.ci_low = float(estimate["ci_low"])
+        row.ci_high = float(estimate["ci_high"])
+
+
+def _model_codes(tree: _Tree, model_areas: Collection[str] | None) -> list[str]:
+    """The areas that get a model estimate, sorted: ``model_areas`` or else the leaves."""
+    leaves = [code for code, kids in tree.children.items() if not kids]
+    codes = sorted(model_areas) if model_areas is not None else sorted(leaves)
+    missing = [code for code in codes if code not in tree.parent]
+    if missing:
+        raise ValueError(f"model areas not in the tree: {missing[:5]}")
+    return codes
+
+
+def _area_indicator(
+    row: _Row,
+    tree: _Tree,
+    status: Status,
+    rows: Mapping[str, _Row],
+    previous: Mapping[str, tuple[float, float]],
+    rank: tuple[int, int, int, int] | None,
+) -> AreaIndicator:
+    """The finished record of one area: its row, status, comparisons and rank."""
+    parent_code = tree.parent[row.code]
+    vs_parent = vs_country = None
+    if parent_code is not None and row.n > 0:
+        vs_parent = _nested(row, rows[parent_code])
+        vs_country = _nested(row, rows[tree.root])
+    change = None
+    if row.code in previous and row.n > 0:
+        prev_est, prev_se = previous[row.code]
+        change = compare(row.estimate, row.se, float(prev_est), float(prev_se))
+    half = Z_95 * math.sqrt(row.model_mse) if row.model_mse >= 0 else math.nan
+    return AreaIndicator(
+        code=row.code,
+        parent=parent_code,
+        depth=tree.depth[row.code],
+        n=row.n,
+        effective_n=row.effective_n,
+        estimate=row.estimate,
+        se=row.se,
+        ci_low=row.ci_low,
+        ci_high=row.ci_high,
+        status=status,
+        model_estimate=row.model_estimate,
+        model_mse=row.model_mse,
+        model_ci_low=row.model_estimate - half,
+        model_ci_high=row.model_estimate + half,
+        model_kind=row.model_kind,
+        shrinkage=row.shrinkage,
+        vs_parent=vs_parent,
+        vs_country=vs_country,
+        change=change,
+        rank=None if rank is None else rank[0],
+        rank_low=None if rank is None else rank[1],
+        rank_high=None if rank is None else rank[2],
+        n_ranked=0 if rank is None else rank[3],
     )
-
-    statuses = {c: rule.status(r.n, r.effective_n) for c, r in rows.items()}
-    ranks = _sibling_ranks(rows, tree, statuses, rank_draws, seed) if rank_draws > 0 else {}
-    country = rows[tree.root]
-    previous = previous or {}
-    out: list[AreaIndicator] = []
-    for code in sorted(rows, key=lambda c: (tree.depth[c], c)):
-        row = rows[code]
-        parent_code = tree.parent[code]
-        vs_parent = vs_country = None
-        if parent_code is not None and row.n > 0:
-            vs_parent = _nested(row, rows[parent_code])
-            vs_country = _nested(row, country)
-        change = None
-        if code in previous and row.n > 0:
-            prev_est, prev_se = previous[code]
-            change = compare(row.estimate, row.se, float(prev_est), float(prev_se))
-        half = Z_95 * math.sqrt(row.model_mse) if row.model_mse >= 0 else math.nan
-        rank = ranks.get(code)
-        out.append(
-            AreaIndicator(
-                code=code,
-                parent=parent_code,
-                depth=tree.depth[code],
-                n=row.n,
-                effective_n=row.effective_n,
-                estimate=row.estimate,
-                se=row.se,
-                ci_low=row.ci_low,
-                ci_high=row.ci_high,
-                status=statuses[code],
-                model_estimate=row.model_estimate,
-                model_mse=row.model_mse,
-                model_ci_low=row.model_estimate - half,
-                model_ci_high=row.model_estimate + half,
-                model_kind=row.model_kind,
-                shrinkage=row.shrinkage,
-                vs_parent=vs_parent,
-                vs_country=vs_country,
-                change=change,
-                rank=None if rank is None else rank[0],
-                rank_low=None if rank is None else rank[1],
-                rank_high=None if rank is None else rank[2],
-                n_ranked=0 if rank is None else rank[3],
-            )
-        )
-    return IndicatorTable(areas=tuple(out), country=tree.root, rule=rule, model=model)
 
 
 def _nested(unit: _Row, whole: _Row) -> Comparison | None:

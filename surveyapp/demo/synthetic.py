@@ -8,9 +8,11 @@ synthetic sample can be checked against the truth.
 
 The questions, their options (and the values that order them), the index
 items and the question roles are the shipped instrument's, read from its file
-(:data:`INSTRUMENT`, :mod:`surveyapp.demo.questionnaire`); the model's
-parameters below are keyed by its question and option codes, and a parameter
-table that does not fit the instrument is an error at import.
+(:data:`INSTRUMENT`, :mod:`surveyapp.demo.questionnaire`). The model's numbers
+are data (:data:`PARAMETERS`, read from ``surveyapp/demo/parameters.yaml`` by
+:mod:`surveyapp.demo.parameters`; the values quoted below are the shipped
+ones), keyed by the instrument's question and option codes; a parameter table
+that does not fit the instrument is an error at import.
 
 Model
 =====
@@ -70,10 +72,10 @@ and the answer is the category ``k`` with ``tau_{j,k} < y_j <= tau_{j,k+1}``
 nearest integer and clipped to 0-10. ``s_j(c)`` is an item-specific
 demographic shift (only ``safety_dark``: women feel less safe after dark,
 villagers safer, the oldest slightly less safe). The parameters are in
-``_ITEMS``: likert5 thresholds -2.0, -0.8, 0.2, 1.7 with intercepts -0.2 to
-0.3 and loadings 0.9-1.1 (``sigma = 1``); ``safety_dark`` thresholds -1.6,
--0.4, 1.3, loading 0.6; ``overall_satisfaction`` ``a = 5.5``,
-``lambda = 1.6``, ``sigma = 1.4``.
+``index_items`` of the parameters file: likert5 thresholds -2.0, -0.8, 0.2,
+1.7 with intercepts -0.2 to 0.3 and loadings 0.9-1.1 (``sigma = 1``);
+``safety_dark`` thresholds -1.6, -0.4, 1.3, loading 0.6;
+``overall_satisfaction`` ``a = 5.5``, ``lambda = 1.6``, ``sigma = 1.4``.
 
 Don't know (missing)
 --------------------
@@ -168,6 +170,7 @@ from numpy.typing import NDArray
 from scipy.special import ndtr
 
 from surveyapp.categories import LOCALES, WEIGHTING_VARIABLES, QuestionRole
+from surveyapp.demo.parameters import Effects, ItemModel, ModelParameters, shipped_parameters
 from surveyapp.demo.questionnaire import InstrumentInfo, QuestionInfo, shipped_instrument
 
 __all__ = [
@@ -184,6 +187,7 @@ __all__ = [
     "LIKERT_ITEMS",
     "LIKERT_OPTIONS",
     "MIN_ANSWERED",
+    "PARAMETERS",
     "PRIORITY_OPTIONS",
     "REGION_KK_SHARE",
     "SAFETY_OPTIONS",
@@ -220,7 +224,7 @@ _CELL_SET = np.array([SETTLEMENTS.index(c[2]) for c in CELLS], dtype=np.int64)
 _N_CELLS = len(CELLS)
 
 # The questions, options, index items and roles are the shipped instrument's (the file the
-# demo imports); the model's parameters below are keyed by its question and option codes.
+# demo imports); the model's parameters (PARAMETERS) are keyed by its question and option codes.
 INSTRUMENT: InstrumentInfo = shipped_instrument()
 """The questionnaire the synthetic respondents answer."""
 _TRUST = INSTRUMENT.with_role(QuestionRole.TRUST)
@@ -254,170 +258,54 @@ ITEM_SCORES: dict[str, dict[str, float]] = {
 """0-100 score of every substantive option of the option-coded index items.
 A scale0_10 item scores ``10 * value``; "don't know" / ``-1`` is missing."""
 
-REGION_KK_SHARE: dict[str, float] = {
-    "KZ-71": 0.45,  # Astana
-    "KZ-75": 0.30,  # Almaty
-    "KZ-79": 0.65,  # Shymkent
-    "KZ-10": 0.50,  # Abai
-    "KZ-11": 0.30,  # Akmola
-    "KZ-15": 0.60,  # Aktobe
-    "KZ-19": 0.55,  # Almaty Region
-    "KZ-23": 0.75,  # Atyrau
-    "KZ-27": 0.55,  # West Kazakhstan
-    "KZ-31": 0.60,  # Jambyl
-    "KZ-33": 0.55,  # Jetisu
-    "KZ-35": 0.25,  # Karaganda
-    "KZ-39": 0.20,  # Kostanay
-    "KZ-43": 0.80,  # Kyzylorda
-    "KZ-47": 0.75,  # Mangystau
-    "KZ-55": 0.20,  # Pavlodar
-    "KZ-59": 0.15,  # North Kazakhstan
-    "KZ-61": 0.80,  # Turkistan
-    "KZ-62": 0.45,  # Ulytau
-    "KZ-63": 0.25,  # East Kazakhstan
-}
-"""Demonstration guess of the share of Kazakh-language (vs Russian) responses by
-region (ISO 3166-2:KZ); not a statistic. Unknown regions get 0.5."""
+PARAMETERS: ModelParameters = shipped_parameters()
+"""The model's numbers (``surveyapp/demo/parameters.yaml``, :mod:`surveyapp.demo.parameters`)."""
 
-COMMENT_BANK: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = {
-    "kk": (
-        (
-            "Көше жарығы жоқ, кешке қорқынышты",
-            "Учаскелік инспекторды ешқашан көрмедім",
-            "102-ге қоңырау шалғанда көп күттік",
-            "Аулада түнде шу көп, полиция келмейді",
-            "Арызыма әлі жауап берілген жоқ",
-        ),
-        (
-            "Мектеп маңында патруль көбейсе екен",
-            "Аялдамаларға бейнекамера орнату керек",
-            "Жасөспірімдермен профилактикалық жұмыс көбірек жүргізілсін",
-            "Демалыс күндері де азаматтарды қабылдау керек",
-            "Ауыл жолдарында да жол полициясы болса екен",
-        ),
-        (
-            "Учаскелік инспекторға рахмет, тез көмектесті",
-            "Қызметкерлер сыпайы сөйлеп, бәрін түсіндірді",
-            "Ауданымыз бұрынғыдан әлдеқайда тыныш",
-            "Шақыруға тез келді, рахмет",
-            "Патрульдер жиі жүретін болды, бұл байқалады",
-        ),
-    ),
-    "ru": (
-        (
-            "Участковый редко бывает в нашем дворе",
-            "Долго ждали наряд после звонка на 102",
-            "Ночью во дворе шумят, полиция не реагирует",
-            "В отделении грубо разговаривали, неприятно",
-            "Заявление приняли, но ответа так и нет",
-        ),
-        (
-            "Нужно больше освещения и патрулей у остановок",
-            "Хотелось бы знать своего участкового в лицо",
-            "Поставьте камеры возле школы",
-            "Сделайте приём граждан в выходные дни",
-            "Больше профилактики с подростками",
-        ),
-        (
-            "Спасибо участковому, быстро помог",
-            "Сотрудники были вежливы и всё объяснили",
-            "В районе стало спокойнее, чем раньше",
-            "Патрули стали чаще, это заметно",
-            "Быстро приехали на вызов, спасибо",
-        ),
-    ),
-    "en": (
-        (
-            "The local inspector is rarely seen in our neighbourhood",
-            "We waited a long time after calling 102",
-            "Noise in the courtyard at night and no police response",
-            "Staff at the front desk were rude",
-            "I filed a report and never heard back",
-        ),
-        (
-            "More patrols near the school please",
-            "Please add street lighting and cameras at bus stops",
-            "Would like to know who our local inspector is",
-            "Open the front office on weekends too",
-            "More prevention work with teenagers",
-        ),
-        (
-            "Thank you to our local inspector for the quick help",
-            "Officers were polite and explained everything",
-            "Our area feels calmer than a few years ago",
-            "Patrols are more frequent now, it shows",
-            "They arrived quickly when we called, thank you",
-        ),
-    ),
-}
+REGION_KK_SHARE: dict[str, float] = dict(PARAMETERS.locale.kk_share)
+"""Demonstration guess of the share of Kazakh-language (vs Russian) responses by
+region (ISO 3166-2:KZ); not a statistic. Unknown regions get
+``PARAMETERS.locale.kk_share_otherwise`` (0.5)."""
+
+COMMENT_BANK: dict[str, tuple[tuple[str, ...], ...]] = dict(PARAMETERS.comments.bank)
 """Comments by locale and tone (critical, suggestion, positive); harmless, no personal data."""
 
 # --------------------------------------------------------------------------
 # Model parameters
 # --------------------------------------------------------------------------
 
-LATENT_INTERCEPT = 0.25
+LATENT_INTERCEPT = PARAMETERS.latent.intercept
 """``alpha``: the latent mean of a 45-54 urban man in an average precinct."""
-REGION_SD = 0.3
-PRECINCT_SD = 0.5
-SIZE_SD = 0.35
+REGION_SD = PARAMETERS.latent.region_sd
+PRECINCT_SD = PARAMETERS.latent.precinct_sd
+SIZE_SD = PARAMETERS.latent.size_sd
 BLOCK_SIZE = 10_000
 """Responses per internal block (one random generator per block)."""
 
 _TAG_REGION, _TAG_PRECINCT, _TAG_BLOCK = 1, 2, 3
 
-
-@dataclass(frozen=True)
-class _Effects:
-    """Additive effects of sex, age group and settlement on a cell."""
-
-    sex: Mapping[str, float]
-    age: Mapping[str, float]
-    settlement: Mapping[str, float]
-    young_urban_male: float = 0.0
-
-    def by_cell(self) -> FloatArray:
-        out = np.empty(_N_CELLS, dtype=np.float64)
-        for i, (sex, age, settlement) in enumerate(CELLS):
-            value = self.sex.get(sex, 0.0) + self.age.get(age, 0.0)
-            value += self.settlement.get(settlement, 0.0)
-            if sex == "male" and age in ("18-24", "25-34") and settlement == "city":
-                value += self.young_urban_male
-            out[i] = value
-        return out
+_YOUNG = PARAMETERS.young  # the age groups that count as young (18-34)
+_OLD = PARAMETERS.old  # and as old (55 and over)
 
 
-_NO_EFFECT = _Effects({}, {}, {})
-
-_LATENT_EFFECTS = _Effects(
-    sex={"female": 0.05},
-    age={"18-24": -0.30, "25-34": -0.20, "35-44": -0.10, "55-64": 0.15, "65+": 0.30},
-    settlement={"village": 0.20},
-    young_urban_male=-0.20,
-)
-_PROPENSITY_AGE = {
-    "18-24": 1.7,
-    "25-34": 1.45,
-    "35-44": 1.2,
-    "45-54": 1.0,
-    "55-64": 0.9,
-    "65+": 0.8,
-}
-_PROPENSITY_SETTLEMENT = {"city": 1.2, "village": 0.8}
-_PROPENSITY_SEX = {"male": 1.0, "female": 1.1}
+def _by_cell(effects: Effects) -> FloatArray:
+    """The additive effects of sex, age group and settlement on each cell (:data:`CELLS`)."""
+    out = np.empty(_N_CELLS, dtype=np.float64)
+    for i, (sex, age, settlement) in enumerate(CELLS):
+        value = effects.sex.get(sex, 0.0) + effects.age_group.get(age, 0.0)
+        value += effects.settlement.get(settlement, 0.0)
+        if sex == "male" and age in _YOUNG and settlement == "city":
+            value += effects.young_urban_male
+        out[i] = value
+    return out
 
 
-@dataclass(frozen=True)
-class _ItemModel:
-    """The ordered probit of one index item (see "Index items" in the module docstring)."""
+def _age_indices(ages: Sequence[str]) -> list[int]:
+    """The positions of ``ages`` in :data:`AGE_GROUPS` (the cells' age index)."""
+    return [AGE_GROUPS.index(age) for age in ages]
 
-    thresholds: tuple[float, ...]
-    intercept: float
-    loading: float
-    noise_sd: float
-    dk_prob: float  # engaged class
-    dk_prob_low: float  # low-knowledge class
-    shift: _Effects = _NO_EFFECT
+
+_LATENT_EFFECTS = PARAMETERS.latent.effects
+_PROPENSITY = PARAMETERS.propensity
 
 
 @dataclass(frozen=True)
@@ -427,34 +315,14 @@ class _OrderedItem:
     code: str
     options: tuple[str, ...] | None  # substantive codes, ascending; None: integer answer 0..L-1
     dont_know: str | None  # the "don't know" option's code
-    model: _ItemModel
+    model: ItemModel
 
     @property
     def levels(self) -> int:
         return len(self.model.thresholds) + 1
 
 
-_LIKERT_TAU = (-2.0, -0.8, 0.2, 1.7)
-_ITEM_MODELS: dict[str, _ItemModel] = {
-    "police_reliable": _ItemModel(_LIKERT_TAU, 0.2, 1.0, 1.0, 0.04, 0.55),
-    "police_fair": _ItemModel(_LIKERT_TAU, 0.0, 1.1, 1.0, 0.06, 0.55),
-    "police_respect": _ItemModel(_LIKERT_TAU, 0.3, 0.9, 1.0, 0.04, 0.55),
-    "police_listen": _ItemModel(_LIKERT_TAU, -0.1, 1.0, 1.0, 0.06, 0.55),
-    "police_priorities": _ItemModel(_LIKERT_TAU, -0.2, 0.9, 1.0, 0.12, 0.55),
-    "police_accessible": _ItemModel(_LIKERT_TAU, 0.1, 0.9, 1.0, 0.08, 0.55),
-    "safety_dark": _ItemModel(
-        (-1.6, -0.4, 1.3),
-        0.0,
-        0.6,
-        1.0,
-        0.03,
-        0.55,
-        _Effects(sex={"female": -0.35}, age={"65+": -0.10}, settlement={"village": 0.25}),
-    ),
-    "overall_satisfaction": _ItemModel(
-        tuple(k + 0.5 for k in range(10)), 5.5, 1.6, 1.4, 0.01, 0.20
-    ),
-}
+_ITEM_MODELS: Mapping[str, ItemModel] = PARAMETERS.index_items
 """The model of each index item of the instrument, by question code."""
 
 
@@ -472,52 +340,14 @@ def _ordered_item(question: QuestionInfo) -> _OrderedItem:
 
 _ITEMS: tuple[_OrderedItem, ...] = tuple(_ordered_item(q) for q in INSTRUMENT.csi_items)
 
-_DK_AGE_FACTOR = {"65+": 1.5}
-_LOW_CLASS_PROB = {"55-64": 0.04, "65+": 0.07}
-_LOW_CLASS_DEFAULT = 0.03
-
-_TRUST_TAU = (-1.2, 0.5)  # the trust options in ascending order: none | partial | full
-_TRUST_INTERCEPT = 0.3
-_TRUST_HARD = (0.06, 0.35)  # engaged, low-knowledge
-
-_CONTACT_BASE = 0.24
-_CONTACT_TYPE_PROB = {
-    "reported_crime": 0.30,
-    "asked_help": 0.30,
-    "stopped_checked": 0.18,
-    "front_office": 0.25,
-    "road_police": 0.22,
-    "other": 0.07,
-}
-_CONTACT_YOUNG_MALE_BOOST = {"stopped_checked": 2.0, "road_police": 1.4}
-_CONTACT_SAT_TAU = (-1.8, -0.8, 0.0, 1.2)
+_DONT_KNOW = PARAMETERS.dont_know
+_TRUST_MODEL = PARAMETERS.trust  # thresholds over the trust options in ascending order
+_CONTACT_MODEL = PARAMETERS.contact
 _STOPPED = CONTACT_TYPES.index("stopped_checked")
-
-_PRIORITY_COUNT_P = np.array([0.08, 0.17, 0.25, 0.50])
-_PRIORITY_WEIGHTS = {
-    "city": {
-        "street_crime": 1.0,
-        "burglary": 0.7,
-        "drugs": 1.0,
-        "road_safety": 0.9,
-        "domestic_violence": 0.5,
-        "fraud_cyber": 1.2,
-        "youth_crime": 0.5,
-        "public_order": 0.6,
-        "other": 0.1,
-    },
-    "village": {
-        "street_crime": 0.9,
-        "burglary": 0.9,
-        "drugs": 0.7,
-        "road_safety": 1.0,
-        "domestic_violence": 0.5,
-        "fraud_cyber": 0.7,
-        "youth_crime": 0.5,
-        "public_order": 0.7,
-        "other": 0.1,
-    },
-}
+_PRIORITY_COUNT_P = np.array(PARAMETERS.priorities.count)
+_PRIORITY_WEIGHTS = PARAMETERS.priorities.weights
+_LOCALE = PARAMETERS.locale
+_COMMENTS = PARAMETERS.comments
 
 
 def _by_option(values: Mapping[str, float], options: Sequence[str], default: float) -> FloatArray:
@@ -532,12 +362,16 @@ def _by_option(values: Mapping[str, float], options: Sequence[str], default: flo
 def _check_fit() -> None:
     """The model's other tables fit the instrument's options (ValueError if not)."""
     for code, thresholds, options in (
-        (_TRUST.code, _TRUST_TAU, _TRUST.substantive),
-        (_CONTACT_SATISFACTION.code, _CONTACT_SAT_TAU, CONTACT_SATISFACTION_OPTIONS),
+        (_TRUST.code, _TRUST_MODEL.thresholds, _TRUST.substantive),
+        (
+            _CONTACT_SATISFACTION.code,
+            _CONTACT_MODEL.satisfaction.thresholds,
+            CONTACT_SATISFACTION_OPTIONS,
+        ),
     ):
         if len(thresholds) + 1 != len(options):
             raise ValueError(f"{code}: {len(options)} answers, {len(thresholds)} thresholds")
-    if set(_CONTACT_TYPE_PROB) != set(CONTACT_TYPES):
+    if set(_CONTACT_MODEL.types) != set(CONTACT_TYPES):
         raise ValueError(f"{_CONTACT_TYPE.code}: the demo model lacks options' probabilities")
     for weights in _PRIORITY_WEIGHTS.values():
         if set(weights) != set(PRIORITY_OPTIONS):
@@ -545,11 +379,6 @@ def _check_fit() -> None:
 
 
 _check_fit()
-
-_SEX_UNDISCLOSED = 0.02
-_COMMENT_PROB = 0.08
-_COMMENT_TONE_TAU = (-0.3, 0.8)
-_EN_BASE = 0.02
 
 
 # --------------------------------------------------------------------------
@@ -746,7 +575,7 @@ def build_population(
     cell_counts = adults[:, None] * sex_age * settlement_share
 
     r_eff = np.array([region_eff[r] for r in regions])
-    latent = LATENT_INTERCEPT + (r_eff + dev)[:, None] + _LATENT_EFFECTS.by_cell()[None, :]
+    latent = LATENT_INTERCEPT + (r_eff + dev)[:, None] + _by_cell(_LATENT_EFFECTS)[None, :]
     return SyntheticPopulation(
         precinct_codes=codes,
         region_codes=regions,
@@ -764,20 +593,25 @@ def build_population(
 
 
 def _low_class_prob() -> FloatArray:
-    return np.array([_LOW_CLASS_PROB.get(c[1], _LOW_CLASS_DEFAULT) for c in CELLS])
+    return np.array(
+        [_DONT_KNOW.low_knowledge.get(c[1], _DONT_KNOW.low_knowledge_otherwise) for c in CELLS]
+    )
 
 
 def _dk_probs() -> tuple[FloatArray, FloatArray]:
     """(24, 8) "don't know" probabilities of the engaged class; (8,) of the low class."""
-    age_factor = np.array([_DK_AGE_FACTOR.get(c[1], 1.0) for c in CELLS])
-    engaged = np.array([item.model.dk_prob for item in _ITEMS])[None, :] * age_factor[:, None]
-    low = np.array([item.model.dk_prob_low for item in _ITEMS])
+    age_factor = np.array([_DONT_KNOW.age_factor.get(c[1], 1.0) for c in CELLS])
+    engaged = np.array([item.model.dont_know for item in _ITEMS])[None, :] * age_factor[:, None]
+    low = np.array([item.model.dont_know_low for item in _ITEMS])
     return np.clip(engaged, 0.0, 1.0), low
 
 
 def _propensity() -> FloatArray:
     return np.array(
-        [_PROPENSITY_SEX[s] * _PROPENSITY_AGE[a] * _PROPENSITY_SETTLEMENT[t] for s, a, t in CELLS]
+        [
+            _PROPENSITY.sex[s] * _PROPENSITY.age_group[a] * _PROPENSITY.settlement[t]
+            for s, a, t in CELLS
+        ]
     )
 
 
@@ -802,14 +636,20 @@ def _answer_set_weights() -> tuple[FloatArray, FloatArray]:
 
 def _region_locale_probs(regions: Sequence[str]) -> FloatArray:
     """(R, 24, 3) probabilities of kk, ru, en for each region and cell."""
-    young = np.isin(_CELL_AGE, [0, 1])
-    old = np.isin(_CELL_AGE, [4, 5])
+    young = np.isin(_CELL_AGE, _age_indices(_YOUNG))
+    old = np.isin(_CELL_AGE, _age_indices(_OLD))
     village = _CELL_SET == 1
-    en = _EN_BASE * np.where(village, 0.4, np.where(young, 1.8, 1.0))
+    factor = np.where(village, _LOCALE.en_village, np.where(young, _LOCALE.en_young, 1.0))
+    en = _LOCALE.en_base * factor
     out = np.empty((len(regions), _N_CELLS, 3))
     for r, region in enumerate(regions):
-        k = REGION_KK_SHARE.get(region, 0.5)
-        logit = np.log(k / (1 - k)) + 0.6 * village + 0.4 * young - 0.4 * old
+        k = REGION_KK_SHARE.get(region, _LOCALE.kk_share_otherwise)
+        logit = (
+            np.log(k / (1 - k))
+            + _LOCALE.kk_village * village
+            + _LOCALE.kk_young * young
+            + _LOCALE.kk_old * old
+        )
         kk = 1.0 / (1.0 + np.exp(-logit))
         out[r, :, 0] = (1 - en) * kk
         out[r, :, 1] = (1 - en) * (1 - kk)
@@ -829,7 +669,7 @@ def _expected_scores(latent_mean: FloatArray) -> FloatArray:
     for j, item in enumerate(_ITEMS):
         mu = (
             item.model.intercept
-            + item.model.shift.by_cell()[None, :]
+            + _by_cell(item.model.shift)[None, :]
             + item.model.loading * latent_mean
         )
         sd = float(np.hypot(item.model.loading, item.model.noise_sd))
@@ -928,7 +768,7 @@ class _Tables:
         ]
         self.item_tau = [np.asarray(item.model.thresholds) for item in _ITEMS]
         self.item_shift = np.stack(
-            [item.model.shift.by_cell() for item in _ITEMS], axis=1
+            [_by_cell(item.model.shift) for item in _ITEMS], axis=1
         )  # (24, 8)
         self.item_intercept = np.array([item.model.intercept for item in _ITEMS])
         self.item_loading = np.array([item.model.loading for item in _ITEMS])
@@ -936,19 +776,20 @@ class _Tables:
         self.dk_engaged, self.dk_low = _dk_probs()
         self.q_low = _low_class_prob()
         male = _CELL_SEX == 0
-        young = np.isin(_CELL_AGE, [0, 1])
+        young = np.isin(_CELL_AGE, _age_indices(_YOUNG))
+        contact = _CONTACT_MODEL
         logit = (
-            np.log(_CONTACT_BASE / (1 - _CONTACT_BASE))
-            + 0.3 * (_CELL_SET == 0)
-            + 0.3 * male
-            + 0.3 * young
-            - 0.5 * (_CELL_AGE == 5)
+            np.log(contact.base / (1 - contact.base))
+            + contact.city * (_CELL_SET == 0)
+            + contact.male * male
+            + contact.young * young
+            + contact.aged_65_plus * (AGE_GROUPS.index("65+") == _CELL_AGE)
         )
         self.contact_p = 1.0 / (1.0 + np.exp(-logit))
-        young_male_boost = _by_option(_CONTACT_YOUNG_MALE_BOOST, CONTACT_TYPES, 1.0)
+        young_male_boost = _by_option(contact.young_male_boost, CONTACT_TYPES, 1.0)
         boost = np.where((male & young)[:, None], young_male_boost[None, :], 1.0)
-        type_p = _by_option(_CONTACT_TYPE_PROB, CONTACT_TYPES, 0.0)
-        self.contact_type_p = np.clip(type_p[None, :] * boost, 0.0, 0.95)  # (24, 6)
+        type_p = _by_option(contact.types, CONTACT_TYPES, 0.0)
+        self.contact_type_p = np.clip(type_p[None, :] * boost, 0.0, contact.type_cap)  # (24, 6)
         priority_weights = {
             settlement: _by_option(weights, PRIORITY_OPTIONS, 0.0)
             for settlement, weights in _PRIORITY_WEIGHTS.items()
@@ -1005,9 +846,9 @@ def _block(plan: _Plan, tables: _Tables, seed: int, index: int) -> ResponseBatch
             answers[item.code] = codes[k]
 
     # trust
-    y_trust = _TRUST_INTERCEPT + eta + rng.standard_normal(m)
-    k = np.searchsorted(np.asarray(_TRUST_TAU), y_trust, side="left").astype(np.int64)
-    hard_p = np.where(low, _TRUST_HARD[1], _TRUST_HARD[0])
+    y_trust = _TRUST_MODEL.intercept + eta + rng.standard_normal(m)
+    k = np.searchsorted(np.asarray(_TRUST_MODEL.thresholds), y_trust, side="left").astype(np.int64)
+    hard_p = np.where(low, _TRUST_MODEL.hard_to_say_low, _TRUST_MODEL.hard_to_say)
     k[rng.random(m) < hard_p] = len(_TRUST.substantive)  # "hard to say"
     answers[_TRUST.code] = t.trust[k]
 
@@ -1024,8 +865,14 @@ def _block(plan: _Plan, tables: _Tables, seed: int, index: int) -> ResponseBatch
     mask = (ticked.astype(np.int64) << np.arange(len(CONTACT_TYPES))).sum(axis=1)
     mask[~contact] = 0
     answers[_CONTACT_TYPE.code] = t.contact_types[mask]
-    y_sat = 0.1 + 0.9 * eta - 0.5 * ticked[:, _STOPPED] + rng.standard_normal(m)
-    k = np.searchsorted(np.asarray(_CONTACT_SAT_TAU), y_sat, side="left").astype(np.int64)
+    satisfaction = _CONTACT_MODEL.satisfaction
+    y_sat = (
+        satisfaction.intercept
+        + satisfaction.loading * eta
+        + satisfaction.stopped_checked * ticked[:, _STOPPED]
+        + rng.standard_normal(m)
+    )
+    k = np.searchsorted(np.asarray(satisfaction.thresholds), y_sat, side="left").astype(np.int64)
     k[~contact] = len(CONTACT_SATISFACTION_OPTIONS)
     answers[_CONTACT_SATISFACTION.code] = t.contact_sat[k]
 
@@ -1040,7 +887,7 @@ def _block(plan: _Plan, tables: _Tables, seed: int, index: int) -> ResponseBatch
 
     # demographics, locale
     sex = t.sex[_CELL_SEX[c_idx]]
-    sex[rng.random(m) < _SEX_UNDISCLOSED] = None
+    sex[rng.random(m) < PARAMETERS.sex_undisclosed] = None
     age = t.age[_CELL_AGE[c_idx]]
     settlement = t.settlement[_CELL_SET[c_idx]]
     loc_cdf = plan.locale_cdf[plan.region_idx[p_idx], c_idx]
@@ -1048,9 +895,11 @@ def _block(plan: _Plan, tables: _Tables, seed: int, index: int) -> ResponseBatch
     locale = t.locale[loc_idx]
 
     # comments
-    has_comment = rng.random(m) < _COMMENT_PROB
+    has_comment = rng.random(m) < _COMMENTS.probability
     tone = np.searchsorted(
-        np.asarray(_COMMENT_TONE_TAU), eta + 0.5 * rng.standard_normal(m), side="left"
+        np.asarray(_COMMENTS.tone_thresholds),
+        eta + _COMMENTS.tone_noise_sd * rng.standard_normal(m),
+        side="left",
     )
     pick = rng.integers(0, 5, size=m)
     comment = t.comments[loc_idx, tone, pick]
@@ -1143,7 +992,7 @@ def generate(
 
 def batch_scores(batch: ResponseBatch) -> FloatArray:
     """The respondent scores of a batch (0-100, ``nan`` when missing), as
-    :func:`surveyapp.analysis.indicator.respondent_scores` computes them (methodology §2)."""
+    :func:`surveyapp.analysis.scoring.respondent_scores` computes them (methodology §2)."""
     m = len(batch)
     scores = np.full((m, len(INDEX_ITEMS)), np.nan)
     for j, code in enumerate(INDEX_ITEMS):

@@ -21,7 +21,7 @@ import pandas as pd
 from sqlalchemy import case, func, literal_column, select
 from sqlalchemy.orm import Session
 
-from ..analysis import indicator
+from ..analysis import scoring
 from ..domain import snapshots
 from ..models import (
     Answer,
@@ -250,7 +250,7 @@ def _frame(
     comments: dict[str, dict[int, str]],
     option_code: _OptionCodes,
     levels: dict[str, dict[int, str]],
-    items: Sequence[indicator.ItemSpec],
+    items: Sequence[scoring.ItemSpec],
 ) -> pd.DataFrame:
     """One chunk as a DataFrame in the variables' order (vectorised: a million rows)."""
     rows = pd.DataFrame.from_records(
@@ -297,7 +297,7 @@ def _frame(
                     for item in items
                 }
             )
-            columns[name] = indicator.respondent_scores(indicator.score_items(raw, items))
+            columns[name] = scoring.respondent_scores(scoring.score_items(raw, items))
         elif name == "weight":
             columns[name] = rows["weight"].to_numpy(dtype=np.float64)
         elif name == "weight_run":

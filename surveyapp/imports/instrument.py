@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -267,6 +268,31 @@ def _validate_question(
     all_codes: set[str],
 ) -> None:
     where = {"question": label}
+    q_type = _validate_question_fields(check, question, where)
+    if q_type is None:
+        return
+    for key in ALL_TYPE_KEYS - TYPE_KEYS.get(q_type, set()):
+        if key in question:
+            check.add(M.FIELD_NOT_ALLOWED, {"type": q_type}, field=key, **where)
+    option_codes = _validate_options(check, q_type, question.get("options"), where)
+    type_check = _TYPE_CHECKS.get(q_type)
+    if type_check is not None:
+        type_check(check, question, option_codes, where)
+    if "show_if" in question:
+        _validate_condition(check, question["show_if"], earlier, all_codes, where)
+    if "index" in question:
+        _validate_index(check, question, q_type, where)
+    if "weighting" in question:
+        _validate_weighting(check, question, q_type, where)
+    if "role" in question:
+        _validate_role(check, question, q_type, where)
+
+
+def _validate_question_fields(
+    check: _Checker, question: dict[str, Any], where: dict[str, Any]
+) -> str | None:
+    """The fields every question has (code, type, texts, ``required``); returns the type when
+    it is a known one (the other checks depend on it), else None."""
     q_code = question.get("code")
     if q_code is None:
         check.add(M.REQUIRED_FIELD, field="code", **where)
@@ -283,85 +309,112 @@ def _validate_question(
     check.unknown_keys(question, COMMON_QUESTION_KEYS | ALL_TYPE_KEYS, **where)
     check.text(question.get("text"), "text", **where)
     check.text(question.get("help"), "help", required=False, **where)
-    required = question.get("required", False)
-    if not isinstance(required, bool):
+    if not isinstance(question.get("required", False), bool):
         check.add(M.NOT_BOOLEAN, field="required", **where)
-    if not known_type:
+    return q_type if known_type else None
+
+
+def _validate_consent(
+    check: _Checker, question: dict[str, Any], _options: list[str] | None, where: dict[str, Any]
+) -> None:
+    """A consent question cannot be optional and states what is agreed to."""
+    if question.get("required", False) is False and "required" in question:
+        check.add(M.CONSENT_REQUIRED, field="required", **where)
+    check.text(question.get("statement"), "statement", **where)
+
+
+def _validate_anchors(
+    check: _Checker, question: dict[str, Any], _options: list[str] | None, where: dict[str, Any]
+) -> None:
+    """The optional texts at the two ends of a 0–10 scale."""
+    if "anchors" not in question:
         return
-    assert isinstance(q_type, str)
-    for key in ALL_TYPE_KEYS - TYPE_KEYS.get(q_type, set()):
-        if key in question:
-            check.add(M.FIELD_NOT_ALLOWED, {"type": q_type}, field=key, **where)
+    anchors = question["anchors"]
+    if not isinstance(anchors, dict) or set(anchors) - {"low", "high"}:
+        check.add(M.NOT_A_MAPPING, field="anchors", **where)
+    else:
+        for end in ("low", "high"):
+            check.text(anchors.get(end), f"anchors.{end}", **where)
 
-    options = question.get("options")
-    option_codes = _validate_options(check, q_type, options, where)
 
-    if q_type == "consent":
-        if required is False and "required" in question:
-            check.add(M.CONSENT_REQUIRED, field="required", **where)
-        check.text(question.get("statement"), "statement", **where)
-    if q_type == "scale0_10" and "anchors" in question:
-        anchors = question["anchors"]
-        if not isinstance(anchors, dict) or set(anchors) - {"low", "high"}:
-            check.add(M.NOT_A_MAPPING, field="anchors", **where)
+def _validate_levels(
+    check: _Checker, question: dict[str, Any], _options: list[str] | None, where: dict[str, Any]
+) -> None:
+    """The levels of the area tree an area question asks for."""
+    levels = question.get("levels", ["region", "district", "precinct"])
+    if not isinstance(levels, list) or not levels:
+        check.add(M.NOT_A_LIST, field="levels", **where)
+        return
+    for level in levels:
+        if level not in AREA_LEVELS:
+            check.add(
+                M.UNKNOWN_LEVEL,
+                {"value": level, "allowed": AREA_LEVELS},
+                field="levels",
+                **where,
+            )
+
+
+def _validate_bounds(
+    check: _Checker, question: dict[str, Any], _options: list[str] | None, where: dict[str, Any]
+) -> None:
+    """A number question's optional ``min`` and ``max``: numbers, in this order."""
+    bounds: dict[str, Any] = {}
+    for key in ("min", "max"):
+        value = question.get(key)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)):
+            check.add(M.NOT_NUMBER, field=key, **where)
         else:
-            for end in ("low", "high"):
-                check.text(anchors.get(end), f"anchors.{end}", **where)
-    if q_type == "area":
-        levels = question.get("levels", ["region", "district", "precinct"])
-        if not isinstance(levels, list) or not levels:
-            check.add(M.NOT_A_LIST, field="levels", **where)
-        else:
-            for level in levels:
-                if level not in AREA_LEVELS:
-                    check.add(
-                        M.UNKNOWN_LEVEL,
-                        {"value": level, "allowed": AREA_LEVELS},
-                        field="levels",
-                        **where,
-                    )
-    if q_type == "number":
-        bounds = {}
-        for key in ("min", "max"):
-            value = question.get(key)
-            if value is not None and (
-                isinstance(value, bool) or not isinstance(value, int | float)
-            ):
-                check.add(M.NOT_NUMBER, field=key, **where)
-            else:
-                bounds[key] = value
-        if (
-            bounds.get("min") is not None
-            and bounds.get("max") is not None
-            and bounds["min"] > bounds["max"]
-        ):
-            check.add(M.RANGE_REVERSED, field="min", **where)
-    if q_type == "text" and "max_length" in question:
-        max_length = question["max_length"]
-        if (
-            isinstance(max_length, bool)
-            or not isinstance(max_length, int)
-            or not 1 <= max_length <= 4000
-        ):
-            check.add(M.MAX_LENGTH_RANGE, field="max_length", **where)
-    if q_type == "multi" and "max_choices" in question:
-        max_choices = question["max_choices"]
-        n_options = len(option_codes) if option_codes is not None else 0
-        if (
-            isinstance(max_choices, bool)
-            or not isinstance(max_choices, int)
-            or not 1 <= max_choices <= max(n_options, 1)
-        ):
-            check.add(M.MAX_CHOICES_RANGE, field="max_choices", **where)
+            bounds[key] = value
+    if (
+        bounds.get("min") is not None
+        and bounds.get("max") is not None
+        and bounds["min"] > bounds["max"]
+    ):
+        check.add(M.RANGE_REVERSED, field="min", **where)
 
-    if "show_if" in question:
-        _validate_condition(check, question["show_if"], earlier, all_codes, where)
-    if "index" in question:
-        _validate_index(check, question, q_type, where)
-    if "weighting" in question:
-        _validate_weighting(check, question, q_type, where)
-    if "role" in question:
-        _validate_role(check, question, q_type, where)
+
+def _validate_max_length(
+    check: _Checker, question: dict[str, Any], _options: list[str] | None, where: dict[str, Any]
+) -> None:
+    """A text question's optional ``max_length``: an integer 1–4000."""
+    if "max_length" not in question:
+        return
+    max_length = question["max_length"]
+    if (
+        isinstance(max_length, bool)
+        or not isinstance(max_length, int)
+        or not 1 <= max_length <= 4000
+    ):
+        check.add(M.MAX_LENGTH_RANGE, field="max_length", **where)
+
+
+def _validate_max_choices(
+    check: _Checker, question: dict[str, Any], options: list[str] | None, where: dict[str, Any]
+) -> None:
+    """A multiple-choice question's optional ``max_choices``: from 1 to the number of options."""
+    if "max_choices" not in question:
+        return
+    max_choices = question["max_choices"]
+    n_options = len(options) if options is not None else 0
+    if (
+        isinstance(max_choices, bool)
+        or not isinstance(max_choices, int)
+        or not 1 <= max_choices <= max(n_options, 1)
+    ):
+        check.add(M.MAX_CHOICES_RANGE, field="max_choices", **where)
+
+
+_TypeCheck = Callable[[_Checker, dict[str, Any], list[str] | None, dict[str, Any]], None]
+_TYPE_CHECKS: dict[str, _TypeCheck] = {
+    "consent": _validate_consent,
+    "scale0_10": _validate_anchors,
+    "area": _validate_levels,
+    "number": _validate_bounds,
+    "text": _validate_max_length,
+    "multi": _validate_max_choices,
+}
+"""The checks of the fields that only one type of question has (after its options)."""
 
 
 def _validate_options(

@@ -23,7 +23,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..analysis.indicator import ItemSpec
+from ..analysis.scoring import ItemSpec
 from ..categories import QUESTION_ROLES, QUESTION_TYPES, WEIGHTING_VARIABLES, QuestionRole
 from ..clock import utcnow
 from ..db import Base

@@ -12,7 +12,7 @@ import pandas as pd
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
-from ..analysis import indicator
+from ..analysis import scoring
 from ..categories import QuestionRole
 from ..models import (
     Answer,
@@ -211,9 +211,9 @@ def load_inputs(session: Session, scope: Scope, margin_set: MarginSet | None = N
         dict(zip(areas["id"], areas["path"].map(Area.region_code_on_path), strict=True))
     )
     digest = input_hash(frame, answers, margin_set)
-    scored = indicator.score_items(answers[[item.code for item in items]], items)
+    scored = scoring.score_items(answers[[item.code for item in items]], items)
     scored = scored.reset_index(drop=True)
-    frame["score"] = indicator.respondent_scores(scored)
+    frame["score"] = scoring.respondent_scores(scored)
     if trust_question is None:
         trust = pd.Series([None] * len(frame), dtype=object)
     else:

@@ -1,4 +1,4 @@
-"""One recompute: load, impute, rake, estimate, store."""
+"""One recompute: load, impute, rake, store the weights, estimate, store the snapshot."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ import pandas as pd
 from sqlalchemy.orm import Session
 
 from ..analysis import estimation, indicator, weighting
-from ..analysis.imputation import impute_hot_deck
+from ..analysis.imputation import Imputation, impute_hot_deck
+from ..analysis.results import RakeResult
 from ..clock import utcnow
 from ..domain.records import RunInputs, RunSettings
 from ..models import (
@@ -17,7 +18,7 @@ from ..models import (
     MarginSet,
     WeightRun,
 )
-from .load import load_inputs, margins_by_region
+from .load import Inputs, load_inputs, margins_by_region
 from .scope import (
     METHOD_VERSION,
     RAKING_VARIABLES,
@@ -60,19 +61,59 @@ def recompute(
     settings = settings or Settings()
     say: Progress = progress or (lambda _stage, **_figures: None)
     inputs = load_inputs(session, scope, margin_set)
-    frame, scored, digest, seed = inputs.frame, inputs.scored, inputs.digest, inputs.seed
-    areas, margin_set = inputs.areas, inputs.margin_set
-    say("scope", responses=len(frame))
+    say("scope", responses=len(inputs.frame))
+    weighted = _weigh(session, inputs, settings)
+    say(
+        "raked",
+        regions=len(weighted.by_region),
+        converged=weighted.raked.converged,
+        iterations=weighted.raked.iterations,
+        deff=weighted.raked.design_effect,
+    )
+    run = _store_weight_run(session, scope, inputs, settings, weighted)
+    say("weights", responses=len(inputs.frame))
+    design = estimation.design(weighted.raked)  # calibration matrices once for every estimate
+    rule = indicator.PublicationRule(min_n=settings.min_n, min_effective_n=settings.min_effective_n)
+    table = _estimate(session, scope, inputs, design, rule, settings)
+    snapshot = _store_snapshot(session, scope, run, inputs, weighted.raked, table, settings)
+    values = _store_values(session, snapshot, inputs, table, design, rule)
+    run.status, run.finished_at = "succeeded", utcnow()
+    session.flush()
+    say("snapshot", snapshot=snapshot.id, values=values, areas=len(table.areas))
+    return Outcome(run, snapshot, len(inputs.frame))
 
-    margins = margins_by_region(session, margin_set)
+
+@dataclass(frozen=True)
+class _Weighted:
+    """The raking of a scope and what the weight run records about it."""
+
+    raked: RakeResult
+    imputation: Imputation
+    by_region: dict[str, dict[str, dict[str, float]]]  # the margins of the scope's regions
+    outside: dict[str, int]  # answers outside the region's margins, by variable
+    cap_relaxed: str  # why the cap was given up ("" when it held)
+
+
+def _weigh(session: Session, inputs: Inputs, settings: Settings) -> _Weighted:
+    """Impute the missing raking variables and rake within each region to its margins."""
+    frame = inputs.frame
+    margins = margins_by_region(session, inputs.margin_set)
     missing = sorted(set(frame["region"]) - set(margins))
     if missing:
         raise PipelineError(f"no population margins for the regions {missing}")
     demographics, outside = _within_margins(frame, margins)
-    imputation = impute_hot_deck(demographics, RAKING_VARIABLES, "region", seed)
-    regions = sorted(set(frame["region"]))
-    target = imputation.frame[["region", *RAKING_VARIABLES]]
-    by_region = {region: margins[region] for region in regions}
+    imputation = impute_hot_deck(demographics, RAKING_VARIABLES, "region", inputs.seed)
+    by_region = {region: margins[region] for region in sorted(set(frame["region"]))}
+    raked, relaxed = _rake(imputation.frame[["region", *RAKING_VARIABLES]], by_region, settings)
+    return _Weighted(raked, imputation, by_region, outside, relaxed)
+
+
+def _rake(
+    target: pd.DataFrame,
+    by_region: dict[str, dict[str, dict[str, float]]],
+    settings: Settings,
+) -> tuple[RakeResult, str]:
+    """The raked weights and, when the cap had to go, the message of the capped attempt."""
     try:
         raked = weighting.rake_by(
             target,
@@ -94,20 +135,19 @@ def recompute(
         raise PipelineError(f"the weights cannot be computed: {error}") from error
     if not raked.converged:
         raise PipelineError(f"the weights did not converge: {raked.message}")
-    say(
-        "raked",
-        regions=len(regions),
-        converged=raked.converged,
-        iterations=raked.iterations,
-        deff=raked.design_effect,
-    )
-    weights = raked.weights
+    return raked, relaxed
 
+
+def _store_weight_run(
+    session: Session, scope: Scope, inputs: Inputs, settings: Settings, weighted: _Weighted
+) -> WeightRun:
+    """The weight run with its inputs and diagnostics, and every response's weight."""
+    frame = inputs.frame
     run = WeightRun(
         wave_id=scope.wave.id,
         window_start=scope.start,
         window_end=scope.end,
-        margin_set_id=margin_set.id,
+        margin_set_id=inputs.margin_set.id,
         method_version=METHOD_VERSION,
         settings=RunSettings(**asdict(settings)).to_json(),
         inputs=RunInputs(
@@ -117,40 +157,68 @@ def recompute(
             responses=len(frame),
             first_response_id=int(frame["id"].min()),
             last_response_id=int(frame["id"].max()),
-            input_hash=digest,
-            seed=seed,
+            input_hash=inputs.digest,
+            seed=inputs.seed,
             software=software_versions(),
         ).to_json(),
         diagnostics=diagnostics_of(
-            raked,
-            imputation,
+            weighted.raked,
+            weighted.imputation,
             frame,
-            weights,
-            scored,
-            by_region,
-            cap_relaxed=relaxed or None,
-            outside_margins=outside,
+            weighted.raked.weights,
+            inputs.scored,
+            weighted.by_region,
+            cap_relaxed=weighted.cap_relaxed or None,
+            outside_margins=weighted.outside,
         ).to_json(),
     )
     session.add(run)
     session.flush()
     # Researchers export these weights (the purge keeps each wave's latest whole-wave run and
     # latest window run).
-    store_weights(session, run, frame["id"].to_numpy(), weights)
-    say("weights", responses=len(frame))
+    store_weights(session, run, frame["id"].to_numpy(), weighted.raked.weights)
+    return run
 
-    rule = indicator.PublicationRule(min_n=settings.min_n, min_effective_n=settings.min_effective_n)
-    previous = previous_estimates(session, scope)
-    design = estimation.design(raked)  # calibration matrices once for every estimate below
-    table = indicator.area_indicators(
-        frame["score"].to_numpy(dtype=float),
-        frame["area"].to_numpy(dtype=object),
+
+def _estimate(
+    session: Session,
+    scope: Scope,
+    inputs: Inputs,
+    design: estimation.Design,
+    rule: indicator.PublicationRule,
+    settings: Settings,
+) -> indicator.IndicatorTable:
+    """The CSI of every area, compared with the previous period's."""
+    return indicator.area_indicators(
+        inputs.frame["score"].to_numpy(dtype=float),
+        inputs.frame["area"].to_numpy(dtype=object),
         design,
         inputs.parents(),
         rule=rule,
-        previous=previous,
+        previous=previous_estimates(session, scope),
         rank_draws=settings.rank_draws,
-        seed=seed % (2**31),
+        seed=inputs.seed % (2**31),
+    )
+
+
+def _store_snapshot(
+    session: Session,
+    scope: Scope,
+    run: WeightRun,
+    inputs: Inputs,
+    raked: RakeResult,
+    table: indicator.IndicatorTable,
+    settings: Settings,
+) -> IndicatorSnapshot:
+    """The snapshot of the run with its summary (headline, model, drivers)."""
+    drivers = drivers_summary(
+        inputs.scored,
+        raked,
+        inputs.frame["region"].to_numpy(dtype=object),
+        table.country,
+        settings,
+        inputs.seed,
+        inputs.outcome,
     )
     snapshot = IndicatorSnapshot(
         weight_run_id=run.id,
@@ -158,32 +226,32 @@ def recompute(
         # The same scope computed again (new responses, a correction) supersedes the previous
         # snapshot, which stays as it was.
         supersedes_id=previous_of_scope(session, scope),
-        input_hash=digest,
-        summary=summary_of(
-            table,
-            scope,
-            drivers_summary(
-                scored,
-                raked,
-                frame["region"].to_numpy(dtype=object),
-                table.country,
-                settings,
-                seed,
-                inputs.outcome,
-            ),
-        ).to_json(),
+        input_hash=inputs.digest,
+        summary=summary_of(table, scope, drivers).to_json(),
     )
     session.add(snapshot)
     session.flush()
+    return snapshot
+
+
+def _store_values(
+    session: Session,
+    snapshot: IndicatorSnapshot,
+    inputs: Inputs,
+    table: indicator.IndicatorTable,
+    design: estimation.Design,
+    rule: indicator.PublicationRule,
+) -> int:
+    """Every area's CSI, item means and trust shares in the snapshot; returns how many rows."""
+    areas = inputs.areas
     ids = dict(zip(areas["code"], areas["id"], strict=True))
     values = [csi_row(snapshot.id, ids[row.code], row) for row in table.areas]
     paths = dict(zip(areas["code"], areas["path"], strict=True))
-    values += item_rows(snapshot.id, ids, frame, scored, inputs.trust, design, paths, rule)
+    values += item_rows(
+        snapshot.id, ids, inputs.frame, inputs.scored, inputs.trust, design, paths, rule
+    )
     session.execute(IndicatorValue.__table__.insert(), values)
-    run.status, run.finished_at = "succeeded", utcnow()
-    session.flush()
-    say("snapshot", snapshot=snapshot.id, values=len(values), areas=len(table.areas))
-    return Outcome(run, snapshot, len(frame))
+    return len(values)
 
 
 def _within_margins(

@@ -42,12 +42,8 @@ import pandas as pd
 import pytest
 import yaml
 
-from surveyapp.analysis.indicator import (
-    area_indicators,
-    items_from_instrument,
-    respondent_scores,
-    score_items,
-)
+from surveyapp.analysis.indicator import area_indicators
+from surveyapp.analysis.scoring import respondent_scores, score_items
 from surveyapp.analysis.weighting import rake_by
 from surveyapp.demo.synthetic import (
     AGE_GROUPS,
@@ -60,6 +56,8 @@ from surveyapp.demo.synthetic import (
     generate,
     true_csi,
 )
+
+from ..instrument_items import items_from_instrument
 
 INSTRUMENT = (
     Path(__file__).resolve().parents[2] / "surveyapp" / "instruments" / "police-trust-2026.yaml"

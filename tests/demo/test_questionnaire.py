@@ -8,7 +8,6 @@ from datetime import datetime
 import numpy as np
 import pytest
 
-from surveyapp.analysis.indicator import items_from_instrument
 from surveyapp.categories import QuestionRole
 from surveyapp.demo import synthetic
 from surveyapp.demo.questionnaire import (
@@ -22,6 +21,7 @@ from surveyapp.demo.seed import INSTRUMENT_FILE
 from surveyapp.imports.instrument import read_instrument_file
 
 from ..factories import SHIPPED_INSTRUMENT
+from ..instrument_items import items_from_instrument
 
 DOCUMENT = read_instrument_file(SHIPPED_INSTRUMENT)
 

@@ -6,12 +6,12 @@ import pytest
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from surveyapp.analysis.indicator import items_from_instrument
 from surveyapp.categories import WEIGHTING_VARIABLES, QuestionRole
 from surveyapp.imports.instrument import read_instrument_file
 from surveyapp.models import Instrument
 
 from ..factories import SHIPPED_INSTRUMENT, make_instrument
+from ..instrument_items import items_from_instrument
 
 
 @pytest.fixture
