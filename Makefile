@@ -52,9 +52,9 @@ lint: $(VENV)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+## make typecheck: mypy over the whole package (configured in pyproject.toml)
 typecheck: $(VENV)/.installed
-	$(BIN)/mypy surveyapp/analysis surveyapp/categories.py surveyapp/config.py surveyapp/demo/synthetic.py surveyapp/demo/questionnaire.py surveyapp/demo/tree.py surveyapp/demo/margins.py surveyapp/privacy.py \
-	  surveyapp/clock.py surveyapp/domain surveyapp/pipeline/batch.py surveyapp/exports/workflow.py surveyapp/cli
+	$(BIN)/mypy
 
 test-sqlite: $(VENV)/.installed translations
 	$(BIN)/python -m pytest -m "not browser" -q

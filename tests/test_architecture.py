@@ -27,6 +27,7 @@ PURE_MODULES = (
     "privacy.py",
     "demo/questionnaire.py",
     "domain/records.py",
+    "demo/parameters.py",
 )
 FORBIDDEN = ("flask", "flask_babel", "flask_login", "sqlalchemy", "werkzeug")
 BLUEPRINTS = ("account", "admin", "api", "citizen", "dashboard", "research")

@@ -192,11 +192,11 @@ def validate_instrument(document: Any, file: str) -> list[Problem]:
         return check.problems
 
     all_codes = {
-        question.get("code")
+        code
         for section in sections
         if isinstance(section, dict) and isinstance(section.get("questions"), list)
         for question in section["questions"]
-        if isinstance(question, dict) and isinstance(question.get("code"), str)
+        if isinstance(question, dict) and isinstance(code := question.get("code"), str)
     }
     seen_sections: set[str] = set()
     earlier: dict[str, dict[str, Any]] = {}  # question code -> question, in file order
@@ -207,7 +207,9 @@ def validate_instrument(document: Any, file: str) -> list[Problem]:
             check.add(M.NOT_A_MAPPING, field=f"sections[{s_index}]")
             continue
         s_code = section.get("code")
-        where_section = {"section": str(s_code) if s_code is not None else f"#{s_index}"}
+        where_section: dict[str, Any] = {
+            "section": str(s_code) if s_code is not None else f"#{s_index}"
+        }
         check.unknown_keys(section, SECTION_KEYS, **where_section)
         if s_code is None:
             check.add(M.REQUIRED_FIELD, field="code", **where_section)
@@ -500,9 +502,9 @@ def _validate_condition(
         allowed = {"yes", "no"}
     else:
         allowed = {
-            option.get("code")
+            code
             for option in target_question.get("options") or []
-            if isinstance(option, dict)
+            if isinstance(option, dict) and isinstance(code := option.get("code"), str)
         }
     for value in condition["in"]:
         if value not in allowed:

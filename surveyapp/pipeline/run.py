@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from typing import cast
 
 import pandas as pd
+from sqlalchemy import Table
 from sqlalchemy.orm import Session
 
 from ..analysis import estimation, indicator, weighting
@@ -250,7 +252,7 @@ def _store_values(
     values += item_rows(
         snapshot.id, ids, inputs.frame, inputs.scored, inputs.trust, design, paths, rule
     )
-    session.execute(IndicatorValue.__table__.insert(), values)
+    session.execute(cast(Table, IndicatorValue.__table__).insert(), values)
     return len(values)
 
 
