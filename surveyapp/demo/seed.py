@@ -42,8 +42,7 @@ from ..models import (
 from ..services.audit import record
 from ..services.geography import load_regions
 from . import synthetic
-from .tree import demo_tree_rows
-from .tree import read_region_rows as load_region_rows
+from .tree import demo_tree_rows, read_region_rows
 
 DEFAULT_RESPONSES = 20_000
 DEFAULT_SEED = 2026
@@ -137,7 +136,7 @@ def seed_demo(
         raise DemoAlreadyLoaded(DEMO_WAVE_CODE)
 
     load_regions(session)
-    regions = load_region_rows()
+    regions = read_region_rows()
     tree_rows = [
         CsvRow(number, {**row.__dict__})
         for number, row in enumerate(demo_tree_rows(regions, seed=seed), start=1)
@@ -403,7 +402,7 @@ def seed_extra_wave(
     )
     session.add(wave)
     session.flush()
-    specs = _precinct_specs(precincts, load_region_rows(), seed)
+    specs = _precinct_specs(precincts, read_region_rows(), seed)
     batches = synthetic.generate(
         specs, region_margins, n_responses, seed=seed, start=wave.opens_at, end=day
     )
