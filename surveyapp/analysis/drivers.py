@@ -1,6 +1,8 @@
-r"""Drivers of overall satisfaction: which index items move it (docs/methodology.md §10).
+r"""Drivers of overall satisfaction: which index items go together with it most closely
+(docs/methodology.md §10). An association in the answers, not an effect.
 
-Shown to unit heads as "what matters most here", per region and nationally.
+Shown to unit heads as "what goes together with overall satisfaction here", per region and
+nationally.
 
 Model
 =====
@@ -14,8 +16,9 @@ weighted least squares with the survey weights ``w``:
 
     \hat\beta = \arg\min_\beta \sum_i w_i (y_i - \beta_0 - x_i^\top \beta)^2 .
 
-``coefficient`` is ``β̂_j``: the expected change in the outcome score per
-point of item ``j`` with the other items held fixed. Its standard error is the
+``coefficient`` is ``β̂_j``: the difference in the outcome score that goes with
+one point of item ``j`` with the other items held fixed (an association among
+respondents, not the effect of changing the item). Its standard error is the
 heteroscedasticity-robust sandwich (statsmodels ``cov_type="HC1"``),
 
 .. math::

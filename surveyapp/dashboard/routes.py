@@ -21,6 +21,7 @@ from ..i18n import pull_url_locale
 from ..models import Area, IndicatorValue
 from ..models.account import STAFF_ROLES
 from .charts import ChartPoint, caterpillar_svg, trend_svg
+from .ranks import rank_words
 from .services import AreaView, approved_comments, area_view, shown
 
 bp = Blueprint("dashboard", __name__, template_folder="templates")
@@ -134,6 +135,24 @@ def _charts(view: AreaView, periods: list[TrendPoint], locale: str) -> dict[str,
     return {"trend": trend_chart, "units": units_chart}
 
 
+def _modelled(points: Iterable[IndicatorValue]) -> bool:
+    """Whether any of the figures shown for ``points`` is a model estimate (the chart's legend
+    then says what its hollow points are)."""
+    return any((figure := shown(value)) is not None and figure.modelled for value in points)
+
+
+def _headline_differs(run_window: snapshots.Window, periods: list[TrendPoint]) -> str:
+    """Why the headline is not the trend's last point, when it is not (the trend is drawn from
+    two periods on): ``"whole_wave"`` — the headline covers the whole wave —, ``"older"`` — the
+    area has no figure in the newest period —; else ``""``."""
+    if len(periods) < 2:
+        return ""
+    if run_window.whole_wave:
+        return "whole_wave"
+    last = periods[-1]
+    return "" if (last.start, last.end) == (run_window.start, run_window.end) else "older"
+
+
 @bp.get("/<lang>/dashboard/a/<area_code>")
 def area(lang: str, area_code: str) -> ResponseReturnValue:
     """How citizens rate the area, how sure that figure is, its trend and its sub-units."""
@@ -153,6 +172,8 @@ def area(lang: str, area_code: str) -> ResponseReturnValue:
     order = order if order in ("asc", "desc") else default_order
     view.children = _sorted_children(view.children, sort, order == "desc", lang)
     periods = snapshots.trend(db.session(), wave, g.area)
+    window = snapshots.Window.of(run)
+    has_previous = snapshots.previous_period(db.session(), wave, window) is not None
     comments, comment_count = approved_comments(g.area, 1, COMMENTS_ON_AREA_PAGE)
     country = db.session.scalar(select(Area).where(Area.kind == "country"))
     drivers_area = (
@@ -173,6 +194,13 @@ def area(lang: str, area_code: str) -> ResponseReturnValue:
         shown=shown,
         periods=periods,
         charts=_charts(view, periods, lang),
+        legend={
+            "trend": _modelled(p.value for p in periods),
+            "units": _modelled(pair[1] for pair in view.children),
+        },
+        headline_differs=_headline_differs(window, periods),
+        has_previous=has_previous,
+        rank_words=rank_words,
         sort=sort,
         order=order,
         comments=comments,

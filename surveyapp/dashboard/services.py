@@ -30,6 +30,8 @@ class AreaView:
     items: list[tuple[Question, IndicatorValue]] = field(default_factory=list)
     trust: list[tuple[Option, IndicatorValue]] = field(default_factory=list)
     children: list[tuple[Area, IndicatorValue]] = field(default_factory=list)
+    through: Area | None = None
+    """The only unit below the area, when its own units are listed as the sub-units instead."""
     parent: tuple[Area, IndicatorValue] | None = None
     drivers: list[tuple[Question, Driver]] = field(default_factory=list)
     drivers_area: str = ""
@@ -77,8 +79,25 @@ def approved_comments(area: Area, page: int, per_page: int) -> tuple[list[Commen
     return list(comments), int(total)
 
 
+def _csi_of_children(snapshot: IndicatorSnapshot, area: Area) -> list[tuple[Area, IndicatorValue]]:
+    """The CSI of each unit right below ``area`` in ``snapshot``, by code."""
+    rows = db.session.execute(
+        select(Area, IndicatorValue)
+        .join(IndicatorValue, IndicatorValue.area_id == Area.id)
+        .where(
+            Area.parent_id == area.id,
+            IndicatorValue.snapshot_id == snapshot.id,
+            IndicatorValue.measure == CSI.key,
+        )
+        .order_by(Area.code)
+    ).all()
+    return [(child, value) for child, value in rows]
+
+
 def area_view(snapshot: IndicatorSnapshot, wave: Wave, area: Area) -> AreaView:
-    """The CSI, items, trust shares, sub-units, parent and drivers of ``area``."""
+    """The CSI, items, trust shares, sub-units, parent and drivers of ``area``. When a single
+    unit is below ``area`` (a region's police department), the sub-units are that unit's own
+    (the districts), so that there is something to compare (``through``)."""
     values = {
         v.measure: v
         for v in db.session.scalars(
@@ -105,17 +124,13 @@ def area_view(snapshot: IndicatorSnapshot, wave: Wave, area: Area) -> AreaView:
             trust_value = values.get(Measure.trust(option.code).key)
             if trust_value is not None:
                 view.trust.append((option, trust_value))
-    children = db.session.execute(
-        select(Area, IndicatorValue)
-        .join(IndicatorValue, IndicatorValue.area_id == Area.id)
-        .where(
-            Area.parent_id == area.id,
-            IndicatorValue.snapshot_id == snapshot.id,
-            IndicatorValue.measure == CSI.key,
-        )
-        .order_by(Area.code)
-    ).all()
-    view.children = [(child, value) for child, value in children]
+    view.children = _csi_of_children(snapshot, area)
+    while len(view.children) == 1:  # a region's one department: nothing to rank, look below it
+        only = view.children[0][0]
+        below = _csi_of_children(snapshot, only)
+        if not below:
+            break
+        view.through, view.children = only, below
     if area.parent is not None:
         parent_value = db.session.scalar(
             select(IndicatorValue).where(

@@ -308,8 +308,8 @@ class Driver:
 
 @dataclass(frozen=True)
 class AreaDrivers:
-    """What moves overall satisfaction in one area: respondents, bootstrap resamples, R², the
-    reason when there is no result, and the drivers, strongest first."""
+    """What goes together with overall satisfaction in one area: respondents, bootstrap
+    resamples, R², the reason when there is no result, and the drivers, strongest first."""
 
     n: int
     bootstraps: int

@@ -291,7 +291,7 @@ def test_the_codebook_page_in_each_language(app: Flask, demo: None) -> None:
         assert "Толық келісемін" in body and "Полностью согласен" in body
     english = client.get(f"/en/research/waves/{DEMO_WAVE_CODE}/codebook").get_data(as_text=True)
     assert "trust in the police: the dashboards show the share of each answer" in english
-    assert "overall satisfaction: the outcome whose drivers are ranked" in english
+    assert "overall satisfaction: the outcome whose association with each other item" in english
     document = client.get(f"/en/research/waves/{DEMO_WAVE_CODE}/codebook.json").get_json()
     assert document["wave"] == DEMO_WAVE_CODE and document["variables"]
     roles = {v["name"]: v["role"] for v in document["variables"] if v["role"]}
