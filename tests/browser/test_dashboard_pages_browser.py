@@ -23,7 +23,7 @@ pytestmark = pytest.mark.browser
 # kind: (area code, the charts its page draws, whether it has a sub-units table)
 AREAS: dict[str, tuple[str, set[str], bool]] = {
     "country": ("KZ", {"trend-chart", "units-chart"}, True),
-    "region": ("KZ-71", {"trend-chart"}, True),  # one department below: nothing to rank
+    "region": ("KZ-71", {"trend-chart", "units-chart"}, True),  # its department's districts
     "department": ("KZ-71-PD", {"trend-chart", "units-chart"}, True),
     "district": (DISTRICT, {"trend-chart", "units-chart"}, True),
     "precinct": (HEAD_SCOPE, {"trend-chart"}, False),
