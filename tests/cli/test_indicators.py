@@ -75,9 +75,7 @@ def test_the_csv_is_the_stored_table_of_the_current_whole_wave_snapshot(
         ).all()
     )
     parents = dict(
-        session.execute(
-            select(Area.code, Area.parent_id).where(Area.parent_id.is_not(None))
-        ).all()
+        session.execute(select(Area.code, Area.parent_id).where(Area.parent_id.is_not(None))).all()
     )
     codes = dict(session.execute(select(Area.id, Area.code)).all())
     for row in frame.to_dict("records"):
