@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from ..dashboard.conftest import demo
+from ..dashboard.conftest import demo, windows
 
-__all__ = ["demo"]
+__all__ = ["demo", "windows"]

@@ -131,6 +131,35 @@ def test_the_json_has_the_same_rows(runner: FlaskCliRunner, session: Session) ->
         assert all(key in row for key in document["columns"])
 
 
+def test_a_window_has_the_change_with_its_interval(
+    runner: FlaskCliRunner, session: Session, windows: list[Any]
+) -> None:
+    newest = session.scalar(select(func.max(IndicatorSnapshot.id)))
+    result = _run(runner, "--snapshot", str(newest))
+    assert result.exit_code == 0, result.output
+    frame = pd.read_csv(io.StringIO(result.output), keep_default_na=False, na_values=[""])
+    snapshot = session.get(IndicatorSnapshot, newest)
+    assert snapshot is not None and snapshot.weight_run.window_start is not None
+    stored = _stored(session, snapshot)
+    changed = frame.dropna(subset=["change"])
+    assert len(changed) > 0 and set(changed["change"]) <= FLAGS
+    z = 1.959963984540054
+    for row in changed.to_dict("records"):
+        change = stored[row["code"]].flags_record.change
+        assert change is not None and change.se is not None and change.difference is not None
+        assert row["change_ci_low"] == pytest.approx(change.difference - z * change.se)
+        assert row["change_ci_high"] == pytest.approx(change.difference + z * change.se)
+        # "above" and "below" exactly when the interval excludes no change.
+        side = (
+            "above"
+            if row["change_ci_low"] > 0
+            else "below"
+            if row["change_ci_high"] < 0
+            else "same"
+        )
+        assert row["change"] == side, row["code"]
+
+
 def test_bad_choices_say_why_in_the_language_and_exit_1(
     runner: FlaskCliRunner, session: Session
 ) -> None:
