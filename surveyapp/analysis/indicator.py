@@ -180,12 +180,16 @@ class PublicationRule:
 
 @dataclass(frozen=True)
 class Comparison:
-    """A difference ``a − b`` with its standard error, ``z = difference / se`` and 95% flag."""
+    """A difference ``a − b`` with its standard error, ``z = difference / se``, 95% flag and
+    the 95% interval of the difference, ``difference ± 1.96 se`` (the flag is ``above`` or
+    ``below`` exactly when the interval excludes 0)."""
 
     difference: float
     se: float
     z: float
     flag: Flag
+    ci_low: float = math.nan
+    ci_high: float = math.nan
 
 
 def compare(
@@ -205,12 +209,12 @@ def compare(
     variance = se_a**2 + se_b**2 - 2.0 * covariance
     if not variance > 1e-18 * max(1.0, se_a**2 + se_b**2):
         if abs(difference) <= 1e-9 * max(1.0, abs(a), abs(b)):
-            return Comparison(0.0, 0.0, math.nan, "not_different")
+            return Comparison(0.0, 0.0, math.nan, "not_different", 0.0, 0.0)
         return None
     se = math.sqrt(variance)
     z = difference / se
     flag: Flag = "above" if z > Z_95 else "below" if z < -Z_95 else "not_different"
-    return Comparison(difference, se, z, flag)
+    return Comparison(difference, se, z, flag, difference - Z_95 * se, difference + Z_95 * se)
 
 
 def _code_key(code: str) -> int:
@@ -271,10 +275,11 @@ class AreaIndicator:
     """Everything the platform reports for one area (see the module docstring).
 
     Direct estimate: ``estimate``, ``se``, ``ci_low``, ``ci_high`` (``nan`` when
-    ``n = 0``). Model estimate (model areas only, else ``nan`` and
-    ``model_kind = ""``): the Fay–Herriot EBLUP (``"eblup"``) or, for areas
-    with too few respondents, the regression-synthetic estimate
-    (``"synthetic"``), with its estimated MSE and the interval
+    ``n = 0``) and ``df``, the degrees of freedom of the quantile of that interval
+    (``inf`` for the normal interval, ``n − 1`` for ``"domain_t"``, ``nan`` without one).
+    Model estimate (model areas only, else ``nan`` and ``model_kind = ""``): the
+    Fay–Herriot EBLUP (``"eblup"``) or, for areas with too few respondents, the
+    regression-synthetic estimate (``"synthetic"``), with its estimated MSE and the interval
     ``model_estimate ± 1.96 √model_mse``; ``shrinkage`` is the weight ``γ`` of
     the direct estimate in the EBLUP. Ranks are among the siblings that were
     ranked (``n_ranked``), ``None`` when the area was not ranked.
@@ -290,6 +295,7 @@ class AreaIndicator:
     ci_low: float
     ci_high: float
     status: Status
+    df: float = math.nan
     model_estimate: float = math.nan
     model_mse: float = math.nan
     model_ci_low: float = math.nan
@@ -435,6 +441,7 @@ class _Row:
     se: float = math.nan
     ci_low: float = math.nan
     ci_high: float = math.nan
+    df: float = math.nan
     model_estimate: float = math.nan
     model_mse: float = math.nan
     model_kind: ModelKind = ""
@@ -679,9 +686,11 @@ def _set_direct(row: _Row, estimate: pd.Series, weight: float, interval: Interva
         row.se *= math.sqrt(row.n / (row.n - 1))
         half = float(t_dist.ppf(0.975, row.n - 1)) * row.se
         row.ci_low, row.ci_high = row.estimate - half, row.estimate + half
+        row.df = row.n - 1.0
     else:
         row.ci_low = float(estimate["ci_low"])
         row.ci_high = float(estimate["ci_high"])
+        row.df = math.inf  # Ȳ ± Φ⁻¹(0.975) SE: the normal quantile, t with infinite df
 
 
 def _model_codes(tree: _Tree, model_areas: Collection[str] | None) -> list[str]:
@@ -724,6 +733,7 @@ def _area_indicator(
         ci_low=row.ci_low,
         ci_high=row.ci_high,
         status=status,
+        df=row.df if math.isfinite(row.ci_low) else math.nan,
         model_estimate=row.model_estimate,
         model_mse=row.model_mse,
         model_ci_low=row.model_estimate - half,

@@ -20,6 +20,7 @@ from .imports import (
     import_margins_command,
     import_regions_command,
 )
+from .indicators import indicators_command
 from .jobs import jobs_command, run_job_command, scheduler_command
 from .pipeline import recompute_command, snapshots_command
 
@@ -31,6 +32,7 @@ COMMANDS = (
     seed_demo_command,
     recompute_command,
     snapshots_command,
+    indicators_command,
     scheduler_command,
     run_job_command,
     jobs_command,

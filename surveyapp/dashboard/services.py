@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 
 from ..categories import QuestionRole
+from ..domain.figures import shown as shown  # the rule of the figure shown lives in the domain
 from ..domain.records import CSI, Driver, Measure
 from ..extensions import db
 from ..models import (
@@ -39,30 +40,6 @@ class AreaView:
     def item_of(self, code: str) -> IndicatorValue | None:
         """This area's score of the index item ``code``."""
         return next((value for question, value in self.items if question.code == code), None)
-
-
-@dataclass(frozen=True)
-class Shown:
-    """The figure to show for a value: the direct estimate when it may be published, else the
-    small-area model estimate (``modelled``), with its 95% interval."""
-
-    estimate: float
-    low: float
-    high: float
-    modelled: bool
-
-
-def shown(value: IndicatorValue | None) -> Shown | None:
-    """What a chart or table shows for ``value``; None when there is nothing to show."""
-    if value is None:
-        return None
-    direct = (value.estimate, value.ci_low, value.ci_high)
-    if value.publication != "insufficient" and None not in direct:
-        return Shown(value.estimate, value.ci_low, value.ci_high, False)  # type: ignore[arg-type]
-    low, high = value.flags_record.model_ci
-    if value.model_estimate is not None and low is not None and high is not None:
-        return Shown(value.model_estimate, low, high, True)
-    return None
 
 
 def approved_comments(area: Area, page: int, per_page: int) -> tuple[list[Comment], int]:

@@ -16,6 +16,12 @@ Layouts (the ``format`` key of the stored JSON):
 * 1 — the ``format`` key; a run's inputs also record the versions of the numerical libraries
   (``software``). Otherwise the same keys and values as format 0.
 
+Optional keys added since, read as ``None`` when absent (no value in a layout changed):
+
+* a CSI value's flags: ``df``, the degrees of freedom of the quantile of the direct
+  interval (a number, or ``"inf"`` for the normal quantile: JSON has no infinity), and
+  ``change_ci``, the 95% interval of the change from the previous period (issue 13).
+
 A record's ``format`` field is the layout it was read from; ``to_json`` always writes the
 current one. Pure: no Flask, SQLAlchemy or other ``surveyapp`` import (the models read their
 JSON columns through this module).
@@ -23,6 +29,7 @@ JSON columns through this module).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import date
@@ -51,6 +58,17 @@ def _date(value: Any) -> date | None:
 
 def _iso(value: date | None) -> str | None:
     return None if value is None else value.isoformat()
+
+
+def _df_from(value: Any) -> float | None:
+    """Degrees of freedom as stored: a number, ``"inf"`` (the normal quantile) or none."""
+    return None if value is None else float(value)
+
+
+def _df_json(value: float | None) -> float | str | None:
+    if value is None or math.isnan(value):
+        return None
+    return "inf" if math.isinf(value) else value
 
 
 def _pair(value: Any) -> tuple[Any, Any]:
@@ -175,7 +193,9 @@ class ValueFlags:
     """What a CSI value carries besides its figures: the small-area model that estimated it
     (``model_kind``: ``eblup``, ``synthetic`` or ``""``), the shrinkage, the model's interval,
     the comparisons with the parent area and the country, the change from the previous period
-    and the rank interval.
+    and the rank interval; ``df``, the degrees of freedom of the direct interval's quantile
+    (``inf``: the normal quantile), and ``change_ci``, the change's 95% interval (both
+    ``None`` in flags stored before they were kept).
 
     An item score or a trust share carries none: it is stored as ``{}`` and read as a record
     with ``recorded = False`` (``bool(flags)`` is False) whose fields are empty.
@@ -188,6 +208,8 @@ class ValueFlags:
     vs_country: Comparison | None = None
     change: Comparison | None = None
     rank: Rank = Rank()
+    df: float | None = None
+    change_ci: tuple[float | None, float | None] = (None, None)
     recorded: bool = True
     format: int = FORMAT
 
@@ -211,12 +233,15 @@ class ValueFlags:
             vs_country=Comparison.from_dict(data.get("vs_country")),
             change=Comparison.from_dict(data.get("change")),
             rank=Rank.from_list(data.get("rank")),
+            df=_df_from(data.get("df")),
+            change_ci=_pair(data.get("change_ci")),
             format=_version(data),
         )
 
     def to_json(self) -> JSONDict:
         if not self.recorded:
             return {}
+        added = {"df": _df_json(self.df), "change_ci": list(self.change_ci)}
         return {
             "format": FORMAT,
             "model_kind": self.model_kind,
@@ -226,6 +251,7 @@ class ValueFlags:
             "vs_country": _comparison_json(self.vs_country),
             "change": _comparison_json(self.change),
             "rank": self.rank.to_json(),
+            **{key: value for key, value in added.items() if value not in (None, [None, None])},
         }
 
 

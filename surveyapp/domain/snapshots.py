@@ -13,8 +13,11 @@ exports, the CLI and the pipeline. Nothing here depends on the clock.
   one after it starts — rolling windows recomputed nightly overlap, and a trend of
   overlapping windows would count the same answers twice (:func:`back_to_back`). A newer
   window of another length starts a new series.
+* The **current whole-wave snapshot** of a wave is its latest published snapshot computed
+  over all the wave's responses (no window) (:func:`current_whole_wave`): the default of the
+  indicator table (``flask surveyapp indicators``).
 * The **current snapshot** of a wave is the last point of its trend (the newest period); a
-  wave without window snapshots has its latest published whole-wave snapshot instead
+  wave without window snapshots has its current whole-wave snapshot instead
   (:func:`current`). The dashboard's headline and the last point of its trend are therefore
   the same figure, and the headline carries the change from the previous period. (Before,
   the headline was the whole wave whenever there was one, and disagreed with the trend.)
@@ -181,11 +184,17 @@ def trend_periods(session: Session, wave: Wave, count: int = TREND_PERIODS) -> l
 
 
 def current(session: Session, wave: Wave) -> IndicatorSnapshot | None:
-    """The current snapshot of ``wave``: the last point of its trend, else its latest published
+    """The current snapshot of ``wave``: the last point of its trend, else its current
     whole-wave snapshot; ``None`` when it has no published snapshot."""
     newest = trend_periods(session, wave, 1)
     if newest:
         return session.get(IndicatorSnapshot, newest[-1].snapshot_id)
+    return current_whole_wave(session, wave)
+
+
+def current_whole_wave(session: Session, wave: Wave) -> IndicatorSnapshot | None:
+    """The current whole-wave snapshot of ``wave``: its latest published snapshot of all its
+    responses; ``None`` when it has none."""
     return session.scalar(
         select(IndicatorSnapshot)
         .join(WeightRun, WeightRun.id == IndicatorSnapshot.weight_run_id)

@@ -211,6 +211,10 @@ def csi_row(snapshot_id: int, area_id: int, row: indicator.AreaIndicator) -> dic
         vs_country=_comparison(row.vs_country),
         change=_comparison(row.change),
         rank=Rank(row.rank, row.rank_low, row.rank_high, row.n_ranked),
+        df=None if math.isnan(row.df) else float(row.df),  # inf: the normal quantile
+        change_ci=(None, None)
+        if row.change is None
+        else (_finite(row.change.ci_low), _finite(row.change.ci_high)),
     )
     return {
         "snapshot_id": snapshot_id,

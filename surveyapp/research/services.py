@@ -1,8 +1,9 @@
 """What the research pages need besides the export engine (:mod:`surveyapp.exports`).
 
 Aggregate tables of a snapshot: every area's indicator with its uncertainty, as CSV or Excel.
-:func:`indicator_table` builds the rows (one pandas DataFrame, machine column names) for
-both formats; :func:`with_headers` gives the columns their names in the current language.
+:func:`indicator_table` takes the rows of :mod:`surveyapp.exports.tables` (the same table as
+``flask surveyapp indicators``, with the areas' names) for both formats;
+:func:`with_headers` gives the columns their names in the current language.
 Two variants: ``full`` (researchers) and ``public``, in which the figures of areas with
 insufficient data are suppressed (docs/methodology.md §6).
 
@@ -23,52 +24,56 @@ from flask_babel import lazy_gettext as _l
 from openpyxl import Workbook
 from openpyxl.styles import Font
 from sqlalchemy import select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
 from ..categories import LOCALES
-from ..domain.records import CSI, Comparison, ValueFlags
 from ..domain.snapshots import runs_with_weights
+from ..exports import tables
 from ..exports.methodology import publication_rule
+from ..exports.tables import MEASURES
 from ..i18n import current_locale
-from ..models import Area, IndicatorSnapshot, IndicatorValue, Wave, WeightRun
+from ..models import IndicatorSnapshot, Wave, WeightRun
 
 VARIANTS = ("full", "public")
-MEASURES = ("csi", "all")
 COLUMNS = {
-    "area_code": _l("Area code"),
-    "area_name": _l("Area name"),
-    "kind": _l("Level"),
-    "parent_code": _l("Parent area code"),
+    "code": _l("Area code"),
+    "name": _l("Area name"),
+    "level": _l("Level"),
+    "parent": _l("Parent area code"),
     "measure": _l("Measure"),
     "n": _l("Responses (n)"),
     "effective_n": _l("Effective n"),
-    "estimate": _l("Estimate"),
-    "se": _l("Standard error"),
+    "status": _l("Publication status"),
+    "shown": _l("Figure shown (direct or model)"),
+    "estimate": _l("Estimate shown"),
     "ci_low": _l("Confidence interval, lower limit"),
     "ci_high": _l("Confidence interval, upper limit"),
+    "direct_estimate": _l("Direct estimate"),
+    "direct_se": _l("Direct estimate, standard error"),
+    "direct_ci_low": _l("Direct estimate, interval lower limit"),
+    "direct_ci_high": _l("Direct estimate, interval upper limit"),
+    "df": _l("Degrees of freedom of the direct interval"),
     "model_estimate": _l("Model estimate (Fay–Herriot)"),
     "model_mse": _l("Model estimate, MSE"),
-    "publication": _l("Publication status"),
     "vs_parent": _l("Compared with the parent area"),
     "vs_country": _l("Compared with the country"),
     "change": _l("Change from the previous period"),
+    "change_ci_low": _l("Change, interval lower limit"),
+    "change_ci_high": _l("Change, interval upper limit"),
     "rank_low": _l("Rank interval, from"),
     "rank_high": _l("Rank interval, to"),
-    "n_ranked": _l("Units ranked"),
+    "truth": _l("True value (demo data)"),
     "suppressed": _l("Suppressed"),
 }
+"""The headers of the table's columns (:mod:`surveyapp.exports.tables`) in the current
+language, and of the public variant's ``suppressed``."""
 SUPPRESSED = (
-    *("estimate", "se", "ci_low", "ci_high", "model_estimate", "model_mse"),
-    *("vs_parent", "vs_country", "change", "rank_low", "rank_high", "n_ranked"),
+    *("shown", "estimate", "ci_low", "ci_high"),
+    *("direct_estimate", "direct_se", "direct_ci_low", "direct_ci_high", "df"),
+    *("model_estimate", "model_mse", "vs_parent", "vs_country", "change"),
+    *("change_ci_low", "change_ci_high", "rank_low", "rank_high"),
 )
 """The cells of an area with insufficient data left blank in the public variant."""
-FLOATS = ("effective_n", "estimate", "se", "ci_low", "ci_high", "model_estimate", "model_mse")
-FIGURES = ("measure", "n", *FLOATS)  # the stored columns of ``indicator_value``, in this order
-INTEGERS = ("n", "rank_low", "rank_high", "n_ranked")
-
-
-def _flag(comparison: Comparison | None) -> str | None:
-    return None if comparison is None else comparison.flag
 
 
 def indicator_table(
@@ -79,58 +84,17 @@ def indicator_table(
     measure: str = "csi",
     locale: str = "en",
 ) -> pd.DataFrame:
-    """One row per area (all levels) and measure of ``snapshot``: the CSI only
-    (``measure="csi"``) or also every item score and trust share (``"all"``), area names in
-    ``locale``; top-down (by depth, then code), the CSI first. ``variant="public"`` blanks the
+    """The snapshot's indicator table (:func:`surveyapp.exports.tables.indicator_table`, the
+    one the CLI prints) with the areas' names in ``locale``: the CSI only (``measure="csi"``)
+    or also every item score and trust share (``"all"``). ``variant="public"`` blanks the
     figures of rows whose publication status is ``insufficient`` and adds ``suppressed``."""
     if variant not in VARIANTS or measure not in MEASURES or locale not in LOCALES:
         raise ValueError(f"unknown variant, measure or locale: {variant}, {measure}, {locale}")
-    parent = aliased(Area)
-    value = IndicatorValue
-    statement = (
-        select(Area.code, getattr(Area, f"name_{locale}"), Area.kind, Area.depth, parent.code)
-        .add_columns(value.measure, value.n, value.effective_n, value.estimate, value.se)
-        .add_columns(value.ci_low, value.ci_high, value.model_estimate, value.model_mse)
-        .add_columns(value.publication, value.flags)
-        .join(Area, Area.id == value.area_id)
-        .outerjoin(parent, parent.id == Area.parent_id)
-        .where(value.snapshot_id == snapshot.id)
+    frame = tables.indicator_table(
+        session, snapshot, measures="all" if measure == "all" else "csi", names=locale
     )
-    if measure == "csi":
-        statement = statement.where(value.measure == CSI.key)
-    records = []
-    for row in session.execute(statement):
-        code, name, kind, depth, parent_code, *figures, publication, stored_flags = row
-        flags = ValueFlags.from_dict(stored_flags)
-        rank = flags.rank
-        records.append(
-            {
-                "depth": depth,
-                "area_code": code,
-                "area_name": name,
-                "kind": kind,
-                "parent_code": parent_code,
-                **dict(zip(FIGURES, figures, strict=True)),
-                "publication": publication,
-                "vs_parent": _flag(flags.vs_parent),
-                "vs_country": _flag(flags.vs_country),
-                "change": _flag(flags.change),
-                "rank_low": rank.low if rank.ranked else None,
-                "rank_high": rank.high if rank.ranked else None,
-                "n_ranked": rank.of if rank.ranked else None,
-            }
-        )
-    columns = ["depth", *(key for key in COLUMNS if key != "suppressed")]
-    frame = pd.DataFrame.from_records(records, columns=columns)
-    frame["csi_first"] = frame["measure"] != CSI.key
-    frame = frame.sort_values(["depth", "area_code", "csi_first", "measure"], kind="stable")
-    frame = frame.drop(columns=["depth", "csi_first"]).reset_index(drop=True)
-    for column in FLOATS:
-        frame[column] = frame[column].astype("float64")
-    for column in INTEGERS:
-        frame[column] = frame[column].astype("Int64")
     if variant == "public":
-        hidden = frame["publication"] == "insufficient"
+        hidden = frame["status"] == "insufficient"
         for column in SUPPRESSED:
             frame[column] = frame[column].mask(hidden)
         frame["suppressed"] = hidden
@@ -189,8 +153,10 @@ def about_rows(
         (
             _("Codes"),
             _(
-                "Publication status: published, low_precision, insufficient. Comparisons: "
-                "above, not_different, below (two-sided test at the %(level)s level).",
+                "Publication status: published, low_precision, insufficient. Figure shown: "
+                "direct, model (the small-area model estimate, shown where the direct one may "
+                "not be published). Comparisons and change: above, same, below (two-sided "
+                "test at the %(level)s level). Degrees of freedom “inf”: the normal quantile.",
                 level="5%",
             ),
         ),
@@ -206,6 +172,8 @@ def csv_bytes(frame: pd.DataFrame, bom: bool = False) -> bytes:
 def _cell(value: Any) -> Any:
     if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
         return None
+    if isinstance(value, float) and math.isinf(value):
+        return "inf" if value > 0 else "-inf"  # a spreadsheet cell has no infinity
     return value.item() if hasattr(value, "item") else value
 
 

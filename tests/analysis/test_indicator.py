@@ -50,13 +50,15 @@ def test_publication_rule_is_configurable() -> None:
 def test_compare_by_hand() -> None:
     result = compare(62.0, 3.0, 55.0, 1.0, covariance=0.5)
     # V = 9 + 1 - 1 = 9
-    assert result == Comparison(7.0, 3.0, 7.0 / 3.0, "above")
+    z = 1.959963984540054
+    assert result == Comparison(7.0, 3.0, 7.0 / 3.0, "above", 7.0 - z * 3.0, 7.0 + z * 3.0)
     assert compare(50.0, 3.0, 55.0, 1.0) is not None
     assert compare(50.0, 3.0, 55.0, 1.0).flag == "not_different"  # type: ignore[union-attr]
     assert compare(40.0, 3.0, 55.0, 1.0).flag == "below"  # type: ignore[union-attr]
     assert compare(float("nan"), 3.0, 55.0, 1.0) is None
     same = compare(55.0, 1.0, 55.0, 1.0, covariance=1.0)
     assert same is not None and same.flag == "not_different" and same.se == 0.0
+    assert (same.ci_low, same.ci_high) == (0.0, 0.0)
 
 
 def test_rank_intervals_are_deterministic_and_sensible() -> None:
@@ -274,6 +276,9 @@ def test_table_exports() -> None:
     ):
         assert column in frame.columns
     assert frame.loc[frame["code"] == "P1", "vs_parent_flag"].item() == "above"
+    # The normal interval of the direct estimate: t with infinite degrees of freedom.
+    assert frame.loc[frame["code"] == "P1", "df"].item() == math.inf
+    assert math.isnan(frame.loc[frame["code"] == "P6", "df"].item())
     estimates = table.estimates()
     assert "P6" not in estimates and "P3" not in estimates
     assert estimates["P1"] == (table["P1"].estimate, table["P1"].se)

@@ -25,6 +25,7 @@ COMMANDS = [
     "import-instrument",
     "import-margins",
     "import-regions",
+    "indicators",
     "jobs",
     "recompute",
     "run-job",

@@ -15,13 +15,27 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from surveyapp import messages as M
-from surveyapp.models import Area, AuditEvent, IndicatorValue
+from surveyapp.exports import tables
+from surveyapp.models import Area, AuditEvent, IndicatorSnapshot, IndicatorValue
 from surveyapp.research.services import COLUMNS
 
 from .conftest import signed_in
 
-FIGURES = ("n", "effective_n", "estimate", "se", "ci_low", "ci_high", "model_estimate")
-SUPPRESSED = ("estimate", "se", "ci_low", "ci_high", "model_estimate", "model_mse", "vs_parent")
+FIGURES = {
+    "n": "n",
+    "effective_n": "effective_n",
+    "direct_estimate": "estimate",
+    "direct_se": "se",
+    "direct_ci_low": "ci_low",
+    "direct_ci_high": "ci_high",
+    "model_estimate": "model_estimate",
+    "model_mse": "model_mse",
+}
+"""A table column → the stored column of ``indicator_value`` it shows."""
+SUPPRESSED = (
+    *("estimate", "ci_low", "ci_high", "direct_estimate", "direct_se", "df", "model_estimate"),
+    *("model_mse", "vs_parent", "rank_low"),
+)
 
 
 def _url(snapshot_id: int, fmt: str, lang: str = "en", **args: str) -> str:
@@ -62,13 +76,13 @@ def _same(value: Any, expected: Any) -> bool:
 
 
 def _check_against_store(frame: pd.DataFrame, stored: dict[tuple[str, str], Any]) -> None:
-    keys = list(zip(frame["area_code"], frame["measure"], strict=True))
+    keys = list(zip(frame["code"], frame["measure"], strict=True))
     assert len(keys) == len(set(keys))
     for key, row in zip(keys, frame.to_dict("records"), strict=True):
         value = stored[key]
-        for column in FIGURES:
-            assert _same(row[column], getattr(value, column)), (key, column)
-        assert row["publication"] == value.publication
+        for column, stored_column in FIGURES.items():
+            assert _same(row[column], getattr(value, stored_column)), (key, column)
+        assert row["status"] == value.publication
 
 
 def test_the_csv_reads_back_as_the_stored_values(
@@ -89,16 +103,33 @@ def test_the_csv_reads_back_as_the_stored_values(
         _check_against_store(frame, stored)
     frame = _csv(plain.data)
     names = dict(session.execute(select(Area.code, Area.name_en)).all())
-    assert all(frame["area_name"] == frame["area_code"].map(names))
-    assert frame.loc[0, "area_code"] == "KZ" and frame.loc[0, "measure"] == "csi"
+    assert all(frame["name"] == frame["code"].map(names))
+    assert frame.loc[0, "code"] == "KZ" and frame.loc[0, "measure"] == "csi"
     assert "suppressed" not in frame.columns
     # By default, the CSI only: one row per area.
     csi = _csv(client.get(_url(snapshot_id, "csv")).data)
     areas = session.scalar(select(func.count()).select_from(Area))
-    assert set(csi["measure"]) == {"csi"} and len(csi) == areas
+    assert "measure" not in csi.columns and len(csi) == areas
     ranked = csi.dropna(subset=["rank_low"])
     assert len(ranked) > 0 and (ranked["rank_low"] <= ranked["rank_high"]).all()
-    assert set(csi["vs_parent"].dropna()) <= {"above", "not_different", "below"}
+    assert set(csi["vs_parent"].dropna()) <= {"above", "same", "below"}
+
+
+def test_the_download_has_the_columns_of_the_command_line_table(
+    app: Flask, session: Session, snapshot_id: int
+) -> None:
+    # The same rows as `flask surveyapp indicators` (exports/tables.py), with the areas' names.
+    client = signed_in(app, "research-1")
+    frame = _csv(client.get(_url(snapshot_id, "csv")).data)
+    assert list(frame.columns) == ["code", "name", *tables.COLUMNS[1:], tables.TRUTH]
+    snapshot = session.get(IndicatorSnapshot, snapshot_id)
+    assert snapshot is not None
+    expected = tables.indicator_table(session, snapshot)
+    pd.testing.assert_frame_equal(
+        frame.drop(columns=["name"]), expected, check_dtype=False, check_exact=True
+    )
+    public = _csv(client.get(_url(snapshot_id, "csv", variant="public")).data)
+    assert list(public.columns) == [*frame.columns, "suppressed"]
 
 
 def test_the_excel_workbook(app: Flask, session: Session, snapshot_id: int) -> None:
@@ -128,8 +159,8 @@ def test_the_public_table_suppresses_insufficient_data(
     read = _csv if fmt == "csv" else (lambda body: _xlsx(body)[0])
     full = read(client.get(_url(snapshot_id, fmt, measure="all")).data)
     public = read(client.get(_url(snapshot_id, fmt, measure="all", variant="public")).data)
-    assert list(public["area_code"]) == list(full["area_code"])
-    hidden = public["publication"] == "insufficient"
+    assert list(public["code"]) == list(full["code"])
+    hidden = public["status"] == "insufficient"
     assert hidden.sum() > 0 and full.loc[hidden, "estimate"].notna().sum() > 0
     assert list(public["suppressed"].astype(bool)) == list(hidden)
     for column in SUPPRESSED:
@@ -151,7 +182,8 @@ def test_headers_and_names_follow_the_language(
     body = client.get(_url(snapshot_id, "csv", lang="kk", bom="1")).data
     frame = pd.read_csv(io.BytesIO(body), encoding="utf-8-sig")
     with force_locale("kk"):
-        headers = [str(label) for key, label in COLUMNS.items() if key != "suppressed"]
+        keys = ["code", "name", *tables.COLUMNS[1:], tables.TRUTH]
+        headers = [str(COLUMNS[key]) for key in keys]
     assert list(frame.columns) == headers
     assert headers[0] == "Аумақ коды"  # "Area code", already in the Kazakh catalog
     names = dict(session.execute(select(Area.code, Area.name_kk)).all())

@@ -1,0 +1,43 @@
+"""Which figure of an indicator value is shown: one definition for the dashboard and the
+indicator table (:mod:`surveyapp.exports.tables`).
+
+The **figure shown** of a value is its direct estimate with the direct interval when the
+value may be published (status other than ``insufficient``) and has an interval; otherwise
+the small-area model estimate with the model's interval when there is one; otherwise none.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..models import IndicatorValue
+
+
+@dataclass(frozen=True)
+class Shown:
+    """The figure to show for a value: the direct estimate when it may be published, else the
+    small-area model estimate (``modelled``), with its 95% interval."""
+
+    estimate: float
+    low: float
+    high: float
+    modelled: bool
+
+    @property
+    def source(self) -> str:
+        """``direct`` or ``model``: which estimate is shown."""
+        return "model" if self.modelled else "direct"
+
+
+def shown(value: IndicatorValue | None) -> Shown | None:
+    """What a chart or table shows for ``value``; None when there is nothing to show."""
+    if value is None:
+        return None
+    estimate, low, high = value.estimate, value.ci_low, value.ci_high
+    publishable = value.publication != "insufficient"
+    if publishable and estimate is not None and low is not None and high is not None:
+        return Shown(estimate, low, high, False)
+    model_low, model_high = value.flags_record.model_ci
+    if value.model_estimate is not None and model_low is not None and model_high is not None:
+        return Shown(value.model_estimate, model_low, model_high, True)
+    return None
