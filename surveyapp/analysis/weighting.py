@@ -1205,6 +1205,8 @@ def _rake_capped(
     raked = rake(table, margins, cap=cap, tol=tol, max_iter=max_iter)
     if raked.converged or cap is None:
         return raked, cap is not None
+    if raked.trimmed == 0 and raked.message.startswith("did not converge"):
+        return raked, True  # the margins failed before any trimming: the same without the cap
     return rake(table, margins, tol=tol, max_iter=max_iter), False
 
 
@@ -1392,7 +1394,7 @@ def _bounded(
     cell = np.asarray(cell, dtype=np.int64)
     ncell = len(uniques)
     counts = np.bincount(cell, minlength=ncell).astype(np.float64)
-    cell_keys = uniques.to_frame(index=False)
+    cell_keys = pd.DataFrame(list(uniques), columns=keys.columns)
     cell_group = cell_keys["\0group"].to_numpy()
     n_of = {g: float(rows_of[g].shape[0]) for g in pool}
     mean = np.asarray([_total(margins[g]) / n_of[g] for g in cell_group])
