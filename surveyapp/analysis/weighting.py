@@ -118,6 +118,17 @@ bounds the sweeps of each (re-)rake. ``message`` says what happened in one
 line (converged or the worst margin, trimmed rows, collapsed categories, and
 for :func:`rake_by` groups left out).
 
+When the margins cannot all be met
+----------------------------------
+:func:`rake_with_fallback` is :func:`rake_by` where that converges (the same
+weights, bit for bit); otherwise each group goes down a ladder of coarser
+schemes (:class:`Scheme`, :func:`standard_ladder`: small categories merged to
+a minimum cell size, broader categories, fewer margins, groups pooled) and,
+as a last resort, bounded calibration, which always gives weights and reports
+the remaining margin error. Each group's scheme and the reason the rung above
+failed are in :class:`GroupScheme` (docs/methodology.md §3, "When the margins
+cannot all be met").
+
 Performance: 1,000,000 respondents, 20 regions, 217 crossed margin totals:
 about 10–15 ms per call with categorical columns (``bench/weighting.py``).
 """
@@ -989,9 +1000,10 @@ class FallbackResult:
     ``raked``: weights and diagnostics of the whole frame; its ``margin_codes`` are the
     margins each group's weights meet (a group's total where a variable was not raked),
     for the calibration residuals of :mod:`~surveyapp.analysis.estimation`.
-    ``schemes``: per group present, its :class:`GroupScheme`. ``cap_relaxed``: the message
-    of the capped raking of the full scheme when the cap was given up for every group
-    (``""`` otherwise; per group see ``GroupScheme.capped``).
+    ``raked.iterations`` counts the sweeps of the rakings that gave the weights (0 for
+    bounded calibration). ``schemes``: per group present, its :class:`GroupScheme`.
+    ``cap_relaxed``: the message of the capped raking of the full scheme when the cap was
+    given up for every group (``""`` otherwise; per group see ``GroupScheme.capped``).
     """
 
     raked: RakeResult
@@ -1077,6 +1089,7 @@ def _own_merges(
 
 @dataclass
 class _Attempt:
+    iterations: int  # sweeps of the raking that gave the weights (a pool's: its first group)
     weights: FloatArray
     codes: dict[str, list[str]]  # per kept variable, every row's category (its representative)
     scheme: GroupScheme
@@ -1241,7 +1254,7 @@ def _rake_group(
         capped,
         raked.trimmed,
     )
-    return _Attempt(raked.weights, final, scheme_of)
+    return _Attempt(raked.iterations, raked.weights, final, scheme_of)
 
 
 def _follow(category: str, merges: Mapping[str, str]) -> str:
@@ -1313,6 +1326,7 @@ def _rake_pool(
         raked.max_margin_error,
         capped,
         raked.trimmed,
+        raked.iterations,
     )
 
 
@@ -1329,6 +1343,7 @@ def _split(
     error: float,
     capped: bool,
     trimmed: int,
+    iterations: int,
 ) -> dict[str, _Attempt]:
     """A pool's weights and categories back per group (pooled categories as ``pool``)."""
     out: dict[str, _Attempt] = {}
@@ -1350,7 +1365,7 @@ def _split(
             capped,
             trimmed if g == pool[0] else 0,
         )
-        out[g] = _Attempt(weights[part].copy(), final, scheme)
+        out[g] = _Attempt(iterations if g == pool[0] else 0, weights[part].copy(), final, scheme)
         start += size
     assert start == rows.shape[0]
     return out
@@ -1438,6 +1453,7 @@ def _bounded(
         error,
         bool(np.all(gamma <= bound * (1 + 1e-9))),
         0,
+        0,
     )
 
 
@@ -1499,7 +1515,7 @@ def _assemble(
     raked = RakeResult(
         weights=weights,
         converged=converged,
-        iterations=0,
+        iterations=sum(attempt.iterations for attempt in done.values()),
         max_margin_error=error,
         design_effect=n * square / total**2,
         effective_n=total**2 / square,
