@@ -24,6 +24,17 @@ WEIGHTING_VARIABLES: dict[str, tuple[str, ...]] = {
 }
 """Population-margin variables and their categories, in display order."""
 
+BROAD_AGE_GROUPS: dict[str, str] = {
+    "18-24": "18-34",
+    "25-34": "18-34",
+    "35-44": "35-54",
+    "45-54": "35-54",
+    "55-64": "55+",
+    "65+": "55+",
+}
+"""The broader age groups of the weighting fallback (docs/methodology.md §3, "When the margins
+cannot all be met"): each age group → its broader group."""
+
 
 class QuestionRole(StrEnum):
     """What a question of an instrument is for, besides being asked (``role:`` in the

@@ -118,6 +118,17 @@ bounds the sweeps of each (re-)rake. ``message`` says what happened in one
 line (converged or the worst margin, trimmed rows, collapsed categories, and
 for :func:`rake_by` groups left out).
 
+When the margins cannot all be met
+----------------------------------
+:func:`rake_with_fallback` is :func:`rake_by` where that converges (the same
+weights, bit for bit); otherwise each group goes down a ladder of coarser
+schemes (:class:`Scheme`, :func:`standard_ladder`: small categories merged to
+a minimum cell size, broader categories, fewer margins, groups pooled) and,
+as a last resort, bounded calibration, which always gives weights and reports
+the remaining margin error. Each group's scheme and the reason the rung above
+failed are in :class:`GroupScheme` (docs/methodology.md §3, "When the margins
+cannot all be met").
+
 Performance: 1,000,000 respondents, 20 regions, 217 crossed margin totals:
 about 10–15 ms per call with categorical columns (``bench/weighting.py``).
 """
@@ -126,7 +137,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Hashable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -134,7 +145,20 @@ from numpy.typing import ArrayLike, NDArray
 
 from surveyapp.analysis.results import FloatArray, IntArray, RakeResult
 
-__all__ = ["CROSS", "TOTALS_RTOL", "Margins", "rake", "rake_by"]
+__all__ = [
+    "BOUNDED",
+    "CROSS",
+    "DEFAULT_MIN_CELL",
+    "TOTALS_RTOL",
+    "FallbackResult",
+    "GroupScheme",
+    "Margins",
+    "Scheme",
+    "rake",
+    "rake_by",
+    "rake_with_fallback",
+    "standard_ladder",
+]
 
 Margins = Mapping[str, Mapping[str, float]]
 """``{variable: {category: population total}}``; the variable is a frame column."""
@@ -872,3 +896,633 @@ class _Trimmer:
         weights = np.empty_like(values)
         weights[self.order] = values
         return weights
+
+
+# --------------------------------------------------------------------------- fallback ladder
+
+DEFAULT_MIN_CELL = 5
+"""Smallest number of respondents a margin category keeps from the second rung of the
+ladder on (:func:`rake_with_fallback`); smaller categories are merged into a neighbour."""
+
+DEFAULT_BOUND = 5.0
+"""The bound of the last-resort calibration when no ``cap`` is given (a multiple of the
+region's mean weight, and its inverse as the lower bound)."""
+
+TOTAL = "*"
+"""The category of a margin slot that only carries a group's total (``"KZ-71×*"``)."""
+
+_RIDGE = 1e-6
+_TOTAL_WEIGHT = 1e3
+
+
+@dataclass(frozen=True)
+class Scheme:
+    """One rung of the fallback ladder: which margins a group is raked to.
+
+    ``variables``: the margins kept (``None``: all of the group's margins, in their
+    order). ``groups``: per variable, every category's broader group (categories of one
+    group are merged; the group is represented by its first category in margin order).
+    ``min_cell``: categories (or groups) with fewer respondents are merged into a
+    neighbour (0: only empty categories, :func:`rake`'s own rule). ``pooled``: the groups
+    that reach this rung are raked together, each to its own total, and the kept variables
+    to the margins of those groups added together.
+    """
+
+    name: str
+    variables: tuple[str, ...] | None = None
+    groups: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    min_cell: int = 0
+    pooled: bool = False
+
+
+BOUNDED = "bounded"
+"""The name of the last resort, after every rung of the ladder (bounded calibration)."""
+
+
+def standard_ladder(
+    variables: Sequence[str],
+    *,
+    broader: Mapping[str, Mapping[str, str]],
+    dropped: Sequence[str],
+    min_cell: int = DEFAULT_MIN_CELL,
+) -> tuple[Scheme, ...]:
+    """The ladder the pipeline uses, from the finest scheme to the coarsest:
+
+    0. ``full``: every margin, empty categories merged into a neighbour (:func:`rake`);
+    1. ``collapsed``: every margin, categories with fewer than ``min_cell`` respondents
+       merged into a neighbour;
+    2. ``broad``: as 1, with the categories of ``broader`` in their broader groups;
+    3. ``reduced``: as 2, without the margins ``dropped``;
+    4. ``pooled``: the groups that reach it raked together, each to its own total, with the
+       margins of rung 3 added over those groups;
+
+    and after them the last resort, ``bounded`` calibration (:func:`rake_with_fallback`).
+    """
+    every = tuple(variables)
+    kept = tuple(v for v in every if v not in dropped)
+    return (
+        Scheme("full", every),
+        Scheme("collapsed", every, min_cell=min_cell),
+        Scheme("broad", every, broader, min_cell),
+        Scheme("reduced", kept, broader, min_cell),
+        Scheme("pooled", kept, broader, min_cell, pooled=True),
+    )
+
+
+@dataclass(frozen=True)
+class GroupScheme:
+    """The scheme one group (region) was weighted with, and why.
+
+    ``scheme``: the rung's name (or :data:`BOUNDED`); ``rung``: its position (the
+    last resort is ``len(ladder)``); ``reason``: why the rung above failed (``""`` on the
+    first rung); ``variables``: the margins the weights meet (with ``pooled_with``, the
+    margins of those groups added together); ``collapsed``: per variable, every merged
+    category → the category that represents its merge; ``margin_error``: the largest
+    relative error of the scheme's own margins (``≤ tol`` except for :data:`BOUNDED`);
+    ``capped``: whether the weights respect the cap; ``trimmed``: rows trimmed to the cap.
+    """
+
+    scheme: str
+    rung: int
+    reason: str
+    variables: tuple[str, ...]
+    pooled_with: tuple[str, ...]
+    collapsed: dict[str, dict[str, str]]
+    margin_error: float
+    capped: bool
+    trimmed: int = 0
+
+
+@dataclass(frozen=True)
+class FallbackResult:
+    """The weights of :func:`rake_with_fallback` and the scheme of every group.
+
+    ``raked``: weights and diagnostics of the whole frame; its ``margin_codes`` are the
+    margins each group's weights meet (a group's total where a variable was not raked),
+    for the calibration residuals of :mod:`~surveyapp.analysis.estimation`.
+    ``raked.iterations`` counts the sweeps of the rakings that gave the weights (0 for
+    bounded calibration). ``schemes``: per group present, its :class:`GroupScheme`.
+    ``cap_relaxed``: the message of the capped raking of the full scheme when the cap was
+    given up for every group (``""`` otherwise; per group see ``GroupScheme.capped``).
+    """
+
+    raked: RakeResult
+    schemes: dict[str, GroupScheme]
+    cap_relaxed: str = ""
+
+    @property
+    def fell_back(self) -> bool:
+        """Whether some group did not get the first rung."""
+        return any(s.rung > 0 for s in self.schemes.values())
+
+
+def rake_with_fallback(
+    frame: pd.DataFrame,
+    group_column: str,
+    margins_by_group: Mapping[str, Margins],
+    ladder: Sequence[Scheme],
+    cap: float | None = None,
+    tol: float = 1e-10,
+    max_iter: int = 1000,
+) -> FallbackResult:
+    """Rake every group to its margins, falling back to coarser schemes where they fail.
+
+    First exactly :func:`rake_by` with ``cap``, then (when it does not converge and a cap
+    was given) without it: if either converges, every group has ``ladder[0]`` and the
+    weights are those of :func:`rake_by`, bit for bit. Otherwise each group (in the order
+    of ``margins_by_group``) climbs down the ``ladder`` alone until its weights converge:
+
+    * a rung is tried with the cap, then without (the margins win over the cap, as above);
+    * ``min_cell`` merging: while a variable has a category with fewer than ``min_cell``
+      respondents, the category (or group) with the fewest respondents (the first on ties)
+      is merged with its neighbour in margin order that has fewer respondents (the next on
+      ties; the only one at an end); targets add up, ``T_{a∪b} = T_a + T_b``;
+    * a ``pooled`` rung rakes all the groups that reach it at once to the margins
+      ``{group: T_g}`` and, for each kept variable, ``T_vk = Σ_{g ∈ pool} T_gvk``;
+    * groups that fail every rung get the last resort, :data:`BOUNDED` calibration
+      (:func:`_bounded`), on the margins of the last rung: it always gives weights,
+      meets each group's total exactly and reports the remaining margin error.
+
+    Validation errors (``ValueError``) are those of :func:`rake_by`.
+    """
+    if not ladder:
+        raise ValueError("the ladder needs at least one scheme")
+    first = rake_by(frame, group_column, margins_by_group, cap=cap, tol=tol, max_iter=max_iter)
+    relaxed = ""
+    if not first.converged and cap is not None:
+        relaxed = first.message
+        first = rake_by(frame, group_column, margins_by_group, tol=tol, max_iter=max_iter)
+    groups = [str(g) for g in margins_by_group]
+    raw = frame[group_column].astype(str).to_numpy()
+    present = [g for g in groups if bool(np.any(raw == g))]
+    if first.converged:
+        schemes = {
+            g: GroupScheme(
+                ladder[0].name,
+                0,
+                "",
+                tuple(margins_by_group[g]),
+                (),
+                _own_merges(first.collapsed, g),
+                first.max_margin_error,
+                cap is not None and not relaxed,
+            )
+            for g in present
+        }
+        return FallbackResult(first, schemes, relaxed)
+    return _climb(frame, raw, group_column, margins_by_group, present, ladder, cap, tol, max_iter)
+
+
+def _own_merges(
+    collapsed: Mapping[str, Mapping[str, str]], group: str
+) -> dict[str, dict[str, str]]:
+    """A group's merges of :func:`rake_by`'s ``collapsed``, without the crossed names."""
+    prefix = f"{group}{CROSS}"
+    own: dict[str, dict[str, str]] = {}
+    for name, merges in collapsed.items():
+        variable = name.split(CROSS, 1)[-1]
+        for old, new in merges.items():
+            if old.startswith(prefix):
+                own.setdefault(variable, {})[old[len(prefix) :]] = new[len(prefix) :]
+    return own
+
+
+@dataclass
+class _Attempt:
+    iterations: int  # sweeps of the raking that gave the weights (a pool's: its first group)
+    weights: FloatArray
+    codes: dict[str, list[str]]  # per kept variable, every row's category (its representative)
+    scheme: GroupScheme
+
+
+def _climb(
+    frame: pd.DataFrame,
+    raw: NDArray[np.object_],
+    group_column: str,
+    margins_by_group: Mapping[str, Margins],
+    present: list[str],
+    ladder: Sequence[Scheme],
+    cap: float | None,
+    tol: float,
+    max_iter: int,
+) -> FallbackResult:
+    rows_of = {g: np.flatnonzero(raw == g) for g in present}
+    margins = {g: _consistent(margins_by_group[g], g) for g in present}
+    done: dict[str, _Attempt] = {}
+    reasons = {g: "" for g in present}
+    waiting = list(present)
+    for rung, scheme in enumerate(ladder):
+        if not waiting:
+            break
+        if scheme.pooled:
+            attempt = _rake_pool(
+                frame, rows_of, margins, waiting, scheme, rung, reasons, cap, tol, max_iter
+            )
+            if attempt is not None:
+                done.update(attempt)
+                waiting = []
+            continue
+        still: list[str] = []
+        for g in waiting:
+            sub = frame.iloc[rows_of[g]]
+            outcome = _rake_group(sub, margins[g], scheme, rung, reasons[g], cap, tol, max_iter)
+            if isinstance(outcome, str):
+                reasons[g] = f"{scheme.name}: {outcome}"
+                still.append(g)
+            else:
+                done[g] = outcome
+        waiting = still
+    if waiting:
+        last = ladder[-1]
+        bound = cap if cap is not None else DEFAULT_BOUND
+        done.update(_bounded(frame, rows_of, margins, waiting, last, len(ladder), reasons, bound))
+    return _assemble(frame, group_column, margins_by_group, rows_of, done, tol)
+
+
+def _consistent(margins: Margins, group: str) -> dict[str, dict[str, float]]:
+    """A group's margins validated and rescaled to its first variable's total."""
+    specs = _targets(margins, f" of group {group!r}")
+    return {name: dict(zip(labels, values.tolist(), strict=True)) for name, labels, values in specs}
+
+
+def _representatives(
+    values: Sequence[str],
+    targets: Mapping[str, float],
+    groups: Mapping[str, str],
+    min_cell: int,
+) -> dict[str, str]:
+    """Every category → the category representing its merge (itself when not merged).
+
+    Broader ``groups`` first (represented by their first category in margin order), then
+    the ``min_cell`` rule of :func:`rake_with_fallback` on the groups' respondents.
+    """
+    order = list(targets)
+    blocks: list[list[str]] = []
+    for category in order:
+        group = groups.get(category, category)
+        for block in blocks:
+            if groups.get(block[0], block[0]) == group:
+                block.append(category)
+                break
+        else:
+            blocks.append([category])
+    counted = pd.Series(list(values), dtype=object).value_counts()
+    sizes = [int(sum(int(counted.get(c, 0)) for c in block)) for block in blocks]
+    while len(blocks) > 1 and min(sizes) < max(min_cell, 1):
+        i = sizes.index(min(sizes))
+        if i == 0:
+            j = 1
+        elif i == len(blocks) - 1:
+            j = i - 1
+        else:
+            j = i + 1 if sizes[i + 1] <= sizes[i - 1] else i - 1
+        low, high = sorted((i, j))
+        keep = low if sizes[low] >= sizes[high] else high
+        lead = blocks[keep]
+        other = blocks[high if keep == low else low]
+        merged = lead + other
+        blocks[low], sizes[low] = merged, sizes[low] + sizes[high]
+        del blocks[high], sizes[high]
+    return {category: block[0] for block in blocks for category in block}
+
+
+def _recode(
+    sub: pd.DataFrame, margins: Mapping[str, Mapping[str, float]], scheme: Scheme
+) -> tuple[dict[str, list[str]], dict[str, dict[str, float]], dict[str, dict[str, str]]]:
+    """The scheme's per-row categories, margins and merges for one group's rows."""
+    kept = [v for v in (scheme.variables or tuple(margins)) if v in margins]
+    codes: dict[str, list[str]] = {}
+    targets: dict[str, dict[str, float]] = {}
+    merges: dict[str, dict[str, str]] = {}
+    for variable in kept:
+        values = [str(v) for v in sub[variable].tolist()]
+        represent = _representatives(
+            values, margins[variable], scheme.groups.get(variable, {}), scheme.min_cell
+        )
+        codes[variable] = [represent.get(v, v) for v in values]
+        totals: dict[str, float] = {}
+        for category, target in margins[variable].items():
+            key = represent[category]
+            totals[key] = totals.get(key, 0.0) + target
+        targets[variable] = totals
+        merged = {c: r for c, r in represent.items() if c != r}
+        if merged:
+            merges[variable] = merged
+    return codes, targets, merges
+
+
+def _rake_capped(
+    table: pd.DataFrame, margins: Margins, cap: float | None, tol: float, max_iter: int
+) -> tuple[RakeResult, bool]:
+    """:func:`rake` with the cap, then without it when that fails; whether the cap held."""
+    raked = rake(table, margins, cap=cap, tol=tol, max_iter=max_iter)
+    if raked.converged or cap is None:
+        return raked, cap is not None
+    if raked.trimmed == 0 and raked.message.startswith("did not converge"):
+        return raked, True  # the margins failed before any trimming: the same without the cap
+    return rake(table, margins, tol=tol, max_iter=max_iter), False
+
+
+def _rake_group(
+    sub: pd.DataFrame,
+    margins: Mapping[str, Mapping[str, float]],
+    scheme: Scheme,
+    rung: int,
+    reason: str,
+    cap: float | None,
+    tol: float,
+    max_iter: int,
+) -> _Attempt | str:
+    """One group raked alone to the scheme's margins; the failure message if it fails."""
+    codes, targets, merges = _recode(sub, margins, scheme)
+    table = pd.DataFrame(codes)
+    raked, capped = _rake_capped(table, targets, cap, tol, max_iter)
+    if not raked.converged:
+        return raked.message
+    for variable, collapsed in raked.collapsed.items():  # empty categories (rung 0)
+        for old, new in collapsed.items():
+            merges.setdefault(variable, {})[old] = new
+    final = {v: [_follow(c, merges.get(v, {})) for c in codes[v]] for v in codes}
+    scheme_of = GroupScheme(
+        scheme.name,
+        rung,
+        reason,
+        tuple(codes),
+        (),
+        {v: {old: _follow(old, m) for old in m} for v, m in merges.items()},
+        raked.max_margin_error,
+        capped,
+        raked.trimmed,
+    )
+    return _Attempt(raked.iterations, raked.weights, final, scheme_of)
+
+
+def _follow(category: str, merges: Mapping[str, str]) -> str:
+    """Where a category ends after chained merges."""
+    seen = 0
+    while category in merges and seen <= len(merges):
+        category, seen = merges[category], seen + 1
+    return category
+
+
+def _pool_inputs(
+    frame: pd.DataFrame,
+    rows_of: Mapping[str, IntArray],
+    margins: Mapping[str, Mapping[str, Mapping[str, float]]],
+    pool: list[str],
+    scheme: Scheme,
+) -> tuple[IntArray, dict[str, list[str]], dict[str, dict[str, float]], dict[str, dict[str, str]]]:
+    """The rows of the pool, its categories per row, its added margins and its merges."""
+    rows = np.concatenate([rows_of[g] for g in pool])
+    sub = frame.iloc[rows]
+    added: dict[str, dict[str, float]] = {}
+    for g in pool:
+        for variable in scheme.variables or tuple(margins[g]):
+            if variable not in margins[g]:
+                continue
+            into = added.setdefault(variable, {})
+            for category, target in margins[g][variable].items():
+                into[category] = into.get(category, 0.0) + target
+    codes, targets, merges = _recode(sub, added, scheme)
+    return rows, codes, targets, merges
+
+
+def _rake_pool(
+    frame: pd.DataFrame,
+    rows_of: Mapping[str, IntArray],
+    margins: Mapping[str, Mapping[str, Mapping[str, float]]],
+    pool: list[str],
+    scheme: Scheme,
+    rung: int,
+    reasons: dict[str, str],
+    cap: float | None,
+    tol: float,
+    max_iter: int,
+) -> dict[str, _Attempt] | None:
+    """The pool raked at once (each group to its total); ``None`` (reasons set) if it fails."""
+    rows, codes, targets, merges = _pool_inputs(frame, rows_of, margins, pool, scheme)
+    labels = [g for g in pool for _ in range(rows_of[g].shape[0])]
+    totals = {g: _total(margins[g]) for g in pool}
+    table = pd.DataFrame({"\0group": labels, **codes})
+    raked, capped = _rake_capped(table, {"\0group": totals, **targets}, cap, tol, max_iter)
+    if not raked.converged:
+        for g in pool:
+            reasons[g] = f"{scheme.name}: {raked.message}"
+        return None
+    for name, collapsed in raked.collapsed.items():
+        if name != "\0group":
+            for old, new in collapsed.items():
+                merges.setdefault(name, {})[old] = new
+    return _split(
+        rows_of,
+        pool,
+        rows,
+        raked.weights,
+        codes,
+        merges,
+        scheme.name,
+        rung,
+        reasons,
+        raked.max_margin_error,
+        capped,
+        raked.trimmed,
+        raked.iterations,
+    )
+
+
+def _split(
+    rows_of: Mapping[str, IntArray],
+    pool: list[str],
+    rows: IntArray,
+    weights: FloatArray,
+    codes: dict[str, list[str]],
+    merges: dict[str, dict[str, str]],
+    name: str,
+    rung: int,
+    reasons: Mapping[str, str],
+    error: float,
+    capped: bool,
+    trimmed: int,
+    iterations: int,
+) -> dict[str, _Attempt]:
+    """A pool's weights and categories back per group (pooled categories as ``pool``)."""
+    out: dict[str, _Attempt] = {}
+    start = 0
+    collapsed = {v: {old: _follow(old, m) for old in m} for v, m in merges.items()}
+    for g in pool:
+        size = int(rows_of[g].shape[0])
+        part = slice(start, start + size)
+        final = {v: [_follow(c, merges.get(v, {})) for c in codes[v][part]] for v in codes}
+        others = tuple(other for other in pool if other != g)
+        scheme = GroupScheme(
+            name,
+            rung,
+            reasons[g],
+            tuple(codes),
+            others,
+            collapsed,
+            error,
+            capped,
+            trimmed if g == pool[0] else 0,
+        )
+        out[g] = _Attempt(iterations if g == pool[0] else 0, weights[part].copy(), final, scheme)
+        start += size
+    assert start == rows.shape[0]
+    return out
+
+
+def _total(margins: Mapping[str, Mapping[str, float]]) -> float:
+    return float(sum(next(iter(margins.values())).values()))
+
+
+def _bounded(
+    frame: pd.DataFrame,
+    rows_of: Mapping[str, IntArray],
+    margins: Mapping[str, Mapping[str, Mapping[str, float]]],
+    pool: list[str],
+    scheme: Scheme,
+    rung: int,
+    reasons: Mapping[str, str],
+    bound: float,
+) -> dict[str, _Attempt]:
+    """Bounded (ridge) calibration of the ``pool`` to the margins of ``scheme``.
+
+    With the cells ``c`` of the pool (group × kept variables), ``s_c`` respondents, the
+    group's mean weight ``d_g = T_g / n_g`` and the adjustment ``γ_c`` of the cell (row
+    weight ``w_i = d_g γ_c``), bounded-variable least squares (``scipy.optimize.lsq_linear``,
+    BVLS; Rao & Singh 1997)::
+
+        min  Σ_k (Σ_{c∈k} s_c d_g γ_c / T_k − 1)²  +  10⁶ Σ_g (Σ_{c∈g} s_c γ_c / n_g − 1)²
+             + 10⁻⁶ Σ_c (s_c / n) (γ_c − 1)²
+        s.t. 1/B ≤ γ_c ≤ B
+
+    over the added margins ``k`` of the kept variables, then ``γ`` rescaled per group so
+    that its total is exact. Convex, so it always has a solution (the small ridge makes it
+    unique); the result reports the largest remaining relative margin error.
+    """
+    from scipy.optimize import lsq_linear
+
+    rows, codes, targets, merges = _pool_inputs(frame, rows_of, margins, pool, scheme)
+    labels = [g for g in pool for _ in range(rows_of[g].shape[0])]
+    keys = pd.DataFrame({"\0group": labels, **codes})
+    cell, uniques = pd.factorize(pd.MultiIndex.from_frame(keys))
+    cell = np.asarray(cell, dtype=np.int64)
+    ncell = len(uniques)
+    counts = np.bincount(cell, minlength=ncell).astype(np.float64)
+    cell_keys = pd.DataFrame(list(uniques), columns=keys.columns)
+    cell_group = cell_keys["\0group"].to_numpy()
+    n_of = {g: float(rows_of[g].shape[0]) for g in pool}
+    mean = np.asarray([_total(margins[g]) / n_of[g] for g in cell_group])
+    equations: list[FloatArray] = []
+    wanted: list[float] = []
+    for variable, totals in targets.items():
+        column = cell_keys[variable].to_numpy()
+        for category, target in totals.items():
+            if not bool(np.any(column == category)):
+                continue  # nobody in it: cannot be met; reported as the remaining error
+            equations.append(np.where(column == category, counts * mean / target, 0.0))
+            wanted.append(1.0)
+    for g in pool:
+        equations.append(_TOTAL_WEIGHT * np.where(cell_group == g, counts / n_of[g], 0.0))
+        wanted.append(_TOTAL_WEIGHT)
+    ridge = math.sqrt(_RIDGE) * np.diag(np.sqrt(counts / counts.sum()))
+    matrix = np.vstack([np.asarray(equations), ridge])
+    goal = np.concatenate([np.asarray(wanted), math.sqrt(_RIDGE) * np.sqrt(counts / counts.sum())])
+    solved = lsq_linear(matrix, goal, bounds=(1.0 / bound, bound), method="bvls")
+    gamma = np.clip(np.asarray(solved.x, dtype=np.float64), 1.0 / bound, bound)
+    for g in pool:
+        here = cell_group == g
+        gamma[here] *= n_of[g] / float(np.dot(counts[here], gamma[here]))
+    weights = (mean * gamma)[cell]
+    error = 0.0
+    for variable, totals in targets.items():
+        column = np.asarray(codes[variable], dtype=object)
+        for category, target in totals.items():
+            achieved = float(weights[column == category].sum())
+            error = max(error, abs(achieved - target) / target)
+    return _split(
+        rows_of,
+        pool,
+        rows,
+        weights,
+        codes,
+        merges,
+        BOUNDED,
+        rung,
+        reasons,
+        error,
+        bool(np.all(gamma <= bound * (1 + 1e-9))),
+        0,
+        0,
+    )
+
+
+def _assemble(
+    frame: pd.DataFrame,
+    group_column: str,
+    margins_by_group: Mapping[str, Margins],
+    rows_of: Mapping[str, IntArray],
+    done: Mapping[str, _Attempt],
+    tol: float,
+) -> FallbackResult:
+    """The groups' weights in row order, with the margins each group's weights meet."""
+    n = len(frame)
+    weights = np.zeros(n)
+    names = list(next(iter(margins_by_group.values())))
+    slots = {v: np.empty(n, dtype=object) for v in names}
+    extra = np.empty(n, dtype=object)
+    need_extra = False
+    collapsed: dict[str, dict[str, str]] = {}
+    for g, attempt in done.items():
+        rows = rows_of[g]
+        weights[rows] = attempt.weights
+        scheme = attempt.scheme
+        owner = "+".join((g, *scheme.pooled_with)) if scheme.pooled_with else g
+        if scheme.scheme == BOUNDED:
+            owner = ""  # only the group total holds exactly
+        free = [v for v in names if v not in attempt.codes]
+        for v in names:
+            if v in attempt.codes and owner:
+                slots[v][rows] = [f"{owner}{CROSS}{c}" for c in attempt.codes[v]]
+            else:
+                slots[v][rows] = f"{g}{CROSS}{TOTAL}"
+        if scheme.pooled_with and not free:
+            need_extra = True
+        extra[rows] = g
+        for v, merges in scheme.collapsed.items():
+            into = collapsed.setdefault(f"{group_column}{CROSS}{v}", {})
+            for old, new in merges.items():
+                into[f"{g}{CROSS}{old}"] = f"{g}{CROSS}{new}"
+    if need_extra:
+        slots[group_column] = extra
+    codes: dict[str, IntArray] = {}
+    categories: dict[str, tuple[str, ...]] = {}
+    for v, labels in slots.items():
+        name = v if v == group_column else f"{group_column}{CROSS}{v}"
+        raw, uniques = pd.factorize(labels)
+        codes[name] = np.asarray(raw, dtype=np.int64)
+        categories[name] = tuple(str(u) for u in uniques)
+    schemes = {g: done[g].scheme for g in rows_of}
+    error = max(s.margin_error for s in schemes.values())
+    total = float(weights.sum())
+    square = float(np.dot(weights, weights))
+    fallen = [f"{g}: {s.scheme}" for g, s in schemes.items() if s.rung > 0]
+    converged = all(s.margin_error <= tol for s in schemes.values())
+    message = (
+        f"{'converged' if converged else 'did not converge'} with a fallback "
+        f"(max margin error {error:.3g}): " + ", ".join(fallen)
+    )
+    raked = RakeResult(
+        weights=weights,
+        converged=converged,
+        iterations=sum(attempt.iterations for attempt in done.values()),
+        max_margin_error=error,
+        design_effect=n * square / total**2,
+        effective_n=total**2 / square,
+        collapsed=collapsed,
+        trimmed=sum(s.trimmed for s in schemes.values()),
+        margin_codes=codes,
+        margin_categories=categories,
+        message=message,
+    )
+    return FallbackResult(raked, schemes)

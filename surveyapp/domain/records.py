@@ -431,6 +431,7 @@ class RunSettings:
     cap: float | None = None
     tol: float | None = None
     max_iter: int | None = None
+    min_cell: int | None = None
     min_n: int | None = None
     min_effective_n: float | None = None
     rank_draws: int | None = None
@@ -503,7 +504,14 @@ class RunInputs:
 @dataclass(frozen=True)
 class RegionDiagnostics:
     """The weights of one region: respondents, sum of weights, largest relative margin error,
-    Kish design effect, effective n, weight range, collapsed categories, Cronbach's α."""
+    Kish design effect, effective n, weight range, collapsed categories, Cronbach's α, and
+    the weighting scheme of the fallback ladder it got (docs/methodology.md §3): ``scheme``
+    (``full``, ``collapsed``, ``broad``, ``reduced``, ``pooled`` or ``bounded``),
+    ``scheme_reason`` (why the scheme above it failed; ``None`` for ``full``),
+    ``scheme_variables`` (the margins its weights meet), ``pooled_with`` (the regions whose
+    margins were added to its own, ``pooled`` and ``bounded``), ``scheme_margin_error`` (the
+    largest relative error of the scheme's own margins) and ``capped`` (whether its weights
+    respect the cap). All ``None`` or empty for runs stored before the ladder."""
 
     n: int
     sum_weights: float
@@ -514,6 +522,12 @@ class RegionDiagnostics:
     max_weight: float | None
     collapsed: dict[str, dict[str, str]]
     cronbach_alpha: float | None
+    scheme: str | None = None
+    scheme_reason: str | None = None
+    scheme_variables: tuple[str, ...] = ()
+    pooled_with: tuple[str, ...] = ()
+    scheme_margin_error: float | None = None
+    capped: bool | None = None
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> RegionDiagnostics:
@@ -527,6 +541,12 @@ class RegionDiagnostics:
             max_weight=data.get("max_weight"),
             collapsed=_merges(data.get("collapsed")),
             cronbach_alpha=data.get("cronbach_alpha"),
+            scheme=data.get("scheme"),
+            scheme_reason=data.get("scheme_reason"),
+            scheme_variables=tuple(str(v) for v in data.get("scheme_variables") or ()),
+            pooled_with=tuple(str(v) for v in data.get("pooled_with") or ()),
+            scheme_margin_error=data.get("scheme_margin_error"),
+            capped=data.get("capped"),
         )
 
     def to_json(self) -> JSONDict:
@@ -540,6 +560,12 @@ class RegionDiagnostics:
             "max_weight": self.max_weight,
             "collapsed": {k: dict(v) for k, v in self.collapsed.items()},
             "cronbach_alpha": self.cronbach_alpha,
+            "scheme": self.scheme,
+            "scheme_reason": self.scheme_reason,
+            "scheme_variables": list(self.scheme_variables),
+            "pooled_with": list(self.pooled_with),
+            "scheme_margin_error": self.scheme_margin_error,
+            "capped": self.capped,
         }
 
 

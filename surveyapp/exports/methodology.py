@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from ..analysis.indicator import PublicationRule
 from ..categories import LOCALES, WEIGHTING_VARIABLES
-from ..domain.records import CSI, RunDiagnostics, RunSettings, SnapshotSummary
+from ..domain.records import CSI, RegionDiagnostics, RunDiagnostics, RunSettings, SnapshotSummary
 from ..models import (
     Area,
     IndicatorSnapshot,
@@ -49,7 +49,14 @@ def _ordered(keys: Any, order: tuple[str, ...]) -> list[str]:
 
 
 def _margins(diagnostics: RunDiagnostics, tolerance: float | None) -> dict[str, Any]:
-    """Targets against achieved totals per region, variable and category, with collapsing."""
+    """Targets against achieved totals per region, variable and category, with collapsing.
+
+    A merged category's target and achieved total go to the category that represents the
+    merge (``raked_target``, ``raked_achieved``; its relative error is the merge's). A margin
+    the region's scheme of the fallback ladder did not rake to its own targets (a dropped
+    variable, or the pooled and bounded schemes) has ``raked`` false: its relative error is
+    then the distance of the region's weights from its own population.
+    """
     stored = diagnostics.margins
     if not stored:
         return {"recorded": False, "tolerance": tolerance, "rows": []}
@@ -57,6 +64,7 @@ def _margins(diagnostics: RunDiagnostics, tolerance: float | None) -> dict[str, 
     rows: list[dict[str, Any]] = []
     for region in sorted(stored):
         by_variable = stored[region]
+        scheme = diagnostics.regions.get(region)
         for variable in _ordered(by_variable, tuple(WEIGHTING_VARIABLES)):
             cells = by_variable[variable]
             merges = collapsed.get(f"region{CROSS}{variable}", {})
@@ -65,26 +73,43 @@ def _margins(diagnostics: RunDiagnostics, tolerance: float | None) -> dict[str, 
                 for category in cells
                 if f"{region}{CROSS}{category}" in merges
             }
-            raked = {c: 0.0 if c in into else float(cell.target) for c, cell in cells.items()}
+            raked = _raked_here(scheme, variable)
+            if not raked:
+                into = {}
+            target = {c: 0.0 if c in into else float(cell.target) for c, cell in cells.items()}
+            achieved = {c: 0.0 if c in into else float(cell.achieved) for c, cell in cells.items()}
             for category, neighbour in into.items():
-                raked[neighbour] = raked.get(neighbour, 0.0) + float(cells[category].target)
+                target[neighbour] = target.get(neighbour, 0.0) + float(cells[category].target)
+                achieved[neighbour] = achieved.get(neighbour, 0.0) + float(cells[category].achieved)
             order = WEIGHTING_VARIABLES.get(variable, ())
             for category in _ordered(cells, order):
-                cell, target = cells[category], raked[category]
+                cell, goal, got = cells[category], target[category], achieved[category]
                 rows.append(
                     {
                         "region": region,
                         "variable": variable,
                         "category": category,
                         "target": cell.target,
-                        "raked_target": target,
+                        "raked_target": goal,
                         "achieved": cell.achieved,
-                        "relative_error": abs(cell.achieved - target) / target if target else None,
+                        "raked_achieved": got,
+                        "relative_error": abs(got - goal) / goal if goal else None,
                         "n": cell.n,
                         "collapsed_into": into.get(category),
+                        "raked": raked,
                     }
                 )
     return {"recorded": True, "tolerance": tolerance, "rows": rows}
+
+
+def _raked_here(region: RegionDiagnostics | None, variable: str) -> bool:
+    """Whether the region's weights were raked to its own margin of ``variable`` (always, for
+    runs stored before the fallback ladder)."""
+    if region is None or region.scheme is None:
+        return True
+    if region.pooled_with or region.scheme in ("pooled", "bounded"):
+        return False
+    return variable in region.scheme_variables
 
 
 def _model(summary: SnapshotSummary, kinds: dict[str, int]) -> dict[str, Any] | None:

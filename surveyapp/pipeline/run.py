@@ -22,6 +22,8 @@ from ..models import (
 )
 from .load import Inputs, load_inputs, margins_by_region
 from .scope import (
+    FALLBACK_BROADER,
+    FALLBACK_DROPPED,
     METHOD_VERSION,
     RAKING_VARIABLES,
     PipelineError,
@@ -94,6 +96,7 @@ class _Weighted:
     by_region: dict[str, dict[str, dict[str, float]]]  # the margins of the scope's regions
     outside: dict[str, int]  # answers outside the region's margins, by variable
     cap_relaxed: str  # why the cap was given up ("" when it held)
+    fitted: weighting.FallbackResult  # the scheme each region got
 
 
 def _weigh(session: Session, inputs: Inputs, settings: Settings) -> _Weighted:
@@ -106,38 +109,36 @@ def _weigh(session: Session, inputs: Inputs, settings: Settings) -> _Weighted:
     demographics, outside = _within_margins(frame, margins)
     imputation = impute_hot_deck(demographics, RAKING_VARIABLES, "region", inputs.seed)
     by_region = {region: margins[region] for region in sorted(set(frame["region"]))}
-    raked, relaxed = _rake(imputation.frame[["region", *RAKING_VARIABLES]], by_region, settings)
-    return _Weighted(raked, imputation, by_region, outside, relaxed)
+    fitted = _rake(imputation.frame[["region", *RAKING_VARIABLES]], by_region, settings)
+    return _Weighted(fitted.raked, imputation, by_region, outside, fitted.cap_relaxed, fitted)
 
 
 def _rake(
     target: pd.DataFrame,
     by_region: dict[str, dict[str, dict[str, float]]],
     settings: Settings,
-) -> tuple[RakeResult, str]:
-    """The raked weights and, when the cap had to go, the message of the capped attempt."""
+) -> weighting.FallbackResult:
+    """The raked weights: every region's full margins when they can be met (with the cap,
+    else without it: the margins win), else the fallback ladder region by region
+    (docs/methodology.md §3); never fails on convergence."""
+    ladder = weighting.standard_ladder(
+        RAKING_VARIABLES,
+        broader=FALLBACK_BROADER,
+        dropped=FALLBACK_DROPPED,
+        min_cell=settings.min_cell,
+    )
     try:
-        raked = weighting.rake_by(
+        return weighting.rake_with_fallback(
             target,
             "region",
             by_region,
+            ladder,
             cap=settings.cap,
             tol=settings.tol,
             max_iter=settings.max_iter,
         )
-        relaxed = ""
-        if not raked.converged and settings.cap is not None:
-            # The cap and the margins cannot both hold (a thin sample): the margins win,
-            # and the run records that the weights were not trimmed.
-            relaxed = raked.message
-            raked = weighting.rake_by(
-                target, "region", by_region, tol=settings.tol, max_iter=settings.max_iter
-            )
     except ValueError as error:  # a category without margins, inconsistent totals
         raise PipelineError(f"the weights cannot be computed: {error}") from error
-    if not raked.converged:
-        raise PipelineError(f"the weights did not converge: {raked.message}")
-    return raked, relaxed
 
 
 def _store_weight_run(
@@ -172,6 +173,7 @@ def _store_weight_run(
             weighted.by_region,
             cap_relaxed=weighted.cap_relaxed or None,
             outside_margins=weighted.outside,
+            schemes=weighted.fitted.schemes,
         ).to_json(),
     )
     session.add(run)

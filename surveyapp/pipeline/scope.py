@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from importlib.metadata import version
 from typing import Any
 
-from ..categories import WEIGHTING_VARIABLES
+from ..categories import BROAD_AGE_GROUPS, WEIGHTING_VARIABLES
 from ..clock import utcnow
 from ..models import Wave
 
@@ -18,6 +18,11 @@ NUMERIC_PACKAGES = ("numpy", "scipy", "pandas", "statsmodels")
 """The libraries that compute the numbers: every run records their versions beside
 ``METHOD_VERSION`` (a new version of one of them may move the last digits)."""
 RAKING_VARIABLES = tuple(WEIGHTING_VARIABLES)
+FALLBACK_BROADER = {"age_group": BROAD_AGE_GROUPS}
+"""The weighting fallback's broader categories (rung ``broad`` of the ladder)."""
+FALLBACK_DROPPED = ("settlement",)
+"""The margins the weighting fallback leaves out from rung ``reduced`` on: the settlement
+margin is the one a thin region's sample most often cannot meet (a handful of villagers)."""
 Progress = Callable[..., None]
 """Called as ``progress(stage, **figures)``; stages: scope, raked, weights, snapshot (and, from
 :func:`surveyapp.pipeline.recompute_open_waves`, start, skipped, failed)."""
@@ -30,6 +35,7 @@ class Settings:
     cap: float | None = 5.0
     tol: float = 1e-10
     max_iter: int = 1000
+    min_cell: int = 5  # the weighting fallback's smallest category (weighting.DEFAULT_MIN_CELL)
     min_n: int = 30
     min_effective_n: float = 20.0
     rank_draws: int = 2000

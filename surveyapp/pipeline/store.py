@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from ..analysis import drivers, estimation, indicator
 from ..analysis.reliability import reliability
+from ..analysis.weighting import GroupScheme
 from ..db import refresh_statistics
 from ..domain import snapshots
 from ..domain.records import (
@@ -58,11 +59,13 @@ def diagnostics_of(
     *,
     cap_relaxed: str | None,
     outside_margins: dict[str, int],
+    schemes: Mapping[str, GroupScheme] | None = None,
 ) -> RunDiagnostics:
     """Weighting diagnostics for the weight run: overall and per region (the largest relative
     margin error, Kish design effect, effective n, weight range, collapsed categories and
-    Cronbach's α of the index items), and every margin's target against its achieved total
-    (``margins``, see :func:`margins_achieved`)."""
+    Cronbach's α of the index items, the scheme of the fallback ladder each region got from
+    ``schemes``), and every margin's target against its achieved total (``margins``, see
+    :func:`margins_achieved`)."""
     completed = imputation.frame.assign(w=weights)
     achieved = margins_achieved(completed, margins)
     errors: dict[str, float] = {}
@@ -90,6 +93,7 @@ def diagnostics_of(
             max_weight=float(w.max()),
             collapsed={k: v for k, v in collapsed.items() if v},
             cronbach_alpha=_finite(reliability(scored.iloc[rows], w).alpha),
+            **_scheme_fields((schemes or {}).get(region)),
         )
     alpha = reliability(scored, weights)
     return RunDiagnostics(
@@ -115,6 +119,20 @@ def diagnostics_of(
         cap_relaxed=cap_relaxed,
         outside_margins=outside_margins,
     )
+
+
+def _scheme_fields(scheme: GroupScheme | None) -> dict[str, Any]:
+    """The :class:`RegionDiagnostics` fields of a region's weighting scheme."""
+    if scheme is None:
+        return {}
+    return {
+        "scheme": scheme.scheme,
+        "scheme_reason": scheme.reason or None,
+        "scheme_variables": scheme.variables,
+        "pooled_with": scheme.pooled_with,
+        "scheme_margin_error": scheme.margin_error,
+        "capped": scheme.capped,
+    }
 
 
 def margins_achieved(

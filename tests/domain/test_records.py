@@ -148,10 +148,12 @@ def test_value_flags_round_trip_and_items_keep_none() -> None:
 def test_run_settings_and_inputs_read_older_layouts() -> None:
     settings = RunSettings.from_dict({"cap": 5.0, "tol": 1e-10, "max_iter": 1000, "min_n": 30})
     assert settings.format == 0 and settings.min_n == 30 and settings.rank_draws is None
+    assert settings.min_cell is None  # stored before the weighting fallback
     assert list(settings.values()) == [
         "cap",
         "tol",
         "max_iter",
+        "min_cell",
         "min_n",
         "min_effective_n",
         "rank_draws",
@@ -181,6 +183,8 @@ def test_diagnostics_round_trip_and_older_runs_lack_the_margins() -> None:
     assert old.format == 0 and old.margins is None and old.cronbach_alpha is None
     assert old.imputed_from_region == {} and old.outside_margins == {}
     assert old.regions["KZ-10"].cronbach_alpha is None and old.regions["KZ-10"].n == 75
+    # Runs stored before the weighting fallback do not say which scheme a region got.
+    assert old.regions["KZ-10"].scheme is None and old.regions["KZ-10"].pooled_with == ()
     margins = {
         "columns": ["target", "achieved", "n"],
         "regions": {"KZ-10": {"sex": {"female": [10.0, 10.5, 4], "male": [8.0, 7.5, 3]}}},
@@ -200,3 +204,15 @@ def test_diagnostics_round_trip_and_older_runs_lack_the_margins() -> None:
     again = RunDiagnostics.from_dict(new.to_json())
     assert again.to_json() == new.to_json()
     assert isinstance(again.regions["KZ-10"], RegionDiagnostics)
+    fallback = {
+        "scheme": "pooled",
+        "scheme_reason": "reduced: did not converge in 1000 iterations",
+        "scheme_variables": ["sex", "age_group"],
+        "pooled_with": ["KZ-11"],
+        "scheme_margin_error": 1e-11,
+        "capped": False,
+    }
+    region = {**FORMAT_0_DIAGNOSTICS["regions"]["KZ-10"], **fallback}
+    read_back = RegionDiagnostics.from_dict(region)
+    assert read_back.pooled_with == ("KZ-11",) and read_back.capped is False
+    assert {k: read_back.to_json()[k] for k in fallback} == fallback

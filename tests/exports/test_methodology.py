@@ -178,3 +178,38 @@ def test_the_reference_report_is_unchanged(session: Session, prebuilt_value: int
     report = _without_time_and_place(methodology_report(session, snapshot))
     text = json.dumps(report, ensure_ascii=False, indent=1, default=str) + "\n"
     assert text == FIXTURE.read_text(encoding="utf-8")  # as the archive writes it, byte for byte
+
+
+def test_a_fallback_region_shows_its_merges_and_the_margins_it_was_not_raked_to() -> None:
+    diagnostics = {
+        "collapsed": {"region×age_group": {"KZ-71×65+": "KZ-71×55-64"}},
+        "regions": {
+            "KZ-71": {
+                "n": 7,
+                "sum_weights": 40.0,
+                "scheme": "reduced",
+                "scheme_reason": "broad: did not converge in 1000 iterations",
+                "scheme_variables": ["sex", "age_group"],
+            }
+        },
+        "margins": {
+            "columns": ["target", "achieved", "n"],
+            "regions": {
+                "KZ-71": {
+                    "age_group": {"55-64": [10.0, 12.0, 3], "65+": [5.0, 3.0, 1]},
+                    "settlement": {"city": [25.0, 28.0, 5], "village": [15.0, 12.0, 2]},
+                },
+            },
+        },
+    }
+    rows = _margins(RunDiagnostics.from_dict(diagnostics), 1e-10)["rows"]
+    age = [r for r in rows if r["variable"] == "age_group"]
+    # 65+ (with a respondent) merged into 55-64: the merge's target and achieved total.
+    assert [(r["raked_target"], r["raked_achieved"], r["collapsed_into"]) for r in age] == [
+        (15.0, 15.0, None),
+        (0.0, 0.0, "55-64"),
+    ]
+    assert age[0]["relative_error"] == 0.0 and all(r["raked"] for r in age)
+    place = [r for r in rows if r["variable"] == "settlement"]
+    assert [r["raked"] for r in place] == [False, False]  # the scheme dropped the margin
+    assert place[0]["relative_error"] == pytest.approx(3 / 25)

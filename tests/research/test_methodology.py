@@ -107,3 +107,28 @@ def test_only_researchers_and_admins_get_in(app: Flask, snapshot_id: int) -> Non
         for route in ROUTES:
             status = client.get(route.format(lang="en", id=snapshot_id)).status_code
             assert status == expected, (username, route, status)
+
+
+@pytest.mark.parametrize("lang", ["kk", "ru", "en"])
+def test_a_region_weighted_with_a_fallback_scheme_shows_it_and_why(
+    app: Flask, session: Session, snapshot_id: int, lang: str
+) -> None:
+    _report_before, run, _snapshot = _report(session, snapshot_id)
+    reason = "full: did not converge in 1000 iterations: margin 'age_group' is off"
+    regions = dict(run.diagnostics["regions"])
+    regions["KZ-71"] = {
+        **regions["KZ-71"],
+        "scheme": "reduced",
+        "scheme_reason": reason,
+        "scheme_variables": ["sex", "age_group"],
+        "scheme_margin_error": 1e-11,
+    }
+    run.diagnostics = {**run.diagnostics, "regions": regions}
+    session.flush()
+    page = signed_in(app, "research-1").get(f"/{lang}/research/snapshots/{snapshot_id}/methodology")
+    text = page.get_data(as_text=True)
+    with force_locale(lang):
+        scheme, full = _("without the settlement margin"), _("full margins")
+        not_raked = _("not raked: see the region's scheme")
+    assert scheme in text and full in text  # the region's scheme, the others' full margins
+    assert reason.replace("'", "&#39;") in text and not_raked in text
