@@ -89,8 +89,7 @@ class LiveServer:
 
 def seed_live_demo(session: Session) -> None:
     """4,000 demo responses, computed for the whole wave and for two back-to-back 60-day
-    windows (with fewer responses some windows of this demo fail to rake: issue 13);
-    every comment about :data:`DISTRICT` approved; the precinct head and the
+    windows; every comment about :data:`DISTRICT` approved; the precinct head and the
     administrator."""
     now = session_now()
     seed_demo(session, n_responses=4000, seed=5, now=now)
