@@ -53,6 +53,18 @@ gives exactly this delta-method value) and the *t* quantile with
 (R centres it on the ``svyglm`` coefficient, equal to ``logit(p̂)`` up to the
 glm's convergence: the committed references agree to about 1e-9.)
 
+Domain intervals (``mean_by(..., interval=...)``, what the pipeline stores). ``df`` is
+the domain's ``degf`` in R: its rows minus one, also the rows with a missing ``y``
+(``svyby`` passes each statistic the domain's subset, whose ``degf`` that is):
+
+* ``"t"``: ``ȳ ± t_{0.975, df} · max(se, SE_FLOOR · scale / √n_eff)``, equal to
+  ``confint(svymean(~y, subset(design, g)), df = degf(subset(design, g)))`` whenever the
+  domain's answers vary (the floor, a standard deviation of 10 points on 0–100, only
+  keeps a domain where everyone answered alike from a zero-width interval);
+* ``"logit"`` (``y`` a 0/``scale`` share): ``svyciprop(method="logit")`` with the domain's
+  ``df`` where ``0 < p̂ < 1`` and ``se > 0``; else Korn–Graubard, the Clopper–Pearson
+  interval with ``n* = n_eff`` (:func:`logit_interval`). Never outside ``[0, scale]``.
+
 ``effective_n`` is Kish's ``(Σ_S w_i)² / Σ_S w_i²`` over the rows that enter
 the estimate; ``n`` is ``|S|``.
 
@@ -67,6 +79,7 @@ import math
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -75,7 +88,18 @@ from scipy import stats
 
 from .results import Estimate, FloatArray, IntArray, RakeResult
 
-__all__ = ["CALIBRATION_SWEEPS", "Z_95", "Groups", "mean", "mean_by", "proportion"]
+__all__ = [
+    "CALIBRATION_SWEEPS",
+    "SE_FLOOR",
+    "Z_95",
+    "DomainInterval",
+    "Groups",
+    "logit_interval",
+    "mean",
+    "mean_by",
+    "proportion",
+    "t_interval",
+]
 
 #: Sweeps over the raking margins when computing calibration residuals; fixed
 #: at 10 in ``survey:::svyrecvar`` (``for (iterations in 1:10)``).
@@ -92,6 +116,14 @@ Groups = ArrayLike | Sequence[Hashable] | pd.Series | pd.Index | pd.Categorical
 """Group labels for :func:`mean_by`: one per row, any hashable values; NaN/None = no group."""
 
 _COLUMNS = ["estimate", "se", "ci_low", "ci_high", "n", "effective_n"]
+
+DomainInterval = Literal["normal", "t", "logit"]
+"""The interval of :func:`mean_by`: ``"normal"`` (``confint`` of ``svyby``), ``"t"`` (the
+domain's degrees of freedom) or ``"logit"`` (a proportion, ``svyby(svyciprop)``)."""
+
+#: Smallest standard deviation of the answers behind a ``"t"`` interval, relative to the
+#: scale of ``y`` (10 points on 0–100): the variance floor of :func:`t_interval`.
+SE_FLOOR = 0.1
 
 
 @dataclass(frozen=True)
@@ -366,7 +398,14 @@ def _cross_tables(design: Design, weights: list[FloatArray]) -> list[FloatArray]
     return tables
 
 
-def mean_by(y: ArrayLike, groups: Groups, r: RakeResult | ArrayLike | Design) -> pd.DataFrame:
+def mean_by(
+    y: ArrayLike,
+    groups: Groups,
+    r: RakeResult | ArrayLike | Design,
+    *,
+    interval: DomainInterval = "normal",
+    scale: float = 1.0,
+) -> pd.DataFrame:
     """Domain means of ``y`` for every group, as ``svyby(~y, ~group, design, svymean, na.rm=TRUE)``.
 
     Returns a DataFrame indexed by the sorted distinct group values (missing
@@ -466,4 +505,68 @@ def mean_by(y: ArrayLike, groups: Groups, r: RakeResult | ArrayLike | Design) ->
         },
         index=pd.Index(labels, name="group"),
     )
-    return frame[_COLUMNS]
+    if interval == "normal":
+        return frame[_COLUMNS]
+    # degf of the domain's subset: every row of the domain, also those with a missing y.
+    rows = np.bincount(codes[codes >= 0], minlength=n_groups)
+    frame["df"] = np.where(has & (rows > 1), rows - 1.0, np.nan)
+    return _domain_intervals(frame, interval, scale)[[*_COLUMNS, "df"]]
+
+
+def _domain_intervals(frame: pd.DataFrame, interval: DomainInterval, scale: float) -> pd.DataFrame:
+    """Replace the normal intervals of :func:`mean_by` by ``interval`` with the ``df`` column."""
+    for group, row in frame.iterrows():
+        estimate, se, df = float(row["estimate"]), float(row["se"]), float(row["df"])
+        if math.isnan(estimate) or math.isnan(se) or math.isnan(df):
+            low = high = math.nan
+        elif interval == "t":
+            low, high = t_interval(estimate, se, df, float(row["effective_n"]), scale)
+        else:
+            low, high = logit_interval(estimate / scale, se / scale, df, float(row["effective_n"]))
+            low, high = low * scale, high * scale
+        frame.loc[group, ["ci_low", "ci_high"]] = [low, high]
+    return frame
+
+
+def t_interval(
+    estimate: float, se: float, df: float, effective_n: float, scale: float = 1.0
+) -> tuple[float, float]:
+    """``ȳ ± t_{0.975, df} · max(se, SE_FLOOR · scale / √effective_n)``.
+
+    The floor is the standard error of a domain whose respondents' (weighted) standard
+    deviation is :data:`SE_FLOOR` of the scale (10 points on 0–100): without it a domain
+    where everyone answered alike (``se = 0``) would get a zero-width interval. It is
+    well below the spread of real answers, so a domain with ordinary variation keeps
+    R's interval ``confint(svyby(...), df = degf)`` exactly.
+    """
+    floor = SE_FLOOR * scale / math.sqrt(max(effective_n, 1.0))
+    half = float(stats.t.ppf(0.975, df)) * max(se, floor)
+    return estimate - half, estimate + half
+
+
+def logit_interval(p: float, se: float, df: float, effective_n: float) -> tuple[float, float]:
+    """The 95% interval of a proportion ``p`` (0–1) with standard error ``se``.
+
+    ``svyciprop(method="logit")`` with ``df`` (:func:`proportion`'s formula) when the
+    domain has variation (``0 < p < 1`` and ``se > 0``); otherwise (everyone answered
+    alike) Korn–Graubard: the Clopper–Pearson interval of ``x* = p n*`` successes out of
+    ``n* = effective_n`` trials, ``Beta(0.025; x*, n* − x* + 1)`` to
+    ``Beta(0.975; x* + 1, n* − x*)`` (0 resp. 1 at the boundary). Never outside [0, 1].
+    """
+    p = min(max(p, 0.0), 1.0)  # a share of 100% may come out a rounding error above 1
+    if 0.0 < p < 1.0 and se > 0.0:
+        t = float(stats.t.ppf(0.975, df))
+        logit = math.log(p / (1.0 - p))
+        half = t * se / (p * (1.0 - p))
+        return min(_expit(logit - half), p), max(_expit(logit + half), p)
+    trials = max(effective_n, 1.0)
+    successes = p * trials
+    low = (
+        0.0 if successes <= 0.0 else float(stats.beta.ppf(0.025, successes, trials - successes + 1))
+    )
+    high = (
+        1.0
+        if successes >= trials
+        else float(stats.beta.ppf(0.975, successes + 1, trials - successes))
+    )
+    return min(low, p), max(high, p)

@@ -15,7 +15,11 @@ of the area and of all its descendants form the domain ``d``.
   its linearization SE (with the raking calibration residuals, as R's
   ``survey::svyby(..., svymean)``) and 95% CI, all from
   :func:`surveyapp.analysis.estimation.mean_by`. An area with one scored
-  respondent has no SE (``nan``, not 0). ``interval="domain_t"`` switches to
+  respondent has no SE (``nan``, not 0). ``interval="t"`` (the pipeline's) keeps
+  that SE and uses ``Ȳ ± t_{0.975, df} SE`` with the domain's ``df`` (its
+  respondents minus one, as R's ``svyby`` gives each domain), the SE floored
+  at ``10 / √n_eff`` points for the interval only (see
+  :func:`surveyapp.analysis.estimation.t_interval`). ``interval="domain_t"`` switches to
   a small-domain interval, ``SE' = SE √(n/(n − 1))`` and
   ``Ȳ ± t_{0.975, n−1} SE'``: the simulation check
   (``tests/analysis/test_simulation.py``) shows the default interval covers
@@ -132,12 +136,14 @@ __all__ = [
 Status = Literal["published", "low_precision", "insufficient_data"]
 Flag = Literal["above", "not_different", "below"]
 ModelKind = Literal["eblup", "synthetic", ""]
-IntervalMethod = Literal["normal", "domain_t"]
+IntervalMethod = Literal["normal", "t", "domain_t"]
 
 STATUSES: tuple[Status, ...] = ("published", "low_precision", "insufficient_data")
 FLAGS: tuple[Flag, ...] = ("above", "not_different", "below")
 Z_95 = 1.959963984540054
 """Two-sided 95% normal quantile."""
+SCORE_SCALE = 100.0
+"""The respondent scores run from 0 to 100 (the scale of the variance floor of ``"t"``)."""
 
 # --------------------------------------------------------------------------
 # 1. Publication rule, comparisons, ranks
@@ -590,11 +596,15 @@ def area_indicators(
         seed: seed of the rank simulation.
         interval: ``"normal"`` (default): the linearization SE and the interval
             ``Ȳ ± 1.96 SE`` of :func:`estimation.mean_by`, identical to R's
-            ``svyby``; ``"domain_t"``: a small-domain correction,
+            ``svyby``; ``"t"`` (what the pipeline uses): the same SE and
+            ``Ȳ ± t_{0.975, df} SE`` with the domain's degrees of freedom (its
+            respondents minus one, R's ``confint(svyby(...), df = degf(domain))``)
+            and the variance floor of :func:`estimation.t_interval` (no zero-width
+            interval where everyone answered alike); ``"domain_t"``: a small-domain correction,
             ``SE' = SE √(n / (n − 1))`` and ``Ȳ ± t_{0.975, n−1} SE'`` (see
             ``docs/methodology.md``, "Coverage of the intervals").
     """
-    if interval not in ("normal", "domain_t"):
+    if interval not in ("normal", "t", "domain_t"):
         raise ValueError(f"unknown interval method {interval!r}")
     rule = rule or PublicationRule()
     tree = _tree(parents)
@@ -664,7 +674,13 @@ def _direct_estimates(sample: _Sample, tree: _Tree, interval: IntervalMethod) ->
         in_level = groups.notna().to_numpy()
         if not in_level.any():
             continue
-        frame = estimation.mean_by(sample.scores, groups, sample.design)
+        frame = estimation.mean_by(
+            sample.scores,
+            groups,
+            sample.design,
+            interval="t" if interval == "t" else "normal",
+            scale=SCORE_SCALE,
+        )
         used = in_level & scored
         totals = pd.Series(sample.weights[used]).groupby(groups[used].astype(str).to_numpy()).sum()
         for code, estimate in frame.iterrows():
@@ -687,6 +703,10 @@ def _set_direct(row: _Row, estimate: pd.Series, weight: float, interval: Interva
         half = float(t_dist.ppf(0.975, row.n - 1)) * row.se
         row.ci_low, row.ci_high = row.estimate - half, row.estimate + half
         row.df = row.n - 1.0
+    elif interval == "t":
+        row.ci_low = float(estimate["ci_low"])
+        row.ci_high = float(estimate["ci_high"])
+        row.df = float(estimate["df"])  # the domain's respondents (scored or not) minus one
     else:
         row.ci_low = float(estimate["ci_low"])
         row.ci_high = float(estimate["ci_high"])

@@ -130,6 +130,7 @@ def check_reference(reference: Reference, kind: str) -> float:
             assert_matches(ours, list(r_values[~empty]), f"{kind} by {variable} {field}")
             worst = max(worst, relative_difference(ours, list(r_values[~empty])))
 
+    worst = max(worst, check_domain_intervals(reference, kind))
     flag = data["flag"].to_numpy(dtype=np.float64)
     result = estimation.proportion(flag, design)
     assert reference.ref[kind]["ciprop_flag"]["df"] == len(data) - 1
@@ -144,6 +145,44 @@ def check_reference(reference: Reference, kind: str) -> float:
     assert 0.0 < result.ci_low < result.estimate < result.ci_high < 1.0
     # svyciprop's own estimate comes from a glm fit: equal to svymean up to its convergence.
     assert_matches(result.estimate, expected["ciprop_flag"]["estimate"], "svyciprop estimate")
+    return worst
+
+
+def check_domain_intervals(reference: Reference, kind: str) -> float:
+    """The ``"t"`` and ``"logit"`` intervals of :func:`estimation.mean_by` against R, per
+    domain: ``confint(svymean(~y, domain), df = degf(domain))`` and
+    ``svyciprop(~flag, domain, method="logit")`` (what ``svyby`` computes), with the
+    domain's degrees of freedom (its rows minus one, also those with a missing value)."""
+    data, expected = reference.data, reference.ref[kind]
+    design = reference.design(kind)
+    groups = data["group"].to_numpy()
+    worst = 0.0
+    for variable, interval, key, scale in (
+        ("y", "t", "by_y_t", 1.0),
+        ("flag", "logit", "by_ciprop_flag", 100.0),
+    ):
+        y = data[variable].to_numpy(dtype=np.float64) * scale
+        table = estimation.mean_by(y, groups, design, interval=interval, scale=scale)
+        by = expected[key]
+        assert list(table.index) == by["group"]
+        ours_df = table["df"].to_numpy()
+        r_df = as_float(by["df"])
+        has_df = np.isfinite(ours_df)
+        assert np.array_equal(ours_df[has_df], r_df[has_df]), f"{kind} {key} df"
+        # R's interval exists where the domain has df ≥ 1 and (for the logit) 0 < p < 1;
+        # elsewhere ours is NaN (df) or Korn–Graubard (p̂ 0 or 1), R's NA or a point.
+        r_low = as_float(by["ci_low"])
+        inner = table["se"] > 0
+        if interval == "logit":
+            inner &= (table["estimate"] > 0) & (table["estimate"] < scale)
+        compared = has_df & np.isfinite(r_low) & inner.to_numpy()
+        assert compared.sum() >= 3
+        for field in ("ci_low", "ci_high"):
+            ours = table[field].to_numpy()[compared] / scale
+            theirs = list(as_float(by[field])[compared])
+            assert_matches(ours, theirs, f"{kind} {key} {field}")
+            worst = max(worst, relative_difference(ours, theirs))
+        assert np.all(np.isnan(table["ci_low"].to_numpy()[~has_df]))
     return worst
 
 
@@ -478,3 +517,70 @@ def test_a_prepared_design_gives_the_same_domain_means() -> None:
         estimation.mean_by(y, groups, prepared), estimation.mean_by(y, groups, raked)
     )
     assert prepared.calibration is prepared.calibration  # computed once
+
+
+# --------------------------------------------------------------------------- domain intervals
+def test_t_interval_uses_the_domains_rows_as_degrees_of_freedom() -> None:
+    y = np.array([20.0, 60.0, 100.0, np.nan, 0.0, 40.0, 90.0, 30.0])
+    groups = np.array(["a", "a", "a", "a", "b", "b", "b", "b"])
+    normal = estimation.mean_by(y, groups, np.ones(8))
+    table = estimation.mean_by(y, groups, np.ones(8), interval="t", scale=100.0)
+    # "a" has 4 rows (one without y): df 3, as degf of R's domain subset.
+    assert list(table["df"]) == [3.0, 3.0]
+    for column in ("estimate", "se", "n", "effective_n"):
+        assert np.array_equal(table[column], normal[column])
+    for group in ("a", "b"):
+        row = table.loc[group]
+        half = stats.t.ppf(0.975, 3) * row["se"]
+        assert row["ci_low"] == pytest.approx(row["estimate"] - half, rel=1e-13)
+        assert row["ci_high"] == pytest.approx(row["estimate"] + half, rel=1e-13)
+
+
+def test_everyone_alike_gets_the_variance_floor_for_a_mean() -> None:
+    y = np.array([100.0] * 9 + [40.0, 60.0, 80.0])
+    groups = np.array(["same"] * 9 + ["mixed"] * 3)
+    table = estimation.mean_by(y, groups, np.ones(12), interval="t", scale=100.0)
+    same = table.loc["same"]
+    assert same["se"] == 0.0
+    # SE floor: SE_FLOOR · 100 / √n_eff = 10 / 3 points.
+    half = stats.t.ppf(0.975, 8) * estimation.SE_FLOOR * 100.0 / 3.0
+    assert (same["ci_low"], same["ci_high"]) == pytest.approx((100.0 - half, 100.0 + half))
+
+
+def test_a_proportion_of_zero_or_one_gets_korn_graubard() -> None:
+    flag = np.array([1.0] * 10 + [0.0] * 8 + [1.0, 0.0, 1.0, 1.0])
+    groups = np.array(["all"] * 10 + ["none"] * 8 + ["some"] * 4)
+    table = estimation.mean_by(flag * 100.0, groups, np.ones(22), interval="logit", scale=100.0)
+    # Clopper–Pearson with n* = n_eff: x = n gives [(α/2)^(1/n), 1],
+    # x = 0 gives [0, 1 − (α/2)^(1/n)].
+    assert table.loc["all", "ci_high"] == 100.0
+    assert table.loc["all", "ci_low"] == pytest.approx(100.0 * 0.025 ** (1 / 10), rel=1e-10)
+    assert table.loc["none", "ci_low"] == 0.0
+    assert table.loc["none", "ci_high"] == pytest.approx(100.0 * (1 - 0.025 ** (1 / 8)), rel=1e-10)
+    some = table.loc["some"]
+    p = some["estimate"] / 100.0
+    expected = estimation.logit_interval(p, some["se"] / 100.0, 3.0, 4.0)
+    assert (some["ci_low"] / 100.0, some["ci_high"] / 100.0) == pytest.approx(expected)
+    assert table["ci_low"].min() >= 0.0 and table["ci_high"].max() <= 100.0
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.sampled_from([0.0, 1.0]), min_size=2, max_size=40),
+    st.lists(st.floats(0.2, 5.0), min_size=40, max_size=40),
+)
+def test_logit_intervals_of_domains_stay_in_zero_hundred(
+    flags: list[float], weights: list[float]
+) -> None:
+    y = np.array(flags) * 100.0
+    groups = np.array([i % 3 for i in range(len(flags))])
+    table = estimation.mean_by(
+        y, groups, np.array(weights[: len(flags)]), interval="logit", scale=100.0
+    )
+    usable = table["df"].notna()
+    low, high = table["ci_low"][usable], table["ci_high"][usable]
+    assert (low >= 0.0).all() and (high <= 100.0).all()
+    # A share of 100% may be a rounding error above 100 (the estimate is R's, unchanged).
+    estimate = table["estimate"][usable].clip(0.0, 100.0)
+    assert (low <= estimate).all() and (estimate <= high).all()
+    assert (high - low > 0.0).all()

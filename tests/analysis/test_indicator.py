@@ -261,6 +261,31 @@ def test_domain_t_interval() -> None:
         area_indicators(scores, codes, weights, PARENTS, interval="wald")  # type: ignore[arg-type]
 
 
+def test_t_interval_keeps_the_se_and_uses_the_domains_df() -> None:
+    scores, codes, weights = _toy()
+    normal = area_indicators(scores, codes, weights, PARENTS, rank_draws=0)
+    t_table = area_indicators(scores, codes, weights, PARENTS, rank_draws=0, interval="t")
+    for a in normal.areas:
+        b = t_table[a.code]
+        assert (b.estimate, b.se, b.n, b.effective_n) == (a.estimate, a.se, a.n, a.effective_n)
+        assert b.model_estimate == a.model_estimate or math.isnan(a.model_estimate)
+        if a.n >= 2:
+            rows = int(np.sum(np.isin(codes, _descendants(a.code))))
+            assert b.df == rows - 1
+            half = stats.t.ppf(0.975, b.df) * b.se
+            assert b.ci_high - b.estimate == pytest.approx(half, rel=1e-12)
+            assert b.ci_high - b.ci_low > a.ci_high - a.ci_low
+
+
+def _descendants(code: str) -> list[str]:
+    """``code`` and every area beneath it in :data:`PARENTS`."""
+    found = [code]
+    for child, parent in PARENTS.items():
+        if parent == code:
+            found += _descendants(child)
+    return found
+
+
 def test_table_exports() -> None:
     scores, codes, weights = _toy()
     table = area_indicators(scores, codes, weights, PARENTS)

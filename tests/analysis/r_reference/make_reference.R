@@ -92,6 +92,44 @@ estimate_list <- function(m, ci) {
        ci_low = unname(ci[1, 1]), ci_high = unname(ci[1, 2]))
 }
 
+# One domain's design, its degrees of freedom and a statistic that may fail on it (a domain
+# with one row or only missing values): NA instead of an error or a warning.
+domain_design <- function(design, g) subset(design, group == g)
+or_na <- function(expr) tryCatch(suppressWarnings(expr), error = function(e) NULL)
+
+# svymean per domain with confint(df = degf(domain)): the t interval with the domain's df
+# (the degrees of freedom svyby gives each domain's statistic).
+domains_t <- function(design) {
+  groups <- sort(unique(as.character(design$variables$group)))
+  rows <- lapply(groups, function(g) {
+    d <- domain_design(design, g)
+    df <- degf(d)
+    m <- or_na(svymean(~y, d, na.rm = TRUE))
+    ci <- if (is.null(m) || df < 1) c(NA, NA) else or_na(confint(m, df = df))
+    if (is.null(ci)) ci <- c(NA, NA)
+    c(df = df, ci_low = unname(ci[1]), ci_high = unname(ci[2]))
+  })
+  list(group = I(groups), df = I(vapply(rows, function(r) r[["df"]], 0)),
+       ci_low = I(vapply(rows, function(r) r[["ci_low"]], 0)),
+       ci_high = I(vapply(rows, function(r) r[["ci_high"]], 0)))
+}
+
+# svyby(~flag, ~group, design, svyciprop, method = "logit"), domain by domain (so that a
+# domain where it fails gives NA): svyby passes svyciprop the domain's subset, whose
+# degf is its own number of rows minus 1.
+domains_ciprop <- function(design) {
+  groups <- sort(unique(as.character(design$variables$group)))
+  rows <- lapply(groups, function(g) {
+    d <- domain_design(design, g)
+    p <- or_na(svyciprop(~flag, d, method = "logit", na.rm = TRUE))
+    ci <- if (is.null(p)) c(NA, NA) else unname(attr(p, "ci"))
+    c(df = degf(d), ci_low = ci[1], ci_high = ci[2])
+  })
+  list(group = I(groups), df = I(vapply(rows, function(r) r[["df"]], 0)),
+       ci_low = I(vapply(rows, function(r) r[["ci_low"]], 0)),
+       ci_high = I(vapply(rows, function(r) r[["ci_high"]], 0)))
+}
+
 estimates <- function(design) {
   out <- list()
   for (v in c("y", "y_full")) {
@@ -106,6 +144,8 @@ estimates <- function(design) {
       se = I(unname(SE(b))), ci_low = I(unname(ci[, 1])), ci_high = I(unname(ci[, 2]))
     )
   }
+  out$by_y_t <- domains_t(design)
+  out$by_ciprop_flag <- domains_ciprop(design)
   m <- svymean(~flag, design, na.rm = TRUE)
   out$mean_flag <- estimate_list(m, confint(m))
   p <- svyciprop(~flag, design, method = "logit", na.rm = TRUE)
