@@ -11,8 +11,9 @@ the machine column names of :data:`COLUMNS`:
   ``direct``, ``model`` or empty, and ``estimate``, ``ci_low``, ``ci_high`` are that figure
   and its interval;
 * the direct estimate (``direct_estimate``, ``direct_se``, ``direct_ci_low``,
-  ``direct_ci_high``) and ``df``, the degrees of freedom of its interval's quantile (``inf``
-  for the normal quantile; empty in snapshots stored before it was kept);
+  ``direct_ci_high``) and ``df``, the degrees of freedom of its interval's quantile (the
+  domain's respondents minus one from method version 2, ``inf`` for the normal quantile of
+  older snapshots; empty in snapshots stored before it was kept);
 * the small-area model estimate and its MSE (``model_estimate``, ``model_mse``);
 * the comparisons with the parent area and the country and the change from the previous
   period, each ``above``, ``below``, ``same`` (not different at the 5% level) or empty, the

@@ -23,7 +23,14 @@ from ..models import (
     Question,
     Response,
 )
-from .scope import METHOD_VERSION, RAKING_VARIABLES, NothingToCompute, PipelineError, Scope
+from .scope import (
+    METHOD_VERSION,
+    RAKING_VARIABLES,
+    SEED_VERSION,
+    NothingToCompute,
+    PipelineError,
+    Scope,
+)
 
 # ---------------------------------------------------------------- loading
 
@@ -152,10 +159,16 @@ def margins_by_region(
     return margins
 
 
-def input_hash(frame: pd.DataFrame, answers: pd.DataFrame, margin_set: MarginSet) -> str:
-    """SHA-256 of everything the numbers depend on: responses, answers, margins, method."""
+def input_hash(
+    frame: pd.DataFrame,
+    answers: pd.DataFrame,
+    margin_set: MarginSet,
+    version: str = METHOD_VERSION,
+) -> str:
+    """SHA-256 of everything the numbers depend on: responses, answers, margins, method
+    (``version``; the seed's hash uses :data:`SEED_VERSION` instead)."""
     digest = hashlib.sha256()
-    digest.update(METHOD_VERSION.encode())
+    digest.update(version.encode())
     digest.update(margin_set.content_hash.encode())
     digest.update(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
     digest.update(pd.util.hash_pandas_object(answers.astype(str), index=True).to_numpy().tobytes())
@@ -173,11 +186,14 @@ class Inputs:
     margin_set: MarginSet
     digest: str
     outcome: str | None = None  # the CSI item of the overall-satisfaction question, if any
+    seed_digest: str = ""  # the input hash with SEED_VERSION ("": the digest itself)
 
     @property
     def seed(self) -> int:
-        """The random seed of the imputation and the rank simulation (from the input hash)."""
-        return int(self.digest[:8], 16)
+        """The random seed of the imputation, the rank simulation and the bootstrap: from the
+        input hash made with :data:`SEED_VERSION`, so that a new method version that does not
+        touch the random draws (e.g. other interval formulas) draws the same numbers."""
+        return int((self.seed_digest or self.digest)[:8], 16)
 
     def parents(self) -> dict[str, str | None]:
         """The area tree as ``code -> parent code``."""
@@ -211,6 +227,7 @@ def load_inputs(session: Session, scope: Scope, margin_set: MarginSet | None = N
         dict(zip(areas["id"], areas["path"].map(Area.region_code_on_path), strict=True))
     )
     digest = input_hash(frame, answers, margin_set)
+    seed_digest = input_hash(frame, answers, margin_set, version=SEED_VERSION)
     scored = scoring.score_items(answers[[item.code for item in items]], items)
     scored = scored.reset_index(drop=True)
     frame["score"] = scoring.respondent_scores(scored)
@@ -220,4 +237,4 @@ def load_inputs(session: Session, scope: Scope, margin_set: MarginSet | None = N
         trust = answers[trust_question.code].reset_index(drop=True)
     outcome = instrument.question_with_role(QuestionRole.OVERALL_SATISFACTION)
     outcome_code = outcome.code if outcome is not None and outcome.code in scored else None
-    return Inputs(frame, scored, trust, areas, margin_set, digest, outcome_code)
+    return Inputs(frame, scored, trust, areas, margin_set, digest, outcome_code, seed_digest)

@@ -202,6 +202,7 @@ def _estimate(
         previous=previous_estimates(session, scope),
         rank_draws=settings.rank_draws,
         seed=inputs.seed % (2**31),
+        interval="t",
     )
 
 

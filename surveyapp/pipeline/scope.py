@@ -12,8 +12,15 @@ from ..categories import BROAD_AGE_GROUPS, WEIGHTING_VARIABLES
 from ..clock import utcnow
 from ..models import Wave
 
-METHOD_VERSION = "surveyapp-csi/1"
-"""Changes whenever a change of the code would change the numbers (recorded in every run)."""
+METHOD_VERSION = "surveyapp-csi/2"
+"""Changes whenever a change of the code would change the numbers (recorded in every run).
+Version 2 (issue 13): intervals with the domain's degrees of freedom, logit shares,
+Korn–Graubard and a variance floor at zero variance, the precision rule of publication."""
+SEED_VERSION = "surveyapp-csi/1"
+"""Enters the hash the run's random seed is drawn from (imputation, rank simulation,
+bootstrap) instead of ``METHOD_VERSION``: it changes only when a change of the code should
+draw other random numbers, so a new method version that leaves the draws alone keeps every
+estimate of the same data."""
 NUMERIC_PACKAGES = ("numpy", "scipy", "pandas", "statsmodels")
 """The libraries that compute the numbers: every run records their versions beside
 ``METHOD_VERSION`` (a new version of one of them may move the last digits)."""

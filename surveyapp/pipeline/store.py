@@ -280,7 +280,11 @@ def item_rows(
         if groups.isna().all():
             continue
         for measure, y in measures.items():
-            table = estimation.mean_by(y, groups, design)
+            # Trust shares: logit intervals; item means: t; both with the domain's df.
+            interval: estimation.DomainInterval = (
+                "logit" if Measure.parse(measure).kind == "trust" else "t"
+            )
+            table = estimation.mean_by(y, groups, design, interval=interval, scale=100.0)
             for key, row in table.iterrows():
                 code = str(key)
                 n, effective_n = int(row["n"]), float(row["effective_n"])

@@ -102,9 +102,12 @@ def test_the_csv_is_the_stored_table_of_the_current_whole_wave_snapshot(
         ]:
             assert _same(row[column], expected), (row["code"], column)
         assert _same(row["shown"], None if figure is None else figure.source)
-    # The demo: the normal interval (infinite df), model figures for thin precincts, flags
-    # in words, the whole wave has no previous period, the truth of precincts and regions.
-    assert set(frame["df"].dropna()) == {math.inf}
+    # The demo: t intervals with the domain's df (its respondents minus one, at least n − 1),
+    # model figures for thin precincts, flags in words, the whole wave has no previous
+    # period, the truth of precincts and regions.
+    with_df = frame[frame["df"].notna()]
+    assert (with_df["df"] >= with_df["n"] - 1).all() and (with_df["df"] % 1 == 0).all()
+    assert len(with_df) == (frame["n"] >= 2).sum()
     assert set(frame["shown"].dropna()) == {"direct", "model"}
     assert set(frame.loc[frame["status"] == "insufficient", "shown"].dropna()) == {"model"}
     assert set(frame["vs_parent"].dropna()) | set(frame["vs_country"].dropna()) <= FLAGS
@@ -127,7 +130,8 @@ def test_the_json_has_the_same_rows(runner: FlaskCliRunner, session: Session) ->
     for row in document["rows"]:
         value = stored[row["code"]]
         assert row["direct_estimate"] == value.estimate and row["model_mse"] == value.model_mse
-        assert row["df"] in ("inf", None)  # JSON has no infinity: as the flags store it
+        # The domain's df as the flags store it (a number; "inf" for the normal quantile).
+        assert row["df"] == value.flags.get("df") and row["df"] != "inf"
         assert all(key in row for key in document["columns"])
 
 

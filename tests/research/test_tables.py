@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from surveyapp import messages as M
 from surveyapp.exports import tables
 from surveyapp.models import Area, AuditEvent, IndicatorSnapshot, IndicatorValue
+from surveyapp.pipeline import METHOD_VERSION
 from surveyapp.research.services import COLUMNS
 
 from .conftest import signed_in
@@ -146,7 +147,7 @@ def test_the_excel_workbook(app: Flask, session: Session, snapshot_id: int) -> N
     _check_against_store(frame, stored)
     about = dict(book["about"].iter_rows(values_only=True))
     assert about["Snapshot"] == snapshot_id
-    assert about["Method version"] == "surveyapp-csi/1"
+    assert about["Method version"] == METHOD_VERSION
     assert "police-trust-2026-demo" in about["Wave"]
     assert "n ≥ 30" in about["Publication rule"] and "nothing is suppressed" in about["Suppression"]
 
