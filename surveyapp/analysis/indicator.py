@@ -162,22 +162,32 @@ class PublicationRule:
     The defaults (30/20 and 10/7) both tolerate a Kish design effect of about
     1.5. With a typical respondent SD of 20 points the 95% interval is about
     ±9 points at ``n_eff = 20`` and about ±15 at ``n_eff = 7``.
+
+    ``max_half_width`` (``None``: no such rule) adds a rule on precision: an area that
+    passes the counts is ``"published"`` only if the half-width of its 95% interval,
+    ``(ci_high − ci_low) / 2``, is at most that many points; otherwise (or without an
+    interval) it is ``"low_precision"``.
     """
 
     min_n: int = 30
     min_effective_n: float = 20.0
     low_min_n: int = 10
     low_min_effective_n: float = 7.0
+    max_half_width: float | None = None
 
     def __post_init__(self) -> None:
         if self.low_min_n > self.min_n or self.low_min_effective_n > self.min_effective_n:
             raise ValueError("the low-precision thresholds must not exceed the publication ones")
         if self.low_min_n < 1 or self.low_min_effective_n < 0:
             raise ValueError("thresholds must be positive")
+        if self.max_half_width is not None and not self.max_half_width > 0:
+            raise ValueError("the largest half-width must be positive")
 
-    def status(self, n: int, effective_n: float) -> Status:
-        """The publication status of an area with ``n`` scored respondents."""
-        if n >= self.min_n and effective_n >= self.min_effective_n:
+    def status(self, n: int, effective_n: float, half_width: float = math.nan) -> Status:
+        """The publication status of an area with ``n`` scored respondents and an interval
+        of that ``half_width`` (only read when :attr:`max_half_width` is set)."""
+        precise = self.max_half_width is None or half_width <= self.max_half_width
+        if n >= self.min_n and effective_n >= self.min_effective_n and precise:
             return "published"
         if n >= self.low_min_n and effective_n >= self.low_min_effective_n:
             return "low_precision"
@@ -618,7 +628,10 @@ def area_indicators(
         smooth=smooth_variances,
         min_model_n=min_model_n,
     )
-    statuses = {code: rule.status(row.n, row.effective_n) for code, row in rows.items()}
+    statuses = {
+        code: rule.status(row.n, row.effective_n, (row.ci_high - row.ci_low) / 2)
+        for code, row in rows.items()
+    }
     ranks = _sibling_ranks(rows, tree, statuses, rank_draws, seed) if rank_draws > 0 else {}
     areas = tuple(
         _area_indicator(rows[code], tree, statuses[code], rows, previous or {}, ranks.get(code))

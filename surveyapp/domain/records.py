@@ -434,6 +434,7 @@ class RunSettings:
     min_cell: int | None = None
     min_n: int | None = None
     min_effective_n: float | None = None
+    max_half_width: float | None = None
     rank_draws: int | None = None
     driver_bootstraps: int | None = None
     format: int = FORMAT

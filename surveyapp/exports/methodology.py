@@ -138,6 +138,7 @@ def publication_rule(settings: RunSettings) -> PublicationRule:
         min_effective_n=defaults.min_effective_n
         if settings.min_effective_n is None
         else settings.min_effective_n,
+        max_half_width=settings.max_half_width,  # none recorded: the run had no such rule
     )
 
 
@@ -338,6 +339,7 @@ def _publication(settings: RunSettings, summary: SnapshotSummary) -> dict[str, A
             "min_effective_n": rule.min_effective_n,
             "low_min_n": rule.low_min_n,
             "low_min_effective_n": rule.low_min_effective_n,
+            "max_half_width": rule.max_half_width,
         },
         "counts": summary.publication,
     }

@@ -77,7 +77,11 @@ def recompute(
     run = _store_weight_run(session, scope, inputs, settings, weighted)
     say("weights", responses=len(inputs.frame))
     design = estimation.design(weighted.raked)  # calibration matrices once for every estimate
-    rule = indicator.PublicationRule(min_n=settings.min_n, min_effective_n=settings.min_effective_n)
+    rule = indicator.PublicationRule(
+        min_n=settings.min_n,
+        min_effective_n=settings.min_effective_n,
+        max_half_width=settings.max_half_width,
+    )
     table = _estimate(session, scope, inputs, design, rule, settings)
     snapshot = _store_snapshot(session, scope, run, inputs, weighted.raked, table, settings)
     values = _store_values(session, snapshot, inputs, table, design, rule)

@@ -45,6 +45,7 @@ class Settings:
     min_cell: int = 5  # the weighting fallback's smallest category (weighting.DEFAULT_MIN_CELL)
     min_n: int = 30
     min_effective_n: float = 20.0
+    max_half_width: float | None = 10.0  # published only if the 95% CI is ±10 points or less
     rank_draws: int = 2000
     driver_bootstraps: int = 200
 

@@ -301,7 +301,9 @@ def item_rows(
                         "ci_high": _finite(row["ci_high"]),
                         "model_estimate": None,
                         "model_mse": None,
-                        "publication": _status(rule.status(n, effective_n)),
+                        "publication": _status(
+                            rule.status(n, effective_n, (row["ci_high"] - row["ci_low"]) / 2)
+                        ),
                         "flags": ValueFlags.none().to_json(),
                     }
                 )

@@ -128,6 +128,12 @@ def about_rows(
         low_n=applied.low_min_n,
         low_eff=applied.low_min_effective_n,
     )
+    if applied.max_half_width is not None:
+        rule += " " + _(
+            "An area that passes the counts is published only if the half-width of its 95%% "
+            "interval is at most %(width)s points; otherwise it is of low precision.",
+            width=applied.max_half_width,
+        )
     if variant == "public":
         note = _(
             "Public table: for areas with insufficient data the estimate, standard error, "

@@ -321,3 +321,30 @@ def test_bad_trees_and_areas_are_refused() -> None:
         area_indicators(scores, np.where(codes == "P1", "P9", codes), weights, PARENTS)
     with pytest.raises(ValueError, match="same length"):
         area_indicators(scores[:-1], codes, weights, PARENTS)
+
+
+def test_the_precision_rule_holds_back_a_wide_interval() -> None:
+    rule = PublicationRule(max_half_width=10.0)
+    assert rule.status(40, 30.0, 9.99) == "published"
+    assert rule.status(40, 30.0, 10.0) == "published"
+    assert rule.status(40, 30.0, 10.01) == "low_precision"
+    assert rule.status(40, 30.0, math.nan) == "low_precision"  # no interval: not precise
+    assert rule.status(12, 8.0, 2.0) == "low_precision"  # the counts still come first
+    assert rule.status(5, 5.0, 2.0) == "insufficient_data"
+    assert PublicationRule().status(40, 30.0, 50.0) == "published"  # no precision rule
+    with pytest.raises(ValueError, match="half-width"):
+        PublicationRule(max_half_width=0.0)
+
+
+def test_area_indicators_apply_the_precision_rule_to_the_interval() -> None:
+    scores, codes, weights = _toy()
+    loose = area_indicators(scores, codes, weights, PARENTS, rank_draws=0, interval="t")
+    widths = {a.code: (a.ci_high - a.ci_low) / 2 for a in loose.areas if a.status == "published"}
+    assert widths
+    widest = max(widths, key=lambda code: widths[code])
+    rule = PublicationRule(max_half_width=widths[widest] - 1e-9)
+    strict = area_indicators(scores, codes, weights, PARENTS, rule=rule, rank_draws=0, interval="t")
+    assert strict[widest].status == "low_precision"
+    for code in widths:
+        if code != widest and widths[code] <= rule.max_half_width:
+            assert strict[code].status == "published"

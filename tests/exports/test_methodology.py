@@ -98,7 +98,9 @@ def test_the_report_repeats_the_runs_figures(session: Session, snapshot_id: int)
         "min_effective_n": 20.0,
         "low_min_n": 10,
         "low_min_effective_n": 7.0,
+        "max_half_width": run.settings["max_half_width"],
     }
+    assert report["publication"]["rule"]["max_half_width"] == 10.0  # the default setting
     assert report["headline"]["csi"] == summary["csi"]
 
 
@@ -156,6 +158,8 @@ def test_the_publication_rule_is_the_recorded_one_else_the_default() -> None:
     assert recorded == PublicationRule(min_n=50, min_effective_n=35.0)
     only_n = publication_rule(RunSettings(min_n=40))
     assert (only_n.min_n, only_n.min_effective_n) == (40, PublicationRule().min_effective_n)
+    assert only_n.max_half_width is None  # a run before the precision rule had none
+    assert publication_rule(RunSettings(max_half_width=8.0)).max_half_width == 8.0
 
 
 def _without_time_and_place(report: dict[str, Any]) -> dict[str, Any]:

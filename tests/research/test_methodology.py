@@ -62,6 +62,13 @@ def test_the_page_renders_in_each_language(app: Flask, snapshot_id: int, lang: s
         title = _("Methodology report of snapshot %(id)s", id=snapshot_id)
         heading = _("Population targets and achieved margins")
         standard_error = _("%(value)s (standard error %(se)s)", value="", se="").strip(" ()")
+        precision = _(
+            "An area that passes the counts is published only if the half-width of its 95%% "
+            "interval is at most %(width)s points; otherwise it is of low precision.",
+            width=10.0,
+        )
+    publication = page[page.index('id="publication-heading"') :].split("</section>")[0]
+    assert precision.replace("'", "&#39;") in publication  # the precision rule, in words
     model = page[page.index('id="model-heading"') :].split("</section>")[0]
     assert re.search(re.escape(standard_error) + r"\s+[0-9]", model)  # the coefficients' SE
     assert re.search(r"<title>(.*?)</title>", page, re.S).group(1).strip() == title  # type: ignore[union-attr]
