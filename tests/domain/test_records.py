@@ -156,6 +156,7 @@ def test_run_settings_and_inputs_read_older_layouts() -> None:
         "min_cell",
         "min_n",
         "min_effective_n",
+        "max_half_width",
         "rank_draws",
         "driver_bootstraps",
     ]
