@@ -12,12 +12,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from surveyapp import pipeline
-from surveyapp.clock import utcnow
 from surveyapp.demo.seed import DEMO_WAVE_CODE, seed_demo
 from surveyapp.jobs import tasks
 from surveyapp.jobs.runner import JobFailed
 from surveyapp.models import IndicatorSnapshot, ResponseWeight, Wave, WeightRun
 from surveyapp.pipeline.batch import scopes_of
+from tests.clock import session_now
 
 FAST = pipeline.Settings(rank_draws=50, driver_bootstraps=5)
 
@@ -38,7 +38,7 @@ def new_wave(session: Session, demo_wave: Wave) -> Wave:
         name_en="New wave",
         kind="continuous",
         status="open",
-        opens_at=utcnow() - timedelta(hours=1),
+        opens_at=session_now() - timedelta(hours=1),
     )
     session.add(wave)
     session.flush()
@@ -69,7 +69,7 @@ def test_a_failed_scope_leaves_nothing_and_the_others_go_on(
     empty = new_wave(session, demo_wave)
     fail_once(monkeypatch)
     results = pipeline.recompute_open_waves(
-        session, now=utcnow(), waves=[empty, demo_wave, demo_wave], settings=FAST
+        session, now=session_now(), waves=[empty, demo_wave, demo_wave], settings=FAST
     )
     assert [r.status for r in results] == ["skipped", "failed", "computed"]
     skipped, failed, computed = results
