@@ -169,13 +169,7 @@ def seed_demo(
 
     region_margins = _region_margins(session, margins.margin_set.id, areas)
     specs = _precinct_specs(precincts, regions, seed)
-    truth = synthetic.true_csi(specs, region_margins, seed=seed)
-    # Regions and the country too, so that weighted estimates can be checked at every level.
-    by_region = synthetic.true_csi(specs, region_margins, seed=seed, by="region")
-    adults = {region: sum(region_margins[region]["sex"].values()) for region in by_region}
-    truth.update(by_region)
-    country = next(area.code for area in areas.values() if area.kind == "country")
-    truth[country] = sum(by_region[r] * adults[r] for r in by_region) / sum(adults.values())
+    truth = _true_values(specs, region_margins, precincts, seed)
     session.execute(
         insert(SyntheticTruth),
         [
@@ -224,6 +218,23 @@ def seed_demo(
     record("demo.seed", details={"responses": written, "seed": seed, "wave": wave.code})
     session.flush()
     return report
+
+
+def _true_values(
+    specs: list[synthetic.PrecinctSpec],
+    region_margins: dict[str, dict[str, dict[str, float]]],
+    precincts: list[Area],
+    seed: int,
+) -> dict[str, float]:
+    """The true CSI of every area of the tree: each precinct and each of its ancestors (the
+    CSI of the adults of the precincts below it), so that estimates and comparisons with a
+    parent can be checked at every level."""
+    truth: dict[str, float] = {}
+    lineages = {precinct.code: precinct.lineage_codes for precinct in precincts}
+    for depth in range(max(len(codes) for codes in lineages.values())):
+        group = {code: codes[depth] for code, codes in lineages.items()}
+        truth.update(synthetic.true_csi(specs, region_margins, seed=seed, by=group))
+    return truth
 
 
 def _region_margins(

@@ -684,21 +684,28 @@ def true_csi(
     region_margins: Mapping[str, Mapping[str, Mapping[str, float]]],
     *,
     seed: int = 2026,
-    by: Literal["precinct", "region"] = "precinct",
+    by: Literal["precinct", "region"] | Mapping[str, str] = "precinct",
 ) -> dict[str, float]:
     """Exact population CSI (0-100) implied by the model.
 
     ``by="precinct"`` (default) maps precinct code -> CSI; ``by="region"``
-    maps region code -> CSI of the region's adults in the given precincts.
-    Closed form, see "True CSI" in the module docstring.
+    maps region code -> CSI of the region's adults in the given precincts; a mapping
+    ``precinct code -> group code`` (e.g. each precinct's district) maps every group to the
+    CSI of its precincts' adults. Closed form, see "True CSI" in the module docstring.
     """
     pop = build_population(precincts, region_margins, seed=seed)
     a, p_valid = _answer_set_weights()
     m = _expected_scores(pop.latent_mean)
     num = pop.cell_counts * (m * a[None]).sum(axis=2)  # (P, 24)
     den = pop.cell_counts * p_valid[None]
-    if by == "precinct":
-        keys: Sequence[str] = pop.precinct_codes
+    keys: Sequence[str]
+    if isinstance(by, Mapping):
+        missing = [code for code in pop.precinct_codes if code not in by]
+        if missing:
+            raise ValueError(f"precincts without a group: {missing[:5]}")
+        keys = [by[code] for code in pop.precinct_codes]
+    elif by == "precinct":
+        keys = pop.precinct_codes
     elif by == "region":
         keys = pop.region_codes
     else:
