@@ -83,7 +83,7 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from numpy.typing import ArrayLike
+from numpy.typing import ArrayLike, NDArray
 from scipy import stats
 
 from .results import Estimate, FloatArray, IntArray, RakeResult
@@ -97,6 +97,7 @@ __all__ = [
     "logit_interval",
     "mean",
     "mean_by",
+    "nested_differences",
     "proportion",
     "t_interval",
 ]
@@ -398,6 +399,170 @@ def _cross_tables(design: Design, weights: list[FloatArray]) -> list[FloatArray]
     return tables
 
 
+def _group_codes(groups: Groups, n_rows: int) -> tuple[IntArray, pd.Index]:
+    """Integer codes ``0..G−1`` of the sorted distinct group values (``−1``: no group)."""
+    if not isinstance(groups, pd.Series | pd.Index | pd.Categorical):
+        groups = np.asarray(groups)
+    if np.shape(groups) != (n_rows,):
+        raise ValueError("groups must be one-dimensional with one entry per weight")
+    raw_codes, labels = pd.factorize(groups, sort=True)
+    return np.asarray(raw_codes, dtype=np.int64), pd.Index(labels)
+
+
+@dataclass(frozen=True)
+class _DomainParts:
+    """The sums behind the domain means of one grouping (see :func:`mean_by`).
+
+    ``z`` is every row's influence value in its own domain (0 outside any domain or with a
+    missing ``y``); for a raked design ``a`` is ``F s_g`` and ``p`` is ``Dᵀ W z_g``, one row
+    per group, so that the calibrated influence of domain ``g`` is ``z_g − W D a_g``.
+    """
+
+    codes: IntArray  # the row's group among those with an observed y, −1 otherwise
+    n: IntArray
+    total: FloatArray
+    effective_n: FloatArray
+    has: NDArray[np.bool_]
+    estimate: FloatArray
+    z: FloatArray
+    sum_z: FloatArray  # Σ of the calibrated influence values of each domain
+    sum_z2: FloatArray  # Σ of their squares
+    magnitude: FloatArray  # Σ of the absolute terms of sum_z2 (its rounding scale)
+    a: FloatArray | None
+    p: FloatArray | None
+
+    def variance(self, n_total: int) -> FloatArray:
+        """``N/(N−1) Σ (c_i − c̄)²`` of each domain's calibrated influence values ``c``."""
+        centred = self.sum_z2 - self.sum_z**2 / n_total
+        # Below the rounding error of its terms the variance is reported as 0.
+        centred = np.where(centred > _NOISE_FLOOR * self.magnitude, centred, 0.0)
+        out: FloatArray = n_total / (n_total - 1) * centred
+        return out
+
+
+def _domain_parts(
+    values: FloatArray, codes: IntArray, n_groups: int, design: Design
+) -> _DomainParts:
+    """Hájek means of ``values`` in every group and the sums of their linearization variance,
+    vectorised over the groups (the formulas of :func:`mean_by`)."""
+    w = design.weights
+    n_total = design.n_rows
+    observed = ~np.isnan(values)
+    member = observed & (codes >= 0)
+    gcode = np.where(member, codes, -1)
+    in_domain = gcode >= 0
+    gc = gcode[in_domain]
+    wd = w[in_domain]
+    yd = values[in_domain]
+
+    n = np.bincount(gc, minlength=n_groups)
+    total = _sums(gc, wd, n_groups)
+    total_sq = _sums(gc, wd * wd, n_groups)
+    has = n > 0
+    safe_total = np.where(has, total, 1.0)
+    estimate = _sums(gc, wd * yd, n_groups) / safe_total
+
+    # u_i = (y_i − ȳ_g) / Σ_g w in the domain, 0 elsewhere; z_i = w_i u_i.
+    u = np.zeros(n_total)
+    u[in_domain] = (yd - estimate[gc]) / safe_total[gc]
+    z = w * u
+    sum_z = _sums(gc, z[in_domain], n_groups)
+    sum_z2 = _sums(gc, z[in_domain] ** 2, n_groups)
+    a = p = None
+    if design.margins:
+        _counts, q, dw_sums, operator = design.calibration
+        # s = Dᵀu and p = DᵀW²u by (group, category), over the domain rows only.
+        u_d = u[in_domain]
+        wz_d = (w * z)[in_domain]
+        s_blocks, p_blocks = [], []
+        for margin, size in zip(design.margins, design.sizes, strict=True):
+            bins = gc * size + margin[in_domain]
+            s_blocks.append(_sums(bins, u_d, n_groups * size))
+            p_blocks.append(_sums(bins, wz_d, n_groups * size))
+        s = np.hstack([b.reshape(n_groups, -1) for b in s_blocks])
+        p = np.hstack([b.reshape(n_groups, -1) for b in p_blocks])
+        a = s @ operator.T
+        cross = np.einsum("gk,gk->g", a, p)
+        adjustment = np.einsum("gk,kl,gl->g", a, q, a)
+        magnitude = sum_z2 + 2.0 * np.abs(cross) + adjustment
+        sum_z2 = sum_z2 - 2.0 * cross + adjustment
+        sum_z = sum_z - a @ dw_sums
+    else:
+        magnitude = sum_z2
+    effective_n = np.where(has, total**2 / np.where(has, total_sq, 1.0), 0.0)
+    return _DomainParts(
+        gcode, n, total, effective_n, has, estimate, z, sum_z, sum_z2, magnitude, a, p
+    )
+
+
+def nested_differences(
+    y: ArrayLike, units: Groups, wholes: Groups, r: RakeResult | ArrayLike | Design
+) -> pd.DataFrame:
+    """``Ȳ_u − Ȳ_h`` of every domain ``u`` of ``units`` and the domain ``h`` of ``wholes``
+    that contains it, with the linearization standard error of the difference.
+
+    Every row's whole is the domain containing its unit (a unit's rows all share one whole;
+    else ``ValueError``). The unit's respondents are part of the whole, so the two means are
+    correlated: the influence values of the difference are ``c_u − c_h``, the calibrated
+    influence values of the two domain means (:func:`mean_by`), and
+
+        V(Ȳ_u − Ȳ_h) = V_u + V_h − 2 · N/(N−1) Σ_i (c_u,i − c̄_u)(c_h,i − c̄_h),
+
+    with, for a raked design (``c_g = z_g − W D a_g``),
+
+        Σ c_u c_h = Σ_u z_u z_h − a_uᵀ Dᵀ W z_h − a_hᵀ Dᵀ W z_u + a_uᵀ (Dᵀ W² D) a_h.
+
+    This is the delta method of R's ``svycontrast(svytotal(~I(y*u) + u + I(y*h) + h,
+    design), quote(yu/u − yh/h))``. Returns a DataFrame indexed by the sorted units with
+    columns ``whole, difference, se, n, df`` (``df``: the unit's rows minus one, its
+    ``degf`` as :func:`mean_by` reports it); units without an observed ``y`` are left out.
+    """
+    design = _as_design(r)
+    values = _values(y, design.n_rows, "y")
+    unit_codes, unit_labels = _group_codes(units, design.n_rows)
+    whole_codes, whole_labels = _group_codes(wholes, design.n_rows)
+    in_unit = unit_codes >= 0
+    if np.any(whole_codes[in_unit] < 0):
+        raise ValueError("every row of a unit must belong to a whole")
+    n_units = len(unit_labels)
+    whole_of = np.full(n_units, -1, dtype=np.int64)
+    whole_of[unit_codes[in_unit]] = whole_codes[in_unit]
+    if np.any(whole_of[unit_codes[in_unit]] != whole_codes[in_unit]):
+        raise ValueError("the rows of a unit must all lie in the same whole")
+    unit = _domain_parts(values, unit_codes, n_units, design)
+    whole = _domain_parts(values, whole_codes, len(whole_labels), design)
+    n_total = design.n_rows
+    rows_in = unit.codes >= 0
+    # Σ_i z_u,i z_h,i: both are non-zero only on the unit's rows with an observed y.
+    cross = _sums(unit.codes[rows_in], unit.z[rows_in] * whole.z[rows_in], n_units)
+    h = np.where(whole_of >= 0, whole_of, 0)
+    if unit.a is not None and unit.p is not None and whole.a is not None and whole.p is not None:
+        _counts, q, _dw, _operator = design.calibration
+        cross = (
+            cross
+            - np.einsum("gk,gk->g", unit.a, whole.p[h])
+            - np.einsum("gk,gk->g", whole.a[h], unit.p)
+            + np.einsum("gk,kl,gl->g", unit.a, q, whole.a[h])
+        )
+    covariance = n_total / (n_total - 1) * (cross - unit.sum_z * whole.sum_z[h] / n_total)
+    variance = unit.variance(n_total) + whole.variance(n_total)[h] - 2.0 * covariance
+    scale = unit.magnitude + whole.magnitude[h]
+    variance = np.where(variance > _NOISE_FLOOR * scale, variance, 0.0)
+    rows = np.bincount(unit_codes[in_unit], minlength=n_units)
+    keep = unit.has
+    frame = pd.DataFrame(
+        {
+            "whole": np.asarray(whole_labels, dtype=object)[h],
+            "difference": unit.estimate - whole.estimate[h],
+            "se": np.sqrt(variance),
+            "n": unit.n.astype(np.int64),
+            "df": np.where(rows > 1, rows - 1.0, np.nan),
+        },
+        index=pd.Index(unit_labels, name="group"),
+    )
+    return frame[keep]
+
+
 def mean_by(
     y: ArrayLike,
     groups: Groups,
@@ -432,84 +597,29 @@ def mean_by(
     """
     design = _as_design(r)
     values = _values(y, design.n_rows, "y")
-    if not isinstance(groups, pd.Series | pd.Index | pd.Categorical):
-        groups = np.asarray(groups)
-    if np.shape(groups) != (design.n_rows,):
-        raise ValueError("groups must be one-dimensional with one entry per weight")
-    raw_codes, labels = pd.factorize(groups, sort=True)
-    codes = np.asarray(raw_codes, dtype=np.int64)
-    n_groups = len(labels)
-    w = design.weights
-    n_total = design.n_rows
-
-    observed = ~np.isnan(values)
-    member = observed & (codes >= 0)
-    gcode = np.where(member, codes, -1)
-    in_domain = gcode >= 0
-    gc = gcode[in_domain]
-    wd = w[in_domain]
-    yd = values[in_domain]
-
-    n = np.bincount(gc, minlength=n_groups)
-    total = _sums(gc, wd, n_groups)
-    total_sq = _sums(gc, wd * wd, n_groups)
-    has = n > 0
-    safe_total = np.where(has, total, 1.0)
-    estimate = _sums(gc, wd * yd, n_groups) / safe_total
-
-    # u_i = (y_i − ȳ_g) / Σ_g w in the domain, 0 elsewhere; z_i = w_i u_i.
-    u = np.zeros(n_total)
-    u[in_domain] = (yd - estimate[gc]) / safe_total[gc]
-    z = w * u
-    sum_z = _sums(gc, z[in_domain], n_groups)
-    sum_z2 = _sums(gc, z[in_domain] ** 2, n_groups)
-
-    if design.margins:
-        _counts, q, dw_sums, operator = design.calibration
-        # s = Dᵀu and p = DᵀW²u by (group, category), over the domain rows only.
-        u_d = u[in_domain]
-        wz_d = (w * z)[in_domain]
-        s_blocks, p_blocks = [], []
-        for margin, size in zip(design.margins, design.sizes, strict=True):
-            bins = gc * size + margin[in_domain]
-            s_blocks.append(_sums(bins, u_d, n_groups * size))
-            p_blocks.append(_sums(bins, wz_d, n_groups * size))
-        s = np.hstack([b.reshape(n_groups, -1) for b in s_blocks])
-        p = np.hstack([b.reshape(n_groups, -1) for b in p_blocks])
-        a = s @ operator.T
-        cross = np.einsum("gk,gk->g", a, p)
-        adjustment = np.einsum("gk,kl,gl->g", a, q, a)
-        magnitude = sum_z2 + 2.0 * np.abs(cross) + adjustment
-        sum_z2 = sum_z2 - 2.0 * cross + adjustment
-        sum_z = sum_z - a @ dw_sums
-    else:
-        magnitude = sum_z2
-
-    centred = sum_z2 - sum_z**2 / n_total
-    # Below the rounding error of its terms the variance is reported as 0.
-    centred = np.where(centred > _NOISE_FLOOR * magnitude, centred, 0.0)
-    variance = n_total / (n_total - 1) * centred
+    codes, labels = _group_codes(groups, design.n_rows)
+    parts = _domain_parts(values, codes, len(labels), design)
+    variance = parts.variance(design.n_rows)
     se = np.sqrt(variance)
     nan = np.nan
-    estimate = np.where(has, estimate, nan)
-    se = np.where(has, se, nan)
-    effective_n = np.where(has, total**2 / np.where(has, total_sq, 1.0), 0.0)
+    estimate = np.where(parts.has, parts.estimate, nan)
+    se = np.where(parts.has, se, nan)
     frame = pd.DataFrame(
         {
             "estimate": estimate,
             "se": se,
             "ci_low": estimate - Z_95 * se,
             "ci_high": estimate + Z_95 * se,
-            "n": n.astype(np.int64),
-            "effective_n": effective_n,
+            "n": parts.n.astype(np.int64),
+            "effective_n": parts.effective_n,
         },
         index=pd.Index(labels, name="group"),
     )
     if interval == "normal":
         return frame[_COLUMNS]
     # degf of the domain's subset: every row of the domain, also those with a missing y.
-    rows = np.bincount(codes[codes >= 0], minlength=n_groups)
-    frame["df"] = np.where(has & (rows > 1), rows - 1.0, np.nan)
+    rows = np.bincount(codes[codes >= 0], minlength=len(labels))
+    frame["df"] = np.where(parts.has & (rows > 1), rows - 1.0, np.nan)
     return _domain_intervals(frame, interval, scale)[[*_COLUMNS, "df"]]
 
 

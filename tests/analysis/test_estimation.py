@@ -193,6 +193,44 @@ def test_estimates_match_r_survey(name: str, kind: str) -> None:
     check_reference(load(name), kind)
 
 
+SUPERGROUP_A = tuple(f"g{i:02d}" for i in range(1, 6))
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("name", DATASETS)
+@pytest.mark.parametrize("key", ["nested_y", "country_y"])
+def test_nested_differences_match_r_svycontrast(name: str, kind: str, key: str) -> None:
+    reference = load(name)
+    groups = reference.data["group"].to_numpy()
+    if key == "nested_y":
+        wholes = np.where(np.isin(groups, SUPERGROUP_A), "A", "B")
+    else:
+        wholes = np.full(len(groups), "all")
+    y = reference.data["y"].to_numpy(dtype=np.float64)
+    table = estimation.nested_differences(y, groups, wholes, reference.design(kind))
+    expected = reference.ref[kind][key]
+    assert list(table.index) == expected["group"]
+    assert list(table["whole"]) == expected["whole"]
+    assert_matches(table["difference"].to_numpy(), expected["difference"], f"{key} difference")
+    assert_matches(table["se"].to_numpy(), expected["se"], f"{key} se")
+
+
+def test_nested_difference_of_the_only_unit_of_a_whole_is_zero() -> None:
+    weights = np.array([1.0, 2.0, 3.0, 4.0])
+    table = estimation.nested_differences(
+        [10.0, 20.0, 30.0, 50.0], ["u", "u", "v", "v"], ["A", "A", "B", "B"], weights
+    )
+    assert table["difference"].tolist() == [0.0, 0.0]
+    assert table["se"].tolist() == [0.0, 0.0]
+
+
+def test_units_must_lie_in_one_whole() -> None:
+    with pytest.raises(ValueError, match="same whole"):
+        estimation.nested_differences([1.0, 2.0, 3.0], ["u", "u", "v"], ["A", "B", "B"], [1, 1, 1])
+    with pytest.raises(ValueError, match="belong to a whole"):
+        estimation.nested_differences([1.0, 2.0, 3.0], ["u", "u", "v"], ["A", None, "B"], [1, 1, 1])
+
+
 @pytest.mark.parametrize("name", DATASETS)
 def test_counts_and_effective_n_follow_their_definitions(name: str) -> None:
     reference = load(name)

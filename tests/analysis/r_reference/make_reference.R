@@ -130,6 +130,32 @@ domains_ciprop <- function(design) {
        ci_high = I(vapply(rows, function(r) r[["ci_high"]], 0)))
 }
 
+# The difference of each domain's mean of y from the mean of a domain containing it (its
+# "whole": supergroup A = g01-g05, B = the other groups; or everyone), by the delta method
+# on the four totals: svycontrast(svytotal(...), quote(yu/nu - yh/nh)).
+whole_of <- function(group, kind) {
+  if (kind == "country") return(rep("all", length(group)))
+  ifelse(group %in% sprintf("g%02d", 1:5), "A", "B")
+}
+nested_differences <- function(design, kind) {
+  v <- design$variables
+  observed <- !is.na(v$y)
+  whole <- whole_of(as.character(v$group), kind)
+  groups <- sort(unique(as.character(v$group[observed])))
+  rows <- lapply(groups, function(g) {
+    h <- whole[v$group == g][1]
+    in_u <- observed & v$group == g
+    in_h <- observed & whole == h
+    d <- update(design, yu = ifelse(in_u, v$y, 0), nu = as.numeric(in_u),
+                yh = ifelse(in_h, v$y, 0), nh = as.numeric(in_h))
+    contrast <- svycontrast(svytotal(~yu + nu + yh + nh, d), quote(yu / nu - yh / nh))
+    c(difference = unname(coef(contrast)), se = unname(SE(contrast)))
+  })
+  list(group = I(groups), whole = I(vapply(groups, function(g) whole[v$group == g][1], "")),
+       difference = I(vapply(rows, function(r) r[["difference"]], 0)),
+       se = I(vapply(rows, function(r) r[["se"]], 0)))
+}
+
 estimates <- function(design) {
   out <- list()
   for (v in c("y", "y_full")) {
@@ -146,6 +172,8 @@ estimates <- function(design) {
   }
   out$by_y_t <- domains_t(design)
   out$by_ciprop_flag <- domains_ciprop(design)
+  out$nested_y <- nested_differences(design, "supergroup")
+  out$country_y <- nested_differences(design, "country")
   m <- svymean(~flag, design, na.rm = TRUE)
   out$mean_flag <- estimate_list(m, confint(m))
   p <- svyciprop(~flag, design, method = "logit", na.rm = TRUE)
