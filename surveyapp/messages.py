@@ -92,6 +92,9 @@ AREA_UNKNOWN_PARENT = _l("the parent “%(code)s” is neither in the database n
 AREA_PARENT_KIND = _l("a %(kind)s cannot be placed under a %(parent_kind)s")
 AREA_ROOT_PARENT = _l("a country has no parent; other areas must have one")
 AREA_EXISTS_DIFFERENT = _l("the area “%(code)s” already exists with a different parent or kind")
+AREA_URBAN_SHARE_BAD = _l(
+    "“%(value)s” is not an urban share: write a number from 0 to 1 with a decimal point (0.45), or leave it empty if unknown"
+)
 NAME_MISSING = _l("the %(language)s name is missing")
 NAME_TOO_LONG = _l("the name is longer than 200 characters")
 

@@ -39,10 +39,11 @@ from ..models import (
     Wave,
     WaveArea,
 )
+from ..models.geography import REGION_DEPTH
 from ..services.audit import record
 from ..services.geography import load_regions
 from . import synthetic
-from .tree import demo_tree_rows, read_region_rows
+from .tree import RegionRow, demo_tree_rows, read_region_rows
 
 DEFAULT_RESPONSES = 20_000
 DEFAULT_SEED = 2026
@@ -169,6 +170,8 @@ def seed_demo(
 
     region_margins = _region_margins(session, margins.margin_set.id, areas)
     specs = _precinct_specs(precincts, regions, seed)
+    shares = _urban_shares(specs, region_margins, precincts, regions, seed)
+    import_area_rows(session, _with_urban_shares(tree_rows, shares), "demo tree")
     truth = _true_values(specs, region_margins, precincts, seed)
     session.execute(
         insert(SyntheticTruth),
@@ -235,6 +238,51 @@ def _true_values(
         group = {code: codes[depth] for code, codes in lineages.items()}
         truth.update(synthetic.true_csi(specs, region_margins, seed=seed, by=group))
     return truth
+
+
+def _urban_shares(
+    specs: list[synthetic.PrecinctSpec],
+    region_margins: dict[str, dict[str, dict[str, float]]],
+    precincts: list[Area],
+    regions: Iterable[RegionRow],
+    seed: int,
+) -> dict[str, float]:
+    """The urban share of the areas of the tree, the small-area model's auxiliary: each
+    precinct's is the generator's own (``specs``), each region's that of the reference list,
+    each department's and district's the mean of its precincts' weighted by their adults in
+    the synthetic population. The country has none."""
+    shares = {spec.code: spec.urban_share for spec in specs}
+    population = synthetic.build_population(specs, region_margins, seed=seed)
+    lineages = {precinct.code: precinct.lineage_codes for precinct in precincts}
+    totals: dict[str, list[float]] = {}
+    for code, adults in zip(population.precinct_codes, population.adults, strict=True):
+        # The units between the region and the precinct: its department and district.
+        for unit in lineages[code][REGION_DEPTH + 1 : -1]:
+            total = totals.setdefault(unit, [0.0, 0.0])
+            total[0] += float(adults) * shares[code]
+            total[1] += float(adults)
+    shares.update({unit: min(1.0, urban / adults) for unit, (urban, adults) in totals.items()})
+    shares.update({region.code: float(region.urban_share) for region in regions})
+    return shares
+
+
+def _with_urban_shares(rows: list[CsvRow], shares: dict[str, float]) -> list[CsvRow]:
+    """The tree rows with an ``urban_share`` column (written so that it reads back exactly;
+    empty where there is none)."""
+    return [
+        CsvRow(
+            row.line,
+            {
+                **row.values,
+                "urban_share": (
+                    np.format_float_positional(shares[row.values["code"]], unique=True, trim="-")
+                    if row.values["code"] in shares
+                    else ""
+                ),
+            },
+        )
+        for row in rows
+    ]
 
 
 def _region_margins(

@@ -1,8 +1,14 @@
-"""The police unit tree from CSV: ``code,parent_code,kind,name_kk,name_ru,name_en``.
+"""The police unit tree from CSV: ``code,parent_code,kind,name_kk,name_ru,name_en``
+and optionally ``urban_share``.
 
 Rows may come in any order as long as every parent is either already in the
 database or in an earlier row. Re-importing a known area with the same parent
-and kind updates its names; a different parent or kind is refused.
+and kind updates its names (and urban share); a different parent or kind is refused.
+
+``urban_share`` is the share (0 to 1, decimal point: ``0.45``) of the area's adults
+living in a city, known from the census; an auxiliary variable of the small-area
+model. An empty value means unknown (and clears a stored share on re-import); a file
+without the column leaves the stored shares as they are.
 """
 
 from __future__ import annotations
@@ -22,7 +28,10 @@ from .csvfile import CsvRow, read_csv
 from .problems import ImportRefused, Problem
 
 COLUMNS = ("code", "parent_code", "kind", "name_kk", "name_ru", "name_en")
+OPTIONAL_COLUMNS = ("urban_share",)
 AREA_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,31}$")
+SHARE = re.compile(r"^(\d+(\.\d*)?|\.\d+)$")
+"""A share as written: digits with a decimal point (no sign, exponent or comma)."""
 ALLOWED_PARENTS: dict[str, tuple[str, ...]] = {
     "country": (),
     "region": ("country",),
@@ -42,7 +51,7 @@ class TreeImport:
 
 def import_area_tree(session: Session, path: Path) -> TreeImport:
     """Validate and store the area tree CSV at ``path`` (flushes, does not commit)."""
-    return import_area_rows(session, read_csv(path, COLUMNS), path.name)
+    return import_area_rows(session, read_csv(path, COLUMNS, OPTIONAL_COLUMNS), path.name)
 
 
 def import_area_rows(session: Session, rows: Iterable[CsvRow], file: str) -> TreeImport:
@@ -61,11 +70,13 @@ def import_area_rows(session: Session, rows: Iterable[CsvRow], file: str) -> Tre
     by_code = dict(existing)
     for row in rows:
         values = row.values
-        names = {f"name_{code}": values[f"name_{code}"] for code in LOCALES}
+        fields: dict[str, object] = {f"name_{code}": values[f"name_{code}"] for code in LOCALES}
+        if "urban_share" in values:
+            fields["urban_share"] = urban_share(values["urban_share"])
         area = by_code.get(values["code"])
         if area is not None:
-            if any(getattr(area, key) != value for key, value in names.items()):
-                for key, value in names.items():
+            if any(getattr(area, key) != value for key, value in fields.items()):
+                for key, value in fields.items():
                     setattr(area, key, value)
                 updated += 1
             continue
@@ -77,13 +88,25 @@ def import_area_rows(session: Session, rows: Iterable[CsvRow], file: str) -> Tre
             path=Area.path_below(parent, values["code"]),
             depth=parent.depth + 1 if parent else 0,
             is_active=True,
-            **names,
+            **fields,
         )
         session.add(area)
         by_code[area.code] = area
         created += 1
     session.flush()
     return TreeImport(created=created, updated=updated)
+
+
+def urban_share(text: str) -> float | None:
+    """The share written as ``text`` ("" is unknown: None); ValueError unless 0 to 1."""
+    if not text:
+        return None
+    if not SHARE.match(text):
+        raise ValueError(text)
+    share = float(text)
+    if not 0.0 <= share <= 1.0:
+        raise ValueError(text)
+    return share
 
 
 def _check_row(
@@ -113,6 +136,11 @@ def _check_row(
             add(M.NAME_MISSING, {"language": M.LANGUAGE_NAMES[locale]}, f"name_{locale}")
         elif len(name) > 200:
             add(M.NAME_TOO_LONG, field=f"name_{locale}")
+    if "urban_share" in values:
+        try:
+            urban_share(values["urban_share"])
+        except ValueError:
+            add(M.AREA_URBAN_SHARE_BAD, {"value": values["urban_share"]}, "urban_share")
     if kind not in AREA_KINDS:
         add(M.AREA_UNKNOWN_KIND, {"value": kind, "allowed": AREA_KINDS}, "kind")
         return problems

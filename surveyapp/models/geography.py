@@ -6,6 +6,7 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     ColumnElement,
+    Float,
     ForeignKey,
     Integer,
     Select,
@@ -43,6 +44,10 @@ class Area(Trilingual, Base):
     so that a unit head's subtree is one indexed prefix query. Every question about the
     tree (the path of a new area, an area's ancestors and region, whether one area lies in
     another's subtree) is answered here, from the path.
+
+    ``urban_share`` is an auxiliary variable of the small-area model, known from outside
+    the survey (the census): the share (0–1) of the area's adults living in a city; NULL
+    when unknown.
     """
 
     __tablename__ = "area"
@@ -53,6 +58,10 @@ class Area(Trilingual, Base):
         CheckConstraint(
             "length(name_kk) > 0 AND length(name_ru) > 0 AND length(name_en) > 0",
             name="names_present",
+        ),
+        CheckConstraint(
+            "urban_share IS NULL OR (urban_share >= 0 AND urban_share <= 1)",
+            name="urban_share_range",
         ),
     )
 
@@ -68,6 +77,7 @@ class Area(Trilingual, Base):
     path: Mapped[str] = mapped_column(String(400), unique=True)
     depth: Mapped[int] = mapped_column(Integer)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    urban_share: Mapped[float | None] = mapped_column(Float)
 
     parent: Mapped[Area | None] = relationship(remote_side=[id], back_populates="children")
     children: Mapped[list[Area]] = relationship(back_populates="parent", order_by="Area.code")

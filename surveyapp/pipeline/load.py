@@ -182,7 +182,7 @@ class Inputs:
     frame: pd.DataFrame  # id, area_id, sex, age_group, settlement, area, region, score
     scored: pd.DataFrame  # 0-100 score of each CSI item (NaN = missing), aligned with frame
     trust: pd.Series  # option code of the trust question (role trust), aligned with frame
-    areas: pd.DataFrame  # the whole tree: id, code, parent_id, path, kind
+    areas: pd.DataFrame  # the whole tree: id, code, parent_id, path, kind, urban_share (NaN: none)
     margin_set: MarginSet
     digest: str
     outcome: str | None = None  # the CSI item of the overall-satisfaction question, if any
@@ -203,14 +203,24 @@ class Inputs:
             for code, parent in zip(self.areas["code"], self.areas["parent_id"], strict=True)
         }
 
+    def auxiliaries(self) -> dict[str, dict[str, float]]:
+        """The areas' auxiliary variables for the small-area model, known from outside the
+        survey, as ``code -> {"urban_share": value}``; an area without one has no entry."""
+        known = self.areas[self.areas["urban_share"].notna()]
+        return {
+            code: {"urban_share": float(share)}
+            for code, share in zip(known["code"], known["urban_share"], strict=True)
+        }
+
 
 def load_inputs(session: Session, scope: Scope, margin_set: MarginSet | None = None) -> Inputs:
     """Read the scope's responses, their CSI and trust answers and the area tree."""
     margin_set = _margin_set(session, margin_set)
+    columns = (Area.id, Area.code, Area.parent_id, Area.path, Area.kind, Area.urban_share)
     areas = pd.DataFrame(
-        session.execute(select(Area.id, Area.code, Area.parent_id, Area.path, Area.kind)).all(),
-        columns=["id", "code", "parent_id", "path", "kind"],
+        session.execute(select(*columns)).all(), columns=[column.key for column in columns]
     )
+    areas["urban_share"] = areas["urban_share"].astype(np.float64)
     areas["parent_id"] = areas["parent_id"].astype(object).where(areas["parent_id"].notna(), None)
     instrument = scope.wave.instrument
     items = instrument.index_items()

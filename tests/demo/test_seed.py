@@ -11,12 +11,21 @@ from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash
 
 from surveyapp.categories import WEIGHTING_VARIABLES
-from surveyapp.demo.seed import DEMO_WAVE_CODE, DemoAlreadyLoaded, seed_demo
+from surveyapp.demo import synthetic
+from surveyapp.demo.seed import (
+    DEMO_WAVE_CODE,
+    DemoAlreadyLoaded,
+    _precinct_specs,
+    _region_margins,
+    seed_demo,
+)
+from surveyapp.demo.tree import read_region_rows
 from surveyapp.models import (
     Answer,
     Area,
     AuditEvent,
     Comment,
+    MarginSet,
     Option,
     PopulationMargin,
     Question,
@@ -150,3 +159,32 @@ def test_command_loads_prints_accounts_and_then_refuses(
     assert "not loaded" in skipped.output
     assert count(session, Area) == areas
     assert count(session, Response) == 200
+
+
+def test_areas_carry_the_generators_urban_shares(session: Session, seeded) -> None:  # type: ignore[no-untyped-def]
+    """The model's auxiliary is the generator's truth: each precinct stores exactly the urban
+    share its responses were drawn with, each region that of the reference list, each
+    department and district the adult-weighted mean of its precincts'."""
+    areas = {area.code: area for area in session.scalars(select(Area))}
+    stored = {code: area.urban_share for code, area in areas.items()}
+    precincts = sorted((a for a in areas.values() if a.kind == "precinct"), key=lambda a: a.code)
+    regions = read_region_rows()
+    specs = _precinct_specs(precincts, regions, seed=11)
+    assert {p.code: stored[p.code] for p in precincts} == {s.code: s.urban_share for s in specs}
+    assert {r.code: stored[r.code] for r in regions} == {r.code: r.urban_share for r in regions}
+    assert stored["KZ"] is None
+
+    margin_set_id = session.scalars(select(MarginSet.id)).one()
+    population = synthetic.build_population(
+        specs, _region_margins(session, margin_set_id, areas), seed=11
+    )
+    adults = dict(zip(population.precinct_codes, population.adults, strict=True))
+    share = {spec.code: spec.urban_share for spec in specs}
+    units = [a for a in areas.values() if a.kind in ("department", "district")]
+    assert len(units) > 40
+    for unit in units:
+        below = [p.code for p in precincts if p.in_subtree_of(unit)]
+        mean = sum(adults[c] * share[c] for c in below) / sum(adults[c] for c in below)
+        assert stored[unit.code] == pytest.approx(mean, rel=1e-12)
+    # All the precincts of a city are urban, and so are its units.
+    assert {stored[a.code] for a in areas.values() if a.region_code == "KZ-71"} == {1.0}

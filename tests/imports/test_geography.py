@@ -17,6 +17,7 @@ from surveyapp.services.geography import load_regions
 from .support import count, problem_text, rendered
 
 HEADER = "code,parent_code,kind,name_kk,name_ru,name_en"
+HEADER_WITH_SHARE = HEADER + ",urban_share"
 PREAMBLE = "# Police units of Astana (test data)\n# columns as documented\n"
 """Two comment lines: the header is line 3 and the first data row line 4."""
 
@@ -190,6 +191,78 @@ def test_bom_and_crlf_are_accepted(session: Session, regions: None, tmp_path: Pa
     assert area(session, "KZ-71-D1").name_en == "Astana Police Department"
 
 
+# --------------------------------------------------------------------------- urban share
+
+
+def shares(session: Session) -> dict[str, float | None]:
+    """The stored urban share of every area below the regions, by code."""
+    session.expire_all()
+    areas = session.scalars(select(Area).where(Area.depth > 1))
+    return {a.code: a.urban_share for a in areas}
+
+
+def with_shares(rows: list[str], values: list[str]) -> list[str]:
+    return [f"{row},{value}" for row, value in zip(rows, values, strict=True)]
+
+
+def test_urban_shares_are_stored_empty_is_unknown(
+    session: Session, regions: None, tmp_path: Path
+) -> None:
+    rows = with_shares([DEPARTMENT, DISTRICT_1, PRECINCT_1, PRECINCT_2], ["0.92", "1", "", ".5"])
+    path = tree_csv(tmp_path / "shares.csv", rows, HEADER_WITH_SHARE)
+    assert import_area_tree(session, path).created == 4
+    assert shares(session) == {
+        "KZ-71-D1": 0.92,
+        "KZ-71-D1-R1": 1.0,
+        "KZ-71-D1-R1-P1": None,
+        "KZ-71-D1-R1-P2": 0.5,
+    }
+
+
+def test_reimport_updates_and_clears_urban_shares(
+    session: Session, tree: Path, tmp_path: Path
+) -> None:
+    first = with_shares([DEPARTMENT, DISTRICT_1, PRECINCT_1], ["0.9", "0.8", "0.7"])
+    result = import_area_tree(session, tree_csv(tmp_path / "first.csv", first, HEADER_WITH_SHARE))
+    assert (result.created, result.updated) == (0, 3)
+
+    # Changed, cleared, kept: each changed area counts once as updated.
+    second = with_shares([DEPARTMENT, DISTRICT_1, PRECINCT_1], ["0.95", "", "0.7"])
+    result = import_area_tree(session, tree_csv(tmp_path / "again.csv", second, HEADER_WITH_SHARE))
+    assert (result.created, result.updated) == (0, 2)
+    stored = shares(session)
+    assert (stored["KZ-71-D1"], stored["KZ-71-D1-R1"], stored["KZ-71-D1-R1-P1"]) == (
+        0.95,
+        None,
+        0.7,
+    )
+
+    # A file without the column leaves the stored shares as they are.
+    result = import_area_tree(session, tree_csv(tmp_path / "names.csv", [DEPARTMENT, PRECINCT_1]))
+    assert (result.created, result.updated) == (0, 0)
+    assert shares(session) == stored
+
+
+def test_a_bad_urban_share_stores_nothing(session: Session, tree: Path, tmp_path: Path) -> None:
+    import_area_tree(
+        session, tree_csv(tmp_path / "first.csv", [DEPARTMENT + ",0.9"], HEADER_WITH_SHARE)
+    )
+    before = shares(session)
+    rows = with_shares(
+        [DEPARTMENT, DISTRICT_1, "KZ-71-D1-R2-P2,KZ-71-D1-R2,precinct,№2 учаске,Участок №2,P2"],
+        ["0.5", "1.2", "0.3"],
+    )
+    path = tree_csv(tmp_path / "bad-share.csv", rows, HEADER_WITH_SHARE)
+    with pytest.raises(ImportRefused) as caught:
+        import_area_tree(session, path)
+    assert rendered(caught.value) == (
+        "bad-share.csv › row 5 › field “urban_share”: “1.2” is not an urban share: write a "
+        "number from 0 to 1 with a decimal point (0.45), or leave it empty if unknown"
+    )
+    assert shares(session) == before
+    assert count(session, Area) == 21 + TREE_SIZE
+
+
 # --------------------------------------------------------------------------- bad files
 
 
@@ -298,6 +371,54 @@ BAD_TREES = [
         4,
         "code",
         "“KZ-71/D1” is not a valid area code",
+    ),
+    BadTree(
+        "urban-share-comma",
+        [DEPARTMENT + ",0,45"],
+        4,
+        None,
+        "the row has 8 values but the header has 7 columns",
+        header=HEADER_WITH_SHARE,
+    ),
+    BadTree(
+        "urban-share-quoted-comma",
+        [DEPARTMENT + ',"0,45"'],
+        4,
+        "urban_share",
+        "“0,45” is not an urban share: write a number from 0 to 1 with a decimal point",
+        header=HEADER_WITH_SHARE,
+    ),
+    BadTree(
+        "urban-share-above-one",
+        [DEPARTMENT + ",1.5"],
+        4,
+        "urban_share",
+        "“1.5” is not an urban share",
+        header=HEADER_WITH_SHARE,
+    ),
+    BadTree(
+        "urban-share-percent",
+        [DEPARTMENT + ",45%"],
+        4,
+        "urban_share",
+        "“45%” is not an urban share",
+        header=HEADER_WITH_SHARE,
+    ),
+    BadTree(
+        "urban-share-negative",
+        [DEPARTMENT + ",-0.1"],
+        4,
+        "urban_share",
+        "“-0.1” is not an urban share",
+        header=HEADER_WITH_SHARE,
+    ),
+    BadTree(
+        "urban-share-not-a-number",
+        [DEPARTMENT + ",nan"],
+        4,
+        "urban_share",
+        "“nan” is not an urban share",
+        header=HEADER_WITH_SHARE,
     ),
     BadTree(
         "code-too-long",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from surveyapp.models import Area
@@ -88,3 +89,22 @@ def test_a_subtree_is_the_area_and_what_lies_below_it(
         )
     )
     assert in_python == in_sql == by_id == SUBTREES[root]
+
+
+@pytest.mark.parametrize("share", [None, 0.0, 0.45, 1.0])
+def test_an_urban_share_is_a_share_or_unknown(
+    session: Session, tree: dict[str, Area], share: float | None
+) -> None:
+    tree["ZZ-71-D01-P01"].urban_share = share
+    session.flush()
+    session.expire_all()
+    assert tree["ZZ-71-D01-P01"].urban_share == share
+
+
+@pytest.mark.parametrize("share", [1.5, -0.1])
+def test_the_database_refuses_an_urban_share_outside_0_1(
+    session: Session, tree: dict[str, Area], share: float
+) -> None:
+    tree["ZZ-71-D01-P01"].urban_share = share
+    with pytest.raises(IntegrityError), session.begin_nested():
+        session.flush()
