@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
 
 from surveyapp import MIGRATIONS_DIR, create_app, pipeline
+from surveyapp.demo.evaluation import Evaluation, evaluate_snapshot
 from surveyapp.demo.seed import DEMO_WAVE_CODE, seed_demo
 from surveyapp.extensions import db, limiter
 from surveyapp.models import Area, User, Wave
@@ -130,10 +131,30 @@ def build_reference_demo(session: Session) -> int:
     ).snapshot.id
 
 
+EVALUATION_SEEDS = (4, 5)
+"""The demo seeds of the simulation evidence (docs/methodology.md): the seeds the suite has
+always used for the demo (the reference snapshot's 4, the thin programme's 5)."""
+
+
+def build_evaluation(seed: int) -> Callable[[Session], Evaluation]:
+    """A builder: the whole demo (20,000 responses) with ``seed``, its whole-wave snapshot as
+    the pipeline computes it, evaluated against the generator's truth."""
+
+    def build(session: Session) -> Evaluation:
+        seed_demo(session, seed=seed, now=session_now())
+        wave = session.scalars(select(Wave).where(Wave.code == DEMO_WAVE_CODE)).one()
+        settings = pipeline.Settings(rank_draws=200, driver_bootstraps=20)
+        outcome = pipeline.recompute(session, pipeline.Scope(wave), settings=settings)
+        return evaluate_snapshot(session, outcome.snapshot)
+
+    return build
+
+
 BUILDERS: dict[str, Callable[[Session], Any]] = {
     "demo": build_demo,
     "demo_api": build_demo_api,
     "reference_demo": build_reference_demo,
+    **{f"evaluation_{seed}": build_evaluation(seed) for seed in EVALUATION_SEEDS},
 }
 
 

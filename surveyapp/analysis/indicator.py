@@ -108,8 +108,9 @@ from __future__ import annotations
 import hashlib
 import math
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass, fields
-from typing import Literal
+from dataclasses import dataclass, fields, replace
+from functools import partial
+from typing import Literal, cast
 
 import numpy as np
 import pandas as pd
@@ -127,9 +128,12 @@ __all__ = [
     "Comparison",
     "IndicatorTable",
     "ModelSummary",
+    "PreviousEstimate",
     "PublicationRule",
     "area_indicators",
     "compare",
+    "difference",
+    "flag_family",
     "rank_intervals",
 ]
 
@@ -142,6 +146,8 @@ STATUSES: tuple[Status, ...] = ("published", "low_precision", "insufficient_data
 FLAGS: tuple[Flag, ...] = ("above", "not_different", "below")
 Z_95 = 1.959963984540054
 """Two-sided 95% normal quantile."""
+SIGNIFICANCE = 0.05
+"""The level of the comparisons' flags (after Benjamini–Hochberg within each parent)."""
 SCORE_SCALE = 100.0
 """The respondent scores run from 0 to 100 (the scale of the variance floor of ``"t"``)."""
 
@@ -196,9 +202,12 @@ class PublicationRule:
 
 @dataclass(frozen=True)
 class Comparison:
-    """A difference ``a − b`` with its standard error, ``z = difference / se``, 95% flag and
-    the 95% interval of the difference, ``difference ± 1.96 se`` (the flag is ``above`` or
-    ``below`` exactly when the interval excludes 0)."""
+    """A difference ``a − b`` with its standard error, ``z = difference / se`` (a *t*
+    statistic with ``df`` degrees of freedom), the 95% interval of the difference,
+    ``difference ± t_{0.975, df} se``, the two-sided p-value of "no difference larger than
+    the minimum meaningful one" and, after :func:`flag_family`, the Benjamini–Hochberg
+    adjusted p-value of its family. The flag is ``above`` or ``below`` when the adjusted
+    p-value is at most the level (5%), else ``not_different``."""
 
     difference: float
     se: float
@@ -206,31 +215,100 @@ class Comparison:
     flag: Flag
     ci_low: float = math.nan
     ci_high: float = math.nan
+    df: float = math.inf
+    p_value: float = math.nan
+    adjusted_p: float = math.nan
 
 
 def compare(
-    a: float, se_a: float, b: float, se_b: float, *, covariance: float = 0.0
+    a: float,
+    se_a: float,
+    b: float,
+    se_b: float,
+    *,
+    covariance: float = 0.0,
+    df: float = math.inf,
+    min_difference: float = 0.0,
 ) -> Comparison | None:
     """Compare ``a`` with ``b``: ``V(a − b) = se_a² + se_b² − 2 covariance``.
 
-    The flag is ``"above"`` / ``"below"`` when ``|z| > 1.96`` (two-sided 5%),
-    else ``"not_different"``. ``None`` when either input is not finite or the
-    variance is not positive (unless the difference is exactly 0, e.g. a unit
-    that is its parent's only child: then ``"not_different"`` with ``z = nan``).
+    On its own (a family of one) the flag is ``"above"`` / ``"below"`` when the two-sided
+    p-value (:func:`difference`) is at most 5%, else ``"not_different"``. ``None`` when
+    either input is not finite or the variance is not positive (unless the difference is
+    exactly 0, e.g. a unit that is its parent's only child: then ``"not_different"`` with
+    ``z = nan``).
     """
     values = (a, se_a, b, se_b, covariance)
     if not all(math.isfinite(v) for v in values):
         return None
-    difference = a - b
     variance = se_a**2 + se_b**2 - 2.0 * covariance
     if not variance > 1e-18 * max(1.0, se_a**2 + se_b**2):
-        if abs(difference) <= 1e-9 * max(1.0, abs(a), abs(b)):
-            return Comparison(0.0, 0.0, math.nan, "not_different", 0.0, 0.0)
+        if abs(a - b) <= 1e-9 * max(1.0, abs(a), abs(b)):
+            return Comparison(0.0, 0.0, math.nan, "not_different", 0.0, 0.0, df, 1.0, 1.0)
         return None
-    se = math.sqrt(variance)
-    z = difference / se
-    flag: Flag = "above" if z > Z_95 else "below" if z < -Z_95 else "not_different"
-    return Comparison(difference, se, z, flag, difference - Z_95 * se, difference + Z_95 * se)
+    return difference(a - b, math.sqrt(variance), df, min_difference=min_difference)
+
+
+def difference(
+    value: float, se: float, df: float = math.inf, *, min_difference: float = 0.0
+) -> Comparison | None:
+    """The comparison of a difference ``value`` with standard error ``se``: ``z = value /
+    se``, the interval ``value ± t_{0.975, df} se`` and the two-sided p-value of the null
+    hypothesis ``|θ| ≤ min_difference``, ``p = 2 P(T_df > (|value| − min_difference) /
+    se)`` (at most 1; the usual two-sided p-value when ``min_difference = 0``).
+
+    ``None`` when ``value`` or ``se`` is not finite, or ``se = 0`` with a non-zero
+    ``value``; a zero difference with ``se = 0`` is ``"not_different"`` with ``z = nan``.
+    """
+    if not (math.isfinite(value) and math.isfinite(se)) or not df > 0:
+        return None
+    if se <= 0.0:
+        if abs(value) <= 1e-9:
+            return Comparison(0.0, 0.0, math.nan, "not_different", 0.0, 0.0, df, 1.0, 1.0)
+        return None
+    z = value / se
+    quantile = Z_95 if math.isinf(df) else float(t_dist.ppf(0.975, df))
+    excess = (abs(value) - max(min_difference, 0.0)) / se
+    p_value = min(1.0, 2.0 * float(t_dist.sf(excess, df)))
+    flag: Flag = "not_different"
+    if p_value <= SIGNIFICANCE:
+        flag = "above" if value > 0 else "below"
+    return Comparison(
+        value, se, z, flag, value - quantile * se, value + quantile * se, df, p_value, p_value
+    )
+
+
+def flag_family(
+    comparisons: Sequence[Comparison | None], level: float = SIGNIFICANCE
+) -> list[Comparison | None]:
+    """Benjamini–Hochberg over one family of comparisons (the siblings of one parent).
+
+    With the ``m`` p-values of the family sorted, ``p_(1) ≤ … ≤ p_(m)``, the adjusted
+    p-value of the ``i``-th is ``min_{j ≥ i} min(1, m p_(j) / j)``; a comparison is flagged
+    ``above`` / ``below`` (by the sign of its difference) when its adjusted p-value is at
+    most ``level``. This keeps the expected share of wrong flags among the flagged units
+    of a parent at most ``level`` (the false discovery rate; independent or positively
+    dependent tests). ``None`` entries stay ``None`` and do not count.
+    """
+    present = [i for i, c in enumerate(comparisons) if c is not None]
+    out = list(comparisons)
+    if not present:
+        return out
+    p = np.array([cast(Comparison, comparisons[i]).p_value for i in present], dtype=np.float64)
+    p = np.where(np.isfinite(p), p, 1.0)
+    m = len(p)
+    order = np.argsort(p, kind="stable")
+    scaled = p[order] * m / np.arange(1, m + 1)
+    adjusted_sorted = np.minimum.accumulate(scaled[::-1])[::-1].clip(max=1.0)
+    adjusted = np.empty(m)
+    adjusted[order] = adjusted_sorted
+    for i, q in zip(present, adjusted, strict=True):
+        c = cast(Comparison, comparisons[i])
+        flag: Flag = "not_different"
+        if q <= level and c.difference != 0.0:
+            flag = "above" if c.difference > 0 else "below"
+        out[i] = replace(c, adjusted_p=float(q), flag=flag)
+    return out
 
 
 def _code_key(code: str) -> int:
@@ -329,7 +407,7 @@ class AreaIndicator:
 
 @dataclass(frozen=True)
 class ModelSummary:
-    """Diagnostics of the Fay–Herriot fit behind the model estimates."""
+    """Diagnostics of the Fay–Herriot fit behind the model estimates and the ranks."""
 
     method: str
     covariates: tuple[str, ...]
@@ -342,6 +420,21 @@ class ModelSummary:
     smoothed_variances: bool
     element_variance: float
     message: str = ""
+    prediction_covariates: tuple[str, ...] = ()
+    """The covariates of the model estimates: those of the fit with the parent's direct
+    estimate replaced by the parent's estimate without the area's own respondents."""
+
+
+@dataclass(frozen=True)
+class PreviousEstimate:
+    """An area's CSI in the previous period: the direct estimate, its SE, the degrees of
+    freedom of its interval and whether it was published (a change is reported only
+    between two published figures)."""
+
+    estimate: float
+    se: float
+    df: float = math.inf
+    published: bool = True
 
 
 @dataclass(frozen=True)
@@ -363,11 +456,11 @@ class IndicatorTable:
     def __len__(self) -> int:
         return len(self.areas)
 
-    def estimates(self) -> dict[str, tuple[float, float]]:
-        """``code -> (direct estimate, se)`` for areas with an estimate: the ``previous``
-        argument of the next period's :func:`area_indicators`."""
+    def estimates(self) -> dict[str, PreviousEstimate]:
+        """``code -> PreviousEstimate`` for areas with an estimate and a standard error: the
+        ``previous`` argument of the next period's :func:`area_indicators`."""
         return {
-            a.code: (a.estimate, a.se)
+            a.code: PreviousEstimate(a.estimate, a.se, a.df, a.status == "published")
             for a in self.areas
             if math.isfinite(a.estimate) and math.isfinite(a.se)
         }
@@ -409,6 +502,15 @@ class _Tree:
             d -= 1
         return node
 
+    def ancestors(self, code: str) -> list[str]:
+        """The area's ancestors, nearest first."""
+        out: list[str] = []
+        node = self.parent[code]
+        while node is not None:
+            out.append(node)
+            node = self.parent[node]
+        return out
+
 
 def _tree(parents: Mapping[str, str | None]) -> _Tree:
     parent: dict[str, str | None] = {
@@ -445,6 +547,15 @@ def _weights_of(weights: RakeResult | estimation.Design | ArrayLike) -> FloatArr
     return out
 
 
+@dataclass(frozen=True)
+class _Nested:
+    """A unit's difference from an area containing it: the value, its SE and df."""
+
+    difference: float
+    se: float
+    df: float
+
+
 @dataclass
 class _Row:
     """Mutable per-area working record."""
@@ -462,6 +573,10 @@ class _Row:
     model_mse: float = math.nan
     model_kind: ModelKind = ""
     shrinkage: float = math.nan
+    rank_estimate: float = math.nan
+    rank_mse: float = math.nan
+    vs_parent: _Nested | None = None
+    vs_country: _Nested | None = None
 
 
 def _smoothed_variances(
@@ -479,28 +594,88 @@ def _smoothed_variances(
     return out, c
 
 
+def _without(rows: Mapping[str, _Row], tree: _Tree, code: str) -> float:
+    """The direct estimate of the nearest ancestor of ``code`` without the area's own
+    respondents: ``(Ŵ_a Ȳ_a − Ŵ_u Ȳ_u) / (Ŵ_a − Ŵ_u)`` (Hájek means over the respondents
+    with a score), the first ancestor that has other respondents; ``nan`` when none has."""
+    unit = rows[code]
+    own = unit.weight if unit.weight > 0 and math.isfinite(unit.estimate) else 0.0
+    for ancestor in tree.ancestors(code):
+        whole = rows[ancestor]
+        rest = whole.weight - own
+        if math.isfinite(whole.estimate) and rest > 1e-9 * whole.weight:
+            own_total = own * unit.estimate if own else 0.0
+            return (whole.weight * whole.estimate - own_total) / rest
+    return math.nan
+
+
+@dataclass(frozen=True)
+class _Design:
+    """The model areas, the covariates' names and the design matrices: ``fit`` with the
+    parent's direct estimate (the same for all siblings), ``predict`` with the parent's
+    estimate without the area's own respondents in its place."""
+
+    codes: list[str]
+    names: tuple[str, ...]
+    fit: FloatArray
+    predict: FloatArray
+
+
+def _design(
+    rows: Mapping[str, _Row],
+    tree: _Tree,
+    codes: Sequence[str],
+    auxiliaries: Mapping[str, Mapping[str, float]],
+) -> _Design:
+    """The model's covariates: the intercept, the parent's direct estimate and the
+    area-level auxiliaries. An auxiliary enters only when every modelled area has it; a
+    covariate constant over the areas is left out (the intercept carries it). Areas whose
+    parent has no estimate are not modelled."""
+    usable = [
+        c for c in codes if (p := tree.parent[c]) is not None and math.isfinite(rows[p].estimate)
+    ]
+    parent = np.array([rows[tree.parent[c] or ""].estimate for c in usable])
+    left_out = np.array([_without(rows, tree, c) for c in usable])
+    # Nothing else to borrow from (every respondent in the area): the parent's own value.
+    left_out = np.where(np.isfinite(left_out), left_out, parent)
+    columns: list[tuple[str, FloatArray, FloatArray]] = [("parent_direct", parent, left_out)]
+    for aux in sorted({key for c in usable for key in auxiliaries.get(c, {})}):
+        values = np.array([auxiliaries.get(c, {}).get(aux, math.nan) for c in usable], dtype=float)
+        if np.isfinite(values).all():
+            columns.append((aux, values, values))
+    names = ["intercept"]
+    fit = [np.ones(len(usable))]
+    predict = [np.ones(len(usable))]
+    for name, values, predicted in columns:
+        spread = float(np.ptp(values)) if len(values) else 0.0
+        if spread > 1e-9 * max(1.0, float(np.abs(values).max(initial=0.0))):
+            names.append(name)
+            fit.append(values)
+            predict.append(predicted)
+    return _Design(usable, tuple(names), np.column_stack(fit), np.column_stack(predict))
+
+
 def _fit_model(
     rows: dict[str, _Row],
     tree: _Tree,
     model_codes: Sequence[str],
     *,
+    auxiliaries: Mapping[str, Mapping[str, float]],
     method: str,
     smooth: bool,
     min_model_n: int,
 ) -> ModelSummary | None:
-    """Fay–Herriot EBLUPs for ``model_codes`` (in place); returns the fit summary."""
-    codes = [
-        c
-        for c in model_codes
-        if (p := tree.parent[c]) is not None and math.isfinite(rows[p].estimate)
-    ]
+    """Fay–Herriot EBLUPs for ``model_codes`` (in place): the ranking estimates from the fit,
+    the model estimates from the same coefficients at the leave-one-out covariate; returns
+    the fit's summary."""
+    design = _design(rows, tree, model_codes, auxiliaries)
+    codes = design.codes
     if not codes:
         return None
     n = np.array([rows[c].n for c in codes], dtype=np.float64)
     neff = np.array([rows[c].effective_n for c in codes])
     direct = np.array([rows[c].estimate for c in codes])
     raw_var = np.array([rows[c].se ** 2 for c in codes])
-    covariate = np.array([rows[tree.parent[c] or ""].estimate for c in codes])
     enough = n >= min_model_n
     if smooth:
         variance, element_variance = _smoothed_variances(n, neff, raw_var)
@@ -509,59 +684,56 @@ def _fit_model(
     variance = np.where(enough & np.isfinite(variance) & (variance > 0), variance, np.nan)
     direct = np.where(np.isfinite(variance), direct, np.nan)
     used = np.isfinite(variance)
-    names, x = _covariates(covariate, used)
+    summary = partial(
+        ModelSummary,
+        covariates=design.names,
+        smoothed_variances=smooth,
+        element_variance=element_variance,
+        prediction_covariates=tuple(
+            "parent_without_area" if name == "parent_direct" else name for name in design.names
+        ),
+    )
     try:
-        fit = smallarea.fay_herriot(direct, variance, x, method=method)
+        fit = smallarea.fay_herriot(direct, variance, design.fit, method=method)
     except ValueError as exc:
-        return ModelSummary(
+        return summary(
             method=method,
-            covariates=names,
             beta=(),
             beta_se=(),
             sigma2_v=math.nan,
             n_areas=len(codes),
             n_used=int(used.sum()),
             converged=False,
-            smoothed_variances=smooth,
-            element_variance=element_variance,
             message=f"no model estimates: {exc}",
         )
-    _set_model(rows, codes, fit)
-    return ModelSummary(
+    _set_model(rows, codes, fit, smallarea.eblup_at(fit, design.predict))
+    return summary(
         method=fit.method,
-        covariates=names,
         beta=tuple(float(b) for b in fit.beta),
         beta_se=tuple(float(b) for b in fit.beta_se),
         sigma2_v=float(fit.sigma2_v),
         n_areas=fit.n_areas,
         n_used=fit.n_used,
         converged=fit.converged,
-        smoothed_variances=smooth,
-        element_variance=element_variance,
         message=fit.message,
     )
 
 
-def _covariates(
-    covariate: FloatArray, used: NDArray[np.bool_]
-) -> tuple[tuple[str, ...], FloatArray]:
-    """The model's covariates and design matrix: the intercept and the parent's direct
-    estimate, or the intercept alone when that estimate is constant over the areas used."""
-    x = np.column_stack([np.ones(len(covariate)), covariate])
-    spread = float(np.ptp(covariate[used])) if used.any() else 0.0
-    if spread <= 1e-9 * max(1.0, float(np.abs(covariate).max())):
-        return ("intercept",), x[:, :1]
-    return ("intercept", "parent_direct"), x
-
-
 def _set_model(
-    rows: Mapping[str, _Row], codes: Sequence[str], fit: smallarea.FayHerriotResult
+    rows: Mapping[str, _Row],
+    codes: Sequence[str],
+    fit: smallarea.FayHerriotResult,
+    predicted: tuple[FloatArray, FloatArray],
 ) -> None:
-    """Copy each model area's EBLUP (or synthetic estimate) into its row (in place)."""
+    """Copy each model area's estimates into its row (in place): the fit's EBLUP and MSE
+    for the ranks, the leave-one-out prediction (or synthetic estimate) as its model
+    estimate."""
+    estimate, mse = predicted
     for i, code in enumerate(codes):
         row = rows[code]
-        row.model_estimate = float(fit.estimate[i])
-        row.model_mse = float(fit.mse[i])
+        row.rank_estimate, row.rank_mse = float(fit.estimate[i]), float(fit.mse[i])
+        row.model_estimate = float(estimate[i])
+        row.model_mse = float(mse[i])
         synthetic = fit.flags[i] == smallarea.FLAG_SYNTHETIC_ONLY
         row.model_kind = "synthetic" if synthetic else "eblup"
         row.shrinkage = float(fit.shrinkage[i])
@@ -578,7 +750,9 @@ def area_indicators(
     model_method: str = "reml",
     smooth_variances: bool = True,
     min_model_n: int = 2,
-    previous: Mapping[str, tuple[float, float]] | None = None,
+    auxiliaries: Mapping[str, Mapping[str, float]] | None = None,
+    previous: Mapping[str, PreviousEstimate] | None = None,
+    min_difference: float = 0.0,
     rank_draws: int = 2000,
     seed: int = 2026,
     interval: IntervalMethod = "normal",
@@ -600,8 +774,13 @@ def area_indicators(
         model_method: ``"reml"`` (default), ``"ml"`` or ``"fh"``.
         smooth_variances: use smoothed sampling variances in the model.
         min_model_n: areas with fewer scored respondents get a synthetic estimate.
-        previous: ``code -> (estimate, se)`` of the previous period
+        auxiliaries: area-level covariates known from outside the survey, ``code ->
+            {name: value}`` (e.g. ``{"urban_share": 0.4}``); one enters the model when
+            every model area has it.
+        previous: ``code -> PreviousEstimate`` of the previous period
             (:meth:`IndicatorTable.estimates`) for the change.
+        min_difference: the minimum meaningful difference (points) of the comparisons'
+            flags: a unit is flagged only when the data show it differs by more than that.
         rank_draws: simulation size of the rank intervals (0: no ranks).
         seed: seed of the rank simulation.
         interval: ``"normal"`` (default): the linearization SE and the interval
@@ -616,14 +795,18 @@ def area_indicators(
     """
     if interval not in ("normal", "t", "domain_t"):
         raise ValueError(f"unknown interval method {interval!r}")
+    if not (math.isfinite(min_difference) and min_difference >= 0):
+        raise ValueError("the minimum meaningful difference must be a non-negative number")
     rule = rule or PublicationRule()
     tree = _tree(parents)
     sample = _sample(scores, area_codes, weights, tree)
     rows = _direct_estimates(sample, tree, interval)
+    codes = _model_codes(tree, model_areas)
     model = _fit_model(
         rows,
         tree,
-        _model_codes(tree, model_areas),
+        codes,
+        auxiliaries=auxiliaries or {},
         method=model_method,
         smooth=smooth_variances,
         min_model_n=min_model_n,
@@ -632,9 +815,10 @@ def area_indicators(
         code: rule.status(row.n, row.effective_n, (row.ci_high - row.ci_low) / 2)
         for code, row in rows.items()
     }
+    compared = _comparisons(rows, tree, statuses, previous or {}, min_difference)
     ranks = _sibling_ranks(rows, tree, statuses, rank_draws, seed) if rank_draws > 0 else {}
     areas = tuple(
-        _area_indicator(rows[code], tree, statuses[code], rows, previous or {}, ranks.get(code))
+        _area_indicator(rows[code], tree, statuses[code], compared[code], ranks.get(code))
         for code in sorted(rows, key=lambda c: (tree.depth[c], c))
     )
     return IndicatorTable(areas=areas, country=tree.root, rule=rule, model=model)
@@ -677,16 +861,19 @@ def _sample(
 
 
 def _direct_estimates(sample: _Sample, tree: _Tree, interval: IntervalMethod) -> dict[str, _Row]:
-    """A row for every area of the tree with its direct estimate, one level of the tree at a
-    time (each respondent counts in its area and in every ancestor)."""
+    """A row for every area of the tree with its direct estimate and its differences from its
+    parent and from the country, one level of the tree at a time (each respondent counts in
+    its area and in every ancestor)."""
     rows = {code: _Row(code) for code in tree.parent}
     scored = np.isfinite(sample.scores)
+    groups_above: pd.Series | None = None
+    country: pd.Series | None = None
     for level in range(max(tree.depth.values()) + 1):
         lookup = {a: tree.ancestor_at(a, level) for a in sample.distinct}
         groups = sample.areas.map(lookup)
         in_level = groups.notna().to_numpy()
         if not in_level.any():
-            continue
+            break
         frame = estimation.mean_by(
             sample.scores,
             groups,
@@ -698,7 +885,30 @@ def _direct_estimates(sample: _Sample, tree: _Tree, interval: IntervalMethod) ->
         totals = pd.Series(sample.weights[used]).groupby(groups[used].astype(str).to_numpy()).sum()
         for code, estimate in frame.iterrows():
             _set_direct(rows[str(code)], estimate, float(totals.get(str(code), 0.0)), interval)
+        if groups_above is not None and country is not None:
+            _set_nested(rows, sample, groups, groups_above, "vs_parent")
+            _set_nested(rows, sample, groups, country, "vs_country")
+        groups_above = groups
+        country = groups if level == 0 else country
     return rows
+
+
+def _set_nested(
+    rows: Mapping[str, _Row],
+    sample: _Sample,
+    units: pd.Series,
+    wholes: pd.Series,
+    attribute: Literal["vs_parent", "vs_country"],
+) -> None:
+    """Each unit's difference from the area containing it (its parent or the country), with
+    the exact linearization covariance of the two (:func:`estimation.nested_differences`)."""
+    in_unit = units.notna().to_numpy()
+    table = estimation.nested_differences(
+        sample.scores, units.where(in_unit, None), wholes.where(in_unit, None), sample.design
+    )
+    for code, line in table.iterrows():
+        nested = _Nested(float(line["difference"]), float(line["se"]), float(line["df"]))
+        setattr(rows[str(code)], attribute, nested)
 
 
 def _set_direct(row: _Row, estimate: pd.Series, weight: float, interval: IntervalMethod) -> None:
@@ -736,28 +946,86 @@ def _model_codes(tree: _Tree, model_areas: Collection[str] | None) -> list[str]:
     return codes
 
 
+@dataclass(frozen=True)
+class _Compared:
+    """An area's three comparisons after the multiplicity control of its family."""
+
+    vs_parent: Comparison | None = None
+    vs_country: Comparison | None = None
+    change: Comparison | None = None
+
+
+def _comparisons(
+    rows: Mapping[str, _Row],
+    tree: _Tree,
+    statuses: Mapping[str, Status],
+    previous: Mapping[str, PreviousEstimate],
+    min_difference: float,
+) -> dict[str, _Compared]:
+    """Every area's comparisons: only for published areas (their direct estimate is the
+    figure shown), tested with the domain's degrees of freedom and flagged after
+    Benjamini–Hochberg among the siblings of each parent (see the module docstring)."""
+    out = {code: _Compared() for code in rows}
+    for kids in tree.children.values():
+        family = sorted(code for code in kids if statuses[code] == "published")
+        if not family:
+            continue
+        columns = {
+            "vs_parent": [_nested_comparison(rows[c].vs_parent, min_difference) for c in family],
+            "vs_country": [_nested_comparison(rows[c].vs_country, min_difference) for c in family],
+            "change": [_change(rows[c], previous.get(c), min_difference) for c in family],
+        }
+        flagged = {name: flag_family(values) for name, values in columns.items()}
+        for i, code in enumerate(family):
+            out[code] = _Compared(
+                flagged["vs_parent"][i], flagged["vs_country"][i], flagged["change"][i]
+            )
+    return out
+
+
+def _nested_comparison(nested: _Nested | None, min_difference: float) -> Comparison | None:
+    if nested is None:
+        return None
+    return difference(nested.difference, nested.se, nested.df, min_difference=min_difference)
+
+
+def _change(row: _Row, before: PreviousEstimate | None, min_difference: float) -> Comparison | None:
+    """``Δ = Ȳ_t − Ȳ_{t−1}`` of two published figures of independent samples, with the
+    Welch–Satterthwaite degrees of freedom of ``SE(Δ)² = SE_t² + SE_{t−1}²``."""
+    if before is None or not before.published:
+        return None
+    df = _welch(row.se, row.df, float(before.se), float(before.df))
+    return compare(
+        row.estimate,
+        row.se,
+        float(before.estimate),
+        float(before.se),
+        df=df,
+        min_difference=min_difference,
+    )
+
+
+def _welch(se_a: float, df_a: float, se_b: float, df_b: float) -> float:
+    """``(v_a + v_b)² / (v_a² / df_a + v_b² / df_b)`` (``inf`` degrees of freedom count 0)."""
+    va, vb = se_a**2, se_b**2
+    terms = sum(v * v / d for v, d in ((va, df_a), (vb, df_b)) if math.isfinite(d) and d > 0)
+    if not terms > 0:
+        return math.inf
+    return (va + vb) ** 2 / terms
+
+
 def _area_indicator(
     row: _Row,
     tree: _Tree,
     status: Status,
-    rows: Mapping[str, _Row],
-    previous: Mapping[str, tuple[float, float]],
+    compared: _Compared,
     rank: tuple[int, int, int, int] | None,
 ) -> AreaIndicator:
     """The finished record of one area: its row, status, comparisons and rank."""
-    parent_code = tree.parent[row.code]
-    vs_parent = vs_country = None
-    if parent_code is not None and row.n > 0:
-        vs_parent = _nested(row, rows[parent_code])
-        vs_country = _nested(row, rows[tree.root])
-    change = None
-    if row.code in previous and row.n > 0:
-        prev_est, prev_se = previous[row.code]
-        change = compare(row.estimate, row.se, float(prev_est), float(prev_se))
     half = Z_95 * math.sqrt(row.model_mse) if row.model_mse >= 0 else math.nan
     return AreaIndicator(
         code=row.code,
-        parent=parent_code,
+        parent=tree.parent[row.code],
         depth=tree.depth[row.code],
         n=row.n,
         effective_n=row.effective_n,
@@ -773,22 +1041,14 @@ def _area_indicator(
         model_ci_high=row.model_estimate + half,
         model_kind=row.model_kind,
         shrinkage=row.shrinkage,
-        vs_parent=vs_parent,
-        vs_country=vs_country,
-        change=change,
+        vs_parent=compared.vs_parent,
+        vs_country=compared.vs_country,
+        change=compared.change,
         rank=None if rank is None else rank[0],
         rank_low=None if rank is None else rank[1],
         rank_high=None if rank is None else rank[2],
         n_ranked=0 if rank is None else rank[3],
     )
-
-
-def _nested(unit: _Row, whole: _Row) -> Comparison | None:
-    """Unit vs an area containing it: ``Cov(Ȳ_u, Ȳ_P) ≈ s V(Ȳ_u)``, ``s = Ŵ_u / Ŵ_P``."""
-    if not whole.weight > 0:
-        return None
-    share = min(1.0, unit.weight / whole.weight)
-    return compare(unit.estimate, unit.se, whole.estimate, whole.se, covariance=share * unit.se**2)
 
 
 def _sibling_ranks(
@@ -806,8 +1066,8 @@ def _sibling_ranks(
             row = rows[code]
             if statuses[code] == "insufficient_data":
                 continue
-            if row.model_kind:
-                est, se = row.model_estimate, math.sqrt(max(row.model_mse, 0.0))
+            if math.isfinite(row.rank_estimate) and row.rank_mse >= 0:
+                est, se = row.rank_estimate, math.sqrt(row.rank_mse)
             else:
                 est, se = row.estimate, row.se
             if math.isfinite(est) and math.isfinite(se):

@@ -348,6 +348,42 @@ def fay_herriot(
     )
 
 
+def eblup_at(fit: FayHerriotResult, X: ArrayLike) -> tuple[FloatArray, FloatArray]:
+    """The EBLUPs of the fitted areas with other covariate values in the synthetic part.
+
+    The coefficients ``β̂``, ``σ̂²ᵥ`` and the shrinkage ``γ_i`` are those of ``fit``; only
+    the synthetic estimate ``x̃_iᵀβ̂`` and the ``g2`` term of the MSE are taken at the rows
+    ``x̃_i`` of ``X`` (``m × p``, same columns as the fit)::
+
+        θ̃_i = γ_i θ̂_i + (1 − γ_i) x̃_iᵀβ̂,    g2_i = (1 − γ_i)² x̃_iᵀ Cov(β̂) x̃_i,
+
+    the MSE being the fit's with that ``g2`` (and the same floor at ``g1 + g2``). Used to
+    predict a unit from a covariate that leaves its own respondents out while the
+    coefficients come from covariates common to its siblings (see
+    :mod:`surveyapp.analysis.indicator`). Returns ``(estimate, mse)``.
+    """
+    x_new = np.array(X, dtype=np.float64, copy=True)
+    if x_new.ndim == 1:
+        x_new = x_new.reshape(-1, 1)
+    if x_new.shape != (fit.estimate.shape[0], fit.beta.shape[0]):
+        raise ValueError(
+            f"X must have one row per fitted area and one column per coefficient: "
+            f"expected {(fit.estimate.shape[0], fit.beta.shape[0])}, got {x_new.shape}"
+        )
+    if not np.isfinite(x_new).all():
+        raise ValueError("X must be finite")
+    synthetic = x_new @ fit.beta
+    b2 = (1.0 - fit.shrinkage) ** 2
+    g2 = b2 * np.einsum("ij,jk,ik->i", x_new, fit.beta_cov, x_new)
+    estimate = synthetic.copy()
+    estimate[fit.used] = (
+        fit.shrinkage[fit.used] * fit.direct[fit.used]
+        + (1.0 - fit.shrinkage[fit.used]) * synthetic[fit.used]
+    )
+    mse = np.maximum(fit.mse - fit.g2 + g2, fit.g1 + g2)
+    return estimate, mse
+
+
 def _check_method(method: str) -> Method:
     meth = str(method).lower()
     if meth not in METHODS:

@@ -50,8 +50,9 @@ DEFAULT_SEED = 2026
 DEMO_WAVE_CODE = "police-trust-2026-demo"
 INSTRUMENT_FILE = "police-trust-2026.yaml"
 MARGINS_FILE = "demo_margins.csv"
-FIELDWORK_DAYS = 120
-"""Days of fieldwork before the demo's day: its responses fill the whole days before it."""
+FIELDWORK_DAYS = 180
+"""Days of fieldwork before the demo's day: its responses fill the whole days before it (six
+30-day windows: half a year of a continuous programme)."""
 PRECINCT_QUOTA = 60
 
 WAVE_NAMES = {

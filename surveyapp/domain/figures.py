@@ -1,9 +1,19 @@
 """Which figure of an indicator value is shown: one definition for the dashboard and the
 indicator table (:mod:`surveyapp.exports.tables`).
 
-The **figure shown** of a value is its direct estimate with the direct interval when the
-value may be published (status other than ``insufficient``) and has an interval; otherwise
-the small-area model estimate with the model's interval when there is one; otherwise none.
+The **figure shown** of a value is
+
+1. its direct estimate with the direct interval when the value is published;
+2. otherwise the small-area model estimate with the model's interval when there is one (a
+   precinct with too few respondents or too wide an interval: the model borrows strength
+   from the rest of its district and its area-level covariates, and its interval covers the
+   truth as often as it claims, where the direct one of a small sample does not:
+   docs/methodology.md, "Simulation evidence");
+3. otherwise, for a low-precision value (an area above the precincts, which has no model
+   estimate), its direct estimate with the direct interval;
+4. otherwise none.
+
+Comparisons are made only for published values (case 1), never on a model estimate.
 """
 
 from __future__ import annotations
@@ -34,10 +44,12 @@ def shown(value: IndicatorValue | None) -> Shown | None:
     if value is None:
         return None
     estimate, low, high = value.estimate, value.ci_low, value.ci_high
-    publishable = value.publication != "insufficient"
-    if publishable and estimate is not None and low is not None and high is not None:
-        return Shown(estimate, low, high, False)
+    direct = estimate is not None and low is not None and high is not None
+    if direct and value.publication == "published":
+        return Shown(estimate, low, high, False)  # type: ignore[arg-type]
     model_low, model_high = value.flags_record.model_ci
     if value.model_estimate is not None and model_low is not None and model_high is not None:
         return Shown(value.model_estimate, model_low, model_high, True)
+    if direct and value.publication == "low_precision":
+        return Shown(estimate, low, high, False)  # type: ignore[arg-type]
     return None

@@ -145,21 +145,42 @@ CSI = Measure.csi()
 @dataclass(frozen=True)
 class Comparison:
     """A difference with its standard error, ``z`` and flag: ``above``, ``not_different`` or
-    ``below`` (two-sided test at the 5% level)."""
+    ``below``; from method version 3 also the degrees of freedom of its test, its p-value
+    and the Benjamini–Hochberg adjusted p-value the flag was decided on (``None`` in
+    comparisons stored before: a normal two-sided test at 5%)."""
 
     difference: float | None
     se: float | None
     z: float | None
     flag: str
+    df: float | None = None
+    p_value: float | None = None
+    adjusted_p: float | None = None
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any] | None) -> Comparison | None:
         if not data:
             return None
-        return cls(data.get("difference"), data.get("se"), data.get("z"), str(data["flag"]))
+        return cls(
+            data.get("difference"),
+            data.get("se"),
+            data.get("z"),
+            str(data["flag"]),
+            _df_from(data.get("df")),
+            data.get("p_value"),
+            data.get("adjusted_p"),
+        )
 
     def to_json(self) -> JSONDict:
-        return {"difference": self.difference, "se": self.se, "z": self.z, "flag": self.flag}
+        out: JSONDict = {
+            "difference": self.difference,
+            "se": self.se,
+            "z": self.z,
+            "flag": self.flag,
+        }
+        tested = {"df": _df_json(self.df), "p_value": self.p_value, "adjusted_p": self.adjusted_p}
+        out.update({key: value for key, value in tested.items() if value is not None})
+        return out
 
 
 @dataclass(frozen=True)
@@ -261,7 +282,9 @@ class ValueFlags:
 @dataclass(frozen=True)
 class SmallAreaModel:
     """The Fay–Herriot model of a snapshot: fitting method, area variance, coefficients (and
-    their standard errors: ``None`` in snapshots stored before they were kept)."""
+    their standard errors: ``None`` in snapshots stored before they were kept) and the names
+    of the covariates they belong to (``None`` before they were kept: then the intercept and
+    the parent's direct estimate)."""
 
     method: str
     sigma2_v: float | None
@@ -269,6 +292,7 @@ class SmallAreaModel:
     beta_se: tuple[float | None, ...] | None
     n_areas: int
     converged: bool
+    covariates: tuple[str, ...] | None = None
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any] | None) -> SmallAreaModel | None:
@@ -282,10 +306,11 @@ class SmallAreaModel:
             beta_se=None if errors is None else tuple(errors),
             n_areas=data["n_areas"],
             converged=data["converged"],
+            covariates=None if data.get("covariates") is None else tuple(data["covariates"]),
         )
 
     def to_json(self) -> JSONDict:
-        return {
+        out: JSONDict = {
             "method": self.method,
             "sigma2_v": self.sigma2_v,
             "beta": list(self.beta),
@@ -293,6 +318,9 @@ class SmallAreaModel:
             "n_areas": self.n_areas,
             "converged": self.converged,
         }
+        if self.covariates is not None:
+            out["covariates"] = list(self.covariates)
+        return out
 
 
 @dataclass(frozen=True)
@@ -435,6 +463,7 @@ class RunSettings:
     min_n: int | None = None
     min_effective_n: float | None = None
     max_half_width: float | None = None
+    min_difference: float | None = None
     rank_draws: int | None = None
     driver_bootstraps: int | None = None
     format: int = FORMAT

@@ -164,14 +164,20 @@ def input_hash(
     answers: pd.DataFrame,
     margin_set: MarginSet,
     version: str = METHOD_VERSION,
+    areas: pd.DataFrame | None = None,
 ) -> str:
     """SHA-256 of everything the numbers depend on: responses, answers, margins, method
-    (``version``; the seed's hash uses :data:`SEED_VERSION` instead)."""
+    (``version``; the seed's hash uses :data:`SEED_VERSION` instead) and, when given, the
+    area tree with its auxiliary variables (``areas``: the model's covariates; the seed's
+    hash leaves them out, since they change no random draw)."""
     digest = hashlib.sha256()
     digest.update(version.encode())
     digest.update(margin_set.content_hash.encode())
     digest.update(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
     digest.update(pd.util.hash_pandas_object(answers.astype(str), index=True).to_numpy().tobytes())
+    if areas is not None:
+        tree = areas[["code", "path", "urban_share"]].sort_values("code", ignore_index=True)
+        digest.update(pd.util.hash_pandas_object(tree, index=False).to_numpy().tobytes())
     return digest.hexdigest()
 
 
@@ -236,7 +242,7 @@ def load_inputs(session: Session, scope: Scope, margin_set: MarginSet | None = N
     frame["region"] = frame["area_id"].map(
         dict(zip(areas["id"], areas["path"].map(Area.region_code_on_path), strict=True))
     )
-    digest = input_hash(frame, answers, margin_set)
+    digest = input_hash(frame, answers, margin_set, areas=areas)
     seed_digest = input_hash(frame, answers, margin_set, version=SEED_VERSION)
     scored = scoring.score_items(answers[[item.code for item in items]], items)
     scored = scored.reset_index(drop=True)

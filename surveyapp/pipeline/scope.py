@@ -12,10 +12,14 @@ from ..categories import BROAD_AGE_GROUPS, WEIGHTING_VARIABLES
 from ..clock import utcnow
 from ..models import Wave
 
-METHOD_VERSION = "surveyapp-csi/2"
+METHOD_VERSION = "surveyapp-csi/3"
 """Changes whenever a change of the code would change the numbers (recorded in every run).
 Version 2 (issue 13): intervals with the domain's degrees of freedom, logit shares,
-Korn–Graubard and a variance floor at zero variance, the precision rule of publication."""
+Korn–Graubard and a variance floor at zero variance, the precision rule of publication.
+Version 3 (issue 13): comparisons only for published units, with the exact covariance of a
+unit and the area containing it, t with the domain's df, Benjamini–Hochberg among siblings
+and a minimum meaningful difference; the small-area model's leave-one-out covariate and
+area auxiliaries (urban share); ranks from a model with a covariate common to siblings."""
 SEED_VERSION = "surveyapp-csi/1"
 """Enters the hash the run's random seed is drawn from (imputation, rank simulation,
 bootstrap) instead of ``METHOD_VERSION``: it changes only when a change of the code should
@@ -46,6 +50,7 @@ class Settings:
     min_n: int = 30
     min_effective_n: float = 20.0
     max_half_width: float | None = 10.0  # published only if the 95% CI is ±10 points or less
+    min_difference: float = 1.0  # flags only for differences shown to exceed 1 point
     rank_draws: int = 2000
     driver_bootstraps: int = 200
 

@@ -197,26 +197,47 @@ def purge_old_weights(session: Session) -> int:
     return int(getattr(result, "rowcount", 0) or 0)
 
 
-def previous_estimates(session: Session, scope: Scope) -> dict[str, tuple[float, float]] | None:
+def previous_estimates(
+    session: Session, scope: Scope
+) -> dict[str, indicator.PreviousEstimate] | None:
     """The CSI of every area in the previous period's snapshot (see
-    :func:`~surveyapp.domain.snapshots.previous_period`)."""
+    :func:`~surveyapp.domain.snapshots.previous_period`): its direct estimate, SE, the
+    degrees of freedom of its interval (``inf`` where an older snapshot kept none) and
+    whether it was published."""
     snapshot_id = snapshots.previous_period(
         session, scope.wave, snapshots.Window(scope.start, scope.end)
     )
     if snapshot_id is None:
         return None
     rows = session.execute(
-        select(Area.code, IndicatorValue.estimate, IndicatorValue.se)
+        select(Area.code, IndicatorValue)
         .join(Area, Area.id == IndicatorValue.area_id)
         .where(IndicatorValue.snapshot_id == snapshot_id, IndicatorValue.measure == CSI.key)
     ).all()
-    return {code: (est, se) for code, est, se in rows if est is not None and se is not None}
+    return {
+        code: indicator.PreviousEstimate(
+            value.estimate,
+            value.se,
+            value.flags_record.df or math.inf,
+            value.publication == "published",
+        )
+        for code, value in rows
+        if value.estimate is not None and value.se is not None
+    }
 
 
 def _comparison(value: indicator.Comparison | None) -> Comparison | None:
     if value is None:
         return None
-    return Comparison(_finite(value.difference), _finite(value.se), _finite(value.z), value.flag)
+    return Comparison(
+        _finite(value.difference),
+        _finite(value.se),
+        _finite(value.z),
+        value.flag,
+        None if math.isnan(value.df) else float(value.df),  # inf: the normal quantile
+        _finite(value.p_value),
+        _finite(value.adjusted_p),
+    )
 
 
 def csi_row(snapshot_id: int, area_id: int, row: indicator.AreaIndicator) -> dict[str, Any]:
@@ -339,6 +360,7 @@ def summary_of(
             beta_se=tuple(_finite(b) for b in model.beta_se),
             n_areas=model.n_areas,
             converged=model.converged,
+            covariates=model.covariates,
         ),
         drivers=drivers,
     )

@@ -12,9 +12,11 @@ from scipy import stats
 from surveyapp.analysis import estimation
 from surveyapp.analysis.indicator import (
     Comparison,
+    PreviousEstimate,
     PublicationRule,
     area_indicators,
     compare,
+    flag_family,
     rank_intervals,
 )
 from surveyapp.analysis.weighting import rake
@@ -51,7 +53,23 @@ def test_compare_by_hand() -> None:
     result = compare(62.0, 3.0, 55.0, 1.0, covariance=0.5)
     # V = 9 + 1 - 1 = 9
     z = 1.959963984540054
-    assert result == Comparison(7.0, 3.0, 7.0 / 3.0, "above", 7.0 - z * 3.0, 7.0 + z * 3.0)
+    p = 2 * stats.norm.sf(7.0 / 3.0)
+    assert result is not None
+    assert result.p_value == pytest.approx(p, rel=1e-12)
+    assert result == Comparison(
+        7.0, 3.0, 7.0 / 3.0, "above", 7.0 - z * 3.0, 7.0 + z * 3.0, math.inf, *[result.p_value] * 2
+    )
+    # With the domain's degrees of freedom: the t quantile and p-value.
+    t = compare(62.0, 3.0, 55.0, 1.0, covariance=0.5, df=9.0)
+    assert t is not None and t.df == 9.0
+    assert t.ci_high - t.difference == pytest.approx(stats.t.ppf(0.975, 9) * 3.0)
+    assert t.p_value == pytest.approx(2 * stats.t.sf(7.0 / 3.0, 9))
+    assert t.flag == "above"  # p = 0.0445
+    # A minimum meaningful difference of 1 point: H0 |θ| ≤ 1, p = 2 P(T > (7 − 1) / 3).
+    meaningful = compare(62.0, 3.0, 55.0, 1.0, covariance=0.5, df=9.0, min_difference=1.0)
+    assert meaningful is not None and meaningful.flag == "not_different"
+    assert meaningful.p_value == pytest.approx(2 * stats.t.sf(2.0, 9))
+    assert meaningful.difference == 7.0  # the difference itself is not shrunk
     assert compare(50.0, 3.0, 55.0, 1.0) is not None
     assert compare(50.0, 3.0, 55.0, 1.0).flag == "not_different"  # type: ignore[union-attr]
     assert compare(40.0, 3.0, 55.0, 1.0).flag == "below"  # type: ignore[union-attr]
@@ -164,19 +182,25 @@ def test_comparisons_with_parent_country_and_previous_period() -> None:
     assert first["KZ"].vs_parent is None and first["KZ"].vs_country is None
     ok = np.isfinite(scores)
     p1, r1, kz = first["P1"], first["R1"], first["KZ"]
+    # The exact linearization of Ȳ_P1 − Ȳ_R1 (P1's respondents are part of R1) ...
+    region = np.where(np.isin(codes, ["P1", "P2", "P3"]), "R1", "R2")
+    exact = estimation.nested_differences(scores, codes, region, weights).loc["P1"]
+    assert p1.vs_parent is not None
+    assert p1.vs_parent.difference == pytest.approx(p1.estimate - r1.estimate)
+    assert p1.vs_parent.se == pytest.approx(exact["se"], rel=1e-12)
+    assert p1.vs_parent.df == exact["df"] == 59  # the domain's rows minus one
+    # ... is close to the approximation V_u + V_P − 2 s V_u, s the unit's share of the weight.
     share = (
         weights[(codes == "P1") & ok].sum() / weights[np.isin(codes, ["P1", "P2", "P3"]) & ok].sum()
     )
-    expected_se = math.sqrt(p1.se**2 + r1.se**2 - 2 * share * p1.se**2)
-    assert p1.vs_parent is not None
-    assert p1.vs_parent.difference == pytest.approx(p1.estimate - r1.estimate)
-    assert p1.vs_parent.se == pytest.approx(expected_se)
+    approximate = math.sqrt(p1.se**2 + r1.se**2 - 2 * share * p1.se**2)
+    assert p1.vs_parent.se == pytest.approx(approximate, rel=0.1)
     assert p1.vs_parent.flag == "above"  # ≈70 against ≈60
     assert p1.vs_country is not None
     assert p1.vs_country.difference == pytest.approx(p1.estimate - kz.estimate)
-    p5 = first["P5"]
-    assert p5.vs_parent is not None and p5.vs_parent.flag == "below"  # ≈40 against ≈57
-    assert first["P3"].vs_parent is None  # one respondent: no standard error
+    # Comparisons only for published units: P5 (≈40 against ≈57) has too few respondents.
+    assert first["P5"].status == "low_precision" and first["P5"].vs_parent is None
+    assert first["P3"].vs_parent is None and first["P6"].vs_parent is None
 
     later_scores = scores + 10.0
     second = area_indicators(later_scores, codes, weights, PARENTS, previous=first.estimates())
@@ -184,16 +208,56 @@ def test_comparisons_with_parent_country_and_previous_period() -> None:
     assert change is not None
     assert change.difference == pytest.approx(10.0)
     assert change.se == pytest.approx(math.sqrt(2) * p1.se)
+    assert change.df == math.inf  # the normal intervals of both periods
     assert change.flag == "above"
-    assert second["P6"].change is None
+    assert second["P5"].change is None and second["P6"].change is None
     assert first["P1"].change is None
+    # A change is reported only between two published figures.
+    unpublished = {
+        code: PreviousEstimate(e.estimate, e.se, e.df, published=False)
+        for code, e in first.estimates().items()
+    }
+    third = area_indicators(later_scores, codes, weights, PARENTS, previous=unpublished)
+    assert third["P1"].change is None
+
+
+def test_change_uses_welch_degrees_of_freedom() -> None:
+    scores, codes, weights = _toy()
+    first = area_indicators(scores, codes, weights, PARENTS, interval="t")
+    second = area_indicators(
+        scores + 5.0, codes, weights, PARENTS, interval="t", previous=first.estimates()
+    )
+    p1 = first["P1"]
+    change = second["P1"].change
+    assert change is not None
+    v = p1.se**2
+    assert change.df == pytest.approx((2 * v) ** 2 / (2 * v**2 / p1.df))  # = 2 (n − 1)
+
+
+def test_benjamini_hochberg_within_a_family() -> None:
+    def comparison(d: float, p: float) -> Comparison:
+        return Comparison(d, 1.0, d, "not_different", p_value=p, adjusted_p=p)
+
+    family = [comparison(3.0, 0.01), comparison(-2.5, 0.04), None, comparison(2.0, 0.03)]
+    flagged = flag_family(family)
+    assert flagged[2] is None
+    adjusted = [c.adjusted_p for c in flagged if c is not None]
+    # m = 3: 0.01·3/1 = 0.03; 0.03·3/2 = 0.045; 0.04·3/3 = 0.04 → step-up minima
+    assert adjusted == pytest.approx([0.03, 0.04, 0.04])
+    assert [c.flag for c in flagged if c is not None] == ["above", "below", "above"]
+    strict = flag_family(family, level=0.035)
+    assert [c.flag for c in strict if c is not None] == ["above", "not_different", "not_different"]
+    assert flag_family([]) == []
 
 
 def test_fay_herriot_model_estimates_for_leaves() -> None:
     scores, codes, weights = _toy()
     table = area_indicators(scores, codes, weights, PARENTS)
     assert table.model is not None
+    # Fitted on the parent's estimate (the same for all siblings: the ranks), predicted at
+    # the parent's estimate without the area's own respondents (the model estimates).
     assert table.model.covariates == ("intercept", "parent_direct")
+    assert table.model.prediction_covariates == ("intercept", "parent_without_area")
     assert table.model.n_areas == 6 and table.model.n_used == 4
     assert table.model.smoothed_variances
     for code in ("P1", "P2", "P4", "P5"):
@@ -211,14 +275,41 @@ def test_fay_herriot_model_estimates_for_leaves() -> None:
         assert table[code].model_kind == "" and math.isnan(table[code].model_estimate)
     raw = area_indicators(scores, codes, weights, PARENTS, smooth_variances=False)
     assert raw.model is not None and not raw.model.smoothed_variances
-    only_regions = area_indicators(scores, codes, weights, PARENTS, model_areas=["R1", "R2"])
-    assert only_regions.model is not None
-    assert only_regions.model.covariates == ("intercept",)  # the parent is the same for both
-    assert only_regions.model.n_used == 2 and only_regions["R1"].model_kind == "eblup"
     one_area = area_indicators(scores, codes, weights, PARENTS, model_areas=["R1"])
     assert one_area.model is not None
     assert one_area.model.message.startswith("no model estimates")
     assert one_area["R1"].model_kind == ""
+
+
+def test_the_model_covariate_leaves_the_areas_own_respondents_out() -> None:
+    scores, codes, weights = _toy()
+    table = area_indicators(scores, codes, weights, PARENTS, smooth_variances=False)
+    ok = np.isfinite(scores)
+    # P4 (the model's fit is linear in the covariate): change P4's answers and its
+    # covariate, the rest of R2 without P4, stays the same, so the synthetic part does too.
+    assert table.model is not None
+    in_rest = np.isin(codes, ["P5", "P6"]) & ok
+    rest = np.average(scores[in_rest], weights=weights[in_rest])
+    b0, b1 = table.model.beta
+    p4 = table["P4"]
+    synthetic = b0 + b1 * rest
+    assert p4.model_estimate == pytest.approx(
+        p4.shrinkage * p4.estimate + (1 - p4.shrinkage) * synthetic
+    )
+
+
+def test_area_auxiliaries_enter_the_model_when_every_area_has_one() -> None:
+    scores, codes, weights = _toy()
+    shares = {"P1": 0.9, "P2": 0.7, "P3": 0.2, "P4": 0.5, "P5": 0.1, "P6": 0.3}
+    aux = {code: {"urban_share": share} for code, share in shares.items()}
+    table = area_indicators(scores, codes, weights, PARENTS, auxiliaries=aux)
+    assert table.model is not None
+    assert table.model.covariates == ("intercept", "parent_direct", "urban_share")
+    assert len(table.model.beta) == 3
+    del aux["P6"]
+    partial = area_indicators(scores, codes, weights, PARENTS, auxiliaries=aux)
+    assert partial.model is not None
+    assert partial.model.covariates == ("intercept", "parent_direct")
 
 
 def test_eblup_shrinks_towards_the_synthetic_estimate() -> None:
@@ -306,7 +397,9 @@ def test_table_exports() -> None:
     assert math.isnan(frame.loc[frame["code"] == "P6", "df"].item())
     estimates = table.estimates()
     assert "P6" not in estimates and "P3" not in estimates
-    assert estimates["P1"] == (table["P1"].estimate, table["P1"].se)
+    p1 = table["P1"]
+    assert estimates["P1"] == PreviousEstimate(p1.estimate, p1.se, math.inf, published=True)
+    assert not estimates["P5"].published
     with pytest.raises(KeyError):
         table["nope"]
 

@@ -28,7 +28,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from surveyapp.analysis import smallarea
-from surveyapp.analysis.smallarea import FLAG_MSE_FLOORED, FLAG_SYNTHETIC_ONLY, FayHerriotResult
+from surveyapp.analysis.smallarea import (
+    FLAG_MSE_FLOORED,
+    FLAG_SYNTHETIC_ONLY,
+    FayHerriotResult,
+    eblup_at,
+    fay_herriot,
+)
 
 REFERENCE = Path(__file__).parent / "sae_reference"
 RTOL = 1e-6
@@ -415,3 +421,23 @@ def test_three_thousand_areas_converge() -> None:
         fit = smallarea.fay_herriot(y, psi, x, method=method)
         assert fit.converged
         assert np.all(np.isfinite(fit.estimate[~np.isnan(y)]))
+
+
+def test_eblup_at_the_fitted_covariates_is_the_fit() -> None:
+    rng = np.random.default_rng(5)
+    x = np.column_stack([np.ones(12), rng.uniform(40, 70, 12)])
+    truth = x @ np.array([5.0, 0.9]) + rng.normal(0, 4, 12)
+    psi = rng.uniform(4, 30, 12)
+    direct = truth + rng.normal(0, np.sqrt(psi))
+    direct[3] = np.nan  # a synthetic-only area
+    fit = fay_herriot(direct, psi, x)
+    estimate, mse = eblup_at(fit, x)
+    assert np.allclose(estimate, fit.estimate) and np.allclose(mse, fit.mse)
+    moved = x.copy()
+    moved[:, 1] += 2.0
+    shifted, shifted_mse = eblup_at(fit, moved)
+    # Only the synthetic part moves: by (1 − γ) β₁ · 2.
+    assert np.allclose(shifted - fit.estimate, (1 - fit.shrinkage) * fit.beta[1] * 2.0)
+    assert (shifted_mse > 0).all()
+    with pytest.raises(ValueError, match="one row per fitted area"):
+        eblup_at(fit, x[:5])
