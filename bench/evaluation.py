@@ -104,7 +104,8 @@ def main() -> None:
         "precincts flagged",
         "wrong direction",
     ]
-    print(f"Demo with {args.responses} responses per seed, whole-wave snapshot, default settings.\n")
+    print(f"Demo with {args.responses} responses per seed, whole-wave snapshot, default settings.")
+    print()
     print(table(header, rows))
 
 
