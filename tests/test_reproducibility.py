@@ -86,7 +86,7 @@ def _windows_at(session: Session, instant: datetime) -> list[tuple[int, Counter[
 
 def test_windows_are_the_same_at_any_hour_of_any_month(session: Session) -> None:
     results = [_windows_at(session, instant) for instant in INSTANTS]
-    assert all(responses > 1000 for responses, _areas in results[0])
+    assert all(responses > 800 for responses, _areas in results[0])  # 3,000 over 180 days
     for instant, windows in zip(INSTANTS[1:], results[1:], strict=True):
         assert windows == results[0], f"the windows differ at {instant.isoformat()}"
 

@@ -293,6 +293,7 @@ class SmallAreaModel:
     n_areas: int
     converged: bool
     covariates: tuple[str, ...] | None = None
+    prediction_covariates: tuple[str, ...] | None = None  # of the model estimates
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any] | None) -> SmallAreaModel | None:
@@ -307,6 +308,9 @@ class SmallAreaModel:
             n_areas=data["n_areas"],
             converged=data["converged"],
             covariates=None if data.get("covariates") is None else tuple(data["covariates"]),
+            prediction_covariates=None
+            if data.get("prediction_covariates") is None
+            else tuple(data["prediction_covariates"]),
         )
 
     def to_json(self) -> JSONDict:
@@ -320,6 +324,8 @@ class SmallAreaModel:
         }
         if self.covariates is not None:
             out["covariates"] = list(self.covariates)
+        if self.prediction_covariates is not None:
+            out["prediction_covariates"] = list(self.prediction_covariates)
         return out
 
 

@@ -29,7 +29,7 @@ from ..models import (
 REPORT_FORMAT = "surveyapp-methodology-report/1"
 """Changes when the structure of the report changes."""
 CROSS = "×"  # how the raking labels a region's variable and category ("KZ-71×male")
-COVARIATES = ("intercept", "parent_direct")  # the Fay–Herriot regressors, in order
+COVARIATES = ("intercept", "parent_direct")  # the Fay–Herriot regressors of older snapshots
 WEIGHTING_KEYS: tuple[str, ...] = ("converged", "iterations", "max_margin_error")
 WEIGHTING_KEYS += ("design_effect", "effective_n", "trimmed", "cap_relaxed", "collapsed", "message")
 
@@ -118,13 +118,20 @@ def _model(summary: SnapshotSummary, kinds: dict[str, int]) -> dict[str, Any] | 
         return None
     # Snapshots stored before the standard errors were kept have none.
     errors = model.beta_se or (None,) * len(model.beta)
-    named = zip(COVARIATES[: len(model.beta)], model.beta, errors, strict=True)
+    # Snapshots stored before the names were kept: the intercept and the parent's estimate.
+    names = model.covariates or COVARIATES[: len(model.beta)]
+    named = zip(names, model.beta, errors, strict=True)
     return {
         "method": model.method,
         "sigma2_v": model.sigma2_v,
         "n_areas": model.n_areas,
         "converged": model.converged,
         "beta": [{"covariate": name, "value": value, "se": se} for name, value, se in named],
+        # Method version 3: the model estimates are predicted at the parent's estimate
+        # without the area's own respondents (None: stored before, the fit's covariates).
+        "prediction_covariates": None
+        if model.prediction_covariates is None
+        else list(model.prediction_covariates),
         "areas_by_kind": kinds,
     }
 

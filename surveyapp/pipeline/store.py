@@ -361,6 +361,7 @@ def summary_of(
             n_areas=model.n_areas,
             converged=model.converged,
             covariates=model.covariates,
+            prediction_covariates=model.prediction_covariates,
         ),
         drivers=drivers,
     )

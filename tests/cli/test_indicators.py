@@ -11,6 +11,7 @@ from typing import Any
 import pandas as pd
 import pytest
 from flask.testing import FlaskCliRunner
+from scipy import stats
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -147,21 +148,21 @@ def test_a_window_has_the_change_with_its_interval(
     stored = _stored(session, snapshot)
     changed = frame.dropna(subset=["change"])
     assert len(changed) > 0 and set(changed["change"]) <= FLAGS
-    z = 1.959963984540054
     for row in changed.to_dict("records"):
         change = stored[row["code"]].flags_record.change
         assert change is not None and change.se is not None and change.difference is not None
-        assert row["change_ci_low"] == pytest.approx(change.difference - z * change.se)
-        assert row["change_ci_high"] == pytest.approx(change.difference + z * change.se)
-        # "above" and "below" exactly when the interval excludes no change.
-        side = (
-            "above"
-            if row["change_ci_low"] > 0
-            else "below"
-            if row["change_ci_high"] < 0
-            else "same"
-        )
-        assert row["change"] == side, row["code"]
+        assert change.df is not None and change.adjusted_p is not None
+        half = float(stats.t.ppf(0.975, change.df)) * change.se  # Welch df of the two periods
+        assert row["change_ci_low"] == pytest.approx(change.difference - half)
+        assert row["change_ci_high"] == pytest.approx(change.difference + half)
+        # A flag needs the adjusted p-value at 5% (Benjamini–Hochberg among the siblings,
+        # beyond the minimum difference): then the interval excludes no change too.
+        if row["change"] == "same":
+            assert change.adjusted_p > 0.05
+        else:
+            assert change.adjusted_p <= 0.05
+            assert row["change"] == ("above" if row["change_ci_low"] > 0 else "below")
+            assert row["change_ci_low"] > 0 or row["change_ci_high"] < 0
 
 
 def test_bad_choices_say_why_in_the_language_and_exit_1(

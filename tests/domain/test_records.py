@@ -157,6 +157,7 @@ def test_run_settings_and_inputs_read_older_layouts() -> None:
         "min_n",
         "min_effective_n",
         "max_half_width",
+        "min_difference",
         "rank_draws",
         "driver_bootstraps",
     ]

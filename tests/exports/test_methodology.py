@@ -71,7 +71,9 @@ def test_the_report_repeats_the_runs_figures(session: Session, snapshot_id: int)
     assert [b["value"] for b in model["beta"]] == summary["model"]["beta"]
     assert [b["se"] for b in model["beta"]] == summary["model"]["beta_se"]
     assert all(se > 0 for se in summary["model"]["beta_se"])
-    assert [b["covariate"] for b in model["beta"]] == ["intercept", "parent_direct"]
+    # The demo's units carry their urban share: an area-level covariate of the model.
+    assert [b["covariate"] for b in model["beta"]] == ["intercept", "parent_direct", "urban_share"]
+    assert model["prediction_covariates"] == ["intercept", "parent_without_area", "urban_share"]
     assert sum(model["areas_by_kind"].values()) == summary["areas"]
     assert model["areas_by_kind"]["eblup"] > 0
 
