@@ -139,8 +139,12 @@ SCHEMAS: dict[str, Any] = {
             },
             "flags": {
                 "type": "object",
-                "description": "The CSI's comparisons (vs_parent, vs_country, change), rank "
-                "and model, with the layout version (format); empty for items and trust shares.",
+                "description": "The CSI's comparisons (vs_parent, vs_country, change: "
+                "difference, se, z, flag and, from method version 3, df, p_value and the "
+                "Benjamini-Hochberg adjusted_p the flag is decided on; only for published "
+                "values), the degrees of freedom of the interval (df), the change's interval "
+                "(change_ci), rank and model, with the layout version (format); empty for "
+                "items and trust shares.",
             },
         },
     },

@@ -176,6 +176,37 @@ def test_model_estimates_are_marked_on_screen(
     assert MODEL_TAG not in published
 
 
+def test_a_unit_shown_by_its_model_is_not_compared_and_the_page_says_why(
+    app: Flask, session: Session, windows: list[pipeline.Scope]
+) -> None:
+    code = modelled_precinct(session, newest_snapshot_id(windows, session))
+    value = csi_value(session, newest_snapshot_id(windows, session), code)
+    assert value.publication != "published"
+    assert value.flags_record.vs_parent is None and value.flags_record.vs_country is None
+    client = signed_in(app, "admin-1")
+    page = section(client.get(f"/en/dashboard/a/{code}").get_data(as_text=True), "csi-heading")
+    assert 'id="no-comparison"' in page
+    assert "comparisons are made only for published figures" in page
+    assert "chance would explain" not in page  # no above / below / not different
+    region = session.scalars(
+        select(Area.code)
+        .join(IndicatorValue, IndicatorValue.area_id == Area.id)
+        .where(
+            IndicatorValue.snapshot_id == newest_snapshot_id(windows, session),
+            IndicatorValue.measure == "csi",
+            IndicatorValue.publication == "published",
+            Area.kind == "region",
+        )
+        .order_by(Area.code)
+    ).first()
+    assert region is not None
+    published = section(
+        client.get(f"/en/dashboard/a/{region}").get_data(as_text=True), "csi-heading"
+    )
+    assert 'id="no-comparison"' not in published
+    assert "chance would explain" in published
+
+
 # (c) ----------------------------------------------------------------------------------------
 
 
