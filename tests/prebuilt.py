@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +29,7 @@ from surveyapp.demo.seed import DEMO_WAVE_CODE, seed_demo
 from surveyapp.extensions import db, limiter
 from surveyapp.models import Area, User, Wave
 from surveyapp.services.tokens import create_token, revoke_token
-from tests.clock import session_now
+from tests.clock import session_now, session_today
 
 PASSWORD = "a long enough password"
 # The dashboard's and research area's accounts: username → (role, scope).
@@ -109,6 +109,24 @@ def build_demo(session: Session) -> None:
     add_accounts(session, ACCOUNTS)
 
 
+WINDOW_DAYS = 60
+
+
+def build_demo_windows(session: Session) -> list[tuple[date, date]]:
+    """The :func:`build_demo` database with two back-to-back 60-day windows of the demo wave
+    computed (oldest first), up to the session's day; returns their (start, end) dates."""
+    build_demo(session)
+    wave = session.scalars(select(Wave).where(Wave.code == DEMO_WAVE_CODE)).one()
+    today = session_today()
+    bounds = []
+    for k in (1, 0):
+        scope = pipeline.window(wave, WINDOW_DAYS, today=today - timedelta(days=WINDOW_DAYS * k))
+        pipeline.recompute(session, scope)
+        assert scope.start is not None and scope.end is not None
+        bounds.append((scope.start, scope.end))
+    return bounds
+
+
 def build_demo_api(session: Session) -> dict[str, str | None]:
     """1,500 demo responses, a lighter whole-wave snapshot, the API's accounts and tokens."""
     _computed_demo(session, 1500, pipeline.Settings(rank_draws=200, driver_bootstraps=20))
@@ -152,6 +170,7 @@ def build_evaluation(seed: int) -> Callable[[Session], Evaluation]:
 
 BUILDERS: dict[str, Callable[[Session], Any]] = {
     "demo": build_demo,
+    "demo_windows": build_demo_windows,
     "demo_api": build_demo_api,
     "reference_demo": build_reference_demo,
     **{f"evaluation_{seed}": build_evaluation(seed) for seed in EVALUATION_SEEDS},

@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from ..dashboard.conftest import demo, windows
+from ..dashboard.conftest import demo, demo_windows, windows
 
-__all__ = ["demo", "windows"]
+__all__ = ["demo", "demo_windows", "windows"]

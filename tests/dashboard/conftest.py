@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import date
 
 import pytest
 from sqlalchemy import select
@@ -13,7 +13,6 @@ from surveyapp import pipeline
 from surveyapp.demo.seed import DEMO_WAVE_CODE
 from surveyapp.extensions import limiter
 from surveyapp.models import Wave
-from tests.clock import session_today
 from tests.prebuilt import ACCOUNTS, PASSWORD, signed_in
 
 __all__ = ["ACCOUNTS", "PASSWORD", "signed_in"]
@@ -28,11 +27,17 @@ def demo(session: Session) -> Iterator[None]:
 
 
 @pytest.fixture
-def windows(session: Session, demo: None) -> list[pipeline.Scope]:
-    """Two back-to-back 60-day windows of the demo wave (oldest first), computed."""
+def demo_windows(session: Session) -> Iterator[None]:
+    """The demo with two back-to-back 60-day windows computed (built once per test session:
+    ``tests/prebuilt.py``)."""
+    limiter.reset()
+    yield
+
+
+@pytest.fixture
+def windows(
+    session: Session, demo_windows: None, prebuilt_value: list[tuple[date, date]]
+) -> list[pipeline.Scope]:
+    """The two windows of ``demo_windows`` (oldest first) as scopes of this test's session."""
     wave = session.scalars(select(Wave).where(Wave.code == DEMO_WAVE_CODE)).one()
-    today = session_today()
-    scopes = [pipeline.window(wave, 60, today=today - timedelta(days=60 * k)) for k in (1, 0)]
-    for scope in scopes:
-        pipeline.recompute(session, scope)
-    return scopes
+    return [pipeline.Scope(wave, start, end) for start, end in prebuilt_value]
