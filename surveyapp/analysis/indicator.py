@@ -37,16 +37,29 @@ Small areas (Fay–Herriot)
 -------------------------
 The areas in ``model_areas`` (default: the leaves of the tree, i.e.
 precincts) get an area-level Fay–Herriot EBLUP
-(:func:`surveyapp.analysis.smallarea.fay_herriot`, REML) with the covariates
+(:func:`surveyapp.analysis.smallarea.fay_herriot`, REML). The model is *fitted* with
+the covariates
 
 .. math::
 
-    x_i = (1,\ \bar Y_{\mathrm{parent}(i)}),
+    x_i = (1,\ \bar Y_{\mathrm{parent}(i)},\ a_i),
 
-the intercept and the direct estimate of the area's parent (district or
-region). A covariate that is constant over the model areas (e.g. all
-precincts under one parent) is dropped. The sampling variances are
-*smoothed* by default (a generalised variance function): the raw
+the intercept, the direct estimate of the area's parent (the same for all siblings) and
+the area-level ``auxiliaries`` ``a_i`` known from outside the survey (e.g. the urban
+share; one enters only when every model area has it). A covariate that is constant over
+the model areas is dropped. The ranks are drawn from this fit. The **model estimate** is
+then *predicted* with the fit's ``β̂``, ``σ̂²ᵥ`` and ``γ_i`` at
+
+.. math::
+
+    \tilde x_i = (1,\ \bar Y_{\mathrm{parent}(i) \setminus i},\ a_i), \qquad
+    \bar Y_{P \setminus i} = \frac{\hat W_P \bar Y_P - \hat W_i \bar Y_i}{\hat W_P - \hat W_i},
+
+the parent's estimate without the area's own respondents
+(:func:`surveyapp.analysis.smallarea.eblup_at`), so that it never borrows from its own
+answers twice. (Fitting on the leave-one-out values would be wrong: among siblings they
+fall exactly as the area's own answers rise, which attenuates ``β̂``.) The sampling
+variances are *smoothed* by default (a generalised variance function): the raw
 linearization variance of a small area is itself very noisy, and a variance
 that happens to be tiny would make the model trust a noisy direct estimate
 completely. With ``n_i`` and ``n_eff,i`` the area's counts and ``ψ̂_i`` its
@@ -60,45 +73,40 @@ direct variance,
 that is, a common element variance ``c`` divided by the area's effective
 size. The displayed direct SE is always the raw linearization SE. Areas with
 ``n < min_model_n`` (default 2: zero or one respondent) have no usable direct
-variance; they get the regression-synthetic estimate ``x_iᵀβ̂`` with MSE
-``σ̂²ᵥ + x_iᵀ Cov(β̂) x_i`` and ``model_kind = "synthetic"``. Areas whose parent
+variance; they get the regression-synthetic estimate ``x̃_iᵀβ̂`` with MSE
+``σ̂²ᵥ + x̃_iᵀ Cov(β̂) x̃_i`` and ``model_kind = "synthetic"``. Areas whose parent
 has no estimate get no model estimate.
 
 Comparisons (:class:`Comparison`)
 ---------------------------------
-The difference of a unit's direct estimate from its parent's (and from the
-country's), ``D = Ȳ_u − Ȳ_P``. The unit is part of its parent: with
-``s = Ŵ_u / Ŵ_P`` the unit's share of the parent's weight (over respondents
-with a score), ``Ȳ_P = s Ȳ_u + (1 − s) Ȳ_rest``, and linearization gives
-``Cov(Ȳ_u, Ȳ_P) ≈ s V(Ȳ_u)``, so
-
-.. math::
-
-    V(D) \approx V(\bar Y_u) + V(\bar Y_P) - 2 s\, V(\bar Y_u)
-          = (1 - s)^2 \{V(\bar Y_u) + V(\bar Y_{\mathrm{rest}})\}.
-
-(The approximation drops the term ``(Ȳ_u − Ȳ_P) Σ_u w_i² (S_i − Ȳ_u) /
-(Ŵ_u Ŵ_P)`` of the exact linearization covariance, which is zero when the
-weights are unrelated to the scores within the unit, and the calibration
-covariance between the unit and the rest of its region.) ``z = D / SE(D)``;
-the flag is ``"above"`` if ``z > 1.96``, ``"below"`` if ``z < −1.96``, else
-``"not_different"`` (two-sided 5% level).
+Only **published** areas are compared (their direct estimate is the figure shown; no
+flag on a model estimate). The difference of a unit's direct estimate from its parent's
+(and from the country's), ``D = Ȳ_u − Ȳ_P``: the unit is part of its parent, and the
+standard error is the exact linearization of the difference, calibration included
+(:func:`surveyapp.analysis.estimation.nested_differences`, equal to R's
+``svycontrast``). ``z = D / SE(D)`` is tested with the unit's degrees of freedom
+against the minimum meaningful difference ``δ`` (``min_difference``):
+``p = 2 P(T_df > (|D| − δ) / SE(D))``. The p-values of the published children of each
+parent form one family, adjusted by Benjamini–Hochberg (:func:`flag_family`); the
+flag is ``"above"`` / ``"below"`` (by the sign of ``D``) when the adjusted p-value is
+at most 5%, else ``"not_different"``.
 
 Change (``change``)
 -------------------
-``Δ = Ȳ_t − Ȳ_{t−1}`` of the direct estimates with
-``SE(Δ) = √(SE_t² + SE_{t−1}²)``: the two periods are independent samples of
-different respondents. Overlapping rolling windows share respondents and are
-*not* independent; compare non-overlapping periods.
+``Δ = Ȳ_t − Ȳ_{t−1}`` of the direct estimates of two *published* figures
+(:class:`PreviousEstimate`), with ``SE(Δ) = √(SE_t² + SE_{t−1}²)`` (the two periods are
+independent samples of different respondents) and the Welch–Satterthwaite degrees of
+freedom; tested and flagged like the comparisons. Overlapping rolling windows share
+respondents and are *not* independent; compare non-overlapping periods.
 
 Rank intervals
 --------------
 Among the areas with the same parent (siblings) whose status is not
 ``"insufficient_data"``, each estimate is drawn ``B`` times from
-``N(θ̂_k, SE_k²)`` — the EBLUP with its root MSE where there is one, else the
-direct estimate with its SE — and ranked within each draw (1 = highest
-CSI). The rank interval is the 2.5% and 97.5% quantiles of the simulated
-ranks (inverted-CDF quantiles, so both ends are ranks). The draws use
+``N(θ̂_k, SE_k²)`` — the fitted EBLUP (covariate common to the siblings) with its root
+MSE where there is one, else the direct estimate with its SE — and ranked within each
+draw (1 = highest CSI). The rank interval is the 2.5% and 97.5% quantiles of the
+simulated ranks (inverted-CDF quantiles, so both ends are ranks). The draws use
 ``numpy.random.default_rng([seed, key(parent)])``: deterministic for a seed
 and independent of the other sibling groups.
 """
