@@ -893,11 +893,12 @@ def _direct_estimates(sample: _Sample, tree: _Tree, interval: IntervalMethod) ->
         totals = pd.Series(sample.weights[used]).groupby(groups[used].astype(str).to_numpy()).sum()
         for code, estimate in frame.iterrows():
             _set_direct(rows[str(code)], estimate, float(totals.get(str(code), 0.0)), interval)
-        if groups_above is not None and country is not None:
+        if level == 0:
+            country = groups  # every respondent's country: the whole of each comparison
+        elif groups_above is not None and country is not None:
             _set_nested(rows, sample, groups, groups_above, "vs_parent")
             _set_nested(rows, sample, groups, country, "vs_country")
         groups_above = groups
-        country = groups if level == 0 else country
     return rows
 
 

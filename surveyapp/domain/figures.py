@@ -44,12 +44,12 @@ def shown(value: IndicatorValue | None) -> Shown | None:
     if value is None:
         return None
     estimate, low, high = value.estimate, value.ci_low, value.ci_high
-    direct = estimate is not None and low is not None and high is not None
-    if direct and value.publication == "published":
-        return Shown(estimate, low, high, False)  # type: ignore[arg-type]
+    direct = None
+    if estimate is not None and low is not None and high is not None:
+        direct = Shown(estimate, low, high, False)
+    if direct is not None and value.publication == "published":
+        return direct
     model_low, model_high = value.flags_record.model_ci
     if value.model_estimate is not None and model_low is not None and model_high is not None:
         return Shown(value.model_estimate, model_low, model_high, True)
-    if direct and value.publication == "low_precision":
-        return Shown(estimate, low, high, False)  # type: ignore[arg-type]
-    return None
+    return direct if value.publication == "low_precision" else None
