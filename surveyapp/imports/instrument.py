@@ -27,7 +27,7 @@ from ..categories import (
     QuestionRole,
 )
 from ..models import Instrument, Option, Question, Section
-from .problems import ImportRefused, Problem, read_text
+from .problems import ImportRefused, Problem
 from .yamlfile import load_yaml
 
 FORMAT = "surveyapp-instrument/1"
@@ -96,9 +96,23 @@ def content_hash(document: Any) -> str:
 
 
 def read_instrument_file(path: Path) -> Any:
-    """Read and parse a YAML instrument file; :class:`ImportRefused` if that fails."""
-    name = path.name
-    text = read_text(path, "utf-8")
+    """Read and parse an instrument file; :class:`ImportRefused` if that fails."""
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise ImportRefused(
+            [Problem(path.name, M.FILE_UNREADABLE, {"reason": error.strerror or error})]
+        ) from error
+    return parse_instrument(path.name, data)
+
+
+def parse_instrument(name: str, data: bytes) -> Any:
+    """The instrument document in ``data``, a file called ``name`` (YAML); the document is
+    not yet validated. :class:`ImportRefused` if it cannot be read."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise ImportRefused([Problem(name, M.FILE_NOT_UTF8)]) from error
     try:
         document = load_yaml(text)
     except Exception as error:  # yaml.YAMLError and scanner errors alike
@@ -608,13 +622,17 @@ class InstrumentImport:
 
 
 def import_instrument(session: Session, path: Path) -> InstrumentImport:
-    """Validate and store the instrument file at ``path`` (flushes, does not commit).
+    """Validate and store the instrument file at ``path`` (flushes, does not commit)."""
+    return store_instrument(session, read_instrument_file(path), path.name)
+
+
+def store_instrument(session: Session, document: Any, file: str) -> InstrumentImport:
+    """Validate and store an instrument document read from ``file`` (flushes, does not commit).
 
     Importing an already published ``code``/``version`` with identical content
     returns it unchanged; with different content it is refused.
     """
-    document = read_instrument_file(path)
-    problems = validate_instrument(document, path.name)
+    problems = validate_instrument(document, file)
     if problems:
         raise ImportRefused(problems)
     digest = content_hash(document)
@@ -629,7 +647,7 @@ def import_instrument(session: Session, path: Path) -> InstrumentImport:
         raise ImportRefused(
             [
                 Problem(
-                    path.name,
+                    file,
                     M.VERSION_CHANGED,
                     {"version": document["version"], "code": document["code"]},
                     field="version",
