@@ -62,6 +62,9 @@ QUESTION_TYPES: tuple[str, ...] = (
 )
 
 RESPONSE_CHANNELS: tuple[str, ...] = ("web", "qr", "token", "paper", "synthetic")
+QR_MARKER = ("via", "qr")
+"""The query parameter a poster's QR code adds to a unit's link (``/<lang>/u/<code>?via=qr``):
+only a visit carrying it counts as channel ``qr``; the bare link counts as ``web``."""
 RESPONSE_STATUSES: tuple[str, ...] = ("complete", "partial", "excluded")
 WAVE_STATUSES: tuple[str, ...] = ("planned", "open", "closed")
 MODERATION_STATES: tuple[str, ...] = ("pending", "approved", "hidden")

@@ -202,3 +202,24 @@ API_NO_MICRODATA = _l("No weighted microdata of wave %(code)s are kept yet.")
 EXPORT_TOO_LARGE_FOR_EXCEL = _l(
     "An Excel sheet holds at most 1,048,575 rows: choose CSV, SPSS or Stata for this data."
 )
+
+# QR posters: the poster's texts (each printed in kk, ru and en) and the poster pages.
+POSTER_HEADLINE = _l("Rate the work of your police")
+POSTER_ANONYMOUS = _l("Anonymous survey, about 3 minutes")
+POSTER_SCAN = _l(
+    "Point your phone's camera at the QR code and answer a few questions about the police in your area."
+)
+POSTER_WHY = _l("Your opinion matters to us: every answer helps to improve the work of the police.")
+POSTER_AREA_CODE = _l("Area code: %(code)s")
+POSTER_AREA_UNKNOWN = _l("There is no active area with the code “%(code)s”.")
+POSTER_NOT_A_DISTRICT = _l(
+    "“%(code)s” is not a district: a set of posters is made for the precincts of a district."
+)
+POSTER_NO_PRECINCTS = _l("The district %(code)s has no active precincts.")
+POSTER_NO_OPEN_WAVE = _l(
+    "No open survey covers this unit now: the poster's link will work once a wave covering it opens."
+)
+POSTER_BAD_LANGUAGE = _l("Choose the language of the page the QR code opens: kk, ru or en.")
+POSTER_BAD_BASE_URL = _l(
+    "The site address must start with http:// or https://, e.g. https://survey.example.kz."
+)

@@ -1,0 +1,405 @@
+"""Printable QR posters of a police unit: one A4 portrait page per unit, as PDF or SVG.
+
+A poster carries the unit's name (and its district and region) in Kazakh, Russian and
+English, an invitation in the three languages, a QR code of the unit's survey link and
+that link printed under it. The QR code (made by segno) encodes
+``<base_url>/<lang>/u/<code>?via=qr``: the marker makes the answers count as channel
+``qr`` (:data:`surveyapp.categories.QR_MARKER`); the printed link leaves the marker out, so
+that an address typed by hand counts as ``web``.
+
+The PDF (fpdf2) embeds subsets of DejaVu Sans, which has every Kazakh letter
+(``fonts/``, with its licence). The SVG draws the same layout with the QR code as one path;
+its text names the font with fallbacks (an SVG cannot embed a font portably).
+
+Shared by the poster pages and ``flask surveyapp poster``; texts are taken from
+:mod:`surveyapp.messages` under :func:`flask_babel.force_locale`, so an application
+context is needed, not a request.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import partial
+from importlib import resources
+from pathlib import Path
+from urllib.parse import quote
+from xml.etree import ElementTree as ET
+
+import segno
+from flask_babel import force_locale
+from fpdf import FPDF
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from .. import messages as M
+from ..categories import LOCALES, QR_MARKER
+from ..models import Area
+
+FONT_DIR = Path(str(resources.files("surveyapp.exports").joinpath("fonts")))
+FONT_FAMILY = "DejaVu Sans"
+SVG_FONTS = "'DejaVu Sans', 'Noto Sans', 'PT Sans', Arial, sans-serif"
+PAGE_W, PAGE_H = 210.0, 297.0  # A4 portrait, millimetres
+MARGIN = 15.0
+QR_BOX = 92.0  # the code with its quiet zone (4 modules), millimetres
+QR_BORDER = 4
+BAND = (0, 61, 115)  # the header band: a dark blue
+INK = (20, 20, 20)
+GREY = (90, 90, 90)
+URL_PATTERN = re.compile(r"^https?://[^\s/?#]+(/[^\s?#]*)?$")
+
+
+class PosterProblem(ValueError):
+    """A poster cannot be made (the message is for the user, in their language)."""
+
+
+@dataclass(frozen=True)
+class PosterText:
+    """The texts of one language on a poster."""
+
+    locale: str
+    headline: str
+    anonymous: str
+    scan: str
+    why: str
+    name: str
+    context: str
+
+
+@dataclass(frozen=True)
+class Poster:
+    """Everything printed on one poster."""
+
+    code: str
+    link: str
+    """What the QR code encodes (with the ``via=qr`` marker)."""
+    shown_link: str
+    """The link printed under the code (no scheme, no marker)."""
+    texts: tuple[PosterText, ...]
+    area_code_label: str
+
+
+def valid_base_url(base_url: str) -> str:
+    """``base_url`` without a trailing slash; :class:`PosterProblem` unless it is an http(s)
+    address of a site (a path is allowed, no query)."""
+    cleaned = base_url.strip().rstrip("/")
+    if not URL_PATTERN.match(cleaned):
+        raise PosterProblem(str(M.POSTER_BAD_BASE_URL))
+    return cleaned
+
+
+def survey_link(base_url: str, code: str, lang: str, *, marked: bool = True) -> str:
+    """The unit's survey link in ``lang``: ``<base>/<lang>/u/<code>?via=qr``."""
+    link = f"{valid_base_url(base_url)}/{lang}/u/{quote(code, safe='')}"
+    return f"{link}?{QR_MARKER[0]}={QR_MARKER[1]}" if marked else link
+
+
+def district_precincts(session: Session, district: Area) -> list[Area]:
+    """The active precincts of a district, by code; :class:`PosterProblem` when ``district``
+    is not a district or has none."""
+    if district.kind != "district":
+        raise PosterProblem(M.POSTER_NOT_A_DISTRICT % {"code": district.code})
+    precincts = list(
+        session.scalars(
+            select(Area)
+            .where(Area.kind == "precinct", Area.is_active.is_(True))
+            .where(Area.in_subtree_of(district))
+            .order_by(Area.code)
+        )
+    )
+    if not precincts:
+        raise PosterProblem(M.POSTER_NO_PRECINCTS % {"code": district.code})
+    return precincts
+
+
+def poster_of(session: Session, area: Area, *, base_url: str, lang: str = "kk") -> Poster:
+    """The content of ``area``'s poster; the QR code opens the page in ``lang``."""
+    if lang not in LOCALES:
+        raise PosterProblem(str(M.POSTER_BAD_LANGUAGE))
+    link = survey_link(base_url, area.code, lang)
+    shown = survey_link(base_url, area.code, lang, marked=False).split("://", 1)[1]
+    above = [
+        ancestor
+        for ancestor in reversed(area.ancestors(session))
+        if ancestor.kind in {"district", "region"}
+    ]
+    texts = []
+    for locale in LOCALES:
+        with force_locale(locale):
+            texts.append(
+                PosterText(
+                    locale=locale,
+                    headline=str(M.POSTER_HEADLINE),
+                    anonymous=str(M.POSTER_ANONYMOUS),
+                    scan=str(M.POSTER_SCAN),
+                    why=str(M.POSTER_WHY),
+                    name=area.name(locale),
+                    context=", ".join(ancestor.name(locale) for ancestor in above),
+                )
+            )
+    with force_locale(lang):
+        label = M.POSTER_AREA_CODE % {"code": area.code}
+    return Poster(area.code, link, shown, tuple(texts), label)
+
+
+def _qr_runs(link: str) -> tuple[int, list[tuple[int, int, int]]]:
+    """The QR symbol's size in modules (with its quiet zone) and its dark runs, as
+    ``(row, first column, length)``."""
+    qr = segno.make(link, error="m")
+    rows = [list(row) for row in qr.matrix_iter(scale=1, border=QR_BORDER)]
+    runs = []
+    for y, row in enumerate(rows):
+        x = 0
+        while x < len(row):
+            if row[x]:
+                start = x
+                while x < len(row) and row[x]:
+                    x += 1
+                runs.append((y, start, x - start))
+            else:
+                x += 1
+    return len(rows), runs
+
+
+# PDF
+
+
+class _PosterPDF(FPDF):
+    def __init__(self) -> None:
+        super().__init__(orientation="P", unit="mm", format="A4")
+        self.set_auto_page_break(False)
+        self.set_margins(MARGIN, MARGIN, MARGIN)
+        self.add_font(FONT_FAMILY, "", str(FONT_DIR / "DejaVuSans.ttf"))
+        self.add_font(FONT_FAMILY, "B", str(FONT_DIR / "DejaVuSans-Bold.ttf"))
+        self.set_creator("surveyapp")
+
+    def centred(self, text: str, size: float, *, bold: bool = False, leading: float = 1.25) -> None:
+        """``text`` centred across the page from the current height, wrapped."""
+        self.set_font(FONT_FAMILY, "B" if bold else "", size)
+        self.set_x(MARGIN)
+        self.multi_cell(
+            PAGE_W - 2 * MARGIN,
+            size * 0.3528 * leading,
+            text,
+            align="C",
+            new_x="LMARGIN",
+            new_y="NEXT",
+        )
+
+
+def _pdf_page(pdf: _PosterPDF, poster: Poster) -> None:
+    pdf.add_page()
+    kk, ru, en = poster.texts
+    # The headline band.
+    pdf.set_fill_color(*BAND)
+    pdf.rect(0, 0, PAGE_W, 50, style="F")
+    pdf.set_text_color(255, 255, 255)
+    pdf.set_y(9)
+    pdf.centred(kk.headline, 25, bold=True)
+    pdf.set_y(pdf.get_y() + 1.5)
+    pdf.centred(ru.headline, 19, bold=True)
+    pdf.set_y(pdf.get_y() + 1.5)
+    pdf.centred(en.headline, 14, bold=True)
+    # The unit, in three languages, with its district and region.
+    pdf.set_y(56)
+    for text, size in ((kk, 16.0), (ru, 14.0), (en, 12.0)):
+        pdf.set_text_color(*INK)
+        pdf.centred(text.name, size, bold=True)
+        if text.context:
+            pdf.set_text_color(*GREY)
+            pdf.centred(text.context, 9)
+        pdf.set_y(pdf.get_y() + 1.5)
+    # The QR code, centred, with its quiet zone, below the names (never over them).
+    top = max(pdf.get_y() + 2, 100.0)
+    left = (PAGE_W - QR_BOX) / 2
+    modules, runs = _qr_runs(poster.link)
+    unit = QR_BOX / modules
+    pdf.set_fill_color(255, 255, 255)
+    pdf.rect(left, top, QR_BOX, QR_BOX, style="F")
+    pdf.set_fill_color(0, 0, 0)
+    for y, x, length in runs:
+        pdf.rect(left + x * unit, top + y * unit, length * unit, unit * 1.02, style="F")
+    pdf.set_text_color(*INK)
+    pdf.set_y(top + QR_BOX + 1)
+    pdf.centred(poster.shown_link, 12, bold=True)
+    # The invitation, one column per language.
+    column_top = max(pdf.get_y() + 6, 212.0)
+    gap = 6.0
+    width = (PAGE_W - 2 * MARGIN - 2 * gap) / 3
+    pdf.set_draw_color(*BAND)
+    pdf.set_line_width(0.6)
+    for index, text in enumerate(poster.texts):
+        x = MARGIN + index * (width + gap)
+        pdf.line(x, column_top, x + width, column_top)
+        pdf.set_xy(x, column_top + 2.5)
+        pdf.set_text_color(*BAND)
+        pdf.set_font(FONT_FAMILY, "B", 11)
+        pdf.multi_cell(width, 5, text.anonymous, align="L", new_x="LEFT", new_y="NEXT")
+        pdf.set_y(pdf.get_y() + 1.5)
+        pdf.set_x(x)
+        pdf.set_text_color(*INK)
+        pdf.set_font(FONT_FAMILY, "", 9.5)
+        pdf.multi_cell(width, 4.4, text.scan, align="L", new_x="LEFT", new_y="NEXT")
+        pdf.set_y(pdf.get_y() + 1.5)
+        pdf.set_x(x)
+        pdf.set_text_color(*GREY)
+        pdf.multi_cell(width, 4.4, text.why, align="L", new_x="LEFT", new_y="NEXT")
+    # The area code, small, at the foot.
+    pdf.set_text_color(*GREY)
+    pdf.set_y(PAGE_H - MARGIN - 4)
+    pdf.centred(poster.area_code_label, 8)
+
+
+def poster_pdf(
+    session: Session, areas: Sequence[Area], *, base_url: str, lang: str = "kk"
+) -> bytes:
+    """One PDF with a poster per area (in the given order); the QR codes open ``lang``."""
+    posters = [poster_of(session, area, base_url=base_url, lang=lang) for area in areas]
+    pdf = _PosterPDF()
+    names = ", ".join(poster.code for poster in posters)
+    pdf.set_title(f"{posters[0].texts[0].headline} — {names}" if posters else "")
+    pdf.set_lang(lang)
+    for poster in posters:
+        _pdf_page(pdf, poster)
+    return bytes(pdf.output())
+
+
+# SVG
+
+_SVG = "http://www.w3.org/2000/svg"
+_XML = "http://www.w3.org/XML/1998/namespace"
+
+
+def _hex(colour: tuple[int, int, int]) -> str:
+    return "#{:02x}{:02x}{:02x}".format(*colour)
+
+
+def _wrapped(text: str, size: float, width: float, *, bold: bool = False) -> list[str]:
+    """``text`` cut into lines that fit ``width`` mm at ``size`` pt (an average glyph is
+    taken as 0.56 em wide, 0.63 em in bold: the SVG viewer's font is not known)."""
+    per_line = max(8, math.floor(width / (size * 0.3528 * (0.63 if bold else 0.56))))
+    lines: list[str] = []
+    current = ""
+    for word in text.split():
+        candidate = f"{current} {word}".strip()
+        if len(candidate) > per_line and current:
+            lines.append(current)
+            current = word
+        else:
+            current = candidate
+    if current:
+        lines.append(current)
+    return lines
+
+
+class _Svg:
+    def __init__(self) -> None:
+        ET.register_namespace("", _SVG)
+        self.root = ET.Element(
+            f"{{{_SVG}}}svg",
+            {
+                "width": f"{PAGE_W:g}mm",
+                "height": f"{PAGE_H:g}mm",
+                "viewBox": f"0 0 {PAGE_W:g} {PAGE_H:g}",
+                "font-family": SVG_FONTS,
+            },
+        )
+        self.add("rect", x="0", y="0", width=f"{PAGE_W:g}", height=f"{PAGE_H:g}", fill="#fff")
+
+    def add(self, tag: str, text: str | None = None, **attributes: str) -> ET.Element:
+        element = ET.SubElement(
+            self.root,
+            f"{{{_SVG}}}{tag}",
+            {
+                key if key.startswith("{") else key.replace("_", "-"): v
+                for key, v in attributes.items()
+            },
+        )
+        element.text = text
+        return element
+
+    def lines(
+        self,
+        text: str,
+        y: float,
+        size: float,
+        *,
+        x: float = PAGE_W / 2,
+        width: float = PAGE_W - 2 * MARGIN,
+        anchor: str = "middle",
+        bold: bool = False,
+        fill: tuple[int, int, int] = INK,
+        lang: str | None = None,
+    ) -> float:
+        """Write ``text`` wrapped, its first baseline at ``y``; the height below the last line."""
+        height = size * 0.3528 * 1.3
+        extra = {"font_weight": "bold"} if bold else {}
+        if lang:
+            extra[f"{{{_XML}}}lang"] = lang
+        for line in _wrapped(text, size, width, bold=bold):
+            self.add(
+                "text",
+                line,
+                x=f"{x:.2f}",
+                y=f"{y:.2f}",
+                font_size=f"{size * 0.3528:.2f}",
+                text_anchor=anchor,
+                fill=_hex(fill),
+                **extra,
+            )
+            y += height
+        return y
+
+
+def poster_svg(session: Session, area: Area, *, base_url: str, lang: str = "kk") -> str:
+    """The poster of ``area`` as one SVG document (A4, in millimetres)."""
+    poster = poster_of(session, area, base_url=base_url, lang=lang)
+    svg = _Svg()
+    kk, ru, en = poster.texts
+    svg.add("rect", x="0", y="0", width=f"{PAGE_W:g}", height="50", fill=_hex(BAND))
+    white = (255, 255, 255)
+    y = svg.lines(kk.headline, 18, 25, bold=True, fill=white, lang="kk")
+    y = svg.lines(ru.headline, y + 2, 19, bold=True, fill=white, lang="ru")
+    svg.lines(en.headline, y + 1.5, 14, bold=True, fill=white, lang="en")
+    y = 63.0
+    for text, size in ((kk, 16.0), (ru, 14.0), (en, 12.0)):
+        y = svg.lines(text.name, y, size, bold=True, lang=text.locale)
+        if text.context:
+            y = svg.lines(text.context, y, 9, fill=GREY, lang=text.locale)
+        y += 2.5
+    top = max(y - 3, 100.0)
+    left = (PAGE_W - QR_BOX) / 2
+    modules, runs = _qr_runs(poster.link)
+    unit = QR_BOX / modules
+    path = "".join(f"M{x} {row}h{length}v1h-{length}z" for row, x, length in runs)
+    svg.add(
+        "path",
+        d=path,
+        fill="#000",
+        transform=f"translate({left:.3f} {top:.3f}) scale({unit:.5f})",
+        shape_rendering="crispEdges",
+    ).set("data-link", poster.link)
+    y = svg.lines(poster.shown_link, top + QR_BOX + 5, 12, bold=True)
+    column_top = max(y + 4, 212.0)
+    gap = 6.0
+    width = (PAGE_W - 2 * MARGIN - 2 * gap) / 3
+    for index, text in enumerate(poster.texts):
+        x = MARGIN + index * (width + gap)
+        svg.add(
+            "line",
+            x1=f"{x:.2f}",
+            y1=f"{column_top:.2f}",
+            x2=f"{x + width:.2f}",
+            y2=f"{column_top:.2f}",
+            stroke=_hex(BAND),
+            stroke_width="0.6",
+        )
+        column = partial(svg.lines, x=x, width=width, anchor="start", lang=text.locale)
+        y = column(text.anonymous, column_top + 6.5, 11, bold=True, fill=BAND)
+        y = column(text.scan, y + 1.5, 9.5)
+        column(text.why, y + 1.5, 9.5, fill=GREY)
+    svg.lines(poster.area_code_label, PAGE_H - MARGIN, 8, fill=GREY)
+    ET.indent(svg.root)
+    return ET.tostring(svg.root, encoding="unicode", xml_declaration=True) + "\n"
