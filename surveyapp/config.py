@@ -7,6 +7,7 @@ start without an explicit database URL and a real secret key.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,6 +41,7 @@ class AppSettings:
     recompute_minutes: int = 15
     rolling_window_days: int = 90
     nightly_at: str = "02:30"
+    public_base_url: str = ""
 
     def as_flask_config(self) -> dict[str, Any]:
         """Map the settings onto Flask's configuration keys."""
@@ -66,6 +68,9 @@ class AppSettings:
             "RECOMPUTE_MINUTES": self.recompute_minutes,
             "ROLLING_WINDOW_DAYS": self.rolling_window_days,
             "NIGHTLY_AT": self.nightly_at,
+            # The site's public address (https://host[/prefix]) printed on QR posters; empty:
+            # the address a request came in by (the CLI then needs --base-url).
+            "PUBLIC_BASE_URL": self.public_base_url,
             "MAX_CONTENT_LENGTH": 64 * 1024,
             # Static URLs carry a content hash (?v=...), so browsers may keep them a year.
             "SEND_FILE_MAX_AGE_DEFAULT": 365 * 24 * 3600,
@@ -144,7 +149,17 @@ def load_settings(
         recompute_minutes=_integer(env_vars, "SURVEYAPP_RECOMPUTE_MINUTES", 15, minimum=1),
         rolling_window_days=_integer(env_vars, "SURVEYAPP_ROLLING_WINDOW_DAYS", 90, minimum=1),
         nightly_at=_clock(env_vars, "SURVEYAPP_NIGHTLY_AT", "02:30"),
+        public_base_url=_base_url(env_vars, "SURVEYAPP_PUBLIC_BASE_URL"),
     )
+
+
+def _base_url(env_vars: Mapping[str, str], name: str) -> str:
+    raw = env_vars.get(name, "").strip().rstrip("/")
+    if raw and not re.match(r"^https?://[^\s/?#]+(/[^\s?#]*)?$", raw):
+        raise ConfigError(
+            f"{name}={raw!r} is not the site's address, e.g. https://survey.example.kz."
+        )
+    return raw
 
 
 def _clock(env_vars: Mapping[str, str], name: str, default: str) -> str:

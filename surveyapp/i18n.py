@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from flask import Flask, abort, g, has_request_context, request
 
-from .categories import LOCALES
+from .categories import LOCALES, QR_MARKER
 
 DEFAULT_LOCALE = "kk"
 LOCALE_COOKIE = "lang"
@@ -63,6 +63,9 @@ def switch_locale_url(code: str) -> str:
     view_args = dict(request.view_args or {})
     if endpoint and "lang" in view_args:
         view_args["lang"] = code
+        marker, value = QR_MARKER  # a poster's visitor stays one in another language
+        if request.args.get(marker) == value:
+            view_args[marker] = value
         return url_for(endpoint, **view_args)
     return url_for("citizen.landing", lang=code)
 

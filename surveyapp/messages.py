@@ -223,3 +223,8 @@ POSTER_BAD_LANGUAGE = _l("Choose the language of the page the QR code opens: kk,
 POSTER_BAD_BASE_URL = _l(
     "The site address must start with http:// or https://, e.g. https://survey.example.kz."
 )
+POSTER_CLI_WHICH = _l("Give either an area code or --district with a district's code.")
+POSTER_CLI_SVG_ONE = _l("--svg writes one unit's poster: give its area code, not --district.")
+POSTER_CLI_BASE_URL = _l(
+    "Give --base-url (or set SURVEYAPP_PUBLIC_BASE_URL): the site's address the QR code links to."
+)

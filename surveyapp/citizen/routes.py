@@ -21,7 +21,7 @@ from flask_babel import get_locale
 from markupsafe import Markup
 
 from .. import messages as M
-from ..categories import LOCALES
+from ..categories import LOCALES, QR_MARKER
 from ..extensions import csrf, db, limiter
 from ..forms.survey import SurveyForm
 from ..i18n import LOCALE_COOKIE, current_locale, pull_url_locale
@@ -132,14 +132,22 @@ def survey(lang: str, survey: str, area_code: str) -> ResponseReturnValue:
 @bp.route("/<lang>/u/<area_code>", methods=["GET", "POST"])
 @_rate_limited
 def unit_survey(lang: str, area_code: str) -> ResponseReturnValue:
-    """The questionnaire a unit's QR poster links to: the area is fixed."""
+    """A unit's own link: the area is fixed. Its poster's QR code adds ``?via=qr``: only
+    those visits (and the form posted from them, which keeps the query) count as channel
+    ``qr``; the bare link, or any other ``via``, counts as ``web``."""
     area = area_by_code(area_code)
     if area is None:
         abort(404)
     wave = wave_for_area(area)
     if wave is None:
         abort(410, description=M.NO_SURVEY_FOR_UNIT)
-    return _questionnaire(wave, area, channel="qr")
+    return _questionnaire(wave, area, channel="qr" if _from_poster() else "web")
+
+
+def _from_poster() -> bool:
+    """Whether the request carries the poster's marker (``via=qr``)."""
+    name, value = QR_MARKER
+    return request.args.get(name) == value
 
 
 @bp.route("/<lang>/t/<token>", methods=["GET", "POST"])
@@ -214,8 +222,11 @@ def _questionnaire(
 
 
 def _same_page_in(lang: str) -> ResponseReturnValue:
-    """Re-send the answers to the same page in the other language (307 keeps the POST)."""
+    """Re-send the answers to the same page in the other language (307 keeps the POST; the
+    poster's marker is kept too)."""
     view_args = dict(request.view_args or {}, lang=lang)
+    if _from_poster():
+        view_args[QR_MARKER[0]] = QR_MARKER[1]
     return redirect(url_for(str(request.endpoint), **view_args), code=307)
 
 

@@ -23,6 +23,7 @@ from .imports import (
 from .indicators import indicators_command
 from .jobs import jobs_command, run_job_command, scheduler_command
 from .pipeline import recompute_command, snapshots_command
+from .posters import poster_command
 
 COMMANDS = (
     import_regions_command,
@@ -39,6 +40,7 @@ COMMANDS = (
     create_user_command,
     create_invitations_command,
     export_command,
+    poster_command,
 )
 
 

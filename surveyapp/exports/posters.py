@@ -36,6 +36,7 @@ from sqlalchemy.orm import Session
 
 from .. import messages as M
 from ..categories import LOCALES, QR_MARKER
+from ..imports.geography import AREA_CODE
 from ..models import Area
 
 FONT_DIR = Path(str(resources.files("surveyapp.exports").joinpath("fonts")))
@@ -94,6 +95,14 @@ def survey_link(base_url: str, code: str, lang: str, *, marked: bool = True) -> 
     """The unit's survey link in ``lang``: ``<base>/<lang>/u/<code>?via=qr``."""
     link = f"{valid_base_url(base_url)}/{lang}/u/{quote(code, safe='')}"
     return f"{link}?{QR_MARKER[0]}={QR_MARKER[1]}" if marked else link
+
+
+def active_area(session: Session, code: str) -> Area | None:
+    """The active area ``code``; None for an unknown, inactive or malformed code (a
+    malformed one, e.g. with a NUL byte, never reaches the database)."""
+    if not AREA_CODE.match(code):
+        return None
+    return session.scalar(select(Area).where(Area.code == code, Area.is_active.is_(True)))
 
 
 def district_precincts(session: Session, district: Area) -> list[Area]:

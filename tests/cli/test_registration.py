@@ -16,7 +16,7 @@ from flask.testing import FlaskCliRunner
 from ..test_architecture import internal_imports, modules
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
-BLUEPRINTS = ("account", "admin", "api", "citizen", "dashboard", "research")
+BLUEPRINTS = ("account", "admin", "api", "citizen", "dashboard", "posters", "research")
 COMMANDS = [
     "create-invitations",
     "create-user",
@@ -27,6 +27,7 @@ COMMANDS = [
     "import-regions",
     "indicators",
     "jobs",
+    "poster",
     "recompute",
     "run-job",
     "scheduler",
