@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
 from importlib import resources
@@ -44,7 +44,7 @@ FONT_FAMILY = "DejaVu Sans"
 SVG_FONTS = "'DejaVu Sans', 'Noto Sans', 'PT Sans', Arial, sans-serif"
 PAGE_W, PAGE_H = 210.0, 297.0  # A4 portrait, millimetres
 MARGIN = 15.0
-QR_BOX = 92.0  # the code with its quiet zone (4 modules), millimetres
+QR_BOX = 100.0  # the code with its quiet zone (4 modules), millimetres: the symbol > 8 cm
 QR_BORDER = 4
 BAND = (0, 61, 115)  # the header band: a dark blue
 INK = (20, 20, 20)
@@ -198,6 +198,43 @@ class _PosterPDF(FPDF):
         )
 
 
+NAME_SIZES = ((16.0, 14.0, 12.5, 11.0), (14.0, 12.5, 11.0, 10.0), (12.0, 11.0, 10.0, 9.0))
+"""The point sizes tried for the unit's name in kk, ru and en: the first that fits two lines."""
+COLUMN_GAP = 6.0
+COLUMN_W = (PAGE_W - 2 * MARGIN - 2 * COLUMN_GAP) / 3
+FOOT = PAGE_H - 12.0  # the area code's line
+LINK_H = 9.0  # the printed link under the code, with its gaps
+
+
+def _name_size(lines: Callable[[str, float], int], text: str, sizes: Sequence[float]) -> float:
+    """The first of ``sizes`` at which ``text`` takes at most two lines (else the last)."""
+    return next((size for size in sizes if lines(text, size) <= 2), sizes[-1])
+
+
+def _code_place(names_bottom: float, column_top: float) -> tuple[float, float]:
+    """The QR box's top and side: as big as :data:`QR_BOX` allows between the names and the
+    printed link above the columns, centred in the room left."""
+    room = column_top - LINK_H - 3 - names_bottom
+    side = min(QR_BOX, room)
+    return names_bottom + 2 + (room - side) / 2, side
+
+
+def _pdf_lines(pdf: _PosterPDF, text: str, size: float, width: float, bold: bool) -> int:
+    pdf.set_font(FONT_FAMILY, "B" if bold else "", size)
+    return len(pdf.multi_cell(width, 5, text, dry_run=True, output="LINES"))
+
+
+def _pdf_column_height(pdf: _PosterPDF, text: PosterText) -> float:
+    return (
+        2.5
+        + 5 * _pdf_lines(pdf, text.anonymous, 11, COLUMN_W, True)
+        + 1.5
+        + 4.4 * _pdf_lines(pdf, text.scan, 9.5, COLUMN_W, False)
+        + 1.5
+        + 4.4 * _pdf_lines(pdf, text.why, 9.5, COLUMN_W, False)
+    )
+
+
 def _pdf_page(pdf: _PosterPDF, poster: Poster) -> None:
     pdf.add_page()
     kk, ru, en = poster.texts
@@ -213,51 +250,54 @@ def _pdf_page(pdf: _PosterPDF, poster: Poster) -> None:
     pdf.centred(en.headline, 14, bold=True)
     # The unit, in three languages, with its district and region.
     pdf.set_y(56)
-    for text, size in ((kk, 16.0), (ru, 14.0), (en, 12.0)):
+    for text, sizes in zip(poster.texts, NAME_SIZES, strict=True):
+        size = _name_size(
+            lambda name, size: _pdf_lines(pdf, name, size, PAGE_W - 2 * MARGIN, True),
+            text.name,
+            sizes,
+        )
         pdf.set_text_color(*INK)
         pdf.centred(text.name, size, bold=True)
         if text.context:
             pdf.set_text_color(*GREY)
             pdf.centred(text.context, 9)
         pdf.set_y(pdf.get_y() + 1.5)
-    # The QR code, centred, with its quiet zone, below the names (never over them).
-    top = max(pdf.get_y() + 2, 100.0)
-    left = (PAGE_W - QR_BOX) / 2
+    # The invitation, one column per language, ending above the foot.
+    column_top = FOOT - 3 - max(_pdf_column_height(pdf, text) for text in poster.texts)
+    # The QR code, centred, with its quiet zone, between the names and the columns.
+    top, side = _code_place(pdf.get_y(), column_top)
+    left = (PAGE_W - side) / 2
     modules, runs = _qr_runs(poster.link)
-    unit = QR_BOX / modules
+    unit = side / modules
     pdf.set_fill_color(255, 255, 255)
-    pdf.rect(left, top, QR_BOX, QR_BOX, style="F")
+    pdf.rect(left, top, side, side, style="F")
     pdf.set_fill_color(0, 0, 0)
     for y, x, length in runs:
         pdf.rect(left + x * unit, top + y * unit, length * unit, unit * 1.02, style="F")
     pdf.set_text_color(*INK)
-    pdf.set_y(top + QR_BOX + 1)
+    pdf.set_y(top + side + 1)
     pdf.centred(poster.shown_link, 12, bold=True)
-    # The invitation, one column per language.
-    column_top = max(pdf.get_y() + 6, 212.0)
-    gap = 6.0
-    width = (PAGE_W - 2 * MARGIN - 2 * gap) / 3
     pdf.set_draw_color(*BAND)
     pdf.set_line_width(0.6)
     for index, text in enumerate(poster.texts):
-        x = MARGIN + index * (width + gap)
-        pdf.line(x, column_top, x + width, column_top)
+        x = MARGIN + index * (COLUMN_W + COLUMN_GAP)
+        pdf.line(x, column_top, x + COLUMN_W, column_top)
         pdf.set_xy(x, column_top + 2.5)
         pdf.set_text_color(*BAND)
         pdf.set_font(FONT_FAMILY, "B", 11)
-        pdf.multi_cell(width, 5, text.anonymous, align="L", new_x="LEFT", new_y="NEXT")
+        pdf.multi_cell(COLUMN_W, 5, text.anonymous, align="L", new_x="LEFT", new_y="NEXT")
         pdf.set_y(pdf.get_y() + 1.5)
         pdf.set_x(x)
         pdf.set_text_color(*INK)
         pdf.set_font(FONT_FAMILY, "", 9.5)
-        pdf.multi_cell(width, 4.4, text.scan, align="L", new_x="LEFT", new_y="NEXT")
+        pdf.multi_cell(COLUMN_W, 4.4, text.scan, align="L", new_x="LEFT", new_y="NEXT")
         pdf.set_y(pdf.get_y() + 1.5)
         pdf.set_x(x)
         pdf.set_text_color(*GREY)
-        pdf.multi_cell(width, 4.4, text.why, align="L", new_x="LEFT", new_y="NEXT")
+        pdf.multi_cell(COLUMN_W, 4.4, text.why, align="L", new_x="LEFT", new_y="NEXT")
     # The area code, small, at the foot.
     pdf.set_text_color(*GREY)
-    pdf.set_y(PAGE_H - MARGIN - 4)
+    pdf.set_y(FOOT)
     pdf.centred(poster.area_code_label, 8)
 
 
@@ -343,7 +383,7 @@ class _Svg:
         lang: str | None = None,
     ) -> float:
         """Write ``text`` wrapped, its first baseline at ``y``; the height below the last line."""
-        height = size * 0.3528 * 1.3
+        height = _line_height(size)
         extra = {"font_weight": "bold"} if bold else {}
         if lang:
             extra[f"{{{_XML}}}lang"] = lang
@@ -362,6 +402,22 @@ class _Svg:
         return y
 
 
+def _line_height(size: float) -> float:
+    return size * 0.3528 * 1.3
+
+
+def _svg_column_height(text: PosterText) -> float:
+    """The estimated height of a language's column in the SVG (see :func:`_wrapped`)."""
+    return (
+        6.5
+        + _line_height(11) * (len(_wrapped(text.anonymous, 11, COLUMN_W, bold=True)) - 1)
+        + 1.5
+        + _line_height(9.5) * len(_wrapped(text.scan, 9.5, COLUMN_W))
+        + 1.5
+        + _line_height(9.5) * len(_wrapped(text.why, 9.5, COLUMN_W))
+    )
+
+
 def poster_svg(session: Session, area: Area, *, base_url: str, lang: str = "kk") -> str:
     """The poster of ``area`` as one SVG document (A4, in millimetres)."""
     poster = poster_of(session, area, base_url=base_url, lang=lang)
@@ -372,16 +428,21 @@ def poster_svg(session: Session, area: Area, *, base_url: str, lang: str = "kk")
     y = svg.lines(kk.headline, 18, 25, bold=True, fill=white, lang="kk")
     y = svg.lines(ru.headline, y + 2, 19, bold=True, fill=white, lang="ru")
     svg.lines(en.headline, y + 1.5, 14, bold=True, fill=white, lang="en")
-    y = 63.0
-    for text, size in ((kk, 16.0), (ru, 14.0), (en, 12.0)):
+    y = 62.0
+    full = PAGE_W - 2 * MARGIN
+    for text, sizes in zip(poster.texts, NAME_SIZES, strict=True):
+        size = _name_size(
+            lambda name, size: len(_wrapped(name, size, full, bold=True)), text.name, sizes
+        )
         y = svg.lines(text.name, y, size, bold=True, lang=text.locale)
         if text.context:
             y = svg.lines(text.context, y, 9, fill=GREY, lang=text.locale)
         y += 2.5
-    top = max(y - 3, 100.0)
-    left = (PAGE_W - QR_BOX) / 2
+    column_top = FOOT - 3 - max(_svg_column_height(text) for text in poster.texts)
+    top, side = _code_place(y - 4, column_top)
+    left = (PAGE_W - side) / 2
     modules, runs = _qr_runs(poster.link)
-    unit = QR_BOX / modules
+    unit = side / modules
     path = "".join(f"M{x} {row}h{length}v1h-{length}z" for row, x, length in runs)
     svg.add(
         "path",
@@ -390,25 +451,22 @@ def poster_svg(session: Session, area: Area, *, base_url: str, lang: str = "kk")
         transform=f"translate({left:.3f} {top:.3f}) scale({unit:.5f})",
         shape_rendering="crispEdges",
     ).set("data-link", poster.link)
-    y = svg.lines(poster.shown_link, top + QR_BOX + 5, 12, bold=True)
-    column_top = max(y + 4, 212.0)
-    gap = 6.0
-    width = (PAGE_W - 2 * MARGIN - 2 * gap) / 3
+    svg.lines(poster.shown_link, top + side + 5.5, 12, bold=True)
     for index, text in enumerate(poster.texts):
-        x = MARGIN + index * (width + gap)
+        x = MARGIN + index * (COLUMN_W + COLUMN_GAP)
         svg.add(
             "line",
             x1=f"{x:.2f}",
             y1=f"{column_top:.2f}",
-            x2=f"{x + width:.2f}",
+            x2=f"{x + COLUMN_W:.2f}",
             y2=f"{column_top:.2f}",
             stroke=_hex(BAND),
             stroke_width="0.6",
         )
-        column = partial(svg.lines, x=x, width=width, anchor="start", lang=text.locale)
+        column = partial(svg.lines, x=x, width=COLUMN_W, anchor="start", lang=text.locale)
         y = column(text.anonymous, column_top + 6.5, 11, bold=True, fill=BAND)
         y = column(text.scan, y + 1.5, 9.5)
         column(text.why, y + 1.5, 9.5, fill=GREY)
-    svg.lines(poster.area_code_label, PAGE_H - MARGIN, 8, fill=GREY)
+    svg.lines(poster.area_code_label, FOOT + 3, 8, fill=GREY)
     ET.indent(svg.root)
     return ET.tostring(svg.root, encoding="unicode", xml_declaration=True) + "\n"

@@ -151,7 +151,7 @@ def qr_codes(pdf: bytes, directory: Path) -> list[str]:
 def pdf_text(pdf: bytes, directory: Path) -> str:
     source = directory / "text.pdf"
     source.write_bytes(pdf)
-    return run("pdftotext", "-layout", str(source), "-")
+    return run("pdftotext", "-raw", str(source), "-")
 
 
 def pdf_pages(pdf: bytes, directory: Path) -> int:
