@@ -9,7 +9,7 @@ PG_TEST_DB   ?= surveyapp_test
 SURVEYAPP_TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/$(PG_TEST_DB)
 BABEL_KEYWORDS := -k _l -k lazy_gettext -k ngettext:1,2
 
-.PHONY: run test lint typecheck test-sqlite test-postgres test-browser browser-deps \
+.PHONY: run test lint typecheck test-sqlite test-postgres test-browser browser-deps test-tools \
         translations extract-messages update-catalogs migrate demo clean bench lock
 
 $(BIN)/python:
@@ -56,7 +56,15 @@ lint: $(VENV)/.installed
 typecheck: $(VENV)/.installed
 	$(BIN)/mypy
 
-test-sqlite: $(VENV)/.installed translations
+## The poster tests read the rendered PDFs back with poppler (pdftoppm, pdftotext, pdffonts,
+## pdfinfo) and zbar (zbarimg); they fail without them. Installed from Debian's packages.
+test-tools:
+	@command -v pdftoppm >/dev/null 2>&1 && command -v zbarimg >/dev/null 2>&1 || { \
+	  echo "Installing poppler-utils and zbar-tools from the distribution's packages"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	    poppler-utils zbar-tools >/dev/null; }
+
+test-sqlite: $(VENV)/.installed translations test-tools
 	$(BIN)/python -m pytest -m "not browser" -q
 
 ## make test: lint, types, the whole suite on SQLite, and the browser tests when Chromium is here
@@ -70,7 +78,7 @@ test: lint typecheck test-sqlite
 	fi
 
 ## The same suite on this machine's PostgreSQL (a dedicated database is created)
-test-postgres: $(VENV)/.installed translations
+test-postgres: $(VENV)/.installed translations test-tools
 	$(BIN)/python scripts/create_database.py "$(PG_ADMIN_URL)" "$(PG_TEST_DB)"
 	SURVEYAPP_TEST_DATABASE_URL="$(SURVEYAPP_TEST_POSTGRES_URL)" $(BIN)/python -m pytest -m "not browser" -q
 

@@ -94,5 +94,6 @@ def poster_command(
             "%(num)d poster written to %(path)s.",
             "%(num)d posters written to %(path)s.",
             len(areas),
+            path=str(output),
         )
-        click.echo(message % {"path": output})
+        click.echo(message)

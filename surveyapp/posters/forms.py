@@ -7,7 +7,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired
 
 from .. import messages as M
 from ..categories import LOCALES
@@ -26,7 +26,7 @@ class PosterForm(FlaskForm):
 
     code = StringField(
         _l("Area code"),
-        validators=[DataRequired(message=M.FIELD_REQUIRED), Length(max=32)],
+        validators=[DataRequired(message=M.FIELD_REQUIRED)],
         filters=[_strip],
     )
     qr = SelectField(_l("The QR code opens the survey in"), validate_choice=False, default="kk")

@@ -28,13 +28,52 @@ def area_id(session: Session, code: str) -> int:
 
 
 def test_qr_link_fixes_the_area(client: FlaskClient, session: Session, wave: Wave) -> None:
-    url = f"/kk/u/{PRECINCT}"
+    url = f"/kk/u/{PRECINCT}?via=qr"  # what a poster's QR code opens
     page = client.get(url)
     assert page.status_code == 200
     assert "change" not in page.get_data(as_text=True)  # no area choice on a poster link
     assert submit(client, url, valid_answers()).status_code == 303
     stored = session.scalars(select(Response)).one()
     assert stored.channel == "qr" and stored.area_id == area_id(session, PRECINCT)
+
+
+def test_a_closed_units_page_links_its_other_languages_with_the_marker(
+    client: FlaskClient, wave: Wave
+) -> None:
+    gone = client.get("/kk/u/KZ-71-PD?via=qr")  # no open survey covers it: 410
+    assert gone.status_code == 410
+    assert 'href="/ru/u/KZ-71-PD?via=qr"' in gone.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("query", ["", "?via=web", "?via=QR", "?via=qr%00", "?via=", "?x=qr"])
+def test_the_units_link_without_the_poster_marker_counts_as_web(
+    client: FlaskClient, session: Session, wave: Wave, query: str
+) -> None:
+    url = f"/ru/u/{PRECINCT}{query}"
+    assert submit(client, url, valid_answers()).status_code == 303
+    assert session.scalars(select(Response.channel)).one() == "web"
+
+
+def test_the_poster_marker_survives_the_language_switch_and_errors(
+    client: FlaskClient, session: Session, wave: Wave
+) -> None:
+    url = f"/kk/u/{PRECINCT}?via=qr"
+    page = client.get(url).get_data(as_text=True)
+    # The language buttons post the form back to its own address, the query included.
+    assert 'form="survey" name="switch_lang"' in page
+    form_tag = page.split('<form id="survey"', 1)[1].split(">", 1)[0]
+    assert 'method="post"' in form_tag and "action=" not in form_tag
+    nonce = form_nonce(client, url)
+    switched = client.post(url, data={**valid_answers(), "nonce": nonce, "switch_lang": "en"})
+    assert switched.status_code == 307
+    assert switched.headers["Location"] == f"/en/u/{PRECINCT}?via=qr"
+    incomplete = client.post(
+        switched.headers["Location"], data={**valid_answers(consent=None), "nonce": nonce}
+    )
+    assert incomplete.status_code == 422
+    assert submit(client, switched.headers["Location"], valid_answers(), nonce).status_code == 303
+    stored = session.scalars(select(Response)).one()
+    assert (stored.channel, stored.locale) == ("qr", "en")
 
 
 def test_qr_link_to_an_unknown_or_uncovered_unit(client: FlaskClient, wave: Wave) -> None:
