@@ -101,3 +101,15 @@ def test_create_app_touches_no_database(tmp_path: Path) -> None:
     database = tmp_path / "untouched.sqlite3"
     create_app(environ={"SURVEYAPP_DATABASE_URL": f"sqlite:///{database}"})
     assert not database.exists()
+
+
+def test_the_public_address_of_the_posters(tmp_path: Path) -> None:
+    assert load_settings({}, instance_path=tmp_path).public_base_url == ""
+    settings = load_settings(
+        {"SURVEYAPP_PUBLIC_BASE_URL": " https://survey.example.kz/app/ "}, instance_path=tmp_path
+    )
+    assert settings.public_base_url == "https://survey.example.kz/app"
+    assert settings.as_flask_config()["PUBLIC_BASE_URL"] == "https://survey.example.kz/app"
+    for bad in ("survey.example.kz", "https://x.kz/?a=1", "ftp://x.kz"):
+        with pytest.raises(ConfigError, match="SURVEYAPP_PUBLIC_BASE_URL"):
+            load_settings({"SURVEYAPP_PUBLIC_BASE_URL": bad}, instance_path=tmp_path)

@@ -221,7 +221,9 @@ def _code_place(names_bottom: float, column_top: float) -> tuple[float, float]:
 
 def _pdf_lines(pdf: _PosterPDF, text: str, size: float, width: float, bold: bool) -> int:
     pdf.set_font(FONT_FAMILY, "B" if bold else "", size)
-    return len(pdf.multi_cell(width, 5, text, dry_run=True, output="LINES"))
+    lines = pdf.multi_cell(width, 5, text, dry_run=True, output="LINES")
+    assert isinstance(lines, list)
+    return len(lines)
 
 
 def _pdf_column_height(pdf: _PosterPDF, text: PosterText) -> float:
@@ -280,19 +282,19 @@ def _pdf_page(pdf: _PosterPDF, poster: Poster) -> None:
     pdf.set_draw_color(*BAND)
     pdf.set_line_width(0.6)
     for index, text in enumerate(poster.texts):
-        x = MARGIN + index * (COLUMN_W + COLUMN_GAP)
-        pdf.line(x, column_top, x + COLUMN_W, column_top)
-        pdf.set_xy(x, column_top + 2.5)
+        column_x = MARGIN + index * (COLUMN_W + COLUMN_GAP)
+        pdf.line(column_x, column_top, column_x + COLUMN_W, column_top)
+        pdf.set_xy(column_x, column_top + 2.5)
         pdf.set_text_color(*BAND)
         pdf.set_font(FONT_FAMILY, "B", 11)
         pdf.multi_cell(COLUMN_W, 5, text.anonymous, align="L", new_x="LEFT", new_y="NEXT")
         pdf.set_y(pdf.get_y() + 1.5)
-        pdf.set_x(x)
+        pdf.set_x(column_x)
         pdf.set_text_color(*INK)
         pdf.set_font(FONT_FAMILY, "", 9.5)
         pdf.multi_cell(COLUMN_W, 4.4, text.scan, align="L", new_x="LEFT", new_y="NEXT")
         pdf.set_y(pdf.get_y() + 1.5)
-        pdf.set_x(x)
+        pdf.set_x(column_x)
         pdf.set_text_color(*GREY)
         pdf.multi_cell(COLUMN_W, 4.4, text.why, align="L", new_x="LEFT", new_y="NEXT")
     # The area code, small, at the foot.
