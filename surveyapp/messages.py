@@ -266,3 +266,7 @@ INSTRUMENT_EXPORT_FORMAT = _l(
     "Choose the format with --format xlsform or --format yaml, or name the file .xlsx or .yaml."
 )
 INSTRUMENT_EXPORTED = _l("Instrument %(code)s version %(version)s written to %(path)s.")
+INSTRUMENT_EXPORTED_AS_NEXT = _l(
+    "Instrument %(code)s version %(version)s written to %(path)s as version %(next)s, to edit and import."
+)
+INSTRUMENT_EXPORT_UNWRITABLE = _l("The file cannot be written: %(reason)s")

@@ -38,7 +38,6 @@ from .problems import ImportRefused, Problem
 from .xlsform import read_xlsform
 from .yamlfile import load_yaml
 
-
 TOP_KEYS = {"format", "code", "version", "title", "intro", "sections"}
 SECTION_KEYS = {"code", "title", "questions"}
 COMMON_QUESTION_KEYS = {

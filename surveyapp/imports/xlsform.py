@@ -122,8 +122,14 @@ CONSTRAINTS: dict[str, tuple[re.Pattern[str], str]] = {
         ),
         ". >= MIN and . <= MAX, . >= MIN, . <= MAX",
     ),
-    "text": (re.compile(r"^string-length\(\s*\.\s*\)\s*<=\s*(?P<n>\d{1,6})$"), "string-length(.) <= N"),
-    "multi": (re.compile(r"^count-selected\(\s*\.\s*\)\s*<=\s*(?P<n>\d{1,6})$"), "count-selected(.) <= N"),
+    "text": (
+        re.compile(r"^string-length\(\s*\.\s*\)\s*<=\s*(?P<n>\d{1,6})$"),
+        "string-length(.) <= N",
+    ),
+    "multi": (
+        re.compile(r"^count-selected\(\s*\.\s*\)\s*<=\s*(?P<n>\d{1,6})$"),
+        "count-selected(.) <= N",
+    ),
 }
 """The constraints read, per type, into ``min``/``max``, ``max_length`` and ``max_choices``."""
 
@@ -196,7 +202,7 @@ class _Reader:
         value = getattr(cell, "value", None)
         if value is None:
             return None
-        where = {"sheet": sheet.name, "row": row.number, "column": column.heading}
+        where: dict[str, Any] = {"sheet": sheet.name, "row": row.number, "column": column.heading}
         data_type = getattr(cell, "data_type", None)
         if data_type == "f":
             self.add(M.XLSX_FORMULA, **where)
@@ -387,7 +393,7 @@ def _sheet(
             code = (match.group(1) if match else language).strip().lower()
         column = _Column(index, heading, base, code, has_values)
         sheet.columns.append(column)
-        where = {"sheet": name, "row": 1, "column": heading}
+        where: dict[str, Any] = {"sheet": name, "row": 1, "column": heading}
         if base.startswith("$") or base in IGNORED_COLUMNS[kind]:
             continue
         if base in texts:
