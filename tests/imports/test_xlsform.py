@@ -119,7 +119,12 @@ def base_form() -> Form:
     ]
     choices: Rows = [
         {"list_name": "trust", "name": "full", "value": 3, **labels("Толық", "Полностью", "Fully")},
-        {"list_name": "trust", "name": "partial", "value": 2, **labels("Ішінара", "Частично", "Partly")},
+        {
+            "list_name": "trust",
+            "name": "partial",
+            "value": 2,
+            **labels("Ішінара", "Частично", "Partly"),
+        },
         {"list_name": "trust", "name": "none", "value": 1, **labels("Жоқ", "Нет", "Not")},
         {
             "list_name": "trust",
@@ -128,7 +133,12 @@ def base_form() -> Form:
             **labels("Қиын", "Трудно", "Hard to say"),
         },
         *(
-            {"list_name": "agree5", "name": f"a{n}", "value": n, **labels(f"к{n}", f"р{n}", f"e{n}")}
+            {
+                "list_name": "agree5",
+                "name": f"a{n}",
+                "value": n,
+                **labels(f"к{n}", f"р{n}", f"e{n}"),
+            }
             for n in range(1, 6)
         ),
         {"list_name": "agree5", "name": "dont_know", "missing": True, **labels("Б", "Н", "DK")},
@@ -296,7 +306,9 @@ def test_sheet_names_and_headings_are_read_whatever_their_case() -> None:
     form = base_form()
     data = build(
         {
-            "Survey": [{key.replace("type", "Type"): v for key, v in r.items()} for r in form["survey"]],
+            "Survey": [
+                {key.replace("type", "Type"): v for key, v in r.items()} for r in form["survey"]
+            ],
             "CHOICES": form["choices"],
             "settings": form["settings"],
         }
@@ -390,7 +402,9 @@ def _question_facts(question: Question) -> dict[str, Any]:
 def test_the_yaml_export_reads_back_as_the_same_document(session: Session) -> None:
     original = instrument_document(import_instrument(session, INSTRUMENT_FILE).instrument)
     data = write_yaml(original)
-    assert data.decode("utf-8").startswith("format: surveyapp-instrument/1\ncode: police-trust-2026")
+    assert data.decode("utf-8").startswith(
+        "format: surveyapp-instrument/1\ncode: police-trust-2026"
+    )
     assert parse_instrument("again.yaml", data) == original
 
 
