@@ -228,3 +228,70 @@ POSTER_CLI_SVG_ONE = _l("--svg writes one unit's poster: give its area code, not
 POSTER_CLI_BASE_URL = _l(
     "Give --base-url (or set SURVEYAPP_PUBLIC_BASE_URL): the site's address the QR code links to."
 )
+# Instrument files as XLSForm workbooks, and the instrument exports (imports/xlsform.py,
+# exports/instrument_file.py, the CLI's import-instrument and export-instrument).
+LOC_SHEET = _l("sheet “%(sheet)s”")
+LOC_COLUMN = _l("column “%(column)s”")
+INSTRUMENT_FILE_SUFFIX = _l(
+    "an instrument file must be named %(allowed)s (YAML or an XLSForm workbook), not “%(suffix)s”"
+)
+XLSX_TOO_LARGE = _l("the workbook is larger than %(max)s MB")
+XLSX_UNREADABLE = _l("the file is not an Excel workbook (.xlsx) that can be read")
+XLSX_SHEET_MISSING = _l("the workbook has no sheet of this name")
+XLSX_SHEET_UNSUPPORTED = _l("sheets of this kind are not supported; remove it")
+XLSX_SHEET_EMPTY = _l("the sheet has no headings in its first row")
+XLSX_TOO_MANY_ROWS = _l("the sheet has more than %(max)s rows")
+XLSX_TOO_MANY_COLUMNS = _l("the sheet has more than %(max)s columns")
+XLSX_COLUMN_MISSING = _l("the sheet lacks this column")
+XLSX_COLUMN_UNSUPPORTED = _l("this column is not supported; remove it or leave it empty")
+XLSX_COLUMN_DUPLICATE = _l("this column appears more than once")
+XLSX_COLUMN_NO_HEADING = _l("a value in a column without a heading")
+XLSX_LANGUAGE_UNKNOWN = _l(
+    "unknown language; the columns are “%(base)s::Kazakh (kk)”, “%(base)s::Russian (ru)” and “%(base)s::English (en)”"
+)
+XLSX_TEXT_WITHOUT_LANGUAGE = _l(
+    "give this text in each language, in the columns “%(base)s::Kazakh (kk)”, “%(base)s::Russian (ru)” and “%(base)s::English (en)”"
+)
+XLSX_FORMULA = _l("formulas are not supported: enter the value itself")
+XLSX_BAD_CELL = _l("the cell must hold text or a number")
+XLSX_CONTROL_CHARACTER = _l("the cell contains control characters")
+XLSX_TYPE_UNSUPPORTED = _l("the type “%(type)s” is not supported; supported: %(allowed)s")
+XLSX_LIST_MISSING = _l("the type needs the name of a choice list, as in “%(type)s LIST”")
+XLSX_LIST_UNKNOWN = _l("there is no choice list “%(list)s” in the sheet “choices”")
+XLSX_YES_NO_LIST = _l(
+    "the choice list of a yes_no question must have exactly the choices yes and no"
+)
+XLSX_SURVEYAPP_TYPE = _l(
+    "“%(value)s” cannot be given to a question of type “%(type)s”; allowed here: %(allowed)s"
+)
+XLSX_NESTED_GROUP = _l("groups inside groups are not supported: each group is one section")
+XLSX_OUTSIDE_GROUP = _l(
+    "every question must be inside a group (begin_group … end_group), which is its section"
+)
+XLSX_GROUP_NOT_CLOSED = _l("this group is not closed by an end_group")
+XLSX_END_WITHOUT_BEGIN = _l("this end_group closes no group")
+XLSX_NOTE_PLACE = _l("a note is supported only once, before the first group, as the introduction")
+XLSX_INTRO_MISSING = _l("the introduction is missing: add a note before the first group")
+XLSX_NOT_APPLICABLE = _l("this column does not apply to a row of type “%(type)s”")
+XLSX_BOOLEAN = _l("must be yes or no")
+XLSX_DUPLICATE_NAME = _l("the name “%(name)s” is already used in row %(row)s")
+XLSX_CONSTRAINT = _l("unsupported constraint; supported here: %(allowed)s")
+XLSX_RELEVANT_GRAMMAR = _l(
+    "unsupported condition; write ${question} = 'option', ${question} != 'option' or selected(${question}, 'option'), joined by and, or and brackets"
+)
+XLSX_RELEVANT_ONE_QUESTION = _l("a condition may refer to one earlier question only")
+XLSX_RELEVANT_MULTI = _l(
+    "for a select_multiple question write only selected(${question}, 'option') joined by or"
+)
+XLSX_RELEVANT_NEVER = _l("the condition can never be true")
+XLSX_SETTINGS_ROWS = _l("the sheet must have exactly one row of settings under its headings")
+INSTRUMENT_EXPORT_UNKNOWN = _l("There is no instrument %(code)s.")
+INSTRUMENT_EXPORT_NO_VERSION = _l("Instrument %(code)s has no version %(version)s.")
+INSTRUMENT_EXPORT_FORMAT = _l(
+    "Choose the format with --format xlsform or --format yaml, or name the file .xlsx or .yaml."
+)
+INSTRUMENT_EXPORTED = _l("Instrument %(code)s version %(version)s written to %(path)s.")
+INSTRUMENT_EXPORTED_AS_NEXT = _l(
+    "Instrument %(code)s version %(version)s written to %(path)s as version %(next)s, to edit and import."
+)
+INSTRUMENT_EXPORT_UNWRITABLE = _l("The file cannot be written: %(reason)s")

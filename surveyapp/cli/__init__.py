@@ -21,6 +21,7 @@ from .imports import (
     import_regions_command,
 )
 from .indicators import indicators_command
+from .instrument_files import export_instrument_command
 from .jobs import jobs_command, run_job_command, scheduler_command
 from .pipeline import recompute_command, snapshots_command
 from .posters import poster_command
@@ -29,6 +30,7 @@ COMMANDS = (
     import_regions_command,
     import_areas_command,
     import_instrument_command,
+    export_instrument_command,
     import_margins_command,
     seed_demo_command,
     recompute_command,

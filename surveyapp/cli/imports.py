@@ -21,7 +21,7 @@ from .options import existing_file, lang_option, unit_of_work
 @existing_file
 @lang_option
 def import_instrument_command(file: Path, lang: str) -> None:
-    """Validate FILE (YAML instrument) and publish it."""
+    """Validate FILE (an instrument: YAML, or an XLSForm workbook .xlsx) and publish it."""
     with unit_of_work(lang):
         result = import_instrument(db.session(), file)
         instrument = result.instrument

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,13 +26,17 @@ from ..categories import (
     QuestionRole,
 )
 from ..models import Instrument, Option, Question, Section
+from .codes import (
+    CHOICE_TYPES,
+    FORMAT,
+    IDENTIFIER,
+    INSTRUMENT_CODE,
+    OPTION_CODE,
+    YES_NO_OPTIONS,
+)
 from .problems import ImportRefused, Problem
+from .xlsform import read_xlsform
 from .yamlfile import load_yaml
-
-FORMAT = "surveyapp-instrument/1"
-INSTRUMENT_CODE = re.compile(r"^[a-z0-9][a-z0-9-]{2,63}$")
-IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
-OPTION_CODE = re.compile(r"^[a-z0-9][a-z0-9_+\-]{0,63}$")
 
 TOP_KEYS = {"format", "code", "version", "title", "intro", "sections"}
 SECTION_KEYS = {"code", "title", "questions"}
@@ -60,7 +63,6 @@ TYPE_KEYS: dict[str, set[str]] = {
 ALL_TYPE_KEYS = set().union(*TYPE_KEYS.values())
 OPTION_KEYS = {"code", "label", "value", "missing"}
 NO_OPTION_TYPES = {"consent", "area", "scale0_10", "yes_no", "number", "text"}
-CHOICE_TYPES = {"likert5", "single", "multi", "yes_no"}
 SCORABLE_TYPES = {"likert5", "scale0_10", "single"}
 ROLE_TYPES: dict[str, tuple[str, ...]] = {
     # The dashboards show the share of each option of the trust question.
@@ -77,12 +79,6 @@ AREA_LEVELS = tuple(kind for kind in AREA_KINDS if kind != "country")
 DEFAULT_MAX_LENGTH = 1000
 TITLE_MAX_LENGTH = 300  # instrument and section titles: String(300) columns
 TEXT_MAX_LENGTH = 4000  # any other text
-
-# yes_no options are the same in every instrument; their wording is fixed here.
-YES_NO_OPTIONS = (
-    ("yes", 1.0, {"kk": "Иә", "ru": "Да", "en": "Yes"}),
-    ("no", 0.0, {"kk": "Жоқ", "ru": "Нет", "en": "No"}),
-)
 
 
 def canonical_json(document: Any) -> str:
@@ -106,9 +102,30 @@ def read_instrument_file(path: Path) -> Any:
     return parse_instrument(path.name, data)
 
 
+YAML_SUFFIXES = (".yaml", ".yml")
+XLSFORM_SUFFIXES = (".xlsx",)
+INSTRUMENT_SUFFIXES = YAML_SUFFIXES + XLSFORM_SUFFIXES
+"""The instrument files :func:`parse_instrument` reads, by the suffix of their name."""
+
+
 def parse_instrument(name: str, data: bytes) -> Any:
-    """The instrument document in ``data``, a file called ``name`` (YAML); the document is
-    not yet validated. :class:`ImportRefused` if it cannot be read."""
+    """The instrument document in ``data``, a file called ``name``: YAML (``.yaml``, ``.yml``)
+    or an XLSForm workbook (``.xlsx``, see :func:`.xlsform.read_xlsform`); the document is
+    not yet validated. :class:`ImportRefused` if it cannot be read, or if the name has
+    another suffix."""
+    suffix = Path(name).suffix.lower()
+    if suffix in XLSFORM_SUFFIXES:
+        return read_xlsform(name, data)
+    if suffix not in YAML_SUFFIXES:
+        raise ImportRefused(
+            [
+                Problem(
+                    name,
+                    M.INSTRUMENT_FILE_SUFFIX,
+                    {"suffix": suffix or "—", "allowed": INSTRUMENT_SUFFIXES},
+                )
+            ]
+        )
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as error:

@@ -1,4 +1,5 @@
-"""Import problems: a message plus where it is (file, section, question, option, row, field)."""
+"""Import problems: a message plus where it is (file, sheet, row, column, section, question,
+option, field)."""
 
 from __future__ import annotations
 
@@ -22,6 +23,8 @@ class Problem:
     option: str | None = None
     row: int | None = None
     field: str | None = None
+    sheet: str | None = None  # a workbook's sheet (XLSForm)
+    column: str | None = None  # a sheet's column, by its heading (XLSForm)
 
     def text(self) -> str:
         """The message alone, formatted."""
@@ -29,10 +32,15 @@ class Problem:
         return str(self.message) % params if params else str(self.message)
 
     def render(self) -> str:
-        """``file › question “x” › field “y”: message``."""
+        """``file › question “x” › field “y”: message`` (``file › sheet “s” › row 3 › column
+        “c”: message`` for a spreadsheet)."""
         parts = [self.file]
+        if self.sheet is not None:
+            parts.append(str(M.LOC_SHEET) % {"sheet": self.sheet})
         if self.row is not None:
             parts.append(str(M.LOC_ROW) % {"row": self.row})
+        if self.column is not None:
+            parts.append(str(M.LOC_COLUMN) % {"column": self.column})
         if self.section is not None:
             parts.append(str(M.LOC_SECTION) % {"code": self.section})
         if self.question is not None:

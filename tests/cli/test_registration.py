@@ -21,6 +21,7 @@ COMMANDS = [
     "create-invitations",
     "create-user",
     "export",
+    "export-instrument",
     "import-areas",
     "import-instrument",
     "import-margins",
