@@ -8,6 +8,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
+from markupsafe import Markup
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from .. import messages as M
@@ -164,11 +165,13 @@ def preview(lang: str, instrument_id: int) -> ResponseReturnValue:
     nothing to send: no nonce, no token, the button disabled."""
     instrument = instrument_or_404(instrument_id)
     page = preview_of(instrument, current_locale())
-    questions_html = render_template(
-        "survey/_questions.html",
-        form=page.form,
-        sections=page.sections,
-        questions=page.questions,
+    questions_html = Markup(
+        render_template(
+            "survey/_questions.html",
+            form=page.form,
+            sections=page.sections,
+            questions=page.questions,
+        )
     )
     body = render_template("questionnaires/preview.html", page=page, questions_html=questions_html)
     return body, 200, {"Cache-Control": "no-store"}

@@ -95,7 +95,9 @@ def upload(
 
 def published(session: Session, version: int = 1) -> Instrument:
     """A published version of the trial questionnaire (as the command line imports it)."""
-    return store_instrument(session, document(version), "trial.yaml").instrument
+    instrument = store_instrument(session, document(version), "trial.yaml").instrument
+    session.commit()  # as the command line does (a failed request rolls back to here)
+    return instrument
 
 
 def versions(session: Session, code: str = CODE) -> dict[int, str]:

@@ -123,7 +123,10 @@ def test_a_new_version_starts_as_a_draft_copy(
     assert upload(admin, edited).status_code == 303
     session.expire_all()
     assert new.question("trust_level").text("en") == "How far do you trust the police?"
-    assert admin.post(f"/en/admin/instruments/{new.id}/publish", data={"confirm": "y"}).status_code == 303
+    assert (
+        admin.post(f"/en/admin/instruments/{new.id}/publish", data={"confirm": "y"}).status_code
+        == 303
+    )
     assert versions(session) == {1: "published", 2: "published", 3: "published"}
 
 

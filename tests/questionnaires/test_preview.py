@@ -9,13 +9,13 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
-from surveyapp.models import Instrument
+from surveyapp.models import Instrument, Wave
+from tests.citizen.conftest import PRECINCT, SURVEY, wave
 
 from .conftest import CODE, SHIPPED, document, published, question, state, upload
 
-TEXTS = {
-    lang: question(SHIPPED, "trust_level")["text"][lang] for lang in ("kk", "ru", "en")
-}
+__all__ = ["wave"]  # the citizen tests' open wave (a fixture)
+TEXTS = {lang: question(SHIPPED, "trust_level")["text"][lang] for lang in ("kk", "ru", "en")}
 
 
 @pytest.fixture
@@ -48,7 +48,9 @@ def test_the_preview_has_the_citizen_page_markup(admin: FlaskClient, draft: Inst
     assert '<form id="survey"' in page
     assert '<fieldset class="q" id="q-trust_level"' in page
     assert 'name="trust_level" value="full"' in page
-    assert re.search(r'id="q-contact_type" data-show-if="contact_12m" data-show-values="[^"]+"', page)
+    assert re.search(
+        r'id="q-contact_type" data-show-if="contact_12m" data-show-values="[^"]+"', page
+    )
     assert "Answer only if your answer above was" in page
     assert 'class="scale"' in page and 'type="checkbox" name="consent"' in page
     assert "survey.js" in page
@@ -62,14 +64,11 @@ def test_the_preview_has_the_citizen_page_markup(admin: FlaskClient, draft: Inst
 
 
 def test_the_preview_matches_the_citizen_page(
-    admin: FlaskClient, anonymous: FlaskClient, session: Session, accounts: object
+    admin: FlaskClient, anonymous: FlaskClient, wave: Wave
 ) -> None:
     """A published version in an open wave: the preview's question fieldsets are exactly
     those of the survey page."""
-    from tests.factories import make_wave
-
-    wave = make_wave(session)
-    citizen = anonymous.get(f"/ru/s/{wave.instrument.code}/KZ-71").get_data(as_text=True)
+    citizen = anonymous.get(f"/ru/s/{SURVEY}/{PRECINCT}").get_data(as_text=True)
     preview = admin.get(f"/ru/admin/instruments/{wave.instrument_id}/preview").get_data(
         as_text=True
     )
@@ -88,5 +87,7 @@ def test_a_published_version_can_be_previewed(admin: FlaskClient, session: Sessi
     assert response.status_code == 200
     assert TEXTS["kk"] in response.get_data(as_text=True)
     # Parameters in the address (as if the disabled form were sent) change nothing.
-    assert admin.get(f"/kk/admin/instruments/{first.id}/preview?trust_level=full").status_code == 200
+    assert (
+        admin.get(f"/kk/admin/instruments/{first.id}/preview?trust_level=full").status_code == 200
+    )
     assert state(session) == before
