@@ -113,7 +113,7 @@ def test_an_unknown_version_is_404(admin: FlaskClient, accounts: dict[str, User]
 def test_a_post_without_csrf_token_is_refused(
     app: Flask, admin: FlaskClient, session: Session, pair: tuple[Instrument, Instrument]
 ) -> None:
-    first, draft = pair
+    _first, draft = pair
     before = state(session), versions(session)
     app.config["WTF_CSRF_ENABLED"] = True
     try:
