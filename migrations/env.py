@@ -26,6 +26,29 @@ def _target_metadata():
 
 
 def _run(connection) -> None:
+    if connection.dialect.name != "sqlite" or connection.in_transaction():
+        _migrate(connection)
+        return
+    # SQLite alters a table by rebuilding it (batch mode); dropping the old table would fire
+    # the ON DELETE actions of every table referring to it (the children of an instrument
+    # would go). So foreign keys are off while migrating (the pragma works only outside a
+    # transaction), checked afterwards, and on again before the connection is reused.
+    driver = connection.connection.driver_connection
+    driver.execute("PRAGMA foreign_keys=OFF")
+    try:
+        _migrate(connection)
+        if connection.in_transaction():
+            connection.commit()
+        broken = driver.execute("PRAGMA foreign_key_check").fetchall()
+        if broken:
+            raise RuntimeError(f"the migration broke foreign keys: {broken[:5]}")
+    finally:
+        if connection.in_transaction():
+            connection.rollback()
+        driver.execute("PRAGMA foreign_keys=ON")
+
+
+def _migrate(connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=_target_metadata(),

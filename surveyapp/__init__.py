@@ -72,6 +72,7 @@ def create_app(
     from .errors import register_error_handlers
     from .health import bp as health_bp
     from .posters import bp as posters_bp
+    from .questionnaires import bp as questionnaires_bp
     from .research import bp as research_bp
 
     app.register_blueprint(citizen_bp)
@@ -82,6 +83,7 @@ def create_app(
     app.register_blueprint(api_bp)
     app.register_blueprint(research_bp)
     app.register_blueprint(posters_bp)
+    app.register_blueprint(questionnaires_bp)
     register_login(app)
     register_error_handlers(app)
     register_cli(app)

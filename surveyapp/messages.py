@@ -295,3 +295,30 @@ INSTRUMENT_EXPORTED_AS_NEXT = _l(
     "Instrument %(code)s version %(version)s written to %(path)s as version %(next)s, to edit and import."
 )
 INSTRUMENT_EXPORT_UNWRITABLE = _l("The file cannot be written: %(reason)s")
+# Questionnaires: instrument versions in the administration (drafts, preview, publication).
+INSTRUMENT_VERSION_PUBLISHED = _l(
+    "version %(version)s of “%(code)s” is already published; start a new version to change it"
+)
+INSTRUMENT_NOT_DRAFT = _l(
+    "This version is published and cannot be changed or deleted; start a new version instead."
+)
+INSTRUMENT_IN_USE = _l("A wave fields this version, so it cannot be deleted.")
+INSTRUMENT_DRAFT_EXISTS = _l(
+    "This questionnaire already has a draft (version %(version)s): edit and upload that one."
+)
+INSTRUMENT_NOT_FOUND = _l("There is no such questionnaire version.")
+INSTRUMENT_FILE_MISSING = _l("Choose a file to upload.")
+INSTRUMENT_FILE_TYPE = _l("Upload a questionnaire file ending in %(allowed)s.")
+INSTRUMENT_FILE_TOO_LARGE = _l(
+    "The file is larger than %(limit)s MB; questionnaire files are much smaller."
+)
+INSTRUMENT_DRAFT_STORED = _l("Draft stored: “%(code)s” version %(version)s.")
+INSTRUMENT_DRAFT_REPLACED = _l(
+    "Draft replaced: “%(code)s” version %(version)s has the new content."
+)
+INSTRUMENT_PUBLISHED = _l("Published: “%(code)s” version %(version)s can now be fielded.")
+INSTRUMENT_DELETED = _l("Draft deleted: “%(code)s” version %(version)s.")
+INSTRUMENT_NEW_VERSION = _l(
+    "Draft “%(code)s” version %(version)s created with the same content: download it, edit it and upload it again."
+)
+INSTRUMENT_CONFIRM_REQUIRED = _l("Tick the box to confirm.")

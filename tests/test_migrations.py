@@ -125,3 +125,41 @@ def test_the_roles_of_stored_instruments_are_filled_in(
         assert import_instrument(db.session(), SHIPPED_INSTRUMENT).created is False
         db.session.remove()
     app.extensions["surveyapp_db"].engine.dispose()
+
+
+def test_drafts_go_down_and_published_versions_keep_their_questions(
+    empty_database_url: str, tmp_path: Path
+) -> None:
+    """0008 on the way down deletes the drafts (never fielded) and keeps every published
+    version whole (SQLite rebuilds the instrument table: its children must not go with the
+    old one); on the way up the stored versions get their creation time. Foreign keys are
+    enforced again afterwards."""
+    from surveyapp.services.instruments import new_version_from
+
+    app = create_app(environ=environ_for_tests(empty_database_url, tmp_path))
+    count = text("SELECT count(*) FROM question")
+    with app.app_context():
+        upgrade(directory=str(MIGRATIONS_DIR))
+        session = db.session()
+        first = make_instrument(session)
+        questions = len(first.questions)
+        from tests.prebuilt import add_accounts
+
+        actor = add_accounts(session, {"admin-9": ("admin", None)})["admin-9"]
+        new_version_from(session, first, actor=actor)
+        session.commit()
+        db.session.remove()
+
+        downgrade(directory=str(MIGRATIONS_DIR), revision="0007")
+        with db.engine.connect() as connection:
+            versions = connection.execute(text("SELECT version, status FROM instrument")).all()
+            assert versions == [(1, "published")]
+            assert connection.execute(count).scalar() == questions
+        upgrade(directory=str(MIGRATIONS_DIR))
+        with db.engine.connect() as connection:
+            assert connection.execute(count).scalar() == questions
+            assert connection.execute(text("SELECT created_at FROM instrument")).scalar()
+            if connection.dialect.name == "sqlite":
+                assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
+        db.session.remove()
+    app.extensions["surveyapp_db"].engine.dispose()

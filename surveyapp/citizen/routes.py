@@ -300,7 +300,7 @@ def _survey_page(
 
     def render_questions() -> str:
         return render_template(
-            "citizen/_questions.html", form=form, sections=loaded.sections, questions=shown
+            "survey/_questions.html", form=form, sections=loaded.sections, questions=shown
         )
 
     body = render_template(

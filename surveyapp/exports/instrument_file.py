@@ -13,12 +13,12 @@ import copy
 import io
 from typing import Any
 
-import yaml
 from openpyxl import Workbook
 
 from ..categories import LOCALES
 from ..imports.codes import YES_NO_OPTIONS
 from ..imports.xlsform import LANGUAGE_HEADINGS, TYPE_OF
+from ..imports.yamlfile import dump_yaml
 from ..models import Instrument
 
 FORMATS = ("xlsform", "yaml")
@@ -27,47 +27,6 @@ MEDIA_TYPES = {
     "xlsform": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "yaml": "application/yaml",
 }
-
-KEY_ORDER = (
-    # top level
-    "format",
-    "code",
-    "version",
-    "title",
-    "intro",
-    "sections",
-    # questions (a section: code, title, questions)
-    "type",
-    "required",
-    "role",
-    "index",
-    "weighting",
-    "show_if",
-    "text",
-    "help",
-    "statement",
-    "anchors",
-    "levels",
-    "min",
-    "max",
-    "max_choices",
-    "max_length",
-    "options",
-    # options
-    "value",
-    "missing",
-    "label",
-    # index, condition, anchors, texts
-    "dimension",
-    "direction",
-    "csi",
-    "question",
-    "in",
-    "low",
-    "high",
-    *LOCALES,
-)
-"""The order of keys in the YAML written (the stored source has its keys sorted)."""
 
 
 def instrument_document(instrument: Instrument) -> dict[str, Any]:
@@ -80,22 +39,9 @@ def with_version(document: dict[str, Any], version: int) -> dict[str, Any]:
     return {**copy.deepcopy(document), "version": version}
 
 
-def _ordered(value: Any) -> Any:
-    if isinstance(value, dict):
-        rank = {key: position for position, key in enumerate(KEY_ORDER)}
-        keys = sorted(value, key=lambda key: (rank.get(key, len(rank)), key))
-        return {key: _ordered(value[key]) for key in keys}
-    if isinstance(value, list):
-        return [_ordered(item) for item in value]
-    return value
-
-
 def write_yaml(document: dict[str, Any]) -> bytes:
     """``document`` as a YAML instrument file (UTF-8), keys in a readable order."""
-    text = yaml.safe_dump(
-        _ordered(document), allow_unicode=True, sort_keys=False, width=100, default_flow_style=False
-    )
-    return text.encode("utf-8")
+    return dump_yaml(document).encode("utf-8")
 
 
 # --------------------------------------------------------------------------- XLSForm

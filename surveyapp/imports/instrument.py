@@ -1,7 +1,10 @@
 """Instrument files (``surveyapp-instrument/1``, see docs/instrument-format.md).
 
 :func:`validate_instrument` is pure and reports every problem;
-:func:`import_instrument` stores a valid file as a published, immutable version.
+:func:`store_version` stores a valid document (a new version as a draft, replacing a draft
+in place, never changing a published version); :func:`import_instrument` and
+:func:`store_instrument` (the command line) store a valid file as a published, immutable
+version. The rules of drafts and publication are in :mod:`surveyapp.services.instruments`.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from .. import messages as M
@@ -25,7 +28,8 @@ from ..categories import (
     WEIGHTING_VARIABLES,
     QuestionRole,
 )
-from ..models import Instrument, Option, Question, Section
+from ..clock import utcnow
+from ..models import Instrument, InstrumentStatus, Option, Question, Section, User
 from .codes import (
     CHOICE_TYPES,
     FORMAT,
@@ -644,21 +648,44 @@ def import_instrument(session: Session, path: Path) -> InstrumentImport:
 
 
 def store_instrument(session: Session, document: Any, file: str) -> InstrumentImport:
-    """Validate and store an instrument document read from ``file`` (flushes, does not commit).
+    """Validate and publish an instrument document read from ``file`` (flushes, does not
+    commit): the command line's import.
 
     Importing an already published ``code``/``version`` with identical content
-    returns it unchanged; with different content it is refused.
+    returns it unchanged; with different content it is refused. A draft of that
+    ``code``/``version`` takes the document's content and is published.
+    """
+    stored = store_version(session, document, file)
+    instrument = stored.instrument
+    if instrument.is_draft:
+        instrument.status = InstrumentStatus.PUBLISHED
+        instrument.published_at = utcnow()
+        session.flush()
+        return InstrumentImport(instrument, created=True)
+    return stored
+
+
+def store_version(
+    session: Session,
+    document: Any,
+    file: str,
+    *,
+    created_by: User | None = None,
+) -> InstrumentImport:
+    """Validate ``document`` and store it as its ``code``/``version`` (flushes).
+
+    The one place where a stored version is written: a new version is stored as a draft;
+    an existing draft (:attr:`Instrument.is_editable`) takes the new content in place (same
+    id); an immutable (published or retired) version is returned unchanged when the content
+    is identical (``created`` False) and :class:`ImportRefused` with
+    :data:`~surveyapp.messages.VERSION_CHANGED` otherwise. Callers publish.
     """
     problems = validate_instrument(document, file)
     if problems:
         raise ImportRefused(problems)
     digest = content_hash(document)
-    existing = session.scalar(
-        select(Instrument).where(
-            Instrument.code == document["code"], Instrument.version == document["version"]
-        )
-    )
-    if existing is not None:
+    existing = find_version(session, document["code"], document["version"])
+    if existing is not None and not existing.is_editable:
         if existing.content_hash == digest:
             return InstrumentImport(existing, created=False)
         raise ImportRefused(
@@ -671,27 +698,62 @@ def store_instrument(session: Session, document: Any, file: str) -> InstrumentIm
                 )
             ]
         )
-    instrument = _build(document, digest)
-    session.add(instrument)
+    if existing is not None:
+        _empty(session, existing)
+        instrument = existing
+    else:
+        instrument = Instrument(status=InstrumentStatus.DRAFT, published_at=None)
+        session.add(instrument)
+    _fill(instrument, document, digest)
+    instrument.created_at = utcnow()
+    instrument.created_by_id = created_by.id if created_by is not None else None
     session.flush()
     return InstrumentImport(instrument, created=True)
+
+
+def _empty(session: Session, instrument: Instrument) -> None:
+    """Delete the sections, questions and options of a draft (before new ones with the same
+    codes come), and forget them in the session."""
+    session.flush()
+    question_ids = set(
+        session.scalars(select(Question.id).where(Question.instrument_id == instrument.id))
+    )
+    session.execute(delete(Option).where(Option.question_id.in_(question_ids)))
+    # One statement: the display conditions refer only to questions that go with it.
+    session.execute(delete(Question).where(Question.instrument_id == instrument.id))
+    session.execute(delete(Section).where(Section.instrument_id == instrument.id))
+    for row in list(session.identity_map.values()):
+        if (
+            (isinstance(row, Question | Section) and row.instrument_id == instrument.id)
+            or (isinstance(row, Option) and row.question_id in question_ids)
+        ) and row in session:
+            session.expunge(row)
+    session.expire(instrument, ["sections", "questions"])
+
+
+def find_version(session: Session, code: str, version: int) -> Instrument | None:
+    """The stored ``code``/``version``, whatever its status."""
+    return session.scalar(
+        select(Instrument).where(Instrument.code == code, Instrument.version == version)
+    )
 
 
 def _trilingual(prefix: str, text: dict[str, str] | None) -> dict[str, str | None]:
     return {f"{prefix}_{code}": (text[code].strip() if text else None) for code in LOCALES}
 
 
-def _build(document: dict[str, Any], digest: str) -> Instrument:
-    instrument = Instrument(
-        code=document["code"],
-        version=document["version"],
-        format=document["format"],
-        content_hash=digest,
-        source=json.loads(canonical_json(document)),
-        status="published",
+def _fill(instrument: Instrument, document: dict[str, Any], digest: str) -> None:
+    """Give an instrument without sections the content of a valid ``document``."""
+    instrument.code = document["code"]
+    instrument.version = document["version"]
+    instrument.format = document["format"]
+    instrument.content_hash = digest
+    instrument.source = json.loads(canonical_json(document))
+    for name, value in {
         **_trilingual("title", document["title"]),
         **_trilingual("intro", document["intro"]),
-    )
+    }.items():
+        setattr(instrument, name, value)
     by_code: dict[str, Question] = {}
     position = 0
     for s_position, section_doc in enumerate(document["sections"], start=1):
@@ -707,7 +769,6 @@ def _build(document: dict[str, Any], digest: str) -> Instrument:
             question.instrument = instrument
             section.questions.append(question)
             by_code[question.code] = question
-    return instrument
 
 
 def _build_question(doc: dict[str, Any], position: int, by_code: dict[str, Question]) -> Question:

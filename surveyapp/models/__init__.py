@@ -6,7 +6,7 @@ from .audit import AuditEvent
 from .demo import SyntheticTruth
 from .geography import Area
 from .indicator import IndicatorSnapshot, IndicatorValue, ResponseWeight, WeightRun
-from .instrument import Instrument, Option, Question, Section
+from .instrument import Instrument, InstrumentStatus, Option, Question, Section
 from .job import JobLock, JobRun
 from .population import MarginSet, PopulationMargin
 from .response import Answer, Comment, Response
@@ -21,6 +21,7 @@ __all__ = [
     "IndicatorSnapshot",
     "IndicatorValue",
     "Instrument",
+    "InstrumentStatus",
     "InvitationToken",
     "JobLock",
     "JobRun",

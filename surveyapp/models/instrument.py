@@ -1,12 +1,16 @@
 """Versioned questionnaires: Instrument → Section → Question → Option.
 
-An imported instrument version is published and immutable; its canonical
-source document and content hash are kept for reproducibility.
+An instrument version is a *draft* (uploaded in the administration: it may be replaced,
+previewed, deleted or published) or *published* (imported on the command line or
+published from a draft) and then immutable; a published version may later be *retired*.
+Only published versions are ever fielded. Its canonical source document and content hash
+are kept for reproducibility.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (
@@ -30,14 +34,29 @@ from ..db import Base
 from ._common import Trilingual, one_of
 
 
+class InstrumentStatus(StrEnum):
+    """Where an instrument version is in its life."""
+
+    DRAFT = "draft"
+    """Uploaded, not yet fielded: it may be replaced, previewed, deleted or published."""
+    PUBLISHED = "published"
+    """Fixed for good: waves may field it; it is never changed or deleted."""
+    RETIRED = "retired"
+    """Published once, no longer offered for new waves (still immutable)."""
+
+
+INSTRUMENT_STATUSES = tuple(status.value for status in InstrumentStatus)
+
+
 class Instrument(Trilingual, Base):
-    """One published version of a questionnaire."""
+    """One version of a questionnaire (see :class:`InstrumentStatus`)."""
 
     __tablename__ = "instrument"
     __table_args__ = (
         UniqueConstraint("code", "version"),
         CheckConstraint("version >= 1", name="version_positive"),
-        one_of("status", ("published", "retired"), "status"),
+        one_of("status", INSTRUMENT_STATUSES, "status"),
+        CheckConstraint("status = 'draft' OR published_at IS NOT NULL", name="published_has_date"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -53,8 +72,14 @@ class Instrument(Trilingual, Base):
     content_hash: Mapped[str] = mapped_column(String(64))
     # Deferred: the whole source document is needed for exports, not on every survey page.
     source: Mapped[dict[str, Any]] = mapped_column(JSON, deferred=True)
-    status: Mapped[str] = mapped_column(String(16), default="published")
-    published_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    status: Mapped[str] = mapped_column(String(16), default=InstrumentStatus.PUBLISHED.value)
+    # None while a draft; set when the version is published.
+    published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # Who stored the version (None: the command line, or an account since deleted).
+    created_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL")
+    )
 
     sections: Mapped[list[Section]] = relationship(
         back_populates="instrument", order_by="Section.position", cascade="all, delete-orphan"
@@ -66,6 +91,22 @@ class Instrument(Trilingual, Base):
     def title(self, locale: str) -> str:
         """The instrument's title in ``locale``."""
         return self.text_in("title", locale)
+
+    @property
+    def is_draft(self) -> bool:
+        """Not yet published."""
+        return self.status == InstrumentStatus.DRAFT
+
+    @property
+    def is_published(self) -> bool:
+        """Published and not retired: what new waves may field."""
+        return self.status == InstrumentStatus.PUBLISHED
+
+    @property
+    def is_editable(self) -> bool:
+        """Its content may be replaced and it may be deleted: only a draft. A published (or
+        retired) version is immutable, since responses and results refer to it."""
+        return self.is_draft
 
     def question(self, code: str) -> Question:
         """The question with ``code``; KeyError if there is none."""
