@@ -22,6 +22,7 @@ from surveyapp.models import (
     Question,
     WeightRun,
 )
+from tests.numbers import differences
 
 FIXTURE = Path(__file__).parent.parent / "fixtures" / "methodology_report.json"
 """The report of the reference demo's snapshot (tests/prebuilt.py), made with the code before
@@ -186,7 +187,8 @@ def test_the_reference_report_is_unchanged(session: Session, prebuilt_value: int
     text = json.dumps(report, ensure_ascii=False, indent=1, default=str) + "\n"
     if os.environ.get("REGENERATE_FIXTURES"):  # tests/fixtures/README.md
         FIXTURE.write_text(text, encoding="utf-8")
-    assert text == FIXTURE.read_text(encoding="utf-8")  # as the archive writes it, byte for byte
+    # Every text and key as the archive writes it; numbers to 12 digits (tests/numbers.py).
+    assert differences(json.loads(text), json.loads(FIXTURE.read_text(encoding="utf-8"))) == []
 
 
 def test_a_fallback_region_shows_its_merges_and_the_margins_it_was_not_raked_to() -> None:
