@@ -5,8 +5,9 @@ IIN or card number into them ("call me back", "my IIN is ..."). :func:`scrub`
 replaces each with a token in the comment's own language (:data:`PLACEHOLDERS`:
 ``[телефон нөмірі жойылды]``, ``[номер телефона удалён]``, ``[phone number
 removed]``) before the comment is stored, and :func:`placeholder_spans` finds
-those tokens again for the moderators; :func:`normalise_text` cleans the text itself (control characters,
-Unicode normal form, blank lines) and should run first.
+those tokens again for the moderators; :func:`normalise_text` cleans the text
+itself (control characters, Unicode normal form, blank lines) and should run
+first.
 
 Pure Python (standard library only): no Flask, no SQLAlchemy.
 

@@ -293,8 +293,7 @@ class AuditFilterForm(FlaskForm):
         prefixes = sorted({action.split(".")[0] + "." for action in actions if "." in action})
         self.what.choices = [("", str(_l("Any action")))]
         self.what.choices += [
-            (prefix, str(_l("Every “%(group)s” action", group=prefix + "*")))
-            for prefix in prefixes
+            (prefix, str(_l("Every “%(group)s” action", group=prefix + "*"))) for prefix in prefixes
         ]
         self.what.choices += [(action, action_label(action)) for action in actions]
         self._known = ({""} | set(actors), {""} | set(prefixes) | set(actions))

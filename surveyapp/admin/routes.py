@@ -4,6 +4,8 @@ sent to sign in, every other role gets 404 (as if nothing were here)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import get_timezone
@@ -325,12 +327,13 @@ def _moderate(lang: str, only: int | None = None) -> ResponseReturnValue:
         else:
             db.session.commit()
             flash(str(done), "comments_approved" if action == "approve" else "comments_hidden")
-            args = filters_form.query_args() if filters_form.validate() else {}
+            args: dict[str, Any] = {}
+            if filters_form.validate():
+                args.update(filters_form.query_args())
             page = _page_number()
-            return redirect(
-                url_for("admin.comments", lang=lang, **args, page=page if page > 1 else None),
-                code=303,
-            )
+            if page > 1:
+                args["page"] = page
+            return redirect(url_for("admin.comments", lang=lang, **args), code=303)
     return _comments_page(filters_form, bulk, error=error, status=422)
 
 

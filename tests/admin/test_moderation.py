@@ -67,7 +67,9 @@ def test_each_filter_narrows_and_they_combine(
     assert _listed(admin, f"area=KZ-71&language=kk&date_from={day[2]}") == []
     # The pager and the form keep the filters.
     page = admin.get(f"{URL}?language=kk&area=KZ-75").get_data(as_text=True)
-    assert 'action="/en/admin/comments/moderate?state=pending&amp;area=KZ-75&amp;language=kk' in page
+    assert (
+        'action="/en/admin/comments/moderate?state=pending&amp;area=KZ-75&amp;language=kk' in page
+    )
     assert '<option selected value="kk">' in page
 
 
@@ -141,7 +143,9 @@ def test_bulk_hide_with_a_reason_changes_only_the_ticked(
     data = {"comment": [str(n) for n in ticked], "action": "hide", "reason": " Оскорбления "}
     response = admin.post(f"{BULK}?area=KZ-71&language=ru&page=1", data=data)
     assert response.status_code == 303
-    assert response.headers["Location"] == "/en/admin/comments/?state=pending&area=KZ-71&language=ru"
+    assert (
+        response.headers["Location"] == "/en/admin/comments/?state=pending&area=KZ-71&language=ru"
+    )
     for comment in comments:
         if comment.id in ticked:
             assert comment.moderation == "hidden"
@@ -286,15 +290,11 @@ def test_old_english_notes_are_highlighted_and_nothing_else(
     comments[0].body = "call [phone removed] or [phone] [ID number removed]"
     session.flush()
     page = admin.get(URL).get_data(as_text=True)
-    assert (
-        "call <mark>[phone removed]</mark> or [phone] <mark>[ID number removed]</mark>" in page
-    )
+    assert "call <mark>[phone removed]</mark> or [phone] <mark>[ID number removed]</mark>" in page
     assert page.count("<mark>") == 2
 
 
-def test_the_list_is_a_keyboard_friendly_form(
-    admin: FlaskClient, comments: list[Comment]
-) -> None:
+def test_the_list_is_a_keyboard_friendly_form(admin: FlaskClient, comments: list[Comment]) -> None:
     page = admin.get(URL).get_data(as_text=True)
     for comment in comments:
         assert f"Select comment #{comment.id}" in page
