@@ -322,3 +322,12 @@ INSTRUMENT_NEW_VERSION = _l(
     "Draft “%(code)s” version %(version)s created with the same content: download it, edit it and upload it again."
 )
 INSTRUMENT_CONFIRM_REQUIRED = _l("Tick the box to confirm.")
+# Administration: moderation at scale, the audit log and the scope picker.
+SCOPE_REQUIRED_PICK = _l("A unit head needs an area: choose it from the list.")
+DATE_INVALID = _l("Enter a date as YYYY-MM-DD between 2000 and 2100, for example 2026-05-31.")
+DATES_REVERSED = _l("The start date must not be later than the end date.")
+TEXT_TOO_LONG = _l("Enter at most %(max)s characters.")
+COMMENTS_NONE_TICKED = _l("Tick at least one comment.")
+COMMENTS_TOO_MANY = _l("Tick at most %(max)s comments at once.")
+COMMENTS_GONE = _l("Some of the ticked comments no longer exist: nothing has been changed.")
+MODERATION_REASON_REQUIRED = _l("Give the reason for hiding: it is kept with each comment.")

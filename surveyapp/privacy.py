@@ -2,9 +2,12 @@
 
 Comments are anonymous, yet people write their phone number, e-mail address,
 IIN or card number into them ("call me back", "my IIN is ..."). :func:`scrub`
-replaces each with a token such as ``[phone removed]`` before the comment is
-stored; :func:`normalise_text` cleans the text itself (control characters,
-Unicode normal form, blank lines) and should run first.
+replaces each with a token in the comment's own language (:data:`PLACEHOLDERS`:
+``[телефон нөмірі жойылды]``, ``[номер телефона удалён]``, ``[phone number
+removed]``) before the comment is stored, and :func:`placeholder_spans` finds
+those tokens again for the moderators; :func:`normalise_text` cleans the text
+itself (control characters, Unicode normal form, blank lines) and should run
+first.
 
 Pure Python (standard library only): no Flask, no SQLAlchemy.
 
@@ -62,7 +65,16 @@ from dataclasses import dataclass
 from enum import StrEnum
 from types import MappingProxyType
 
-__all__ = ["DEFAULT_REPLACEMENTS", "PiiKind", "ScrubResult", "normalise_text", "scrub"]
+__all__ = [
+    "DEFAULT_REPLACEMENTS",
+    "KNOWN_PLACEHOLDERS",
+    "PLACEHOLDERS",
+    "PiiKind",
+    "ScrubResult",
+    "normalise_text",
+    "placeholder_spans",
+    "scrub",
+]
 
 
 class PiiKind(StrEnum):
@@ -82,7 +94,57 @@ DEFAULT_REPLACEMENTS: Mapping[PiiKind, str] = MappingProxyType(
         PiiKind.CARD: "[card number removed]",
     }
 )
-"""The English token put in place of each kind when the caller gives none."""
+"""The English token put in place of each kind when the caller gives neither tokens nor a
+language (the microdata export of old, and comments stored before the tokens followed the
+citizen's language)."""
+
+PLACEHOLDERS: Mapping[str, Mapping[PiiKind, str]] = MappingProxyType(
+    {
+        "kk": MappingProxyType(
+            {
+                PiiKind.PHONE: "[телефон нөмірі жойылды]",
+                PiiKind.EMAIL: "[электрондық пошта мекенжайы жойылды]",
+                PiiKind.IIN: "[ЖСН жойылды]",
+                PiiKind.CARD: "[карта нөмірі жойылды]",
+            }
+        ),
+        "ru": MappingProxyType(
+            {
+                PiiKind.PHONE: "[номер телефона удалён]",
+                PiiKind.EMAIL: "[адрес электронной почты удалён]",
+                PiiKind.IIN: "[ИИН удалён]",
+                PiiKind.CARD: "[номер карты удалён]",
+            }
+        ),
+        "en": MappingProxyType(
+            {
+                PiiKind.PHONE: "[phone number removed]",
+                PiiKind.EMAIL: "[e-mail removed]",
+                PiiKind.IIN: "[ID number removed]",
+                PiiKind.CARD: "[card number removed]",
+            }
+        ),
+    }
+)
+"""The token put in place of each kind, in each language of the platform (kk, ru, en): a
+comment is scrubbed with the tokens of the language its author wrote in (``scrub(text,
+locale=...)``), so that the "removed" notes read naturally next to the citizen's words."""
+
+KNOWN_PLACEHOLDERS: frozenset[str] = frozenset(
+    [token for tokens in PLACEHOLDERS.values() for token in tokens.values()]
+    + list(DEFAULT_REPLACEMENTS.values())
+)
+"""Every token :func:`scrub` has ever put in a stored comment, in any language: what the
+moderation page highlights."""
+
+_PLACEHOLDER_PATTERN = re.compile(
+    "|".join(re.escape(token) for token in sorted(KNOWN_PLACEHOLDERS, key=lambda t: (-len(t), t)))
+)
+
+
+def placeholder_spans(text: str) -> list[tuple[int, int]]:
+    """The ``(start, end)`` of every known token in ``text``, in order, not overlapping."""
+    return [match.span() for match in _PLACEHOLDER_PATTERN.finditer(text)]
 
 
 @dataclass(frozen=True)
@@ -365,12 +427,15 @@ def _apply(rule: _Rule, text: str, found: dict[PiiKind, int]) -> str:
     return text
 
 
-def scrub(text: str, replacements: Mapping[PiiKind, str] | None = None) -> ScrubResult:
+def scrub(
+    text: str, replacements: Mapping[PiiKind, str] | None = None, *, locale: str | None = None
+) -> ScrubResult:
     """Replace phone numbers, e-mail addresses, IINs and card numbers in ``text``.
 
-    ``replacements`` gives the token put in place of each kind, usually
-    translated into the comment's language (``{PiiKind.PHONE: "[телефон
-    жасырылды]", ...}``); kinds it leaves out get :data:`DEFAULT_REPLACEMENTS`.
+    ``locale`` (``kk``, ``ru`` or ``en``: the language the text was written in)
+    chooses the tokens of :data:`PLACEHOLDERS`; ``replacements`` gives tokens of
+    its own (``{PiiKind.PHONE: "<tel>", ...}``) over those; kinds left out of both
+    get :data:`DEFAULT_REPLACEMENTS`. An unknown ``locale`` raises ``ValueError``.
     Tokens already in ``text`` are left alone and not counted, so scrubbing
     twice with the same tokens gives the same text as scrubbing once.
 
@@ -378,7 +443,10 @@ def scrub(text: str, replacements: Mapping[PiiKind, str] | None = None) -> Scrub
     noncharacters U+FDD0..U+FDEF (used internally) are dropped. Run
     :func:`normalise_text` first.
     """
-    tokens = {**DEFAULT_REPLACEMENTS, **(replacements or {})}
+    if locale is not None and locale not in PLACEHOLDERS:
+        raise ValueError(f"no placeholders in the language {locale!r}")
+    in_language = PLACEHOLDERS[locale] if locale is not None else {}
+    tokens = {**DEFAULT_REPLACEMENTS, **in_language, **(replacements or {})}
     for kind, token in tokens.items():
         if _NONCHARACTERS.search(token):
             raise ValueError(f"the {kind} token contains a Unicode noncharacter")

@@ -8,7 +8,16 @@ import re
 import pytest
 
 from surveyapp.demo.synthetic import COMMENT_BANK
-from surveyapp.privacy import DEFAULT_REPLACEMENTS, PiiKind, ScrubResult, normalise_text, scrub
+from surveyapp.privacy import (
+    DEFAULT_REPLACEMENTS,
+    KNOWN_PLACEHOLDERS,
+    PLACEHOLDERS,
+    PiiKind,
+    ScrubResult,
+    normalise_text,
+    placeholder_spans,
+    scrub,
+)
 
 PHONE = PiiKind.PHONE
 EMAIL = PiiKind.EMAIL
@@ -337,3 +346,54 @@ def test_normalised_text_is_stable() -> None:
 
 def test_normalising_first_reveals_a_phone_number_split_by_a_control_character() -> None:
     assert scrub(normalise_text("тел 8701\x001234567")).text == f"тел {P}"
+
+
+# The notes in the comment's own language
+
+
+@pytest.mark.parametrize("locale", ["kk", "ru", "en"])
+def test_the_notes_follow_the_language_of_the_comment(locale: str) -> None:
+    tokens = PLACEHOLDERS[locale]
+    text = "8 701 123 45 67, a@b.kz, ЖСН 950312401234, 4400 4301 2345 6789"
+    result = scrub(text, locale=locale)
+    assert result.text == (
+        f"{tokens[PiiKind.PHONE]}, {tokens[PiiKind.EMAIL]}, ЖСН {tokens[PiiKind.IIN]}, "
+        f"{tokens[PiiKind.CARD]}"
+    )
+    assert scrub(result.text, locale=locale) == ScrubResult(text=result.text, found={})
+
+
+def test_the_notes_of_each_language_are_natural_and_distinct() -> None:
+    assert PLACEHOLDERS["kk"][PiiKind.PHONE] == "[телефон нөмірі жойылды]"
+    assert PLACEHOLDERS["ru"][PiiKind.PHONE] == "[номер телефона удалён]"
+    assert PLACEHOLDERS["en"][PiiKind.PHONE] == "[phone number removed]"
+    for tokens in PLACEHOLDERS.values():
+        assert set(tokens) == set(PiiKind)
+        assert len(set(tokens.values())) == len(PiiKind)
+    for token in KNOWN_PLACEHOLDERS:
+        # Safe to find in escaped HTML, and never taken for a number.
+        assert not re.search(r"[\d<>&\"']", token)
+        assert token.startswith("[") and token.endswith("]")
+
+
+def test_own_tokens_override_the_language_and_an_unknown_language_is_refused() -> None:
+    result = scrub("87011234567 a@b.kz", {PiiKind.PHONE: "<tel>"}, locale="ru")
+    assert result.text == "<tel> [адрес электронной почты удалён]"
+    with pytest.raises(ValueError, match="de"):
+        scrub("text", locale="de")
+    assert scrub("87011234567").text == DEFAULT_REPLACEMENTS[PiiKind.PHONE]
+
+
+def test_placeholder_spans_find_the_notes_of_every_language_and_the_old_ones() -> None:
+    text = (
+        "a [ЖСН жойылды] b [номер карты удалён] c [e-mail removed] d [phone removed] "
+        "e [phone] f [ИИН]"
+    )
+    found = [text[start:end] for start, end in placeholder_spans(text)]
+    assert found == [
+        "[ЖСН жойылды]",
+        "[номер карты удалён]",
+        "[e-mail removed]",
+        "[phone removed]",
+    ]
+    assert placeholder_spans("no notes here") == []

@@ -4,29 +4,53 @@ sent to sign in, every other role gets 404 (as if nothing were here)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import get_timezone
 from flask_login import current_user
 
 from .. import messages as M
-from ..categories import MODERATION_STATES
 from ..domain.access import guard_blueprint
 from ..extensions import db
 from ..forms.tokens import TokenForm
-from ..i18n import pull_url_locale
+from ..i18n import current_locale, pull_url_locale
 from ..models import Comment, User
 from ..models.account import ADMIN_ROLES
 from ..services.accounts import AccountProblem, create_user
 from ..services.tokens import TokenProblem, create_token, revoke_token, token_of, tokens_of
-from .forms import STATE_NAMES, CommentFilterForm, NewUserForm, UserForm, role_label
+from .forms import (
+    REASON_MAX,
+    STATE_NAMES,
+    AuditFilterForm,
+    BulkModerationForm,
+    CommentFilterForm,
+    NewUserForm,
+    UserForm,
+    action_label,
+    role_label,
+)
 from .services import (
-    MODERATION_ACTIONS,
+    AuditFilters,
+    CommentFilters,
+    ModerationProblem,
     all_users,
     area_by_code,
+    area_tree,
+    audit_actions,
+    audit_actors,
+    audit_page,
+    clean_reason,
     comment_page,
     counts,
-    moderate,
+    day_bounds,
+    detail_items,
+    marked_body,
+    moderate_many,
+    recent_audit_events,
     reset_password,
+    scope_choices,
     set_active,
     update_user,
 )
@@ -38,7 +62,13 @@ guard_blueprint(bp, *ADMIN_ROLES)
 
 @bp.context_processor
 def _names() -> dict[str, object]:
-    return {"role_label": role_label, "state_names": STATE_NAMES}
+    return {
+        "role_label": role_label,
+        "state_names": STATE_NAMES,
+        "action_label": action_label,
+        "marked_body": marked_body,
+        "detail_items": detail_items,
+    }
 
 
 def _actor() -> User:
@@ -58,7 +88,10 @@ def home(lang: str) -> ResponseReturnValue:
     """Links to the accounts and the comments, with how many of each need attention."""
     active_users, pending_comments = counts()
     return render_template(
-        "admin/home.html", active_users=active_users, pending_comments=pending_comments
+        "admin/home.html",
+        active_users=active_users,
+        pending_comments=pending_comments,
+        recent_events=recent_audit_events(),
     )
 
 
@@ -72,6 +105,7 @@ def _password_page(user: User, password: str, created: bool) -> ResponseReturnVa
 
 
 def _edit_page(user: User, form: UserForm, error: str | None = None) -> ResponseReturnValue:
+    form.offer_areas(scope_choices(user.scope_area), current_locale())
     status = 422 if error or form.errors else 200
     return render_template("admin/user_edit.html", user=user, form=form, error=error), status
 
@@ -96,6 +130,7 @@ def new_user(lang: str) -> ResponseReturnValue:
                 form.scope.data,
                 form.locale.data or "",
                 actor_user=_actor(),
+                scope_missing=M.SCOPE_REQUIRED_PICK,
             )
         except AccountProblem as problem:
             form[problem.field].errors = [problem.message]
@@ -103,6 +138,7 @@ def new_user(lang: str) -> ResponseReturnValue:
             db.session.commit()
             return _password_page(user, password, created=True)
     status = 422 if request.method == "POST" else 200
+    form.offer_areas(scope_choices(), current_locale())
     return render_template("admin/user_new.html", form=form), status
 
 
@@ -123,6 +159,7 @@ def edit_user(lang: str, user_id: int) -> ResponseReturnValue:
                 scope_code=form.scope.data,
                 locale=form.locale.data or "",
                 actor=_actor(),
+                scope_missing=M.SCOPE_REQUIRED_PICK,
             )
         except AccountProblem as problem:
             form[problem.field].errors = [problem.message]
@@ -215,42 +252,124 @@ def _page_number() -> int:
     return max(1, request.args.get("page", 1, type=int) or 1)
 
 
-@bp.get("/<lang>/admin/comments/")
-def comments(lang: str) -> ResponseReturnValue:
-    """Comments in one moderation state, optionally of one area and below, newest first."""
-    form = CommentFilterForm(request.args)
+def _comment_filters(form: CommentFilterForm) -> CommentFilters | None:
+    """The filters the (query-string) form gives, or None when one is bad (its error set)."""
+    form.offer_areas(area_tree(active_only=False), current_locale())
     area = None
     if form.validate() and form.area.data:
         area = area_by_code(form.area.data)
         if area is None:
             form.area.errors = [M.AREA_NOT_FOUND % {"code": form.area.data}]
     if form.errors:
-        return render_template("admin/comments.html", form=form, listing=None), 422
-    listing = comment_page(form.state.data or "pending", area, _page_number())
-    return render_template("admin/comments.html", form=form, listing=listing, area=area)
+        return None
+    since, until = day_bounds(form.date_from.data, form.date_to.data, get_timezone())
+    return CommentFilters(
+        state=form.state.data or "pending",
+        area=area,
+        locale=form.language.data or None,
+        since=since,
+        until=until,
+        text=form.q.data or None,
+    )
+
+
+def _comments_page(
+    filters_form: CommentFilterForm,
+    bulk: BulkModerationForm,
+    error: str | None = None,
+    status: int = 200,
+) -> ResponseReturnValue:
+    """The moderation page: the filters, then the comments they keep with the bulk form."""
+    filters = _comment_filters(filters_form)
+    if filters is None:
+        status = 422
+    listing = comment_page(filters, _page_number()) if filters is not None else None
+    ticked = set(bulk.comment.data or []) if status != 200 else set()
+    args = filters_form.query_args() if filters is not None else {}
+    page = render_template(
+        "admin/comments.html",
+        form=filters_form,
+        bulk=bulk,
+        listing=listing,
+        area=filters.area if filters is not None else None,
+        args=args,
+        ticked=ticked,
+        error=error,
+        reason_max=REASON_MAX,
+    )
+    return page, status
+
+
+@bp.get("/<lang>/admin/comments/")
+def comments(lang: str) -> ResponseReturnValue:
+    """Comments in one moderation state, filtered by area (and the areas below it), language,
+    date and words, newest first; each can be ticked to be approved or hidden in bulk."""
+    return _comments_page(CommentFilterForm(request.args), BulkModerationForm(formdata=None))
+
+
+def _moderate(lang: str, only: int | None = None) -> ResponseReturnValue:
+    """Approve or hide the ticked comments (or comment ``only``) in one transaction, then
+    go back to the list with the same filters; a bad request changes nothing (422)."""
+    filters_form = CommentFilterForm(request.args)
+    bulk = BulkModerationForm()
+    if only is not None:
+        bulk.comment.data = [only]
+    error = None
+    if bulk.validate_on_submit():
+        ids = [only] if only is not None else bulk.chosen()
+        action = bulk.action.data or ""
+        try:
+            done = moderate_many(
+                ids, action, actor=_actor(), reason=clean_reason(bulk.reason.data, lang)
+            )
+        except ModerationProblem as problem:
+            error = str(problem)
+        else:
+            db.session.commit()
+            flash(str(done), "comments_approved" if action == "approve" else "comments_hidden")
+            args: dict[str, Any] = {}
+            if filters_form.validate():
+                args.update(filters_form.query_args())
+            page = _page_number()
+            if page > 1:
+                args["page"] = page
+            return redirect(url_for("admin.comments", lang=lang, **args), code=303)
+    return _comments_page(filters_form, bulk, error=error, status=422)
+
+
+@bp.post("/<lang>/admin/comments/moderate")
+def moderate_comments(lang: str) -> ResponseReturnValue:
+    """Approve or hide every ticked comment (or every comment on the page), with a reason:
+    required to hide, optional to approve."""
+    return _moderate(lang)
 
 
 @bp.post("/<lang>/admin/comments/<id:comment_id>")
 def moderate_comment(lang: str, comment_id: int) -> ResponseReturnValue:
-    """Approve or hide a comment, then go back to the list with the same filters."""
-    action = request.form.get("action", "")
-    if action not in MODERATION_ACTIONS:
+    """Approve or hide one comment (with a reason, required to hide), as the bulk form does."""
+    if request.form.get("action", "") not in ("approve", "hide"):
         abort(400, M.MODERATION_ACTION_UNKNOWN)
-    comment = db.session.get(Comment, comment_id)
-    if comment is None:
+    if db.session.get(Comment, comment_id) is None:
         abort(404, M.COMMENT_NOT_FOUND)
-    moderate(comment, action, actor=_actor())
-    db.session.commit()
-    flash(MODERATION_ACTIONS[action][0])
-    state = request.args.get("state")
-    page = _page_number()
-    return redirect(
-        url_for(
-            "admin.comments",
-            lang=lang,
-            state=state if state in MODERATION_STATES else None,
-            area=request.args.get("area") or None,
-            page=page if page > 1 else None,
-        ),
-        code=303,
+    return _moderate(lang, only=comment_id)
+
+
+# The audit log: who did what, when; read-only.
+
+
+@bp.get("/<lang>/admin/audit/")
+def audit_log(lang: str) -> ResponseReturnValue:
+    """The audit log, newest first, filtered by who, what and when."""
+    form = AuditFilterForm(request.args)
+    form.offer(audit_actors(), audit_actions())
+    zone = get_timezone()
+    if not form.validate():
+        return render_template("admin/audit.html", form=form, listing=None, zone=zone), 422
+    since, until = day_bounds(form.date_from.data, form.date_to.data, zone)
+    filters = AuditFilters(
+        actor=form.who.data or None, action=form.what.data or None, since=since, until=until
+    )
+    listing = audit_page(filters, _page_number())
+    return render_template(
+        "admin/audit.html", form=form, listing=listing, zone=zone, args=form.query_args()
     )

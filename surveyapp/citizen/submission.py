@@ -5,15 +5,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from flask_babel import force_locale
-from flask_babel import gettext as _
 from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
 
 from ..clock import utcnow
 from ..extensions import db
 from ..models import Answer, Area, Comment, Question, Response, Wave
-from ..privacy import PiiKind, normalise_text, scrub
+from ..privacy import normalise_text, scrub
 from ..services.invitations import consume_invitation
 from .protection import Nonce
 
@@ -27,15 +25,9 @@ class InvitationUsed(Exception):
 
 
 def scrub_comment(text: str, locale: str) -> str:
-    """``text`` with phone numbers, e-mail addresses, ID and card numbers replaced."""
-    with force_locale(locale):
-        replacements = {
-            PiiKind.PHONE: _("[phone number removed]"),
-            PiiKind.EMAIL: _("[e-mail removed]"),
-            PiiKind.IIN: _("[ID number removed]"),
-            PiiKind.CARD: _("[card number removed]"),
-        }
-    return scrub(normalise_text(text), replacements).text
+    """``text`` with phone numbers, e-mail addresses, ID and card numbers replaced by notes
+    in the citizen's language ``locale`` (:data:`surveyapp.privacy.PLACEHOLDERS`)."""
+    return scrub(normalise_text(text), locale=locale).text
 
 
 def store_response(

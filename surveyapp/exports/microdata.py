@@ -234,12 +234,13 @@ def _comments(
         return found
     code_of = {q.id: q.code for q in questions}
     rows = session.execute(
-        select(Comment.response_id, Comment.question_id, Comment.body).where(
+        select(Comment.response_id, Comment.question_id, Comment.body, Comment.locale).where(
             Comment.response_id.between(first, last), Comment.question_id.in_(list(code_of))
         )
     ).all()
-    for response_id, question_id, body in rows:
-        found[code_of[question_id]][response_id] = scrub(body).text
+    for response_id, question_id, body, locale in rows:
+        # Scrubbed again in the comment's own language: its stored notes stay as they are.
+        found[code_of[question_id]][response_id] = scrub(body, locale=locale).text
     return found
 
 

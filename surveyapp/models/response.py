@@ -124,5 +124,7 @@ class Comment(Base):
     moderated_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("user_account.id", ondelete="SET NULL")
     )
+    moderation_reason: Mapped[str | None] = mapped_column(Text)
+    """Why the moderator approved or hid the comment (scrubbed of personal data), if given."""
 
     response: Mapped[Response] = relationship(back_populates="comments")

@@ -26,8 +26,18 @@ ROUTES = [
     ("POST", "/{lang}/admin/users/{user}/password"),
     ("GET", "/{lang}/admin/comments/"),
     ("POST", "/{lang}/admin/comments/{comment}"),
+    ("POST", "/{lang}/admin/comments/moderate"),
+    ("GET", "/{lang}/admin/audit/"),
 ]
-POST_DATA = {"username": "x-new", "role": "admin", "locale": "en", "action": "hide"}
+POST_DATA = {
+    "username": "x-new",
+    "role": "admin",
+    "locale": "en",
+    "action": "hide",
+    "reason": "spam",
+    "comment": "1",
+    "all_on_page": "y",
+}
 
 
 def _urls(lang: str, user: User, comment: Comment) -> list[tuple[str, str]]:
@@ -85,6 +95,9 @@ def test_every_page_renders_in_each_language(
         f"/{lang}/admin/users/{user}",
         f"/{lang}/admin/comments/",
         f"/{lang}/admin/comments/?state=approved&area=KZ-71",
+        f"/{lang}/admin/comments/?language=ru&date_from=2020-01-01&date_to=2099-12-31&q=x",
+        f"/{lang}/admin/audit/",
+        f"/{lang}/admin/audit/?who=admin-1&what=comment.&date_from=2020-01-01",
     ]
     for url in pages:
         response = admin.get(url)

@@ -93,22 +93,21 @@ def test_approve_and_hide(
     assert approved.actor == "admin-1" and approved.target_id == str(comment.id)
     assert approved.details == {"from": "pending"}
     listing = admin.get("/en/admin/comments/?state=approved")
-    assert "The comment has been approved." in listing.get_data(as_text=True)
+    assert "1 comment approved." in listing.get_data(as_text=True)
     assert _bodies(listing.get_data(as_text=True)) == ["Комментарий номер 2"]
 
-    assert (
-        admin.post(f"/en/admin/comments/{comment.id}", data={"action": "hide"}).status_code == 303
-    )
-    assert comment.moderation == "hidden"
+    data = {"action": "hide", "reason": "Оскорбление"}
+    assert admin.post(f"/en/admin/comments/{comment.id}", data=data).status_code == 303
+    assert comment.moderation == "hidden" and comment.moderation_reason == "Оскорбление"
     [hidden] = audit(session, "comment.hidden")
-    assert hidden.details == {"from": "approved"}
+    assert hidden.details == {"from": "approved", "reason": "Оскорбление"}
 
 
 def test_the_redirect_never_takes_a_foreign_target(
     admin: FlaskClient, comments: list[Comment]
 ) -> None:
     url = f"/en/admin/comments/{comments[0].id}?state=//evil.example&next=https://evil.example"
-    response = admin.post(url, data={"action": "hide"})
+    response = admin.post(url, data={"action": "hide", "reason": "spam"})
     assert response.headers["Location"] == "/en/admin/comments/"
 
 

@@ -321,3 +321,17 @@ def test_comments_are_scrubbed_before_they_are_stored(
     bodies = list(session.scalars(select(Comment.body)))
     assert bodies == ([stored] if stored else [])
     assert "701" not in " ".join(bodies) and "950312" not in " ".join(bodies)
+
+
+@pytest.mark.parametrize(
+    ("lang", "note"),
+    [("kk", "[телефон нөмірі жойылды]"), ("ru", "[номер телефона удалён]")],
+)
+def test_the_removed_notes_are_in_the_language_of_the_survey(
+    client: FlaskClient, session: Session, wave: Wave, lang: str, note: str
+) -> None:
+    comment = "Телефон 8 701 123 45 67"
+    url = URL.replace("/ru/", f"/{lang}/")
+    assert submit(client, url, valid_answers(comment=comment)).status_code == 303
+    stored = session.scalars(select(Comment)).one()
+    assert stored.locale == lang and stored.body == f"Телефон {note}"

@@ -53,6 +53,7 @@ GET_ROUTES = {
     "/{lang}/admin/users/{user}": "admin",
     "/{lang}/admin/users/{user}/tokens": "admin",
     "/{lang}/admin/comments/": "admin",
+    "/{lang}/admin/audit/": "admin",
     "/{lang}/research/": "research",
     "/{lang}/research/snapshots/{snapshot}/methodology": "research",
     "/{lang}/research/snapshots/{snapshot}/methodology.json": "research",
@@ -76,6 +77,10 @@ POST_ROUTES = {  # route: (who, form data)
     "/{lang}/admin/users/{user}/tokens": ("admin", {"name": "script"}),
     "/{lang}/admin/users/{user}/tokens/{token}/revoke": ("admin", {}),
     "/{lang}/admin/comments/{comment}": ("admin", {"action": "approve"}),
+    "/{lang}/admin/comments/moderate": (
+        "admin",
+        {"action": "hide", "reason": "spam", "all_on_page": "y", "on_page": "1"},
+    ),
     "/{lang}/research/export": ("research", {"run": "1", "format": "csv", "language": "en"}),
 }
 STAFF_BLUEPRINTS = ("dashboard", "admin", "account", "research")
