@@ -63,5 +63,24 @@ QUESTION_TYPES: tuple[str, ...] = (
 
 RESPONSE_CHANNELS: tuple[str, ...] = ("web", "qr", "token", "paper", "synthetic")
 RESPONSE_STATUSES: tuple[str, ...] = ("complete", "partial", "excluded")
-WAVE_STATUSES: tuple[str, ...] = ("planned", "open", "closed")
+
+
+class WaveStatus(StrEnum):
+    """Where a wave stands. Only an open wave within its dates takes responses
+    (:meth:`surveyapp.models.Wave.accepts_responses`)."""
+
+    PLANNED = "planned"
+    """Created; the scheduler opens it when its opening time comes."""
+    OPEN = "open"
+    """Taking responses (between its opening and closing times)."""
+    PAUSED = "paused"
+    """Stopped by an administrator: takes no responses, the scheduler leaves it alone (it only
+    closes it when its closing time passes); its data stay and are still recomputed."""
+    CLOSED = "closed"
+    """Over: takes no responses, and is no longer recomputed by the scheduler."""
+
+
+WAVE_STATUSES: tuple[str, ...] = tuple(WaveStatus)
+"""The values of :class:`WaveStatus` (the ``wave.status`` CHECK constraint)."""
+WAVE_KINDS: tuple[str, ...] = ("cross_section", "continuous")
 MODERATION_STATES: tuple[str, ...] = ("pending", "approved", "hidden")

@@ -202,3 +202,46 @@ API_NO_MICRODATA = _l("No weighted microdata of wave %(code)s are kept yet.")
 EXPORT_TOO_LARGE_FOR_EXCEL = _l(
     "An Excel sheet holds at most 1,048,575 rows: choose CSV, SPSS or Stata for this data."
 )
+
+# Fieldwork: waves, their areas and targets, progress, invitation batches (admin and create-wave).
+WAVE_NOT_FOUND = _l("There is no wave with this number.")
+WAVE_CODE_FORMAT = _l(
+    "A wave code has 2 to 64 Latin letters, digits, dots, hyphens or underscores, "
+    "starting with a letter or digit."
+)
+WAVE_CODE_TAKEN = _l("The wave code %(code)s is taken.")
+WAVE_NAME_INVALID = _l("A name has 1 to %(max)s characters, on one line.")
+WAVE_INSTRUMENT_UNKNOWN = _l("There is no published instrument %(spec)s.")
+WAVE_DATE_INVALID = _l("Enter a date as YYYY-MM-DD.")
+WAVE_CLOSES_BEFORE_OPENS = _l("The closing date must be later than the opening date.")
+WAVE_CLOSES_IN_PAST = _l("The closing date has already passed.")
+WAVE_CLOSED_UNCHANGEABLE = _l("This wave is closed: it can no longer be changed.")
+WAVE_CANNOT_PAUSE = _l("Only a planned or open wave can be paused.")
+WAVE_CANNOT_RESUME = _l("Only a paused wave can be resumed.")
+WAVE_TARGET_INVALID = _l(
+    "A target is a whole number from 0 to 1,000,000 (or empty for none), not “%(value)s”."
+)
+WAVE_AREAS_UNKNOWN = _l("There are no areas with these codes: %(codes)s.")
+WAVE_AREAS_INACTIVE = _l("These areas are no longer active: %(areas)s.")
+WAVE_AREAS_NOT_PRECINCTS = _l(
+    "A wave lists precincts only (a district is covered through its precincts): %(areas)s."
+)
+WAVE_DISTRICT_UNKNOWN = _l("There is no active district %(code)s.")
+WAVE_DISTRICT_EMPTY = _l("The district %(code)s has no active precincts.")
+WAVE_AREAS_CSV_TOO_LARGE = _l("The file is too large.")
+WAVE_AREAS_CSV_NOT_UTF8 = _l("The file is not a UTF-8 CSV text file.")
+WAVE_AREAS_CSV_HEADER = _l("The first line of the file must name the columns area_code,target_n.")
+WAVE_AREAS_CSV_MISSING = _l("Choose a CSV file to upload.")
+WAVE_CSV_LINE = _l("Line %(line)s: %(problem)s")
+WAVE_REGION_UNKNOWN = _l("There is no region %(code)s.")
+PROGRESS_SORT_UNKNOWN = _l("Unknown order “%(value)s”: the table is shown furthest behind first.")
+PROGRESS_LEVEL_UNKNOWN = _l("Unknown level “%(value)s”: the table is shown by precinct.")
+INVITATION_COUNT_RANGE = _l("The number of invitations is a whole number from 1 to %(max)s.")
+INVITATION_DAYS_RANGE = _l("The validity is a whole number of days from 1 to %(max)s.")
+INVITATION_AREA_NOT_COVERED = _l("The wave does not cover the area %(code)s.")
+INVITATION_WAVE_CLOSED = _l("The wave is closed: invitations to it would not work.")
+INVITATION_FORMAT_UNKNOWN = _l("Choose the CSV file or the printable cards.")
+WAVE_STATUS_PLANNED = _l("planned")
+WAVE_STATUS_OPEN = _l("open")
+WAVE_STATUS_PAUSED = _l("paused")
+WAVE_STATUS_CLOSED = _l("closed")

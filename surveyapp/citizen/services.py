@@ -6,17 +6,18 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask import abort
-from sqlalchemy import exists, or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from .. import messages as M
 from ..extensions import db
 from ..models import Area, Instrument, Wave, WaveArea
-from ..services.waves import open_waves_now
+from ..services.waves import open_waves_now, wave_covers
 
 
 def open_waves(now: datetime | None = None) -> list[Wave]:
-    """Waves open for answers now, with their instruments loaded."""
+    """Waves taking answers now (open, not paused, within their dates: the one rule,
+    :meth:`Wave.accepts_responses`), with their instruments loaded."""
     return open_waves_now(db.session(), now)
 
 
@@ -50,22 +51,9 @@ def covered_precinct_ids(wave: Wave) -> set[int] | None:
 
 
 def covers(wave: Wave, area: Area) -> bool:
-    """A wave covers an area it lists, and a district whose precincts it lists.
-
-    A wave that lists no area covers every precinct and district. One query.
-    """
-    of_wave = WaveArea.wave_id == wave.id
-    matches = WaveArea.area_id == area.id
-    if area.kind == "district":
-        matches = or_(
-            matches, WaveArea.area_id.in_(select(Area.id).where(Area.parent_id == area.id))
-        )
-    lists_any, listed = db.session.execute(
-        select(exists().where(of_wave), exists().where(of_wave, matches))
-    ).one()
-    if not lists_any:
-        return area.kind in {"precinct", "district"}
-    return bool(listed)
+    """A wave covers an area it lists, and a district whose precincts it lists (every precinct
+    and district when it lists none): :func:`surveyapp.services.waves.wave_covers`."""
+    return wave_covers(db.session(), wave, area)
 
 
 def wave_for_area(area: Area) -> Wave | None:

@@ -23,6 +23,7 @@ from .imports import (
 from .indicators import indicators_command
 from .jobs import jobs_command, run_job_command, scheduler_command
 from .pipeline import recompute_command, snapshots_command
+from .waves import create_wave_command
 
 COMMANDS = (
     import_regions_command,
@@ -38,6 +39,7 @@ COMMANDS = (
     jobs_command,
     create_user_command,
     create_invitations_command,
+    create_wave_command,
     export_command,
 )
 

@@ -16,10 +16,11 @@ from flask.testing import FlaskCliRunner
 from ..test_architecture import internal_imports, modules
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
-BLUEPRINTS = ("account", "admin", "api", "citizen", "dashboard", "research")
+BLUEPRINTS = ("account", "admin", "api", "citizen", "dashboard", "fieldwork", "research")
 COMMANDS = [
     "create-invitations",
     "create-user",
+    "create-wave",
     "export",
     "import-areas",
     "import-instrument",
