@@ -143,7 +143,6 @@ def create_wave_command(
                 requires_token=requires_token,
             )
         except WaveProblem as problem:
-            db.session.rollback()
             option = OPTION_OF_FIELD.get(problem.field, problem.field)
             click.echo(f"{option}: {problem.message}", err=True)
             click.echo(_("Nothing was stored."), err=True)

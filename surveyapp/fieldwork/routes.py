@@ -165,7 +165,6 @@ def new_wave(lang: str) -> ResponseReturnValue:
                 actor=_actor(),
             )
         except WaveProblem as problem:
-            db.session.rollback()
             form[problem.field if problem.field in form else "code"].errors = [problem.message]
         else:
             db.session.commit()
@@ -211,8 +210,6 @@ def wave(lang: str, wave_id: int) -> ResponseReturnValue:
                 actor=_actor(),
             )
         except WaveProblem as problem:
-            db.session.rollback()
-            wave = _wave(wave_id)
             if problem.field in form:
                 form[problem.field].errors = [problem.message]
                 return _wave_page(wave, form)
@@ -234,8 +231,6 @@ def _pause_or_resume(lang: str, wave_id: int, pause: bool) -> ResponseReturnValu
         else:
             resume_wave(db.session(), wave, actor=_actor())
     except WaveProblem as problem:
-        db.session.rollback()
-        wave = _wave(wave_id)
         form = ScheduleForm(formdata=None)
         form.opens_at.data = wave.opens_at.date().isoformat()
         form.closes_at.data = wave.closes_at.date().isoformat() if wave.closes_at else ""
@@ -331,9 +326,8 @@ def save_region_areas(lang: str, wave_id: int) -> ResponseReturnValue:
         areas.update(chosen)
         return _saved_areas(lang, wave, areas)
     except WaveProblem as problem:
-        db.session.rollback()
         return _areas_page(
-            _wave(wave_id), region_error=(region.code, problem.message), posted=request.form
+            wave, region_error=(region.code, problem.message), posted=request.form
         )
 
 
@@ -355,8 +349,6 @@ def add_district(lang: str, wave_id: int) -> ResponseReturnValue:
             areas.update({precinct: target for precinct in precincts})
             return _saved_areas(lang, wave, areas)
         except WaveProblem as problem:
-            db.session.rollback()
-            wave = _wave(wave_id)
             field = problem.field if problem.field in form else "district"
             form[field].errors = [problem.message]
     return _areas_page(wave, district_form=form)
@@ -379,8 +371,6 @@ def upload_areas(lang: str, wave_id: int) -> ResponseReturnValue:
             areas.update(chosen)
             return _saved_areas(lang, wave, areas)
         except WaveProblem as problem:
-            db.session.rollback()
-            wave = _wave(wave_id)
             form.file.errors = [problem.message]
     return _areas_page(wave, csv_form=form)
 
@@ -454,8 +444,6 @@ def invitations(lang: str, wave_id: int) -> ResponseReturnValue:
                 wave, area, count, valid_days, actor=_actor(), max_count=INVITATIONS_PER_BATCH
             )
         except InvitationProblem as problem:
-            db.session.rollback()
-            wave = _wave(wave_id)
             form[problem.field if problem.field in form else "area"].errors = [problem.message]
         else:
             db.session.commit()

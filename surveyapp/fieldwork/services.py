@@ -39,12 +39,12 @@ def wave_rows() -> list[WaveRow]:
             select(Response.wave_id, func.count())
             .where(Response.status == "complete")
             .group_by(Response.wave_id)
-        ).tuples()
+        ).all()
     )
     targets = dict(
         db.session.execute(
             select(WaveArea.wave_id, func.sum(WaveArea.target_n)).group_by(WaveArea.wave_id)
-        ).tuples()
+        ).all()
     )
     return [
         WaveRow(
@@ -207,7 +207,7 @@ def _shares(counts: dict[str, int], order: Iterable[str]) -> list[Share]:
 def _grouped(column: Any, wave: Wave) -> dict[Any, int]:
     rows = db.session.execute(
         select(column, func.count()).where(*_complete_of(wave)).group_by(column)
-    ).tuples()
+    )
     return {key: int(count) for key, count in rows}
 
 
@@ -253,7 +253,7 @@ def wave_progress(wave: Wave, level: str = "precinct", sort: str = "behind") -> 
     targets = dict(
         db.session.execute(
             select(WaveArea.area_id, WaveArea.target_n).where(WaveArea.wave_id == wave.id)
-        ).tuples()
+        ).all()
     )
     ids = set(per_area) | set(targets)
     areas = (
@@ -277,7 +277,7 @@ def wave_progress(wave: Wave, level: str = "precinct", sort: str = "behind") -> 
         select(Response.status, func.count())
         .where(Response.wave_id == wave.id)
         .group_by(Response.status)
-    ).tuples():
+    ):
         by_status[status] = int(count)
     return WaveProgress(
         rows=rows,
