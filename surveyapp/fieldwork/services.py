@@ -213,14 +213,16 @@ def _grouped(column: Any, wave: Wave) -> dict[Any, int]:
 
 def median_completion_seconds(wave: Wave) -> float | None:
     """The median of submitted_at − started_at over the wave's complete responses, in seconds:
-    percentile_cont on PostgreSQL; on SQLite the middle row(s) by an ordered LIMIT/OFFSET."""
+    percentile_cont on PostgreSQL; on SQLite the middle row(s) by an ordered LIMIT/OFFSET.
+    Rounded to the millisecond."""
     where = [*_complete_of(wave), Response.submitted_at.is_not(None)]
     if db.session.get_bind().dialect.name == "postgresql":
         seconds = func.extract("epoch", Response.submitted_at - Response.started_at)
         value = db.session.scalar(
             select(func.percentile_cont(0.5).within_group(seconds)).where(*where)
         )
-        return float(value) if value is not None else None
+        return round(float(value), 3) if value is not None else None
+    # julianday() keeps milliseconds; the division by 86,400,000 leaves microsecond noise.
     duration = (func.julianday(Response.submitted_at) - func.julianday(Response.started_at)) * 86400
     count = int(db.session.scalar(select(func.count()).where(*where)) or 0)
     if not count:
@@ -234,7 +236,7 @@ def median_completion_seconds(wave: Wave) -> float | None:
             .offset((count - 1) // 2)
         )
     )
-    return float(sum(middle) / len(middle))
+    return round(float(sum(middle) / len(middle)), 3)
 
 
 def _ancestor_of_kind(area: Area, kind: str, by_code: dict[str, Area]) -> Area | None:

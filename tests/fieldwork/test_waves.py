@@ -64,7 +64,11 @@ def test_an_admin_creates_a_wave_with_areas_and_a_whole_district(
     assert response.status_code == 303, response.get_data(as_text=True)
     wave = session.scalars(select(Wave).where(Wave.code == "trust-2027")).one()
     assert response.headers["Location"] == f"/ru/admin/waves/{wave.id}"
-    assert (wave.name_kk, wave.name_ru, wave.name_en) == ("Сенім 2027", "Доверие 2027", "Trust 2027")
+    assert (wave.name_kk, wave.name_ru, wave.name_en) == (
+        "Сенім 2027",
+        "Доверие 2027",
+        "Trust 2027",
+    )
     assert wave.kind == "cross_section" and wave.status == "open" and not wave.requires_token
     assert wave.opens_at.date().isoformat() == _day(-1)
     assert {link.area.code: link.target_n for link in wave.areas} == {
@@ -103,7 +107,10 @@ def test_a_wave_opening_later_is_planned(
         ({"instrument": "999999"}, "Please choose one of the options given."),
         ({"areas_text": "KZ-71-D01-P01=-3"}, "A target is a whole number from 0 to 1,000,000"),
         ({"areas_text": "KZ-71-D01-P01=1000001"}, "not “1000001”"),
-        ({"areas_text": "KZ-99-X\nKZ-71-D01-P01\nNOPE"}, "There are no areas with these codes: KZ-99-X, NOPE."),
+        (
+            {"areas_text": "KZ-99-X\nKZ-71-D01-P01\nNOPE"},
+            "There are no areas with these codes: KZ-99-X, NOPE.",
+        ),
         ({"areas_text": "KZ-71-D01"}, "A wave lists precincts only"),
         ({"district": "KZ-71-D01-P01"}, "There is no active district KZ-71-D01-P01."),
         ({"district_target": "lots"}, "A target is a whole number"),
@@ -214,9 +221,7 @@ def test_a_paused_wave_is_still_recomputed(session: Session, wave: Wave) -> None
     assert [result.scope.wave.code for result in results] == ["field-test"]  # skipped: no data
 
 
-def test_a_closed_wave_cannot_be_changed(
-    admin: FlaskClient, session: Session, wave: Wave
-) -> None:
+def test_a_closed_wave_cannot_be_changed(admin: FlaskClient, session: Session, wave: Wave) -> None:
     wave.status = "closed"
     session.flush()
     response = admin.post(f"/en/admin/waves/{wave.id}", data={"opens_at": _day(-3)})
