@@ -326,9 +326,7 @@ def save_region_areas(lang: str, wave_id: int) -> ResponseReturnValue:
         areas.update(chosen)
         return _saved_areas(lang, wave, areas)
     except WaveProblem as problem:
-        return _areas_page(
-            wave, region_error=(region.code, problem.message), posted=request.form
-        )
+        return _areas_page(wave, region_error=(region.code, problem.message), posted=request.form)
 
 
 @bp.post("/<lang>/admin/waves/<id:wave_id>/areas/district")

@@ -46,14 +46,15 @@ def wave_rows() -> list[WaveRow]:
             select(WaveArea.wave_id, func.sum(WaveArea.target_n)).group_by(WaveArea.wave_id)
         ).all()
     )
-    return [
-        WaveRow(
-            wave,
-            int(responses.get(wave.id, 0)),
-            int(targets[wave.id]) if targets.get(wave.id) is not None else None,
+    rows = []
+    for wave in waves:
+        target = targets.get(wave.id)
+        rows.append(
+            WaveRow(
+                wave, int(responses.get(wave.id, 0)), int(target) if target is not None else None
+            )
         )
-        for wave in waves
-    ]
+    return rows
 
 
 # ---------------------------------------------------------------- the area tree

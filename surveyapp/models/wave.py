@@ -26,7 +26,7 @@ from ._common import Trilingual, one_of
 from .geography import Area
 from .instrument import Instrument
 
-RUNNING_STATUSES: tuple[str, ...] = (WaveStatus.OPEN, WaveStatus.PAUSED)
+RUNNING_STATUSES: tuple[str, ...] = (WaveStatus.OPEN.value, WaveStatus.PAUSED.value)
 """The statuses of a wave in fieldwork: open, or paused by an administrator (its data stay
 and the pipeline still recomputes it)."""
 
@@ -58,7 +58,7 @@ def _running(wave: Wave, now: datetime) -> bool:
 
 def _running_sql(cls: type[Wave], now: datetime) -> ColumnElement[bool]:
     return and_(
-        cls.status.in_([status.value for status in RUNNING_STATUSES]),
+        cls.status.in_(RUNNING_STATUSES),
         _within_dates_sql(cls, now),
     )
 

@@ -7,6 +7,7 @@ import io
 
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
+from werkzeug.test import TestResponse
 
 from surveyapp.models import Area, Wave
 
@@ -111,7 +112,7 @@ def test_a_region_with_unknown_inactive_or_non_precinct_areas_is_refused_naming_
     assert audit(session, "wave.areas_changed") == []
 
 
-def _upload(admin: FlaskClient, wave: Wave, content: bytes, **extra: str) -> object:
+def _upload(admin: FlaskClient, wave: Wave, content: bytes, **extra: str) -> TestResponse:
     data: dict[str, object] = {"file": (io.BytesIO(content), "areas.csv"), **extra}
     return admin.post(
         f"/en/admin/waves/{wave.id}/areas/csv", data=data, content_type="multipart/form-data"
@@ -124,10 +125,10 @@ def test_a_csv_adds_or_retargets_and_can_replace_the_list(
     added = _upload(
         admin, wave, b"\xef\xbb\xbfarea_code,target_n\nKZ-75-D01-P02,9\nKZ-71-D01-P01,\n"
     )
-    assert added.status_code == 303  # type: ignore[attr-defined]
+    assert added.status_code == 303
     assert _listed(wave) == {**TARGETS, "KZ-75-D01-P02": 9, "KZ-71-D01-P01": None}
     replaced = _upload(admin, wave, b"area_code,target_n\r\nKZ-71-D02-P03,50\r\n", replace="y")
-    assert replaced.status_code == 303  # type: ignore[attr-defined]
+    assert replaced.status_code == 303
     assert _listed(wave) == {"KZ-71-D02-P03": 50}
 
 
@@ -142,8 +143,8 @@ def test_a_bad_csv_is_refused_and_changes_nothing(
         (b"area_code\x00,target_n\n", "not a UTF-8 CSV text file"),
     ]:
         response = _upload(admin, wave, content)
-        assert response.status_code == 422, content  # type: ignore[attr-defined]
-        assert message in response.get_data(as_text=True), content  # type: ignore[attr-defined]
+        assert response.status_code == 422, content
+        assert message in response.get_data(as_text=True), content
     missing = admin.post(f"/en/admin/waves/{wave.id}/areas/csv", data={})
     assert missing.status_code == 422
     assert "Choose a CSV file to upload." in missing.get_data(as_text=True)

@@ -40,8 +40,8 @@ def test_a_csv_batch_holds_n_working_links(
     assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
     assert response.headers["Cache-Control"] == "no-store"
     assert (
-        'attachment; filename="invitations-field-test-KZ-71-D01-P01.csv"'
-        == response.headers["Content-Disposition"]
+        response.headers["Content-Disposition"]
+        == 'attachment; filename="invitations-field-test-KZ-71-D01-P01.csv"'
     )
     rows = list(csv.DictReader(io.StringIO(response.get_data().decode("utf-8-sig"))))
     assert len(rows) == 5 and {row["area_code"] for row in rows} == {"KZ-71-D01-P01"}
