@@ -70,6 +70,7 @@ def create_app(
     from .cli import register_cli
     from .dashboard import bp as dashboard_bp
     from .errors import register_error_handlers
+    from .fieldwork import bp as fieldwork_bp
     from .health import bp as health_bp
     from .posters import bp as posters_bp
     from .questionnaires import bp as questionnaires_bp
@@ -80,6 +81,7 @@ def create_app(
     app.register_blueprint(account_bp)
     app.register_blueprint(dashboard_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(fieldwork_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(research_bp)
     app.register_blueprint(posters_bp)

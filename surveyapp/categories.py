@@ -66,5 +66,24 @@ QR_MARKER = ("via", "qr")
 """The query parameter a poster's QR code adds to a unit's link (``/<lang>/u/<code>?via=qr``):
 only a visit carrying it counts as channel ``qr``; the bare link counts as ``web``."""
 RESPONSE_STATUSES: tuple[str, ...] = ("complete", "partial", "excluded")
-WAVE_STATUSES: tuple[str, ...] = ("planned", "open", "closed")
+
+
+class WaveStatus(StrEnum):
+    """Where a wave stands. Only an open wave within its dates takes responses
+    (:meth:`surveyapp.models.Wave.accepts_responses`)."""
+
+    PLANNED = "planned"
+    """Created; the scheduler opens it when its opening time comes."""
+    OPEN = "open"
+    """Taking responses (between its opening and closing times)."""
+    PAUSED = "paused"
+    """Stopped by an administrator: takes no responses, the scheduler leaves it alone (it only
+    closes it when its closing time passes); its data stay and are still recomputed."""
+    CLOSED = "closed"
+    """Over: takes no responses, and is no longer recomputed by the scheduler."""
+
+
+WAVE_STATUSES: tuple[str, ...] = tuple(WaveStatus)
+"""The values of :class:`WaveStatus` (the ``wave.status`` CHECK constraint)."""
+WAVE_KINDS: tuple[str, ...] = ("cross_section", "continuous")
 MODERATION_STATES: tuple[str, ...] = ("pending", "approved", "hidden")

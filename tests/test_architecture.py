@@ -36,9 +36,12 @@ BLUEPRINTS = (
     "api",
     "citizen",
     "dashboard",
+    "fieldwork",
+    "operations",
     "posters",
     "questionnaires",
     "research",
+    "units",
 )
 APP_FACTORY = "surveyapp"  # surveyapp/__init__.py: create_app registers the blueprints
 

@@ -163,3 +163,38 @@ def test_drafts_go_down_and_published_versions_keep_their_questions(
                 assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
         db.session.remove()
     app.extensions["surveyapp_db"].engine.dispose()
+
+
+def test_0009_lets_a_wave_be_paused_and_going_back_closes_it(
+    empty_database_url: str, tmp_path: Path
+) -> None:
+    """0009 adds the status 'paused'; downgrading turns a paused wave into a closed one (the
+    older schema's one status that keeps it from taking responses)."""
+    from sqlalchemy.exc import IntegrityError
+
+    from surveyapp.clock import utcnow
+    from surveyapp.models import Wave
+
+    app = create_app(environ=environ_for_tests(empty_database_url, tmp_path))
+    with app.app_context():
+        upgrade(directory=str(MIGRATIONS_DIR))
+        instrument = make_instrument(db.session())
+        names = {"name_kk": "Т", "name_ru": "В", "name_en": "W"}
+        db.session.add(
+            Wave(code="w", instrument=instrument, status="paused", opens_at=utcnow(), **names)
+        )
+        db.session.commit()
+        db.session.remove()
+
+        downgrade(directory=str(MIGRATIONS_DIR), revision="0008")
+        with db.engine.connect() as connection:
+            assert connection.execute(text("SELECT status FROM wave")).scalar_one() == "closed"
+            with pytest.raises(IntegrityError):
+                connection.execute(text("UPDATE wave SET status = 'paused'"))
+            connection.rollback()
+
+        upgrade(directory=str(MIGRATIONS_DIR))
+        with db.engine.begin() as connection:
+            connection.execute(text("UPDATE wave SET status = 'paused'"))
+            assert connection.execute(text("SELECT status FROM wave")).scalar_one() == "paused"
+    app.extensions["surveyapp_db"].engine.dispose()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..categories import AREA_KINDS
+from ..categories import AREA_KINDS, WAVE_STATUSES
 
 JSON = "application/json"
 DEMO_WAVE = "police-trust-2026-demo"  # the examples name the demo's data
@@ -90,7 +90,7 @@ SCHEMAS: dict[str, Any] = {
                 "type": "object",
                 "properties": {"code": {"type": "string"}, "version": {"type": "integer"}},
             },
-            "status": {"type": "string", "enum": ["planned", "open", "closed"]},
+            "status": {"type": "string", "enum": list(WAVE_STATUSES)},
             "opens_at": DATE,
             "closes_at": NULLABLE_DATE,
         },

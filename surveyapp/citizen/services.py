@@ -16,7 +16,8 @@ from ..services.waves import open_waves_now, wave_covers
 
 
 def open_waves(now: datetime | None = None) -> list[Wave]:
-    """Waves open for answers now, with their instruments loaded."""
+    """Waves taking answers now (open, not paused, within their dates: the one rule,
+    :meth:`Wave.accepts_responses`), with their instruments loaded."""
     return open_waves_now(db.session(), now)
 
 
@@ -50,8 +51,8 @@ def covered_precinct_ids(wave: Wave) -> set[int] | None:
 
 
 def covers(wave: Wave, area: Area) -> bool:
-    """A wave covers an area it lists, and a district whose precincts it lists (every
-    precinct and district when it lists none)."""
+    """A wave covers an area it lists, and a district whose precincts it lists (every precinct
+    and district when it lists none): :func:`surveyapp.services.waves.wave_covers`."""
     return wave_covers(db.session(), wave, area)
 
 

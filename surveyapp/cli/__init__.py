@@ -25,6 +25,7 @@ from .instrument_files import export_instrument_command
 from .jobs import jobs_command, run_job_command, scheduler_command
 from .pipeline import recompute_command, snapshots_command
 from .posters import poster_command
+from .waves import create_wave_command
 
 COMMANDS = (
     import_regions_command,
@@ -41,6 +42,7 @@ COMMANDS = (
     jobs_command,
     create_user_command,
     create_invitations_command,
+    create_wave_command,
     export_command,
     poster_command,
 )

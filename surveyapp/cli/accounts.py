@@ -14,8 +14,12 @@ from ..extensions import db
 from ..models import Area, Wave
 from ..models.account import STAFF_ROLES
 from ..services.accounts import AccountProblem, create_user
-from ..services.audit import record
-from ..services.invitations import new_invitations
+from ..services.invitations import (
+    BATCH_MAX,
+    VALID_DAYS_MAX,
+    InvitationProblem,
+    create_invitation_batch,
+)
 from .options import lang_option, unit_of_work
 
 
@@ -42,9 +46,12 @@ def create_user_command(username: str, role: str, scope_code: str | None, lang: 
 @click.command("create-invitations")
 @click.argument("wave_code")
 @click.option("--area", "area_code", required=True, help="Code of the area the invitees rate.")
-@click.option("--count", type=click.IntRange(1, 100_000), default=1, show_default=True)
+@click.option("--count", type=click.IntRange(1, BATCH_MAX), default=1, show_default=True)
 @click.option(
-    "--valid-days", type=click.IntRange(1, 3650), default=None, help="Expire after N days."
+    "--valid-days",
+    type=click.IntRange(1, VALID_DAYS_MAX),
+    default=None,
+    help="Expire after N days.",
 )
 @click.option("--base-url", default="http://127.0.0.1:5000", show_default=True)
 @lang_option
@@ -60,7 +67,9 @@ def create_invitations_command(
         if area is None:
             raise click.ClickException(_("There is no area %(code)s.", code=area_code))
     with unit_of_work(lang):
-        tokens = new_invitations(wave.id, area.id, count, valid_days)
-        record("invitations.create", target=wave, details={"area": area.code, "count": count})
+        try:
+            tokens = create_invitation_batch(wave, area, count, valid_days)
+        except InvitationProblem as problem:
+            raise click.ClickException(problem.message) from None
     for token in tokens:
         click.echo(f"{base_url.rstrip('/')}/kk/t/{token}")

@@ -16,7 +16,7 @@ from ..clock import utcnow
 from ..domain import snapshots
 from ..extensions import db
 from ..models import Wave
-from ..services.waves import open_waves_now
+from ..services.waves import waves_in_fieldwork
 from .options import lang_option
 
 WINDOW = re.compile(r"^(\d{1,4})([dw])$")
@@ -113,7 +113,7 @@ def recompute_command(
                 sys.exit(1)
             waves = [wave]
         else:
-            waves = open_waves_now(db.session(), now)
+            waves = waves_in_fieldwork(db.session(), now)
             if not waves:
                 click.echo(_("No open wave: nothing to recompute."))
                 return

@@ -47,7 +47,8 @@ def recompute_windows() -> str:
 
 
 def update_wave_statuses(now: datetime | None = None) -> str:
-    """Open planned waves whose time has come and close open waves whose time has passed."""
+    """Open planned waves whose time has come and close planned, open or paused waves whose
+    time has passed. A paused wave is never reopened here: only an administrator resumes it."""
     now = now or utcnow()
     changes: list[str] = []
     due: list[tuple[Wave, str]] = [
@@ -64,7 +65,7 @@ def update_wave_statuses(now: datetime | None = None) -> str:
         (wave, "closed")
         for wave in db.session.scalars(
             select(Wave).where(
-                Wave.status.in_(("planned", "open")),
+                Wave.status.in_(("planned", "open", "paused")),
                 Wave.closes_at.is_not(None),
                 Wave.closes_at <= now,
             )

@@ -2,17 +2,65 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
-from sqlalchemy import Boolean, CheckConstraint, DateTime, ForeignKey, Integer, String, false
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    ColumnElement,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    and_,
+    false,
+    or_,
+)
+from sqlalchemy.ext.hybrid import hybrid_method
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..categories import WAVE_STATUSES
+from ..categories import WAVE_KINDS, WAVE_STATUSES, WaveStatus
 from ..clock import utcnow
 from ..db import Base
 from ._common import Trilingual, one_of
 from .geography import Area
 from .instrument import Instrument
+
+RUNNING_STATUSES: tuple[str, ...] = (WaveStatus.OPEN.value, WaveStatus.PAUSED.value)
+"""The statuses of a wave in fieldwork: open, or paused by an administrator (its data stay
+and the pipeline still recomputes it)."""
+
+
+def _aware(moment: datetime) -> datetime:
+    # SQLite hands back naive datetimes; every stored time is UTC.
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def _within_dates(wave: Wave, now: datetime) -> bool:
+    return _aware(wave.opens_at) <= now and (wave.closes_at is None or _aware(wave.closes_at) > now)
+
+
+def _within_dates_sql(cls: type[Wave], now: datetime) -> ColumnElement[bool]:
+    return and_(cls.opens_at <= now, or_(cls.closes_at.is_(None), cls.closes_at > now))
+
+
+def _accepts(wave: Wave, now: datetime) -> bool:
+    return wave.status == WaveStatus.OPEN and _within_dates(wave, now)
+
+
+def _accepts_sql(cls: type[Wave], now: datetime) -> ColumnElement[bool]:
+    return and_(cls.status == WaveStatus.OPEN.value, _within_dates_sql(cls, now))
+
+
+def _running(wave: Wave, now: datetime) -> bool:
+    return wave.status in RUNNING_STATUSES and _within_dates(wave, now)
+
+
+def _running_sql(cls: type[Wave], now: datetime) -> ColumnElement[bool]:
+    return and_(
+        cls.status.in_(RUNNING_STATUSES),
+        _within_dates_sql(cls, now),
+    )
 
 
 class Wave(Trilingual, Base):
@@ -25,7 +73,7 @@ class Wave(Trilingual, Base):
     __tablename__ = "wave"
     __table_args__ = (
         one_of("status", WAVE_STATUSES, "status"),
-        one_of("kind", ("cross_section", "continuous"), "kind"),
+        one_of("kind", WAVE_KINDS, "kind"),
         CheckConstraint("closes_at IS NULL OR closes_at > opens_at", name="closes_after_opens"),
     )
 
@@ -49,9 +97,29 @@ class Wave(Trilingual, Base):
         back_populates="wave", cascade="all, delete-orphan"
     )
 
+    accepts_responses = hybrid_method(_accepts, _accepts_sql)
+    """THE rule for whether a wave takes responses at ``now``: it is open (not planned, paused
+    or closed) and ``now`` lies in [opens_at, closes_at). ``wave.accepts_responses(now)`` in
+    Python, ``Wave.accepts_responses(now)`` in a query; every citizen page, invitation and
+    API decision goes through it (via :func:`surveyapp.services.waves.open_waves_now`)."""
+
+    in_fieldwork = hybrid_method(_running, _running_sql)
+    """Whether the wave is open or paused at ``now`` within its dates: the waves the pipeline
+    recomputes (a paused wave's data stay and its figures keep being refreshed)."""
+
     def name(self, locale: str) -> str:
         """The wave's name in ``locale``."""
         return self.text_in("name", locale)
+
+    def status_for_schedule(self, now: datetime) -> str:
+        """The status the wave's dates give it at ``now``: closed once its closing time has
+        passed; otherwise a paused wave stays paused, and any other is planned before its
+        opening time and open after it."""
+        if self.closes_at is not None and _aware(self.closes_at) <= now:
+            return WaveStatus.CLOSED
+        if self.status == WaveStatus.PAUSED:
+            return WaveStatus.PAUSED
+        return WaveStatus.OPEN if _aware(self.opens_at) <= now else WaveStatus.PLANNED
 
 
 class WaveArea(Base):

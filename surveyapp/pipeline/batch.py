@@ -25,7 +25,7 @@ from typing import Literal
 from sqlalchemy.orm import Session
 
 from ..models import Wave
-from ..services.waves import open_waves_now
+from ..services.waves import waves_in_fieldwork
 from .run import recompute
 from .scope import NothingToCompute, PipelineError, Progress, Scope, Settings, window
 from .store import previous_of_scope
@@ -85,7 +85,8 @@ def recompute_open_waves(
     settings: Settings | None = None,
     progress: Progress | None = None,
 ) -> list[ScopeResult]:
-    """Recompute every wave open at ``now`` (or ``waves``), each scope committed on its own.
+    """Recompute every wave open or paused at ``now`` (or ``waves``), each scope committed on
+    its own (a paused wave takes no responses, but its figures stay current).
 
     ``window_days``: only the last days of submissions up to ``now``'s date, and with
     ``periods`` > 1 the windows before it too; ``if_missing``: leave out the scopes that
@@ -94,7 +95,7 @@ def recompute_open_waves(
     ``failed`` (reason) after one that gave no snapshot. Returns one result per scope tried,
     in order; a failure never raises (see the module's docstring).
     """
-    chosen = open_waves_now(session, now) if waves is None else list(waves)
+    chosen = waves_in_fieldwork(session, now) if waves is None else list(waves)
     if continuous_only:
         chosen = [wave for wave in chosen if wave.kind == "continuous"]
     scopes = [

@@ -13,13 +13,13 @@ from flask import Flask
 from flask.cli import AppGroup
 from flask.testing import FlaskCliRunner
 
-from ..test_architecture import internal_imports, modules
+from ..test_architecture import BLUEPRINTS, internal_imports, modules
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
-BLUEPRINTS = ("account", "admin", "api", "citizen", "dashboard", "posters", "research")
 COMMANDS = [
     "create-invitations",
     "create-user",
+    "create-wave",
     "export",
     "export-instrument",
     "import-areas",

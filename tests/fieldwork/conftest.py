@@ -1,0 +1,108 @@
+"""Fixtures of the fieldwork pages: the administration's accounts, a small police tree, a wave
+over its precincts with targets, and responses whose counts, shares and durations are known."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from surveyapp.clock import utcnow
+from surveyapp.imports.csvfile import CsvRow
+from surveyapp.imports.geography import import_area_rows
+from surveyapp.models import Area, Response, User, Wave, WaveArea
+from tests.admin.conftest import accounts, admin, anonymous, audit, sign_in
+from tests.factories import make_wave
+
+__all__ = ["accounts", "admin", "anonymous", "audit", "sign_in"]
+
+SURVEY = "police-trust-2026"
+TREE = [
+    ("KZ-71-PD", "KZ-71", "department"),
+    ("KZ-71-D01", "KZ-71-PD", "district"),
+    ("KZ-71-D01-P01", "KZ-71-D01", "precinct"),
+    ("KZ-71-D01-P02", "KZ-71-D01", "precinct"),
+    ("KZ-71-D02", "KZ-71-PD", "district"),
+    ("KZ-71-D02-P03", "KZ-71-D02", "precinct"),
+    ("KZ-75-PD", "KZ-75", "department"),
+    ("KZ-75-D01", "KZ-75-PD", "district"),
+    ("KZ-75-D01-P01", "KZ-75-D01", "precinct"),
+    ("KZ-75-D01-P02", "KZ-75-D01", "precinct"),
+]
+TARGETS = {"KZ-71-D01-P01": 10, "KZ-71-D01-P02": 4, "KZ-71-D02-P03": 5, "KZ-75-D01-P01": 8}
+"""The test wave's precincts and targets (KZ-75-D01-P02 is not listed)."""
+
+
+def import_tree(session: Session) -> dict[str, Area]:
+    """The TREE below the regions (loaded by the accounts), every area by code."""
+    rows = [
+        CsvRow(
+            number,
+            {
+                "code": code,
+                "parent_code": parent,
+                "kind": kind,
+                "name_kk": f"{code} kk",
+                "name_ru": f"{code} ru",
+                "name_en": f"{code} en",
+            },
+        )
+        for number, (code, parent, kind) in enumerate(TREE, start=1)
+    ]
+    import_area_rows(session, rows, "test tree")
+    return {area.code: area for area in session.scalars(select(Area))}
+
+
+@pytest.fixture
+def areas(session: Session, accounts: dict[str, User]) -> dict[str, Area]:
+    return import_tree(session)
+
+
+@pytest.fixture
+def wave(session: Session, areas: dict[str, Area]) -> Wave:
+    """An open public wave over four precincts with the TARGETS."""
+    wave = make_wave(session, code="field-test")
+    for code, target in TARGETS.items():
+        wave.areas.append(WaveArea(area=areas[code], target_n=target))
+    session.flush()
+    return wave
+
+
+# (area, status, locale, channel, seconds taken) of the known responses
+RESPONSES = [
+    *[("KZ-71-D01-P01", "complete", "kk", "web", 300)] * 3,
+    ("KZ-71-D01-P01", "complete", "ru", "qr", 100),
+    *[("KZ-71-D01-P02", "complete", "ru", "token", 200)] * 4,
+    ("KZ-71-D02-P03", "complete", "en", "web", 500),
+    ("KZ-71-D01", "complete", "ru", "web", 400),  # "the whole district": not a listed area
+    ("KZ-71-D01-P01", "partial", "kk", "paper", 50),
+    ("KZ-75-D01-P01", "excluded", "kk", "web", 10),
+]
+"""10 complete (kk 3, ru 6, en 1; link 5, QR 1, invitation 4), 1 partial, 1 excluded.
+Completion times of the complete ones: 100, 200×4, 300×3, 400, 500 → median (200 + 300) / 2."""
+
+
+@pytest.fixture
+def responses(session: Session, wave: Wave, areas: dict[str, Area]) -> list[Response]:
+    now = utcnow()
+    made = []
+    for number, (code, status, locale, channel, seconds) in enumerate(RESPONSES):
+        submitted = now - timedelta(hours=number + 1)
+        made.append(
+            Response(
+                wave_id=wave.id,
+                area_id=areas[code].id,
+                locale=locale,
+                channel=channel,
+                status=status,
+                exclusion_reason="test" if status == "excluded" else None,
+                started_at=submitted - timedelta(seconds=seconds),
+                submitted_at=submitted,
+                nonce=f"field-{number}",
+            )
+        )
+    session.add_all(made)
+    session.flush()
+    return made
