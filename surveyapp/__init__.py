@@ -72,6 +72,7 @@ def create_app(
     from .errors import register_error_handlers
     from .health import bp as health_bp
     from .research import bp as research_bp
+    from .units import bp as units_bp
 
     app.register_blueprint(citizen_bp)
     app.register_blueprint(health_bp)
@@ -80,6 +81,7 @@ def create_app(
     app.register_blueprint(admin_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(research_bp)
+    app.register_blueprint(units_bp)
     register_login(app)
     register_error_handlers(app)
     register_cli(app)

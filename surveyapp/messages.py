@@ -202,3 +202,20 @@ API_NO_MICRODATA = _l("No weighted microdata of wave %(code)s are kept yet.")
 EXPORT_TOO_LARGE_FOR_EXCEL = _l(
     "An Excel sheet holds at most 1,048,575 rows: choose CSV, SPSS or Stata for this data."
 )
+
+# Units and margins (admin uploads of the police unit tree and of the population margins).
+FILE_BINARY = _l("the file is not text (it contains NUL bytes): save it as CSV in UTF-8")
+CSV_MALFORMED = _l("the file cannot be read as CSV: save it as CSV in UTF-8")
+UPLOAD_FILE_MISSING = _l("Choose a CSV file to upload.")
+UPLOAD_TOO_LARGE = _l("The file is larger than %(size)s MB: only smaller files are accepted.")
+UPLOAD_GONE = _l(
+    "This preview has expired or its file has already been imported: upload the file again."
+)
+UPLOAD_STALE_TREE = _l(
+    "The unit tree has changed since the preview. Below is what importing the file would do now: check it and import again."
+)
+UPLOAD_STALE_MARGINS = _l(
+    "Other margins have been imported since the preview. Below is the comparison with the current margins: check it and import again."
+)
+UNIT_NOT_FOUND = _l("There is no police unit with this code.")
+UPLOAD_FIELD_TOO_LONG = _l("Please shorten this to %(max)s characters.")

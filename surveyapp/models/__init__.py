@@ -10,6 +10,7 @@ from .instrument import Instrument, Option, Question, Section
 from .job import JobLock, JobRun
 from .population import MarginSet, PopulationMargin
 from .response import Answer, Comment, Response
+from .upload import PendingUpload, UploadKind
 from .wave import InvitationToken, Wave, WaveArea
 
 __all__ = [
@@ -26,6 +27,7 @@ __all__ = [
     "JobRun",
     "MarginSet",
     "Option",
+    "PendingUpload",
     "PopulationMargin",
     "Question",
     "Response",
@@ -33,6 +35,7 @@ __all__ = [
     "Role",
     "Section",
     "SyntheticTruth",
+    "UploadKind",
     "User",
     "Wave",
     "WaveArea",
