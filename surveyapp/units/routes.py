@@ -165,9 +165,11 @@ def preview_units(lang: str) -> ResponseReturnValue:
     return _tree_preview(plan, upload.id)
 
 
-@bp.post("/<lang>/admin/units/import")
+@bp.route("/<lang>/admin/units/import", methods=["GET", "POST"])
 def import_units(lang: str) -> ResponseReturnValue:
     """Import the previewed tree file; if the tree has changed since, the new preview."""
+    if request.method == "GET":
+        return redirect(url_for("units.units", lang=lang), code=303)
     form = ImportForm()
     upload = (
         kept_upload(form.upload.data, UploadKind.AREAS, _actor()) if form.validate() else None
@@ -256,10 +258,12 @@ def preview_margins(lang: str) -> ResponseReturnValue:
     return _margins_preview(plan, upload.id, options)
 
 
-@bp.post("/<lang>/admin/margins/import")
+@bp.route("/<lang>/admin/margins/import", methods=["GET", "POST"])
 def import_margins(lang: str) -> ResponseReturnValue:
     """Store the previewed margins as a new set; if other margins were imported since,
     the new comparison."""
+    if request.method == "GET":
+        return redirect(url_for("units.margins", lang=lang), code=303)
     form = ImportForm()
     upload = (
         kept_upload(form.upload.data, UploadKind.MARGINS, _actor()) if form.validate() else None
