@@ -32,8 +32,32 @@ def _run(connection) -> None:
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
     )
-    with context.begin_transaction():
-        context.run_migrations()
+    # A batch migration on SQLite copies a table, drops the original and renames the copy:
+    # with foreign keys enforced, dropping a table that others refer to would fail (RESTRICT)
+    # or delete their rows (CASCADE). SQLite's own recipe: enforcement off around the
+    # migration (possible only outside a transaction), the references checked after it.
+    sqlite = connection.dialect.name == "sqlite" and not connection.in_transaction()
+    if sqlite:
+        _pragma(connection, "PRAGMA foreign_keys=OFF")
+    try:
+        with context.begin_transaction():
+            context.run_migrations()
+            if sqlite:
+                broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                if broken:
+                    raise RuntimeError(f"the migration broke references: {broken[:5]}")
+    finally:
+        if sqlite:
+            _pragma(connection, "PRAGMA foreign_keys=ON")
+
+
+def _pragma(connection, statement: str) -> None:
+    """Run ``statement`` on the DBAPI connection itself (no transaction begun for it)."""
+    cursor = connection.connection.driver_connection.cursor()
+    try:
+        cursor.execute(statement)
+    finally:
+        cursor.close()
 
 
 def run_migrations_online() -> None:
