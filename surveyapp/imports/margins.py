@@ -55,7 +55,9 @@ class MarginsFile:
 
     def totals(self) -> dict[tuple[str, str, str], int]:
         """``(area code, variable, category) -> population``."""
-        return {(area, variable, category): count for area, variable, category, count, _, _ in self.rows}
+        return {
+            (area, variable, category): count for area, variable, category, count, _, _ in self.rows
+        }
 
 
 def import_margins(
@@ -140,8 +142,6 @@ def store_margins(
         )
     session.flush()
     return MarginsImport(margin_set, created=True, rows=len(checked.rows))
-
-
 
 
 def _validate(

@@ -171,9 +171,7 @@ def import_units(lang: str) -> ResponseReturnValue:
     if request.method == "GET":
         return redirect(url_for("units.units", lang=lang), code=303)
     form = ImportForm()
-    upload = (
-        kept_upload(form.upload.data, UploadKind.AREAS, _actor()) if form.validate() else None
-    )
+    upload = kept_upload(form.upload.data, UploadKind.AREAS, _actor()) if form.validate() else None
     if upload is None:
         return _units_page(error=str(M.UPLOAD_GONE), status=422)
     try:

@@ -34,8 +34,8 @@ from ..imports.margins import (
     MarginsImport,
     check_margins,
     read_margins_file,
-    stored_set_with,
     store_margins,
+    stored_set_with,
 )
 from ..models import Area, MarginSet, PendingUpload, PopulationMargin, User, WeightRun
 from ..models.population import current_margin_set
@@ -74,13 +74,11 @@ def unit_level(code: str | None) -> UnitLevel | None:
         if area is None:
             return None
     child = aliased(Area)
-    below = (
-        select(func.count(child.id)).where(child.parent_id == Area.id).scalar_subquery()
-    )
+    below = select(func.count(child.id)).where(child.parent_id == Area.id).scalar_subquery()
     query = select(Area, below).order_by(Area.code)
     query = query.where(Area.parent_id == area.id if area is not None else Area.parent_id.is_(None))
     children = [(row[0], int(row[1] or 0)) for row in db.session.execute(query)]
-    ancestors = area.ancestors(db.session) if area is not None else []
+    ancestors = area.ancestors(db.session()) if area is not None else []
     return UnitLevel(area, ancestors, children)
 
 
@@ -139,7 +137,7 @@ def kept_upload(upload_id: int | None, kind: UploadKind, user: User) -> PendingU
 
 def plan_tree_upload(data: bytes, name: str) -> TreePlan:
     """What importing the tree file would change; :class:`ImportRefused` if it is invalid."""
-    return plan_area_tree(db.session, read_area_file(data, name), name)
+    return plan_area_tree(db.session(), read_area_file(data, name), name)
 
 
 def import_tree_upload(upload: PendingUpload, digest: str, actor: User) -> TreeImport | TreePlan:
@@ -149,7 +147,7 @@ def import_tree_upload(upload: PendingUpload, digest: str, actor: User) -> TreeI
     plan = plan_tree_upload(upload.content, upload.file_name)
     if plan.digest != digest:
         return plan
-    result = apply_tree_plan(db.session, plan)
+    result = apply_tree_plan(db.session(), plan)
     record(
         "areas.import",
         user=actor,
@@ -181,7 +179,7 @@ class MarginHistoryEntry:
 
 def margin_history() -> list[MarginHistoryEntry]:
     """Every margin set, newest first."""
-    current = current_margin_set(db.session)
+    current = current_margin_set(db.session())
     rows = dict(
         db.session.execute(
             select(PopulationMargin.margin_set_id, func.count()).group_by(
@@ -266,8 +264,8 @@ class MarginsPlan:
 def plan_margins_upload(data: bytes, name: str) -> MarginsPlan:
     """The comparison of the file with the current margin set; :class:`ImportRefused` if
     the file is invalid."""
-    checked = check_margins(db.session, read_margins_file(data, name), name)
-    current = current_margin_set(db.session)
+    checked = check_margins(db.session(), read_margins_file(data, name), name)
+    current = current_margin_set(db.session())
     before: dict[tuple[str, str, str], int] = {}
     if current is not None:
         query = (
@@ -304,14 +302,16 @@ def plan_margins_upload(data: bytes, name: str) -> MarginsPlan:
         for area in sorted(old_areas | new_areas)
     ]
     codes = old_areas | new_areas
-    areas = {area.code: area for area in db.session.scalars(select(Area).where(Area.code.in_(codes)))}
+    areas = {
+        area.code: area for area in db.session.scalars(select(Area).where(Area.code.in_(codes)))
+    }
     digest = hashlib.sha256(
         f"{checked.content_hash}:{current.id if current else ''}".encode()
     ).hexdigest()
     return MarginsPlan(
         checked=checked,
         current=current,
-        stored=stored_set_with(db.session, checked.content_hash),
+        stored=stored_set_with(db.session(), checked.content_hash),
         totals=totals,
         differences=differences,
         unchanged=unchanged,
@@ -346,7 +346,7 @@ def import_margins_upload(
         return plan
     options = upload.options or {}
     result = store_margins(
-        db.session,
+        db.session(),
         plan.checked,
         label=str(options.get("label") or upload.file_name),
         demonstration=bool(options.get("demonstration")),

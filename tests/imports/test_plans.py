@@ -103,9 +103,7 @@ def test_margin_sets_are_numbered_and_supersede_the_current_one(
     first = check_margins(session, read_margins_file(margins_file(), "a.csv"), "a.csv")
     assert first.year == 2026 and len(first.rows) == 20 and count(session, MarginSet) == 0
     one = store_margins(session, first, label="A").margin_set
-    second = check_margins(
-        session, read_margins_file(margins_file({"KZ-71": 2}), "b.csv"), "b.csv"
-    )
+    second = check_margins(session, read_margins_file(margins_file({"KZ-71": 2}), "b.csv"), "b.csv")
     two = store_margins(session, second, label="B", imported_by=user, note="why").margin_set
     assert (one.version, one.supersedes, one.imported_by) == (1, None, None)
     assert (two.version, two.supersedes, two.imported_by, two.note) == (2, one, user, "why")

@@ -174,9 +174,7 @@ def test_bad_margins_files_are_refused_with_a_message(
 def test_a_too_long_label_is_refused(
     admin: FlaskClient, session: Session, accounts: dict[str, User]
 ) -> None:
-    response = admin.post(
-        "/kk/admin/margins/preview", data=upload(margins_file(), label="x" * 201)
-    )
+    response = admin.post("/kk/admin/margins/preview", data=upload(margins_file(), label="x" * 201))
     assert response.status_code == 422
     assert "200" in response.get_data(as_text=True)
     assert session.scalar(select(func.count()).select_from(PendingUpload)) == 0
