@@ -75,6 +75,7 @@ def create_app(
     from .posters import bp as posters_bp
     from .questionnaires import bp as questionnaires_bp
     from .research import bp as research_bp
+    from .units import bp as units_bp
 
     app.register_blueprint(citizen_bp)
     app.register_blueprint(health_bp)
@@ -86,6 +87,7 @@ def create_app(
     app.register_blueprint(research_bp)
     app.register_blueprint(posters_bp)
     app.register_blueprint(questionnaires_bp)
+    app.register_blueprint(units_bp)
     register_login(app)
     register_error_handlers(app)
     register_cli(app)

@@ -326,7 +326,7 @@ INSTRUMENT_CONFIRM_REQUIRED = _l("Tick the box to confirm.")
 SCOPE_REQUIRED_PICK = _l("A unit head needs an area: choose it from the list.")
 DATE_INVALID = _l("Enter a date as YYYY-MM-DD between 2000 and 2100, for example 2026-05-31.")
 DATES_REVERSED = _l("The start date must not be later than the end date.")
-TEXT_TOO_LONG = _l("Enter at most %(max)s characters.")
+FIELD_TOO_LONG = _l("Enter at most %(max)s characters.")
 COMMENTS_NONE_TICKED = _l("Tick at least one comment.")
 COMMENTS_TOO_MANY = _l("Tick at most %(max)s comments at once.")
 COMMENTS_GONE = _l("Some of the ticked comments no longer exist: nothing has been changed.")
@@ -373,3 +373,19 @@ WAVE_STATUS_PLANNED = _l("planned")
 WAVE_STATUS_OPEN = _l("open")
 WAVE_STATUS_PAUSED = _l("paused")
 WAVE_STATUS_CLOSED = _l("closed")
+# Units and margins (admin uploads of the police unit tree and of the population margins).
+FILE_BINARY = _l("the file is not text (it contains NUL bytes): save it as CSV in UTF-8")
+CSV_MALFORMED = _l("the file cannot be read as CSV: save it as CSV in UTF-8")
+UPLOAD_FILE_MISSING = _l("Choose a CSV file to upload.")
+UPLOAD_TOO_LARGE = _l("The file is larger than %(size)s MB: only smaller files are accepted.")
+UPLOAD_GONE = _l(
+    "This preview has expired or its file has already been imported: upload the file again."
+)
+UPLOAD_STALE_TREE = _l(
+    "The unit tree has changed since the preview. Below is what importing the file would do now: check it and import again."
+)
+UPLOAD_STALE_MARGINS = _l(
+    "Other margins have been imported since the preview. Below is the comparison with the current margins: check it and import again."
+)
+UNIT_NOT_FOUND = _l("There is no police unit with this code.")
+UPLOAD_FIELD_TOO_LONG = _l("Please shorten this to %(max)s characters.")

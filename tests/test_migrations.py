@@ -198,3 +198,70 @@ def test_0009_lets_a_wave_be_paused_and_going_back_closes_it(
             connection.execute(text("UPDATE wave SET status = 'paused'"))
             assert connection.execute(text("SELECT status FROM wave")).scalar_one() == "paused"
     app.extensions["surveyapp_db"].engine.dispose()
+
+
+def test_the_margin_sets_stored_before_become_the_first_versions(
+    empty_database_url: str, tmp_path: Path
+) -> None:
+    """0010 numbers the margin sets stored before it in import order, each superseding the
+    one before, imported by nobody known; downgrading drops the history and the uploads."""
+    app = create_app(environ=environ_for_tests(empty_database_url, tmp_path))
+    with app.app_context():
+        upgrade(directory=str(MIGRATIONS_DIR), revision="0009")
+        insert = text(
+            "INSERT INTO margin_set (id, label, year, content_hash, is_demonstration, imported_at)"
+            " VALUES (:id, :label, 2026, :hash, false, '2026-01-01 00:00:00')"
+        )
+        with db.engine.begin() as connection:
+            for number, set_id in enumerate((3, 7, 12)):
+                connection.execute(
+                    insert, {"id": set_id, "label": f"set {number}", "hash": str(number) * 64}
+                )
+            # A margin of each set and a run of the last: kept through the migration.
+            connection.execute(
+                text(
+                    "INSERT INTO area (id, code, kind, name_kk, name_ru, name_en, path, depth,"
+                    " is_active) VALUES (1, 'KZ', 'country', 'Қ', 'К', 'K', 'KZ', 0, true)"
+                )
+            )
+            for set_id in (3, 7, 12):
+                connection.execute(
+                    text(
+                        "INSERT INTO population_margin (margin_set_id, area_id, variable,"
+                        " category, population, year, source)"
+                        " VALUES (:id, 1, 'sex', 'male', 10, 2026, 'test')"
+                    ),
+                    {"id": set_id},
+                )
+            connection.execute(
+                text(
+                    "INSERT INTO weight_run (id, created_at, status, margin_set_id,"
+                    " method_version, settings, inputs, diagnostics) VALUES"
+                    " (1, '2026-01-02 00:00:00', 'succeeded', 12, 'test', '{}', '{}', '{}')"
+                )
+            )
+        upgrade(directory=str(MIGRATIONS_DIR))
+        with db.engine.connect() as connection:
+            rows = connection.execute(
+                text(
+                    "SELECT id, version, supersedes_id, imported_by_id, note FROM margin_set"
+                    " ORDER BY id"
+                )
+            ).all()
+        assert [tuple(row) for row in rows] == [
+            (3, 1, None, None, None),
+            (7, 2, 3, None, None),
+            (12, 3, 7, None, None),
+        ]
+        with db.engine.connect() as connection:
+            margins = connection.execute(
+                text("SELECT margin_set_id FROM population_margin ORDER BY margin_set_id")
+            ).scalars()
+            assert list(margins) == [3, 7, 12]
+            run = connection.execute(text("SELECT margin_set_id FROM weight_run")).scalar()
+            assert run == 12
+        downgrade(directory=str(MIGRATIONS_DIR), revision="0009")
+        inspector = inspect(db.engine)
+        assert "pending_upload" not in inspector.get_table_names()
+        assert "version" not in {column["name"] for column in inspector.get_columns("margin_set")}
+    app.extensions["surveyapp_db"].engine.dispose()

@@ -104,3 +104,18 @@ def test_placeholders_survive_translation(locale: str) -> None:
         expected = set(pattern.findall(ids[0]))
         for string in strings:
             assert set(pattern.findall(string)) == expected, (locale, message.id, string)
+
+
+def test_no_message_is_defined_twice() -> None:
+    """A name assigned twice in surveyapp/messages.py silently replaces the first message."""
+    import ast
+
+    tree = ast.parse((ROOT / "surveyapp" / "messages.py").read_text(encoding="utf-8"))
+    names = [
+        target.id
+        for node in tree.body
+        if isinstance(node, ast.Assign)
+        for target in node.targets
+        if isinstance(target, ast.Name)
+    ]
+    assert sorted(name for name in set(names) if names.count(name) > 1) == []

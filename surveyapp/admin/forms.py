@@ -195,7 +195,7 @@ class CommentFilterForm(FlaskForm):
     q = StringField(
         _l("Words in the comment"),
         filters=[_clean],
-        validators=[Length(max=SEARCH_MAX, message=M.TEXT_TOO_LONG % {"max": SEARCH_MAX})],
+        validators=[Length(max=SEARCH_MAX, message=M.FIELD_TOO_LONG % {"max": SEARCH_MAX})],
     )
 
     validate_date_to = _DateRange.validate_date_to
@@ -252,7 +252,7 @@ class BulkModerationForm(FlaskForm):
     reason = TextAreaField(
         _l("Reason"),
         filters=[_clean],
-        validators=[Length(max=REASON_MAX, message=M.TEXT_TOO_LONG % {"max": REASON_MAX})],
+        validators=[Length(max=REASON_MAX, message=M.FIELD_TOO_LONG % {"max": REASON_MAX})],
     )
 
     def validate_action(self, field: StringField) -> None:

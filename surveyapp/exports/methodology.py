@@ -228,6 +228,8 @@ def _margin_set(margin_set: MarginSet) -> dict[str, Any]:
     return {
         "id": margin_set.id,
         "label": margin_set.label,
+        "version": margin_set.version,
+        "imported_at": _iso(margin_set.imported_at),
         "year": margin_set.year,
         "content_hash": margin_set.content_hash,
         "demonstration": margin_set.is_demonstration,

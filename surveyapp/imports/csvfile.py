@@ -21,19 +21,42 @@ class CsvRow:
 
 def read_csv(path: Path, required: tuple[str, ...], optional: tuple[str, ...] = ()) -> list[CsvRow]:
     """Read ``path``; refuse unreadable files and headers lacking ``required`` columns."""
-    name = path.name
     text = read_text(path, "utf-8-sig")  # Excel writes a BOM
+    return parse_csv_text(text, path.name, required, optional)
+
+
+def parse_csv_bytes(
+    data: bytes, name: str, required: tuple[str, ...], optional: tuple[str, ...] = ()
+) -> list[CsvRow]:
+    """The rows of an uploaded file's ``data`` (named ``name`` in problems), as :func:`read_csv`."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise ImportRefused([Problem(name, M.FILE_NOT_UTF8)]) from error
+    return parse_csv_text(text, name, required, optional)
+
+
+def parse_csv_text(
+    text: str, name: str, required: tuple[str, ...], optional: tuple[str, ...] = ()
+) -> list[CsvRow]:
+    """The rows of CSV ``text``; refuse binary text and headers lacking ``required`` columns."""
+    if "\x00" in text:
+        raise ImportRefused([Problem(name, M.FILE_BINARY)])
     # Parse the whole text (quoted values may span lines), remembering where each row starts.
     reader = csv.reader(io.StringIO(text))
     numbered: list[tuple[int, list[str]]] = []
     next_line = 1
-    for values in reader:
-        first_line, next_line = next_line, reader.line_num + 1
-        if not values or not any(value.strip() for value in values):
-            continue
-        if values[0].startswith("#"):
-            continue
-        numbered.append((first_line, values))
+    try:
+        for values in reader:
+            first_line, next_line = next_line, reader.line_num + 1
+            if not values or not any(value.strip() for value in values):
+                continue
+            if values[0].startswith("#"):
+                continue
+            numbered.append((first_line, values))
+    except csv.Error as error:
+        problem = Problem(name, M.CSV_MALFORMED, {"reason": str(error)}, row=next_line)
+        raise ImportRefused([problem]) from error
     if not numbered:
         raise ImportRefused([Problem(name, M.FILE_EMPTY)])
     rows = [values for _, values in numbered]

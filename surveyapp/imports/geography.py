@@ -13,6 +13,8 @@ without the column leaves the stored shares as they are.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -24,7 +26,7 @@ from sqlalchemy.orm import Session
 from .. import messages as M
 from ..categories import AREA_KINDS, LOCALES
 from ..models import Area
-from .csvfile import CsvRow, read_csv
+from .csvfile import CsvRow, parse_csv_bytes, read_csv
 from .problems import ImportRefused, Problem
 
 COLUMNS = ("code", "parent_code", "kind", "name_kk", "name_ru", "name_en")
@@ -49,13 +51,90 @@ class TreeImport:
     updated: int
 
 
+@dataclass(frozen=True)
+class PlannedArea:
+    """An area of the file that is not stored yet."""
+
+    code: str
+    kind: str
+    parent_code: str
+    names: dict[str, str]
+    urban_share: float | None
+
+
+@dataclass(frozen=True)
+class AreaChange:
+    """A stored area whose names or urban share the file changes: ``before`` and ``after``
+    hold only what changes (``name_kk``, ``name_ru``, ``name_en``, ``urban_share``)."""
+
+    code: str
+    kind: str
+    before: dict[str, str | float | None]
+    after: dict[str, str | float | None]
+
+    @property
+    def renamed(self) -> bool:
+        """Whether a name changes (in any language)."""
+        return any(key.startswith("name_") for key in self.after)
+
+    @property
+    def share_changed(self) -> bool:
+        """Whether the urban share changes."""
+        return "urban_share" in self.after
+
+
+@dataclass(frozen=True)
+class TreePlan:
+    """What importing a tree file would do, computed without changing anything.
+
+    ``creates`` are in the file's order (every parent before its children);
+    ``unchanged`` are the codes of the file's areas already stored as they are;
+    ``untouched`` counts the stored areas the file does not mention (they stay).
+    ``digest`` identifies the plan: the same file against the same stored tree gives
+    the same digest, so a preview can be checked against the tree at apply time.
+    """
+
+    file: str
+    creates: tuple[PlannedArea, ...]
+    changes: tuple[AreaChange, ...]
+    unchanged: tuple[str, ...]
+    untouched: int
+    digest: str
+
+    @property
+    def renames(self) -> tuple[AreaChange, ...]:
+        """The changes that rename an area."""
+        return tuple(change for change in self.changes if change.renamed)
+
+    @property
+    def share_changes(self) -> tuple[AreaChange, ...]:
+        """The changes of an urban share."""
+        return tuple(change for change in self.changes if change.share_changed)
+
+    @property
+    def is_empty(self) -> bool:
+        """Whether applying the plan would change nothing."""
+        return not self.creates and not self.changes
+
+
 def import_area_tree(session: Session, path: Path) -> TreeImport:
     """Validate and store the area tree CSV at ``path`` (flushes, does not commit)."""
     return import_area_rows(session, read_csv(path, COLUMNS, OPTIONAL_COLUMNS), path.name)
 
 
+def read_area_file(data: bytes, file: str) -> list[CsvRow]:
+    """The rows of an uploaded tree file; :class:`ImportRefused` if it is not one."""
+    return parse_csv_bytes(data, file, COLUMNS, OPTIONAL_COLUMNS)
+
+
 def import_area_rows(session: Session, rows: Iterable[CsvRow], file: str) -> TreeImport:
     """Validate and store area rows; :class:`ImportRefused` with every problem, storing nothing."""
+    return apply_tree_plan(session, plan_area_tree(session, rows, file))
+
+
+def plan_area_tree(session: Session, rows: Iterable[CsvRow], file: str) -> TreePlan:
+    """What storing ``rows`` would do to the stored tree (reads only);
+    :class:`ImportRefused` with every problem of the rows."""
     rows = list(rows)
     existing = {area.code: area for area in session.scalars(select(Area))}
     problems: list[Problem] = []
@@ -66,35 +145,79 @@ def import_area_rows(session: Session, rows: Iterable[CsvRow], file: str) -> Tre
     if problems:
         raise ImportRefused(problems)
 
-    created = updated = 0
-    by_code = dict(existing)
+    creates: list[PlannedArea] = []
+    changes: list[AreaChange] = []
+    unchanged: list[str] = []
     for row in rows:
         values = row.values
-        fields: dict[str, object] = {f"name_{code}": values[f"name_{code}"] for code in LOCALES}
+        fields: dict[str, str | float | None] = {
+            f"name_{code}": values[f"name_{code}"] for code in LOCALES
+        }
         if "urban_share" in values:
             fields["urban_share"] = urban_share(values["urban_share"])
-        area = by_code.get(values["code"])
-        if area is not None:
-            if any(getattr(area, key) != value for key, value in fields.items()):
-                for key, value in fields.items():
-                    setattr(area, key, value)
-                updated += 1
+        area = existing.get(values["code"])
+        if area is None:
+            creates.append(
+                PlannedArea(
+                    code=values["code"],
+                    kind=values["kind"],
+                    parent_code=values["parent_code"],
+                    names={code: values[f"name_{code}"] for code in LOCALES},
+                    urban_share=urban_share(values.get("urban_share", "")),
+                )
+            )
             continue
-        parent = by_code.get(values["parent_code"]) if values["parent_code"] else None
+        differing = [key for key, value in fields.items() if getattr(area, key) != value]
+        if differing:
+            before = {key: getattr(area, key) for key in differing}
+            after = {key: fields[key] for key in differing}
+            changes.append(AreaChange(area.code, area.kind, before, after))
+        else:
+            unchanged.append(area.code)
+    mentioned = {row.values["code"] for row in rows}
+    untouched = sum(1 for code in existing if code not in mentioned)
+    digest = _plan_digest(creates, changes, unchanged)
+    return TreePlan(file, tuple(creates), tuple(changes), tuple(unchanged), untouched, digest)
+
+
+def apply_tree_plan(session: Session, plan: TreePlan) -> TreeImport:
+    """Store what ``plan`` says (flushes, does not commit). The plan must have been made
+    in this unit of work, or checked against a fresh one (same ``digest``)."""
+    by_code = {area.code: area for area in session.scalars(select(Area))}
+    for change in plan.changes:
+        area = by_code[change.code]
+        for key, value in change.after.items():
+            setattr(area, key, value)
+    for new in plan.creates:
+        parent = by_code.get(new.parent_code) if new.parent_code else None
         area = Area(
-            code=values["code"],
-            kind=values["kind"],
+            code=new.code,
+            kind=new.kind,
             parent=parent,
-            path=Area.path_below(parent, values["code"]),
+            path=Area.path_below(parent, new.code),
             depth=parent.depth + 1 if parent else 0,
             is_active=True,
-            **fields,
+            urban_share=new.urban_share,
+            **{f"name_{code}": new.names[code] for code in LOCALES},
         )
         session.add(area)
         by_code[area.code] = area
-        created += 1
     session.flush()
-    return TreeImport(created=created, updated=updated)
+    return TreeImport(created=len(plan.creates), updated=len(plan.changes))
+
+
+def _plan_digest(
+    creates: list[PlannedArea], changes: list[AreaChange], unchanged: list[str]
+) -> str:
+    record = {
+        "creates": [
+            [new.code, new.kind, new.parent_code, new.names, new.urban_share] for new in creates
+        ],
+        "changes": [[change.code, change.before, change.after] for change in changes],
+        "unchanged": unchanged,
+    }
+    text = json.dumps(record, sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def urban_share(text: str) -> float | None:

@@ -14,13 +14,14 @@ from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from .. import messages as M
 from ..categories import WEIGHTING_VARIABLES
-from ..models import Area, MarginSet, PopulationMargin
-from .csvfile import CsvRow, read_csv
+from ..models import Area, MarginSet, PopulationMargin, User
+from ..models.population import current_margin_set
+from .csvfile import CsvRow, parse_csv_bytes, read_csv
 from .problems import ImportRefused, Problem
 
 COLUMNS = ("area_code", "variable", "category", "population", "year", "source")
@@ -39,25 +40,96 @@ class MarginsImport:
     rows: int
 
 
+Parsed = tuple[str, str, str, int, int, str]
+"""A valid row: area code, variable, category, population, year, source."""
+
+
+@dataclass(frozen=True)
+class MarginsFile:
+    """A validated margins file: its rows, year and content hash (nothing stored)."""
+
+    file: str
+    rows: tuple[Parsed, ...]
+    year: int
+    content_hash: str
+
+    def totals(self) -> dict[tuple[str, str, str], int]:
+        """``(area code, variable, category) -> population``."""
+        return {
+            (area, variable, category): count for area, variable, category, count, _, _ in self.rows
+        }
+
+
 def import_margins(
-    session: Session, path: Path, *, label: str | None = None, demonstration: bool = False
+    session: Session,
+    path: Path,
+    *,
+    label: str | None = None,
+    demonstration: bool = False,
+    imported_by: User | None = None,
+    note: str | None = None,
 ) -> MarginsImport:
     """Validate and store the margins CSV at ``path`` (flushes, does not commit)."""
-    rows = read_csv(path, COLUMNS)
+    checked = check_margins(session, read_csv(path, COLUMNS), path.name)
+    return store_margins(
+        session,
+        checked,
+        label=label or path.name,
+        demonstration=demonstration,
+        imported_by=imported_by,
+        note=note,
+    )
+
+
+def read_margins_file(data: bytes, file: str) -> list[CsvRow]:
+    """The rows of an uploaded margins file; :class:`ImportRefused` if it is not one."""
+    return parse_csv_bytes(data, file, COLUMNS)
+
+
+def check_margins(session: Session, rows: list[CsvRow], file: str) -> MarginsFile:
+    """Validate margins rows against the stored areas (reads only); :class:`ImportRefused`
+    with every problem."""
     areas = {area.code: area for area in session.scalars(select(Area))}
-    problems, parsed = _validate(rows, path.name, areas)
+    problems, parsed = _validate(rows, file, areas)
     if problems:
         raise ImportRefused(problems)
-    digest = _digest(parsed)
-    existing = session.scalar(select(MarginSet).where(MarginSet.content_hash == digest))
+    return MarginsFile(file, tuple(parsed), parsed[0][4], _digest(parsed))
+
+
+def stored_set_with(session: Session, content_hash: str) -> MarginSet | None:
+    """The stored margin set with this content, if any (a set's content is stored once)."""
+    return session.scalar(select(MarginSet).where(MarginSet.content_hash == content_hash))
+
+
+def store_margins(
+    session: Session,
+    checked: MarginsFile,
+    *,
+    label: str,
+    demonstration: bool = False,
+    imported_by: User | None = None,
+    note: str | None = None,
+) -> MarginsImport:
+    """Store ``checked`` as a new margin set, the next version, superseding the current set;
+    the stored set instead if its content is already stored (flushes, does not commit)."""
+    existing = stored_set_with(session, checked.content_hash)
     if existing is not None:
-        return MarginsImport(existing, created=False, rows=len(parsed))
-    year = parsed[0][4]
+        return MarginsImport(existing, created=False, rows=len(checked.rows))
+    areas = {area.code: area for area in session.scalars(select(Area))}
+    current = current_margin_set(session)
+    latest_version = session.scalar(select(func.max(MarginSet.version))) or 0
     margin_set = MarginSet(
-        label=label or path.name, year=year, content_hash=digest, is_demonstration=demonstration
+        label=label,
+        year=checked.year,
+        content_hash=checked.content_hash,
+        is_demonstration=demonstration,
+        version=latest_version + 1,
+        imported_by=imported_by,
+        supersedes=current,
+        note=note or None,
     )
     session.add(margin_set)
-    for area_code, variable, category, population, row_year, source in parsed:
+    for area_code, variable, category, population, row_year, source in checked.rows:
         margin_set.margins.append(
             PopulationMargin(
                 area=areas[area_code],
@@ -69,10 +141,7 @@ def import_margins(
             )
         )
     session.flush()
-    return MarginsImport(margin_set, created=True, rows=len(parsed))
-
-
-Parsed = tuple[str, str, str, int, int, str]
+    return MarginsImport(margin_set, created=True, rows=len(checked.rows))
 
 
 def _validate(

@@ -10,6 +10,7 @@ from .instrument import Instrument, InstrumentStatus, Option, Question, Section
 from .job import JobLock, JobRun
 from .population import MarginSet, PopulationMargin
 from .response import Answer, Comment, Response
+from .upload import PendingUpload, UploadKind
 from .wave import InvitationToken, Wave, WaveArea
 
 __all__ = [
@@ -27,6 +28,7 @@ __all__ = [
     "JobRun",
     "MarginSet",
     "Option",
+    "PendingUpload",
     "PopulationMargin",
     "Question",
     "Response",
@@ -34,6 +36,7 @@ __all__ = [
     "Role",
     "Section",
     "SyntheticTruth",
+    "UploadKind",
     "User",
     "Wave",
     "WaveArea",

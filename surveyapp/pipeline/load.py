@@ -23,6 +23,7 @@ from ..models import (
     Question,
     Response,
 )
+from ..models.population import current_margin_set
 from .scope import (
     METHOD_VERSION,
     RAKING_VARIABLES,
@@ -131,7 +132,7 @@ def _responses(session: Session, scope: Scope, codes: list[str]) -> pd.DataFrame
 def _margin_set(session: Session, margin_set: MarginSet | None) -> MarginSet:
     if margin_set is not None:
         return margin_set
-    latest = session.scalar(select(MarginSet).order_by(MarginSet.id.desc()).limit(1))
+    latest = current_margin_set(session)
     if latest is None:
         raise PipelineError("no population margins imported (flask surveyapp import-margins)")
     return latest

@@ -170,6 +170,7 @@ def _without_time_and_place(report: dict[str, Any]) -> dict[str, Any]:
     clock = "(when computed)"
     report["snapshot"]["created_at"] = report["run"]["created_at"] = clock
     report["run"]["finished_at"] = clock
+    report["run"]["margin_set"]["imported_at"] = clock
     report["software"] = "(the versions installed)"
     return report
 

@@ -221,6 +221,8 @@ def test_import_margins_label_and_lang(runner: FlaskCliRunner, session: Session)
     assert result.exit_code == 0, result.output
     margin_set = session.scalars(select(MarginSet)).one()
     assert (margin_set.label, margin_set.is_demonstration) == ("Demo 2026", False)
+    # The first version of the margins' history, imported from the command line.
+    assert (margin_set.version, margin_set.imported_by, margin_set.supersedes) == (1, None, None)
 
 
 def test_margins_without_regions_exit_1(runner: FlaskCliRunner, session: Session) -> None:
