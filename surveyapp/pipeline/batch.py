@@ -94,8 +94,8 @@ def recompute_open_waves(
     of ``scopes``) before each scope, and once the scope is committed ``computed`` (snapshot,
     responses), or ``skipped`` or ``failed`` (reason) for one that gave no snapshot. At these
     stages no scope's work is open, so a listener may commit a record of its own there (with
-    whatever the caller left pending, as the scope's commit would). Returns one result per scope tried, in order; a failure
-    never raises (see the module's docstring).
+    whatever the caller left pending, as the scope's commit would). Returns one result per
+    scope tried, in order; a failure never raises (see the module's docstring).
     """
     chosen = open_waves_now(session, now) if waves is None else list(waves)
     if continuous_only:
