@@ -71,6 +71,7 @@ def create_app(
     from .dashboard import bp as dashboard_bp
     from .errors import register_error_handlers
     from .health import bp as health_bp
+    from .operations import bp as operations_bp
     from .research import bp as research_bp
 
     app.register_blueprint(citizen_bp)
@@ -78,6 +79,7 @@ def create_app(
     app.register_blueprint(account_bp)
     app.register_blueprint(dashboard_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(operations_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(research_bp)
     register_login(app)

@@ -30,7 +30,7 @@ PURE_MODULES = (
     "demo/parameters.py",
 )
 FORBIDDEN = ("flask", "flask_babel", "flask_login", "sqlalchemy", "werkzeug")
-BLUEPRINTS = ("account", "admin", "api", "citizen", "dashboard", "research")
+BLUEPRINTS = ("account", "admin", "api", "citizen", "dashboard", "operations", "research")
 APP_FACTORY = "surveyapp"  # surveyapp/__init__.py: create_app registers the blueprints
 
 ROUTE_DECORATOR = re.compile(r"^@bp\.(route|get|post|put|patch|delete)\(", re.M)
