@@ -324,6 +324,8 @@ def duration(seconds: float | None) -> str:
     if seconds is None:
         return ""
     if seconds < 60:
-        return _("%(seconds)s s", seconds=f"{seconds:.1f}")
+        tenths = f"{seconds:.1f}"
+        return _("%(seconds)s s", seconds=tenths)
     minutes, rest = divmod(int(round(seconds)), 60)
-    return _("%(minutes)s min %(seconds)s s", minutes=minutes, seconds=f"{rest:02d}")
+    padded = f"{rest:02d}"
+    return _("%(minutes)s min %(seconds)s s", minutes=minutes, seconds=padded)

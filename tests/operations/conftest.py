@@ -5,6 +5,8 @@ account per role."""
 
 from __future__ import annotations
 
+import os
+import shutil
 from collections.abc import Callable, Iterator
 from datetime import timedelta
 from functools import partial
@@ -58,28 +60,56 @@ def _seed(session: Session) -> None:
     add_accounts(session, ACCOUNTS)
 
 
-@pytest.fixture
-def ops_app(tmp_path: Path) -> Iterator[Flask]:
-    """The app (no app context pushed: each request and each :func:`read` has its own, as
-    in production); recomputes run inline in the request unless a test says otherwise."""
+def _build(url: str, instance: Path) -> Flask:
     from flask_migrate import upgrade
 
-    url = committed_url(tmp_path)
     app = create_app(
         environ={
             "SURVEYAPP_ENV": "test",
             "SURVEYAPP_DATABASE_URL": url,
             "SURVEYAPP_SECRET_KEY": TEST_SECRET,
-            "SURVEYAPP_INSTANCE_PATH": str(tmp_path / "instance"),
+            "SURVEYAPP_INSTANCE_PATH": str(instance),
         }
     )
     app.config.update(WTF_CSRF_ENABLED=False, OPERATIONS_RUN_INLINE=True)
     app.test_client_class = Client
+    return app
+
+
+def _migrate_and_seed(app: Flask) -> None:
+    from flask_migrate import upgrade
+
     with app.app_context():
         upgrade(directory=str(MIGRATIONS_DIR))
         _seed(db.session())
         db.session.commit()
         db.session.remove()
+    app.extensions["surveyapp_db"].engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def _seeded_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path | None:
+    """On SQLite, the seeded database built once, copied for each test (PostgreSQL: none,
+    each test seeds its own)."""
+    if os.environ.get("SURVEYAPP_TEST_DATABASE_URL"):
+        return None
+    directory = tmp_path_factory.mktemp("operations")
+    template = directory / "seeded.sqlite3"
+    _migrate_and_seed(_build(f"sqlite:///{template}", directory / "instance"))
+    return template
+
+
+@pytest.fixture
+def ops_app(tmp_path: Path, _seeded_sqlite: Path | None) -> Iterator[Flask]:
+    """The app (no app context pushed: each request and each :func:`read` has its own, as
+    in production); recomputes run inline in the request unless a test says otherwise."""
+    if _seeded_sqlite is not None:
+        copy = tmp_path / "operations.sqlite3"
+        shutil.copyfile(_seeded_sqlite, copy)
+        app = _build(f"sqlite:///{copy}", tmp_path / "instance")
+    else:
+        app = _build(committed_url(tmp_path), tmp_path / "instance")
+        _migrate_and_seed(app)
     yield app
     for thread in background_threads():
         thread.join(timeout=120)
