@@ -125,3 +125,32 @@ def test_the_roles_of_stored_instruments_are_filled_in(
         assert import_instrument(db.session(), SHIPPED_INSTRUMENT).created is False
         db.session.remove()
     app.extensions["surveyapp_db"].engine.dispose()
+
+
+def test_job_runs_gain_their_progress_and_keep_their_rows(
+    empty_database_url: str, tmp_path: Path
+) -> None:
+    """0012 adds ``job_run.progress`` (NULL for the runs before it) and drops it on the way
+    down, keeping the runs."""
+    app = create_app(environ=environ_for_tests(empty_database_url, tmp_path))
+    insert = text(
+        "INSERT INTO job_run (job, started_at, outcome, worker) "
+        "VALUES ('purge', '2026-01-01 00:00:00', 'succeeded', 'scheduler:1')"
+    )
+    with app.app_context():
+        upgrade(directory=str(MIGRATIONS_DIR), revision="0007")
+        with db.engine.begin() as connection:
+            connection.execute(insert)
+        upgrade(directory=str(MIGRATIONS_DIR), revision="0012")
+        columns = {column["name"] for column in inspect(db.engine).get_columns("job_run")}
+        assert "progress" in columns
+        with db.engine.begin() as connection:
+            assert connection.execute(text("SELECT progress FROM job_run")).scalars().all() == [
+                None
+            ]
+        downgrade(directory=str(MIGRATIONS_DIR), revision="0007")
+        columns = {column["name"] for column in inspect(db.engine).get_columns("job_run")}
+        assert "progress" not in columns
+        with db.engine.begin() as connection:
+            assert connection.execute(text("SELECT count(*) FROM job_run")).scalar() == 1
+    app.extensions["surveyapp_db"].engine.dispose()

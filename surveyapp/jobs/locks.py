@@ -27,7 +27,7 @@ def _engine_of(bind: Engine | Session) -> Engine:
     if isinstance(bind, Engine):
         return bind
     found = bind.get_bind()
-    return found.engine if isinstance(found, Connection) else found  # type: ignore[return-value]
+    return found.engine if isinstance(found, Connection) else found
 
 
 @contextmanager

@@ -326,6 +326,6 @@ def duration(seconds: float | None) -> str:
     if seconds < 60:
         tenths = f"{seconds:.1f}"
         return _("%(seconds)s s", seconds=tenths)
-    minutes, rest = divmod(int(round(seconds)), 60)
+    minutes, rest = divmod(round(seconds), 60)
     padded = f"{rest:02d}"
     return _("%(minutes)s min %(seconds)s s", minutes=minutes, seconds=padded)

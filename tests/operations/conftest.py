@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from flask_migrate import upgrade
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -61,8 +62,6 @@ def _seed(session: Session) -> None:
 
 
 def _build(url: str, instance: Path) -> Flask:
-    from flask_migrate import upgrade
-
     app = create_app(
         environ={
             "SURVEYAPP_ENV": "test",
@@ -77,8 +76,6 @@ def _build(url: str, instance: Path) -> Flask:
 
 
 def _migrate_and_seed(app: Flask) -> None:
-    from flask_migrate import upgrade
-
     with app.app_context():
         upgrade(directory=str(MIGRATIONS_DIR))
         _seed(db.session())
@@ -142,7 +139,9 @@ def state(app: Flask) -> tuple[int, int, int]:
 
 
 def wave_id(app: Flask, code: str) -> int:
-    return read(app, lambda session: session.scalars(select(Wave.id).where(Wave.code == code)).one())
+    return read(
+        app, lambda session: session.scalars(select(Wave.id).where(Wave.code == code)).one()
+    )
 
 
 @pytest.fixture

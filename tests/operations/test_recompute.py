@@ -63,7 +63,10 @@ def test_a_wave_recomputed_now_is_a_run_of_the_scheduled_job(
     assert shown.status_code == 200 and "Refresh" not in shown.headers
     text = shown.get_data(as_text=True)
     assert "выполнено" in text
-    assert f"{DEMO_WAVE_CODE}, вся волна: результат расчёта № {scope['snapshot']} (ответов: 300)" in text
+    assert (
+        f"{DEMO_WAVE_CODE}, вся волна: результат расчёта № {scope['snapshot']} (ответов: 300)"
+        in text
+    )
     assert 'href="/ru/dashboard/"' in text
     # And the jobs page lists it with the scheduler's runs of the job.
     jobs = admin.get("/en/admin/operations/").get_data(as_text=True)
@@ -131,9 +134,15 @@ def test_a_running_run_shows_its_scope_and_reloads_itself(
                 "scopes": 2,
                 "current": {"wave": "b", "start": None, "end": None, "scope": 2, "scopes": 2},
                 "done": [
-                    {"wave": "a", "start": None, "end": None, "status": "skipped",
-                     "snapshot": None, "responses": None,
-                     "reason": "no complete responses in {'wave': 'a'}"}
+                    {
+                        "wave": "a",
+                        "start": None,
+                        "end": None,
+                        "status": "skipped",
+                        "snapshot": None,
+                        "responses": None,
+                        "reason": "no complete responses in {'wave': 'a'}",
+                    }
                 ],
             },
         )
