@@ -72,6 +72,7 @@ def create_app(
     from .errors import register_error_handlers
     from .fieldwork import bp as fieldwork_bp
     from .health import bp as health_bp
+    from .operations import bp as operations_bp
     from .posters import bp as posters_bp
     from .questionnaires import bp as questionnaires_bp
     from .research import bp as research_bp
@@ -83,6 +84,7 @@ def create_app(
     app.register_blueprint(dashboard_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(fieldwork_bp)
+    app.register_blueprint(operations_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(research_bp)
     app.register_blueprint(posters_bp)

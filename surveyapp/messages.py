@@ -389,3 +389,58 @@ UPLOAD_STALE_MARGINS = _l(
 )
 UNIT_NOT_FOUND = _l("There is no police unit with this code.")
 UPLOAD_FIELD_TOO_LONG = _l("Please shorten this to %(max)s characters.")
+# Operations: the scheduled jobs and "recompute a wave now" (surveyapp/operations).
+JOB_NAMES = {
+    "recompute-open-waves": _l("Recompute the open waves"),
+    "recompute-windows": _l("Recompute the rolling windows"),
+    "wave-status": _l("Open and close waves"),
+    "purge": _l("Clean-up"),
+}
+JOB_ABOUT = {
+    "recompute-open-waves": _l(
+        "Weights the responses of every open wave and stores a new snapshot of its "
+        "indicators, over all its responses. A recompute started from this page is run as "
+        "this job, under the same lock."
+    ),
+    "recompute-windows": _l(
+        "Stores a snapshot of the last days of responses (the rolling window) of every open "
+        "continuous wave."
+    ),
+    "wave-status": _l(
+        "Opens planned waves whose opening time has come and closes open waves whose closing "
+        "time has passed."
+    ),
+    "purge": _l(
+        "Deletes used and expired invitations, superseded response weights and stale "
+        "rate-limit counters."
+    ),
+}
+JOB_OUTCOMES = {
+    "running": _l("running"),
+    "succeeded": _l("succeeded"),
+    "failed": _l("failed"),
+    "skipped": _l("skipped"),
+    "interrupted": _l("interrupted"),
+}
+JOB_SKIPPED = _l("Another process was running this job: this run did nothing.")
+JOB_INTERRUPTED = _l("The process running this job stopped before the end.")
+JOB_NOT_FOUND = _l("There is no such job.")
+JOB_RUN_NOT_FOUND = _l("There is no such job run.")
+DAILY_AT = _l("every day at %(time)s UTC")
+RECOMPUTE_WAVE_UNKNOWN = _l("Choose one of the waves in the list.")
+RECOMPUTE_WAVE_EMPTY = _l(
+    "Wave %(code)s has no complete responses yet: there is nothing to compute."
+)
+RECOMPUTE_BUSY = _l(
+    "A recompute is already running (started at %(time)s): wait until it has finished."
+)
+RECOMPUTE_BUSY_SINCE_UNKNOWN = _l("A recompute is already running: wait until it has finished.")
+RECOMPUTE_NOT_STARTED = _l(
+    "The recompute could not be started: the database did not answer in time. Try again."
+)
+SCOPE_WHOLE_WAVE = _l("%(wave)s, whole wave")
+SCOPE_WINDOW = _l("%(wave)s, %(start)s to %(end)s")
+SCOPE_COMPUTED = _l("%(scope)s: snapshot %(snapshot)s (%(responses)s responses)")
+SCOPE_SKIPPED = _l("%(scope)s: nothing to compute yet (%(reason)s)")
+SCOPE_FAILED = _l("%(scope)s: not computed: %(reason)s")
+SCOPE_NO_RESPONSES = _l("no complete responses")

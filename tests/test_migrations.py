@@ -264,4 +264,32 @@ def test_the_margin_sets_stored_before_become_the_first_versions(
         inspector = inspect(db.engine)
         assert "pending_upload" not in inspector.get_table_names()
         assert "version" not in {column["name"] for column in inspector.get_columns("margin_set")}
+
+
+def test_job_runs_gain_their_progress_and_keep_their_rows(
+    empty_database_url: str, tmp_path: Path
+) -> None:
+    """0012 adds ``job_run.progress`` (NULL for the runs before it) and drops it on the way
+    down, keeping the runs."""
+    app = create_app(environ=environ_for_tests(empty_database_url, tmp_path))
+    insert = text(
+        "INSERT INTO job_run (job, started_at, outcome, worker) "
+        "VALUES ('purge', '2026-01-01 00:00:00', 'succeeded', 'scheduler:1')"
+    )
+    with app.app_context():
+        upgrade(directory=str(MIGRATIONS_DIR), revision="0011")
+        with db.engine.begin() as connection:
+            connection.execute(insert)
+        upgrade(directory=str(MIGRATIONS_DIR), revision="0012")
+        columns = {column["name"] for column in inspect(db.engine).get_columns("job_run")}
+        assert "progress" in columns
+        with db.engine.begin() as connection:
+            assert connection.execute(text("SELECT progress FROM job_run")).scalars().all() == [
+                None
+            ]
+        downgrade(directory=str(MIGRATIONS_DIR), revision="0011")
+        columns = {column["name"] for column in inspect(db.engine).get_columns("job_run")}
+        assert "progress" not in columns
+        with db.engine.begin() as connection:
+            assert connection.execute(text("SELECT count(*) FROM job_run")).scalar() == 1
     app.extensions["surveyapp_db"].engine.dispose()

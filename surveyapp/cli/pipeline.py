@@ -11,10 +11,11 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from .. import pipeline
 from ..clock import utcnow
 from ..domain import snapshots
 from ..extensions import db
+from ..jobs.recompute import run_recompute
+from ..jobs.runner import worker_name
 from ..models import Wave
 from ..services.waves import waves_in_fieldwork
 from .options import lang_option
@@ -67,13 +68,15 @@ def progress_printer(stage: str, **figures: Any) -> None:
         )
     elif stage == "weights":
         message = _("weights stored for %(responses)s responses", responses=figures["responses"])
-    else:
+    elif stage == "snapshot":
         message = _(
             "snapshot %(snapshot)s stored: %(values)s values for %(areas)s areas",
             snapshot=figures["snapshot"],
             values=figures["values"],
             areas=figures["areas"],
         )
+    else:  # "computed": the snapshot line said it
+        return
     click.echo("  " + message)
 
 
@@ -100,33 +103,39 @@ def recompute_command(
 
     Each wave (or window) is committed on its own; one that fails is reported and the others
     go on; the exit status is 1 when any failed (a wave without responses is not a failure).
+    It runs under the scheduler's lock (recompute-windows's with --window, else
+    recompute-open-waves's) and is recorded as a run of that job: while one of them is
+    running, another is refused (exit status 1).
     """
     with force_locale(lang):
         days = parse_window(window)
         if periods > 1 and days is None:
             raise click.BadParameter(_("--periods needs --window"), param_hint="--periods")
-        now = utcnow()
         if wave_code is not None:
-            wave = db.session.scalar(select(Wave).where(Wave.code == wave_code))
-            if wave is None:
+            if db.session.scalar(select(Wave.id).where(Wave.code == wave_code)) is None:
                 click.echo(_("There is no wave %(code)s.", code=wave_code), err=True)
                 sys.exit(1)
-            waves = [wave]
-        else:
-            waves = waves_in_fieldwork(db.session(), now)
-            if not waves:
-                click.echo(_("No open wave: nothing to recompute."))
-                return
-        results = pipeline.recompute_open_waves(
-            db.session(),
-            now=now,
+        elif not waves_in_fieldwork(db.session(), utcnow()):
+            click.echo(_("No open wave: nothing to recompute."))
+            return
+        run = run_recompute(
+            worker_name("cli"),
+            None if wave_code is None else [wave_code],
             window_days=days,
             periods=periods,
             if_missing=if_missing,
-            waves=waves,
-            progress=progress_printer,
+            echo=progress_printer,
         )
-        if any(result.failed for result in results):
+        if run.outcome == "skipped":
+            click.echo(
+                _("Another process is recomputing now: try again when it has finished."),
+                err=True,
+            )
+            sys.exit(1)
+        if run.outcome == "failed":
+            done = (run.progress or {}).get("done", [])
+            if not any(scope["status"] == "failed" for scope in done):  # not yet printed
+                click.echo(run.error or "", err=True)
             sys.exit(1)
 
 

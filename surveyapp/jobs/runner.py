@@ -6,9 +6,14 @@ import logging
 import os
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import update
 
 from ..clock import utcnow
 from ..extensions import db
@@ -16,6 +21,13 @@ from ..models import JobRun
 from .locks import job_lock
 
 log = logging.getLogger("surveyapp.jobs")
+
+SKIPPED = "another process is running this job"
+"""The summary of a run that did not start because another process held the job's lock."""
+INTERRUPTED = "interrupted: the process running it stopped before the end"
+"""The error of a run left 'running' by a process that died (found by the job's next run)."""
+
+_current: ContextVar[JobRun | None] = ContextVar("surveyapp_job_run", default=None)
 
 
 @dataclass(frozen=True)
@@ -42,26 +54,69 @@ def worker_name(role: str) -> str:
     return f"{role}:{os.getpid()}"
 
 
-def run_job(job: Job, worker: str) -> JobRun:
+def current_run() -> JobRun | None:
+    """The run of the job being run in this thread by :func:`run_job`, if any."""
+    return _current.get()
+
+
+def record_progress(progress: dict[str, Any]) -> None:
+    """Store what the current run has done so far, committed at once so that any process
+    sees it. Commits the job's session: call it only between two units of the job's work."""
+    run = current_run()
+    if run is None:
+        return
+    run.progress = progress
+    db.session.commit()
+
+
+@contextmanager
+def _running(run: JobRun) -> Iterator[None]:
+    token = _current.set(run)
+    try:
+        yield
+    finally:
+        _current.reset(token)
+
+
+def _close_interrupted(job: str, current: int) -> None:
+    """Runs of ``job`` still marked running while this process holds its lock: their process
+    died (or, on SQLite, outlived the lock's time and lost it); recorded as failed."""
+    db.session.execute(
+        update(JobRun)
+        .where(JobRun.job == job, JobRun.outcome == "running", JobRun.id != current)
+        .values(outcome="failed", error=INTERRUPTED)
+    )
+
+
+def run_job(job: Job, worker: str, *, on_start: Callable[[JobRun], None] | None = None) -> JobRun:
     """Run ``job`` unless another process holds its lock; every attempt is recorded.
 
     A failing job is rolled back, logged and recorded as failed; the exception
-    does not propagate, so the scheduler keeps running. Needs an app context.
+    does not propagate, so the scheduler keeps running. ``on_start`` hears the run as soon
+    as it is recorded (running, or skipped). Needs an app context.
     """
     started = time.perf_counter()
-    with job_lock(db.engine, job.name, worker, timedelta(minutes=job.max_minutes)) as taken:
+    db.session.commit()  # the lock and the run are committed on their own
+    with job_lock(db.session(), job.name, worker, timedelta(minutes=job.max_minutes)) as taken:
         run = JobRun(job=job.name, worker=worker, started_at=utcnow(), outcome="running")
         if not taken:
             run.outcome, run.finished_at, run.seconds = "skipped", run.started_at, 0.0
-            run.summary = "another process is running this job"
+            run.summary = SKIPPED
             db.session.add(run)
             db.session.commit()
             log.info("job %s skipped: locked by another process", job.name)
+            if on_start is not None:
+                on_start(run)
             return run
         db.session.add(run)
+        db.session.flush()
+        _close_interrupted(job.name, run.id)
         db.session.commit()
+        if on_start is not None:
+            on_start(run)
         try:
-            run.summary = job.run()
+            with _running(run):
+                run.summary = job.run()
             db.session.commit()
             run.outcome = "succeeded"
         except JobFailed as error:  # the job's own account of what failed

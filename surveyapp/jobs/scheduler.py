@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from flask import Flask
@@ -24,6 +27,32 @@ JOBS: dict[str, Job] = {
 }
 
 
+@dataclass(frozen=True)
+class Schedule:
+    """When a job runs: every ``minutes`` minutes, or daily at ``hour``:``minute`` UTC."""
+
+    minutes: int | None = None
+    hour: int | None = None
+    minute: int | None = None
+
+    def trigger(self) -> BaseTrigger:
+        if self.minutes is not None:
+            return IntervalTrigger(minutes=self.minutes)
+        return CronTrigger(hour=self.hour, minute=self.minute)
+
+
+def schedules(config: Mapping[str, Any]) -> dict[str, Schedule]:
+    """Each job's schedule (in the order of :data:`JOBS`) from the app's configuration: the
+    one place that says when the jobs run, for the scheduler and for the pages that show it."""
+    hour, minute = (int(part) for part in str(config["NIGHTLY_AT"]).split(":"))
+    return {
+        "recompute-open-waves": Schedule(minutes=int(config["RECOMPUTE_MINUTES"])),
+        "recompute-windows": Schedule(hour=hour, minute=minute),
+        "wave-status": Schedule(minutes=1),
+        "purge": Schedule(hour=(hour + 1) % 24, minute=minute),
+    }
+
+
 def _in_app(app: Flask, job: Job) -> Callable[[], None]:
     def run() -> None:
         with app.app_context():
@@ -35,20 +64,13 @@ def _in_app(app: Flask, job: Job) -> Callable[[], None]:
 def build_scheduler(app: Flask) -> BlockingScheduler:
     """A scheduler with every job (UTC); ``start()`` blocks until the process is stopped."""
     scheduler = BlockingScheduler(timezone="UTC")
-    hour, minute = (int(part) for part in str(app.config["NIGHTLY_AT"]).split(":"))
-    triggers = {
-        "recompute-open-waves": IntervalTrigger(minutes=int(app.config["RECOMPUTE_MINUTES"])),
-        "recompute-windows": CronTrigger(hour=hour, minute=minute),
-        "wave-status": IntervalTrigger(minutes=1),
-        "purge": CronTrigger(hour=(hour + 1) % 24, minute=minute),
-    }
-    for name, trigger in triggers.items():
+    for name, schedule in schedules(app.config).items():
         # One instance per process; a missed run (process was busy or down) runs once, late.
         # Wave opening and closing also runs at start, so a restart does not wait a minute.
         first = {"next_run_time": datetime.now(UTC)} if name == "wave-status" else {}
         scheduler.add_job(
             _in_app(app, JOBS[name]),
-            trigger,
+            schedule.trigger(),
             id=name,
             name=name,
             max_instances=1,

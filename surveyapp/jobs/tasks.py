@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -14,9 +15,10 @@ from .. import pipeline
 from ..clock import utcnow
 from ..extensions import db
 from ..models import InvitationToken, Wave
+from ..pipeline import Progress
 from ..pipeline.store import purge_old_weights
 from ..services.audit import record
-from .runner import JobFailed
+from .runner import JobFailed, record_progress
 
 log = logging.getLogger("surveyapp.jobs")
 
@@ -31,19 +33,109 @@ def _report(results: list[pipeline.ScopeResult], nothing: str) -> str:
     return summary
 
 
+class ScopeProgress:
+    """A progress listener of :func:`pipeline.recompute_open_waves` that records, in the
+    current job run (:func:`~.runner.record_progress`), which scope is being computed and
+    what became of each one done, and passes every stage on to ``echo`` (the CLI prints it).
+
+    The record (``JobRun.progress``): ``waves`` (the codes asked for, or ``None`` for every
+    open wave), ``window_days``, ``scopes`` (how many), ``current`` (the scope being computed:
+    ``wave``, ``start``, ``end``, ``scope`` its number, ``since``; ``None`` between scopes) and
+    ``done`` (per scope: ``wave``, ``start``, ``end``, ``status`` computed/skipped/failed,
+    ``snapshot``, ``responses``, ``reason``).
+    """
+
+    def __init__(
+        self, waves: Sequence[str] | None, window_days: int | None, echo: Progress | None
+    ) -> None:
+        self.echo = echo
+        self.state: dict[str, Any] = {
+            "waves": None if waves is None else list(waves),
+            "window_days": window_days,
+            "scopes": None,
+            "current": None,
+            "done": [],
+        }
+
+    def __call__(self, stage: str, **figures: Any) -> None:
+        if self.echo is not None:
+            self.echo(stage, **figures)
+        if stage == "start":
+            current = {key: figures.get(key) for key in ("wave", "start", "end", "scope", "scopes")}
+            self.state = {
+                **self.state,
+                "scopes": figures.get("scopes"),
+                "current": {**current, "since": utcnow().isoformat()},
+            }
+        elif stage in {"computed", "skipped", "failed"}:
+            scope = self.state["current"] or {}
+            done = {
+                "wave": scope.get("wave"),
+                "start": scope.get("start"),
+                "end": scope.get("end"),
+                "status": stage,
+                "snapshot": figures.get("snapshot"),
+                "responses": figures.get("responses"),
+                "reason": figures.get("reason"),
+            }
+            self.state = {**self.state, "current": None, "done": [*self.state["done"], done]}
+        else:  # inside a scope's transaction: nothing may be committed there
+            return
+        record_progress(self.state)
+
+
+def recompute(
+    waves: Sequence[str] | None = None,
+    *,
+    window_days: int | None = None,
+    periods: int = 1,
+    if_missing: bool = False,
+    continuous_only: bool = False,
+    echo: Progress | None = None,
+) -> str:
+    """Recompute the waves with these codes (default: every open wave), each scope committed
+    on its own, recording the progress in the current job run; the job's summary, or
+    :class:`JobFailed` when a scope failed. The work of every recompute job: the scheduled
+    ones, ``flask surveyapp recompute`` and the administration's "recompute now"."""
+    session = db.session()
+    chosen: list[Wave] | None = None
+    if waves is not None:
+        found = {
+            wave.code: wave for wave in session.scalars(select(Wave).where(Wave.code.in_(waves)))
+        }
+        missing = [code for code in waves if code not in found]
+        if missing:
+            raise JobFailed(f"no wave {', '.join(missing)}", "nothing computed")
+        chosen = [found[code] for code in waves]
+    listener = ScopeProgress(waves, window_days, echo)
+    record_progress(listener.state)
+    results = pipeline.recompute_open_waves(
+        session,
+        now=utcnow(),
+        window_days=window_days,
+        periods=periods,
+        if_missing=if_missing,
+        waves=chosen,
+        continuous_only=continuous_only,
+        progress=listener,
+    )
+    if continuous_only:
+        nothing = "no open continuous wave"
+    else:
+        nothing = "no open wave" if waves is None else "nothing to compute"
+    return _report(results, nothing)
+
+
 def recompute_open_waves() -> str:
     """A new snapshot of every open wave, over all its responses."""
-    results = pipeline.recompute_open_waves(db.session(), now=utcnow())
-    return _report(results, "no open wave")
+    return recompute()
 
 
 def recompute_windows() -> str:
     """Nightly: a snapshot of the rolling window of every open continuous wave."""
-    days = int(current_app.config["ROLLING_WINDOW_DAYS"])
-    results = pipeline.recompute_open_waves(
-        db.session(), now=utcnow(), window_days=days, continuous_only=True
+    return recompute(
+        window_days=int(current_app.config["ROLLING_WINDOW_DAYS"]), continuous_only=True
     )
-    return _report(results, "no open continuous wave")
 
 
 def update_wave_statuses(now: datetime | None = None) -> str:

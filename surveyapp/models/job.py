@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import CheckConstraint, DateTime, Float, Index, String, Text
+from sqlalchemy import JSON, CheckConstraint, DateTime, Float, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..clock import utcnow
@@ -34,7 +35,10 @@ class JobRun(Base):
     seconds: Mapped[float | None] = mapped_column(Float)
     summary: Mapped[str | None] = mapped_column(Text)
     error: Mapped[str | None] = mapped_column(Text)
-    worker: Mapped[str] = mapped_column(String(64))  # "scheduler:<pid>", "cli:<pid>"
+    worker: Mapped[str] = mapped_column(String(64))  # "scheduler:<pid>", "cli:<pid>", "web:<pid>"
+    # What the job has done so far, for its page while it runs (a recompute: which scope is
+    # being computed and what became of each one done), committed as it goes; NULL if none.
+    progress: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
 class JobLock(Base):

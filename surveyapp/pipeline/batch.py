@@ -91,9 +91,12 @@ def recompute_open_waves(
     ``window_days``: only the last days of submissions up to ``now``'s date, and with
     ``periods`` > 1 the windows before it too; ``if_missing``: leave out the scopes that
     already have a snapshot; ``continuous_only``: only continuous waves (the rolling windows).
-    ``progress`` also hears ``start`` (wave, start, end) before each scope and ``skipped`` or
-    ``failed`` (reason) after one that gave no snapshot. Returns one result per scope tried,
-    in order; a failure never raises (see the module's docstring).
+    ``progress`` also hears ``start`` (wave, start, end, and the scope's number ``scope`` out
+    of ``scopes``) before each scope, and once the scope is committed ``computed`` (snapshot,
+    responses), or ``skipped`` or ``failed`` (reason) for one that gave no snapshot. At these
+    stages no scope's work is open, so a listener may commit a record of its own there (with
+    whatever the caller left pending, as the scope's commit would). Returns one result per
+    scope tried, in order; a failure never raises (see the module's docstring).
     """
     chosen = waves_in_fieldwork(session, now) if waves is None else list(waves)
     if continuous_only:
@@ -105,11 +108,19 @@ def recompute_open_waves(
     ]
     if if_missing:
         scopes = [scope for scope in scopes if previous_of_scope(session, scope) is None]
-    return [_recompute_one(session, scope, settings, progress) for scope in scopes]
+    return [
+        _recompute_one(session, scope, settings, progress, number, len(scopes))
+        for number, scope in enumerate(scopes, start=1)
+    ]
 
 
 def _recompute_one(
-    session: Session, scope: Scope, settings: Settings | None, progress: Progress | None
+    session: Session,
+    scope: Scope,
+    settings: Settings | None,
+    progress: Progress | None,
+    number: int,
+    of: int,
 ) -> ScopeResult:
     say: Progress = progress or (lambda _stage, **_figures: None)
     say(
@@ -117,6 +128,8 @@ def _recompute_one(
         wave=scope.wave.code,
         start=scope.start.isoformat() if scope.start else None,
         end=scope.end.isoformat() if scope.end else None,
+        scope=number,
+        scopes=of,
     )
     try:
         with session.begin_nested():
@@ -133,6 +146,8 @@ def _recompute_one(
             scope, "computed", snapshot_id=outcome.snapshot.id, responses=outcome.responses
         )
     session.commit()
-    if result.status != "computed":
+    if result.status == "computed":
+        say("computed", snapshot=result.snapshot_id, responses=result.responses)
+    else:
         say(result.status, reason=result.reason)
     return result

@@ -36,7 +36,7 @@ FALLBACK_DROPPED = ("settlement",)
 margin is the one a thin region's sample most often cannot meet (a handful of villagers)."""
 Progress = Callable[..., None]
 """Called as ``progress(stage, **figures)``; stages: scope, raked, weights, snapshot (and, from
-:func:`surveyapp.pipeline.recompute_open_waves`, start, skipped, failed)."""
+:func:`surveyapp.pipeline.recompute_open_waves`, start, computed, skipped, failed)."""
 
 
 @dataclass(frozen=True)
