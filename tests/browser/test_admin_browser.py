@@ -4,6 +4,7 @@ moderates comments and the dashboard follows; a new unit head's account works at
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -52,7 +53,8 @@ def test_admin_and_account_pages_on_a_phone(
     problems += visit(page, watch, edit_url, f"{lang} user edit page", lang)
     assert page.locator("form[method=post] #role").count() == 1
     problems += visit(page, watch, f"{base}/{lang}/admin/comments/", f"{lang} moderation", lang)
-    assert page.locator("ol.comment-list button[value=approve]").count() >= 1
+    assert page.locator("ol.comment-list input[type=checkbox][name=comment]").count() >= 1
+    assert page.locator("form.bulk button[value=approve]").count() == 1
     for state in ("approved", "hidden"):
         url = f"{base}/{lang}/admin/comments/?state={state}&area=KZ-71"
         problems += visit(page, watch, url, f"{lang} moderation, {state} in KZ-71", lang)
@@ -90,13 +92,17 @@ def pending_pair(live_server: LiveServer) -> str:
 
 
 def moderate(page: Any, body: str, action: str) -> None:
-    """Press the ``action`` button of the listed comment that reads ``body``."""
+    """Tick the listed comment that reads ``body`` and press the ``action`` button (hiding
+    needs a reason)."""
     item = page.locator("ol.comment-list > li").filter(
         has=page.locator(".comment-body", has_text=body)
     )
     assert item.count() == 1, body
+    item.locator("input[type=checkbox][name=comment]").check()
+    if action == "hide":
+        page.fill("#reason", "Insults a named officer.")
     with page.expect_navigation():
-        item.locator(f"button[value={action}]").click()
+        page.locator(f"form.bulk button[value={action}]").click()
 
 
 def test_admin_approves_and_hides_comments(
@@ -110,7 +116,7 @@ def test_admin_approves_and_hides_comments(
     watch = Watch(page)
     base = live_server.url
     problems = visit(page, watch, f"{base}/en/admin/comments/", "moderation", "en")
-    page.fill("#area", code)  # only this area's comments
+    page.locator("#area").select_option(code)  # only this area's comments
     with page.expect_navigation():
         page.locator("main form[method=get] button[type=submit]").click()
     assert f"area={code}" in page.url
@@ -152,7 +158,7 @@ def test_admin_creates_a_unit_head_who_can_sign_in(
     problems = visit(page, watch, f"{base}/en/admin/users/new", "new user", "en")
     page.fill("#username", NEW_HEAD)
     page.select_option("#role", "unit_head")
-    page.fill("#scope", DISTRICT)
+    page.locator("#scope").select_option(DISTRICT)
     page.select_option("#locale", "ru")
     with page.expect_navigation() as navigation:
         page.locator("main form[method=post] button[type=submit]").click()
@@ -177,3 +183,50 @@ def test_admin_creates_a_unit_head_who_can_sign_in(
     assert fresh.url.endswith(f"/ru/dashboard/a/{DISTRICT}"), fresh.url
     assert fresh.evaluate("document.documentElement.lang") == "ru"
     expect_status(fresh, f"{base}/ru/dashboard/a/KZ-71", 404)  # not the region above it
+
+
+def _first_href(page: Any, selector: str) -> str:
+    link = page.locator(selector).first
+    assert link.count() == 1, selector
+    return str(link.get_attribute("href"))
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_programme_pages_on_a_phone(
+    live_server: LiveServer,
+    new_page,  # type: ignore[no-untyped-def]
+    admin_state: dict[str, Any],
+    lang: str,
+) -> None:
+    """Every page that runs the programme (questionnaires, waves, units and margins, posters,
+    operations, the audit log) in each language at 360 px: axe, language, no sideways
+    scrolling, nothing in the console."""
+    page: Any = new_page(storage_state=admin_state)
+    watch = Watch(page)
+    base = live_server.url
+    admin = f"{base}/{lang}/admin"
+    problems: list[str] = []
+
+    problems += visit(page, watch, f"{admin}/instruments/", f"{lang} questionnaires", lang)
+    version = base + _first_href(page, "main table th a[href*='/admin/instruments/']")
+    problems += visit(page, watch, f"{admin}/instruments/upload", f"{lang} upload", lang)
+    problems += visit(page, watch, version, f"{lang} questionnaire version", lang)
+    problems += visit(page, watch, f"{version}/preview", f"{lang} questionnaire preview", lang)
+    assert page.locator("main fieldset, main .q").count() > 5
+
+    problems += visit(page, watch, f"{admin}/waves/", f"{lang} waves", lang)
+    wave = base + _first_href(page, "main table th a[href*='/admin/waves/']")
+    wave = re.sub(r"(/admin/waves/\d+).*", r"\1", wave)
+    problems += visit(page, watch, f"{admin}/waves/new", f"{lang} new wave", lang)
+    for part in ("", "/areas", "/progress", "/progress?level=region", "/invitations"):
+        problems += visit(page, watch, f"{wave}{part}", f"{lang} wave{part}", lang)
+
+    problems += visit(page, watch, f"{admin}/units/", f"{lang} units", lang)
+    problems += visit(page, watch, f"{admin}/units/area/{DISTRICT}", f"{lang} a district", lang)
+    problems += visit(page, watch, f"{admin}/margins/", f"{lang} margins", lang)
+    problems += visit(page, watch, f"{admin}/posters/", f"{lang} posters", lang)
+    url = f"{admin}/posters/?code={DISTRICT}-P01"
+    problems += visit(page, watch, url, f"{lang} a precinct's poster", lang)
+    problems += visit(page, watch, f"{admin}/operations/", f"{lang} operations", lang)
+    problems += visit(page, watch, f"{admin}/audit/", f"{lang} audit log", lang)
+    assert not problems, "problems on the programme's pages:\n" + "\n".join(problems)
