@@ -23,6 +23,7 @@ ROUTES = [
     ("GET", "/{lang}/admin/instruments/{draft}"),
     ("GET", "/{lang}/admin/instruments/{draft}/preview"),
     ("GET", "/{lang}/admin/instruments/{draft}/source.yaml"),
+    ("GET", "/{lang}/admin/instruments/{draft}/source.xlsx"),
     ("POST", "/{lang}/admin/instruments/{draft}/publish"),
     ("POST", "/{lang}/admin/instruments/{draft}/delete"),
     ("POST", "/{lang}/admin/instruments/{published}/new-version"),
