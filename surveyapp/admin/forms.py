@@ -62,6 +62,18 @@ AUDIT_ACTION_NAMES = {
     "invitations.create": _l("Invitations created"),
     "wave.status": _l("Wave status changed"),
     "demo.seed": _l("Demonstration data loaded"),
+    "instrument.draft_stored": _l("Questionnaire draft stored"),
+    "instrument.draft_deleted": _l("Questionnaire draft deleted"),
+    "instrument.new_version": _l("New questionnaire version started"),
+    "instrument.published": _l("Questionnaire published"),
+    "instrument.export": _l("Questionnaire file exported"),
+    "wave.created": _l("Wave created"),
+    "wave.updated": _l("Wave schedule changed"),
+    "wave.paused": _l("Wave paused"),
+    "wave.resumed": _l("Wave resumed"),
+    "wave.areas_changed": _l("Wave areas or targets changed"),
+    "poster.download": _l("QR poster downloaded"),
+    "recompute.requested": _l("Recompute requested"),
 }
 """A label in the admin's language for each audited action the platform knows; any other
 action is shown as it is stored."""

@@ -154,3 +154,28 @@ def test_the_home_page_links_the_log(admin: FlaskClient, events: dict[str, int])
     page = admin.get("/en/admin/").get_data(as_text=True)
     assert 'href="/en/admin/audit/"' in page
     assert "Events in the last 24 hours:" in page
+
+
+def test_every_audited_action_has_a_label_in_each_language() -> None:
+    """Each action the code records (``record("x.y", ...)``, the moderation's actions) has a
+    label, so that the audit log never shows an internal name to an administrator."""
+    import ast
+    from pathlib import Path
+
+    from surveyapp.admin.forms import AUDIT_ACTION_NAMES
+    from surveyapp.admin.services import MODERATION_ACTIONS
+
+    package = Path(__file__).resolve().parents[2] / "surveyapp"
+    recorded = {action for _state, action in MODERATION_ACTIONS.values()}
+    for path in package.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (
+                isinstance(node, ast.Call)
+                and getattr(node.func, "id", getattr(node.func, "attr", None)) == "record"
+                and node.args
+                and isinstance(node.args[0], ast.Constant)
+                and isinstance(node.args[0].value, str)
+            ):
+                recorded.add(node.args[0].value)
+    assert len(recorded) > 20
+    assert sorted(recorded - set(AUDIT_ACTION_NAMES)) == []
