@@ -12,6 +12,7 @@ from werkzeug.security import generate_password_hash
 from .. import messages as M
 from ..categories import LOCALES
 from ..extensions import db
+from ..imports.geography import AREA_CODE
 from ..models import Area, User
 from ..models.account import SCOPED_ROLES, STAFF_ROLES
 from .audit import record
@@ -53,9 +54,17 @@ def scope_area(
         raise AccountProblem("scope", str(missing))
     if not scope_code:
         return None
-    area = db.session.scalar(select(Area).where(Area.code == scope_code, Area.is_active))
+    # A code that cannot be an area's (a NUL byte, which PostgreSQL refuses in text, or
+    # a thousand characters) is not looked up at all.
+    well_formed = AREA_CODE.match(scope_code) is not None
+    area = (
+        db.session.scalar(select(Area).where(Area.code == scope_code, Area.is_active))
+        if well_formed
+        else None
+    )
     if area is None:
-        raise AccountProblem("scope", M.AREA_NOT_FOUND % {"code": scope_code})
+        shown = scope_code.replace("\x00", "")[:40]
+        raise AccountProblem("scope", M.AREA_NOT_FOUND % {"code": shown})
     return area
 
 

@@ -81,12 +81,16 @@ def test_while_a_recompute_runs_another_is_refused_and_nothing_runs(
     with job_lock(engine, RECOMPUTE_JOB, "scheduler:1", timedelta(minutes=5)) as taken:
         assert taken
         page = admin.get("/en/admin/operations/").get_data(as_text=True)
-        assert "yes, since" in page  # the job shows as running
+        # The job shows as running; SQLite's lock row knows since when, PostgreSQL's advisory
+        # lock does not (and the scheduler's run is not recorded in this test).
+        sqlite = engine.dialect.name == "sqlite"
+        assert ("yes, since" if sqlite else "<dd>yes</dd>") in page
         refused = admin.post(
             URL.format(lang="en"), data={"wave": str(wave_id(ops_app, DEMO_WAVE_CODE))}
         )
         assert refused.status_code == 409
-        assert "A recompute is already running (started at" in refused.get_data(as_text=True)
+        busy = "A recompute is already running (started at" if sqlite else "already running:"
+        assert busy in refused.get_data(as_text=True)
         assert state(ops_app) == before
     assert read(ops_app, lambda s: s.scalars(select(JobRun)).all()) == []
 
