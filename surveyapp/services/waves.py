@@ -217,17 +217,7 @@ def district_precincts(session: Session, code: str, field: str = "district") -> 
     district = session.scalar(select(Area).where(Area.code == code.strip()))
     if district is None or not district.is_active or district.kind != "district":
         raise WaveProblem(field, str(M.WAVE_DISTRICT_UNKNOWN % {"code": code.strip()[:40]}))
-    return list(
-        session.scalars(
-            select(Area)
-            .where(
-                Area.parent_id == district.id,
-                Area.kind == LISTED_KIND,
-                Area.is_active.is_(True),
-            )
-            .order_by(Area.code)
-        )
-    )
+    return district.active_precincts(session)
 
 
 def _chunks(items: list[str], size: int) -> Iterable[list[str]]:
