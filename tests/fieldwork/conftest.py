@@ -10,24 +10,14 @@ from sqlalchemy.orm import Session
 
 from surveyapp.clock import utcnow
 from surveyapp.models import Area, Response, User, Wave, WaveArea
+from tests.citizen.conftest import SURVEY
+from tests.citizen.conftest import TREE as CITIZEN_TREE
 from tests.factories import import_areas, make_wave
 from tests.staff_fixtures import audit
 
-__all__ = ["audit"]
+__all__ = ["SURVEY", "audit"]
 
-SURVEY = "police-trust-2026"
-TREE = [
-    ("KZ-71-PD", "KZ-71", "department"),
-    ("KZ-71-D01", "KZ-71-PD", "district"),
-    ("KZ-71-D01-P01", "KZ-71-D01", "precinct"),
-    ("KZ-71-D01-P02", "KZ-71-D01", "precinct"),
-    ("KZ-71-D02", "KZ-71-PD", "district"),
-    ("KZ-71-D02-P03", "KZ-71-D02", "precinct"),
-    ("KZ-75-PD", "KZ-75", "department"),
-    ("KZ-75-D01", "KZ-75-PD", "district"),
-    ("KZ-75-D01-P01", "KZ-75-D01", "precinct"),
-    ("KZ-75-D01-P02", "KZ-75-D01", "precinct"),
-]
+TREE = [*CITIZEN_TREE, ("KZ-75-D01-P02", "KZ-75-D01", "precinct")]  # one more, left out of the wave
 TARGETS = {"KZ-71-D01-P01": 10, "KZ-71-D01-P02": 4, "KZ-71-D02-P03": 5, "KZ-75-D01-P01": 8}
 """The test wave's precincts and targets (KZ-75-D01-P02 is not listed)."""
 
