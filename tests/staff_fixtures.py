@@ -15,6 +15,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from werkzeug.test import TestResponse
 
 from surveyapp.models import AuditEvent, User
 from surveyapp.services.geography import load_regions
@@ -70,3 +71,19 @@ def audit(session: Session, action: str | None = None) -> list[AuditEvent]:
     if action is not None:
         query = query.where(AuditEvent.action == action)
     return list(session.scalars(query))
+
+
+def assert_sent_to_sign_in(response: TestResponse, lang: str, where: object) -> None:
+    """``response`` sends a signed-out visitor to the sign-in page in ``lang`` (and back)."""
+    assert response.status_code == 302, where
+    assert response.headers["Location"].startswith(f"/{lang}/login?next="), where
+
+
+def admin_page(response: TestResponse, lang: str, where: object) -> str:
+    """The text of ``response``: a page in ``lang`` with one main heading and the admin menu."""
+    assert response.status_code == 200, where
+    page = response.get_data(as_text=True)
+    assert f'<html lang="{lang}">' in page, where
+    assert page.count("<h1") == 1, where
+    assert 'class="admin-nav"' in page, where
+    return page
