@@ -29,6 +29,9 @@ from surveyapp.extensions import db
 from tests.clock import configured_instant
 from tests.prebuilt import BUILDERS, Prebuilt
 
+# The administration's accounts and signed-in clients (``accounts``, ``sign_in``, ``admin``,
+# ``anonymous``): shared by every admin area's tests, overridden where they differ.
+pytest_plugins = ["tests.staff_fixtures"]
 TEST_SECRET = "test-secret-key-that-is-long-enough-0123456789"
 _TRAVEL: list[Any] = []
 

@@ -206,6 +206,16 @@ def _page_of(query: Any, page: int, per_page: int) -> tuple[int, int, int]:
     return total, min(max(1, page), pages), pages
 
 
+def _between(query: Any, column: Any, since: datetime | None, until: datetime | None) -> Any:
+    """``query`` kept to the rows whose ``column`` is from ``since`` (included) to ``until``
+    (excluded), either bound optional."""
+    if since is not None:
+        query = query.where(column >= since)
+    if until is not None:
+        query = query.where(column < until)
+    return query
+
+
 def comment_page(filters: CommentFilters, page: int) -> CommentPage:
     """The comments ``filters`` keep, newest first, ``page`` (of COMMENTS_PER_PAGE)."""
     query = select(Comment, Area).join(Area, Comment.area_id == Area.id)
@@ -214,10 +224,7 @@ def comment_page(filters: CommentFilters, page: int) -> CommentPage:
         query = query.where(Area.in_subtree_of(filters.area))
     if filters.locale:
         query = query.where(Comment.locale == filters.locale)
-    if filters.since is not None:
-        query = query.where(Comment.created_at >= filters.since)
-    if filters.until is not None:
-        query = query.where(Comment.created_at < filters.until)
+    query = _between(query, Comment.created_at, filters.since, filters.until)
     if filters.text:
         query = query.where(Comment.body.icontains(filters.text, autoescape=True))
     total, page, pages = _page_of(query, page, COMMENTS_PER_PAGE)
@@ -328,10 +335,7 @@ def audit_page(filters: AuditFilters, page: int) -> AuditPage:
         query = query.where(AuditEvent.action.startswith(filters.action, autoescape=True))
     elif filters.action:
         query = query.where(AuditEvent.action == filters.action)
-    if filters.since is not None:
-        query = query.where(AuditEvent.occurred_at >= filters.since)
-    if filters.until is not None:
-        query = query.where(AuditEvent.occurred_at < filters.until)
+    query = _between(query, AuditEvent.occurred_at, filters.since, filters.until)
     total, page, pages = _page_of(query, page, AUDIT_PER_PAGE)
     rows = db.session.scalars(
         query.order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc())

@@ -20,12 +20,11 @@ from dataclasses import dataclass, field
 
 from flask import current_app
 from markupsafe import Markup
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload, selectinload
 
 from ..extensions import db
 from ..forms.survey import SurveyForm, build_survey_form
 from ..models import Instrument, Question, Section
+from ..services.instruments import instrument_content
 
 EXTENSION_KEY = "surveyapp_instruments"
 MAX_INSTRUMENTS = 64  # versions kept per process; far more than are ever open at once
@@ -94,20 +93,8 @@ def loaded_instrument(instrument: Instrument) -> LoadedInstrument:
 
 
 def _load(instrument: Instrument) -> LoadedInstrument:
-    session = db.session
-    questions = list(
-        session.scalars(
-            select(Question)
-            .where(Question.instrument_id == instrument.id)
-            .options(selectinload(Question.options), joinedload(Question.condition_question))
-            .order_by(Question.position)
-        ).unique()
-    )
-    sections = list(
-        session.scalars(
-            select(Section).where(Section.instrument_id == instrument.id).order_by(Section.position)
-        )
-    )
+    session = db.session()
+    questions, sections = instrument_content(session, instrument)
     for question in questions:
         for option in question.options:
             session.expunge(option)

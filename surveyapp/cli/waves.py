@@ -60,8 +60,6 @@ def _areas(
     areas: dict[Area, int | None] = {}
     for code in under:
         precincts = district_precincts(session, code)
-        if not precincts:
-            raise WaveProblem("district", str(M.WAVE_DISTRICT_EMPTY % {"code": code}))
         areas.update({precinct: target for precinct in precincts})
     if areas_csv is not None:
         areas.update(resolve_areas(session, parse_areas_csv(areas_csv.read_bytes()), "areas_csv"))

@@ -17,7 +17,17 @@ from openpyxl import Workbook
 
 from ..categories import LOCALES
 from ..imports.codes import YES_NO_OPTIONS
-from ..imports.xlsform import LANGUAGE_HEADINGS, TYPE_OF
+from ..imports.xlsform import (
+    CHOICE_LAYOUT,
+    CHOICE_TEXTS,
+    SETTINGS_LAYOUT,
+    SETTINGS_TEXTS,
+    SURVEY_LAYOUT,
+    SURVEY_TEXTS,
+    TYPE_OF,
+    language_heading,
+    written_headings,
+)
 from ..imports.yamlfile import dump_yaml
 from ..models import Instrument
 
@@ -47,31 +57,9 @@ def write_yaml(document: dict[str, Any]) -> bytes:
 # --------------------------------------------------------------------------- XLSForm
 
 
-def _languages(base: str) -> list[str]:
-    return [f"{base}::{LANGUAGE_HEADINGS[code]}" for code in LOCALES]
-
-
-SURVEY_HEADINGS = [
-    "type",
-    "name",
-    *_languages("label"),
-    *_languages("hint"),
-    "required",
-    "relevant",
-    "constraint",
-    "surveyapp_type",
-    "index_dimension",
-    "index_direction",
-    "in_csi",
-    "weighting",
-    "role",
-    "area_levels",
-    *_languages("statement"),
-    *_languages("anchor_low"),
-    *_languages("anchor_high"),
-]
-CHOICE_HEADINGS = ["list_name", "name", *_languages("label"), "value", "missing"]
-SETTINGS_HEADINGS = ["form_id", "version", *_languages("form_title")]
+SURVEY_HEADINGS = written_headings(SURVEY_LAYOUT, SURVEY_TEXTS)
+CHOICE_HEADINGS = written_headings(CHOICE_LAYOUT, CHOICE_TEXTS)
+SETTINGS_HEADINGS = written_headings(SETTINGS_LAYOUT, SETTINGS_TEXTS)
 
 
 def _yes_no(value: bool | None) -> str | None:
@@ -85,7 +73,7 @@ def _number(value: Any) -> str:
 def _texts(base: str, text: dict[str, str] | None) -> dict[str, str]:
     if not text:
         return {}
-    return {f"{base}::{LANGUAGE_HEADINGS[code]}": text[code] for code in LOCALES}
+    return {language_heading(base, code): text[code] for code in LOCALES}
 
 
 def _relevant(condition: dict[str, Any], multi: bool) -> str:

@@ -110,14 +110,7 @@ def district_precincts(session: Session, district: Area) -> list[Area]:
     is not a district or has none."""
     if district.kind != "district":
         raise PosterProblem(M.POSTER_NOT_A_DISTRICT % {"code": district.code})
-    precincts = list(
-        session.scalars(
-            select(Area)
-            .where(Area.kind == "precinct", Area.is_active.is_(True))
-            .where(Area.in_subtree_of(district))
-            .order_by(Area.code)
-        )
-    )
+    precincts = district.active_precincts(session)
     if not precincts:
         raise PosterProblem(M.POSTER_NO_PRECINCTS % {"code": district.code})
     return precincts

@@ -129,8 +129,6 @@ def _area_entries(form: NewWaveForm) -> dict[Area, int | None]:
     if form.district.data:
         target = parse_target(form.district_target.data, "district_target")
         precincts = district_precincts(db.session(), form.district.data, "district")
-        if not precincts:
-            raise WaveProblem("district", str(M.WAVE_DISTRICT_EMPTY % {"code": form.district.data}))
         for precinct in precincts:
             areas.setdefault(precinct, target)
     return areas
@@ -339,10 +337,6 @@ def add_district(lang: str, wave_id: int) -> ResponseReturnValue:
         try:
             target = parse_target(form.target.data, "target")
             precincts = district_precincts(db.session(), form.district.data or "")
-            if not precincts:
-                raise WaveProblem(
-                    "district", str(M.WAVE_DISTRICT_EMPTY % {"code": form.district.data})
-                )
             areas = current_targets(wave)
             areas.update({precinct: target for precinct in precincts})
             return _saved_areas(lang, wave, areas)

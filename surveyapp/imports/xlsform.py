@@ -50,10 +50,11 @@ REFUSED_SHEETS = ("external_choices", "entities")
 LANGUAGE_HEADINGS = {"kk": "Kazakh (kk)", "ru": "Russian (ru)", "en": "English (en)"}
 """How the export names the language of a translated column (``label::Kazakh (kk)``)."""
 
-SURVEY_TEXTS = ("label", "hint", "statement", "anchor_low", "anchor_high")
-SURVEY_COLUMNS = (
+SURVEY_LAYOUT = (
     "type",
     "name",
+    "label",
+    "hint",
     "required",
     "relevant",
     "constraint",
@@ -64,11 +65,39 @@ SURVEY_COLUMNS = (
     "weighting",
     "role",
     "area_levels",
+    "statement",
+    "anchor_low",
+    "anchor_high",
 )
+"""The columns of the survey sheet, in the order the export writes them."""
+SURVEY_TEXTS = ("label", "hint", "statement", "anchor_low", "anchor_high")
+"""The translated ones among them: one column per language (``label::Kazakh (kk)``)."""
+CHOICE_LAYOUT = ("list_name", "name", "label", "value", "missing")
 CHOICE_TEXTS = ("label",)
-CHOICE_COLUMNS = ("list_name", "name", "value", "missing")
+SETTINGS_LAYOUT = ("form_id", "version", "form_title")
 SETTINGS_TEXTS = ("form_title",)
-SETTINGS_COLUMNS = ("form_id", "version")
+SURVEY_COLUMNS = tuple(column for column in SURVEY_LAYOUT if column not in SURVEY_TEXTS)
+CHOICE_COLUMNS = tuple(column for column in CHOICE_LAYOUT if column not in CHOICE_TEXTS)
+SETTINGS_COLUMNS = tuple(column for column in SETTINGS_LAYOUT if column not in SETTINGS_TEXTS)
+
+
+def language_heading(base: str, code: str) -> str:
+    """The heading of the column of ``base`` in language ``code``, as the export writes it."""
+    return f"{base}::{LANGUAGE_HEADINGS[code]}"
+
+
+def written_headings(layout: tuple[str, ...], texts: tuple[str, ...]) -> list[str]:
+    """A sheet's headings as the export writes them: each translated column once per
+    language."""
+    return [
+        heading
+        for column in layout
+        for heading in (
+            [language_heading(column, code) for code in LOCALES] if column in texts else [column]
+        )
+    ]
+
+
 IGNORED_COLUMNS = {
     SURVEY: ("appearance", "required_message", "constraint_message"),
     CHOICES: (),
@@ -281,7 +310,7 @@ class _Reader:
         for code, value in values.items():
             if value is None:
                 column = sheet.column(f"{base}::{code}")
-                heading = column.heading if column else f"{base}::{LANGUAGE_HEADINGS[code]}"
+                heading = column.heading if column else language_heading(base, code)
                 self.add(
                     M.TEXT_MISSING_LANGUAGE,
                     {"language": M.LANGUAGE_NAMES[code], "code": code},
@@ -424,7 +453,7 @@ def _sheet(
                         M.XLSX_COLUMN_MISSING,
                         sheet=name,
                         row=1,
-                        column=f"{base}::{LANGUAGE_HEADINGS[code]}",
+                        column=language_heading(base, code),
                     )
     return sheet
 
@@ -434,7 +463,7 @@ def _require_columns(reader: _Reader, sheet: _Sheet, keys: tuple[str, ...]) -> b
     for key in keys:
         if sheet.column(key) is None:
             base, _, code = key.partition("::")
-            heading = f"{base}::{LANGUAGE_HEADINGS[code]}" if code else key
+            heading = language_heading(base, code) if code else key
             reader.add(M.XLSX_COLUMN_MISSING, sheet=sheet.name, row=1, column=heading)
             ok = False
     return ok

@@ -136,6 +136,16 @@ class Area(Trilingual, Base):
             return []
         return list(session.scalars(select(Area).where(Area.path.in_(paths)).order_by(Area.depth)))
 
+    def active_precincts(self, session: Session) -> list[Area]:
+        """The active precincts right below the area (a district's precincts), by code."""
+        return list(
+            session.scalars(
+                select(Area)
+                .where(Area.parent_id == self.id, Area.kind == "precinct", Area.is_active.is_(True))
+                .order_by(Area.code)
+            )
+        )
+
     def name(self, locale: str) -> str:
         """The area's name in ``locale``."""
         return self.text_in("name", locale)

@@ -3,6 +3,8 @@ the posters of all the precincts of a district as one PDF. Every download is aud
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import Blueprint, abort, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
@@ -108,50 +110,74 @@ def _download(body: bytes | str, mimetype: str, filename: str) -> ResponseReturn
     return body, 200, {"Content-Type": mimetype, **headers}
 
 
-@bp.get("/<lang>/admin/posters/<area_code>.pdf")
-def poster(lang: str, area_code: str) -> ResponseReturnValue:
-    """The unit's poster as a one-page PDF."""
+def _poster_file(
+    area_code: str,
+    make: Callable[[Area, str], tuple[list[Area], bytes | str]],
+    *,
+    kind: str,
+    mimetype: str,
+    filename: str,
+    district: bool = False,
+) -> ResponseReturnValue:
+    """The poster file of ``area_code`` that ``make(area, qr_lang)`` returns (with the areas
+    it shows), its download audited; the posters page with the reason when the QR code's
+    language is bad or the poster cannot be made."""
     area = _area_or_404(area_code)
     qr_lang = _qr_lang()
     if qr_lang is None:
         return _refused(str(M.POSTER_BAD_LANGUAGE), area.code)
     try:
-        body = poster_pdf(db.session(), [area], base_url=base_url(), lang=qr_lang)
+        areas, body = make(area, qr_lang)
     except PosterProblem as problem:
         return _refused(str(problem), area.code)
-    record_download([area], kind="pdf", qr_lang=qr_lang, user=_actor())
+    record_download(
+        areas, kind=kind, qr_lang=qr_lang, user=_actor(), district=area if district else None
+    )
     db.session.commit()
-    return _download(body, "application/pdf", f"poster-{area.code}.pdf")
+    return _download(body, mimetype, filename % area.code)
+
+
+@bp.get("/<lang>/admin/posters/<area_code>.pdf")
+def poster(lang: str, area_code: str) -> ResponseReturnValue:
+    """The unit's poster as a one-page PDF."""
+
+    def make(area: Area, qr_lang: str) -> tuple[list[Area], bytes]:
+        return [area], poster_pdf(db.session(), [area], base_url=base_url(), lang=qr_lang)
+
+    return _poster_file(
+        area_code, make, kind="pdf", mimetype="application/pdf", filename="poster-%s.pdf"
+    )
 
 
 @bp.get("/<lang>/admin/posters/<area_code>.svg")
 def poster_as_svg(lang: str, area_code: str) -> ResponseReturnValue:
     """The unit's poster as SVG (the same layout; the viewer's font renders its text)."""
-    area = _area_or_404(area_code)
-    qr_lang = _qr_lang()
-    if qr_lang is None:
-        return _refused(str(M.POSTER_BAD_LANGUAGE), area.code)
-    try:
-        body = poster_svg(db.session(), area, base_url=base_url(), lang=qr_lang)
-    except PosterProblem as problem:
-        return _refused(str(problem), area.code)
-    record_download([area], kind="svg", qr_lang=qr_lang, user=_actor())
-    db.session.commit()
-    return _download(body, "image/svg+xml; charset=utf-8", f"poster-{area.code}.svg")
+
+    def make(area: Area, qr_lang: str) -> tuple[list[Area], str]:
+        return [area], poster_svg(db.session(), area, base_url=base_url(), lang=qr_lang)
+
+    return _poster_file(
+        area_code,
+        make,
+        kind="svg",
+        mimetype="image/svg+xml; charset=utf-8",
+        filename="poster-%s.svg",
+    )
 
 
 @bp.get("/<lang>/admin/posters/district/<area_code>.pdf")
 def district(lang: str, area_code: str) -> ResponseReturnValue:
     """The posters of every active precinct of a district, one per page, by code."""
-    area = _area_or_404(area_code)
-    qr_lang = _qr_lang()
-    if qr_lang is None:
-        return _refused(str(M.POSTER_BAD_LANGUAGE), area.code)
-    try:
+
+    def make(area: Area, qr_lang: str) -> tuple[list[Area], bytes]:
         precincts = district_precincts(db.session(), area)
-        body = poster_pdf(db.session(), precincts, base_url=base_url(), lang=qr_lang)
-    except PosterProblem as problem:
-        return _refused(str(problem), area.code)
-    record_download(precincts, kind="pdf", qr_lang=qr_lang, user=_actor(), district=area)
-    db.session.commit()
-    return _download(body, "application/pdf", f"posters-{area.code}.pdf")
+        return precincts, poster_pdf(db.session(), precincts, base_url=base_url(), lang=qr_lang)
+
+    return _poster_file(
+        area_code,
+        make,
+        kind="pdf",
+        mimetype="application/pdf",
+        filename="posters-%s.pdf",
+        district=True,
+    )

@@ -8,8 +8,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import abort
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload, selectinload
 from werkzeug.datastructures import FileStorage
 
 from .. import messages as M
@@ -17,6 +15,7 @@ from ..extensions import db
 from ..forms.survey import SurveyForm, build_survey_form
 from ..imports.problems import ImportRefused, Problem
 from ..models import Instrument, Question, Section
+from ..services.instruments import instrument_content
 
 UPLOAD_LIMIT_MB = 2
 UPLOAD_LIMIT = UPLOAD_LIMIT_MB * 1024 * 1024
@@ -77,19 +76,7 @@ def preview_of(instrument: Instrument, locale: str) -> Preview:
     """What the citizen survey page of ``instrument`` shows, in ``locale`` (any status: the
     preview of a draft is the reason it exists). The form classes and the questions'
     template are the citizen page's own."""
-    questions = list(
-        db.session.scalars(
-            select(Question)
-            .where(Question.instrument_id == instrument.id)
-            .options(selectinload(Question.options), joinedload(Question.condition_question))
-            .order_by(Question.position)
-        ).unique()
-    )
-    sections = list(
-        db.session.scalars(
-            select(Section).where(Section.instrument_id == instrument.id).order_by(Section.position)
-        )
-    )
+    questions, sections = instrument_content(db.session(), instrument)
     form_class = build_survey_form(questions, locale)
     form: Any = form_class(formdata=None, meta={"csrf": False})
     return Preview(

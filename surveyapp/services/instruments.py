@@ -25,13 +25,13 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from .. import messages as M
 from ..clock import utcnow
 from ..imports.instrument import find_version, store_version
 from ..imports.problems import ImportRefused, Problem
-from ..models import Instrument, InstrumentStatus, User, Wave
+from ..models import Instrument, InstrumentStatus, Question, Section, User, Wave
 
 
 class InstrumentRefused(Exception):
@@ -54,6 +54,27 @@ class StoredDraft:
 
     instrument: Instrument
     replaced: bool
+
+
+def instrument_content(
+    session: Session, instrument: Instrument
+) -> tuple[list[Question], list[Section]]:
+    """The instrument's questions (with their options and condition question loaded) and its
+    sections, each in order: what the survey page and its preview are built from."""
+    questions = list(
+        session.scalars(
+            select(Question)
+            .where(Question.instrument_id == instrument.id)
+            .options(selectinload(Question.options), joinedload(Question.condition_question))
+            .order_by(Question.position)
+        ).unique()
+    )
+    sections = list(
+        session.scalars(
+            select(Section).where(Section.instrument_id == instrument.id).order_by(Section.position)
+        )
+    )
+    return questions, sections
 
 
 def store_draft(session: Session, document: Any, file: str, *, actor: User) -> StoredDraft:

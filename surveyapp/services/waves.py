@@ -213,21 +213,15 @@ def resolve_areas(
 
 
 def district_precincts(session: Session, code: str, field: str = "district") -> list[Area]:
-    """The active precincts of the active district ``code``, by code."""
+    """The active precincts of the active district ``code``, by code; :class:`WaveProblem`
+    (on ``field``) for an unknown district or one without any."""
     district = session.scalar(select(Area).where(Area.code == code.strip()))
     if district is None or not district.is_active or district.kind != "district":
         raise WaveProblem(field, str(M.WAVE_DISTRICT_UNKNOWN % {"code": code.strip()[:40]}))
-    return list(
-        session.scalars(
-            select(Area)
-            .where(
-                Area.parent_id == district.id,
-                Area.kind == LISTED_KIND,
-                Area.is_active.is_(True),
-            )
-            .order_by(Area.code)
-        )
-    )
+    precincts = district.active_precincts(session)
+    if not precincts:
+        raise WaveProblem(field, str(M.WAVE_DISTRICT_EMPTY % {"code": district.code}))
+    return precincts
 
 
 def _chunks(items: list[str], size: int) -> Iterable[list[str]]:

@@ -210,6 +210,14 @@ def margin_history() -> list[MarginHistoryEntry]:
     ]
 
 
+def relative_change(current: int | None, new: int | None) -> float | None:
+    """The change from ``current`` to ``new`` in percent; None unless both are known and
+    current > 0."""
+    if current is None or new is None or current == 0:
+        return None
+    return 100.0 * (new - current) / current
+
+
 @dataclass(frozen=True)
 class MarginDifference:
     """One margin, in the current set and in the file (None where absent)."""
@@ -222,10 +230,8 @@ class MarginDifference:
 
     @property
     def change(self) -> float | None:
-        """The relative change in percent; None unless both are known and current > 0."""
-        if self.current is None or self.new is None or self.current == 0:
-            return None
-        return 100.0 * (self.new - self.current) / self.current
+        """The relative change in percent (see :func:`relative_change`)."""
+        return relative_change(self.current, self.new)
 
 
 @dataclass(frozen=True)
@@ -238,10 +244,8 @@ class AreaTotal:
 
     @property
     def change(self) -> float | None:
-        """The relative change in percent; None unless both are known and current > 0."""
-        if self.current is None or self.new is None or self.current == 0:
-            return None
-        return 100.0 * (self.new - self.current) / self.current
+        """The relative change in percent (see :func:`relative_change`)."""
+        return relative_change(self.current, self.new)
 
 
 @dataclass(frozen=True)

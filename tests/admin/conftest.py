@@ -2,24 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import timedelta
-from functools import partial
 
 import pytest
-from flask import Flask
-from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from surveyapp.clock import utcnow
-from surveyapp.models import Area, AuditEvent, Comment, Question, Response, User
-from surveyapp.services.geography import load_regions
-from tests.conftest import Client
+from surveyapp.models import Area, Comment, Question, Response, User
 from tests.factories import make_wave
-from tests.prebuilt import PASSWORD, add_accounts, signed_in
+from tests.prebuilt import PASSWORD
+from tests.staff_fixtures import audit
 
-__all__ = ["PASSWORD"]
+__all__ = ["PASSWORD", "audit"]
 ACCOUNTS = {  # username: (role, scope code)
     "admin-1": ("admin", None),
     "admin-2": ("admin", None),
@@ -29,26 +24,8 @@ ACCOUNTS = {  # username: (role, scope code)
 
 
 @pytest.fixture
-def accounts(session: Session) -> dict[str, User]:
-    """The country and its regions, and one account per entry of ACCOUNTS."""
-    load_regions(session)
-    return add_accounts(session, ACCOUNTS)
-
-
-@pytest.fixture
-def sign_in(app: Flask, accounts: dict[str, User]) -> Callable[[str], FlaskClient]:
-    """A new client signed in as ``username``."""
-    return partial(signed_in, app)
-
-
-@pytest.fixture
-def anonymous(app: Flask) -> FlaskClient:
-    return Client(app, app.response_class, use_cookies=True)
-
-
-@pytest.fixture
-def admin(sign_in: Callable[[str], FlaskClient]) -> FlaskClient:
-    return sign_in("admin-1")
+def account_table() -> dict[str, tuple[str, str | None]]:
+    return ACCOUNTS
 
 
 @pytest.fixture
@@ -85,11 +62,3 @@ def comments(session: Session, accounts: dict[str, User]) -> list[Comment]:
         made.append(comment)
     session.flush()
     return made
-
-
-def audit(session: Session, action: str | None = None) -> list[AuditEvent]:
-    """The audit events so far (of one action), oldest first."""
-    query = select(AuditEvent).order_by(AuditEvent.id)
-    if action is not None:
-        query = query.where(AuditEvent.action == action)
-    return list(session.scalars(query))

@@ -15,6 +15,7 @@ from __future__ import annotations
 import shutil
 import threading
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -126,17 +127,17 @@ def seed_live_demo(session: Session) -> None:
     session.commit()
 
 
-@pytest.fixture(scope="session")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    """Serve the app with a small demo on 127.0.0.1 and a free port."""
-    directory = tmp_path_factory.mktemp("live")
-    url = f"sqlite:///{directory / 'live.sqlite3'}"
-    environ = environ_for_tests(url, directory)
+@contextmanager
+def serving(directory: Path, seed: Callable[[Session], None]) -> Iterator[LiveServer]:
+    """The app on a SQLite database in ``directory``, migrated and given ``seed`` (committed),
+    served on 127.0.0.1 and a free port by a thread of its own until the block ends."""
+    environ = environ_for_tests(f"sqlite:///{directory / 'live.sqlite3'}", directory)
     environ["SURVEYAPP_SUBMIT_RATE_LIMIT"] = "10000 per hour"
     app = create_app(environ=environ)
     with app.app_context():
         upgrade(directory=str(MIGRATIONS_DIR))
-        seed_live_demo(db.session())
+        seed(db.session())
+        db.session.commit()
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -148,6 +149,13 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         thread.join(timeout=5)
         with app.app_context():
             db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """Serve the app with a small demo on 127.0.0.1 and a free port."""
+    with serving(tmp_path_factory.mktemp("live"), seed_live_demo) as server:
+        yield server
 
 
 @pytest.fixture(scope="session")

@@ -13,19 +13,16 @@ import csv
 import io
 import re
 import subprocess
-import threading
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from flask_migrate import upgrade
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
-from werkzeug.serving import make_server
 
-from surveyapp import MIGRATIONS_DIR, create_app
 from surveyapp.demo.tree import demo_tree_rows, read_region_rows
 from surveyapp.exports.instrument_file import write_xlsform
 from surveyapp.extensions import db
@@ -33,9 +30,8 @@ from surveyapp.imports.instrument import read_instrument_file
 from surveyapp.models import Area, Instrument, Response, User, Wave
 from surveyapp.services.geography import load_regions
 from tests.clock import session_now
-from tests.conftest import environ_for_tests
 
-from .conftest import LiveServer, screenshot
+from .conftest import LiveServer, screenshot, serving
 from .staff import Watch, check_current, visit
 from .survey_flow import ANSWERS, answer_all, submit
 
@@ -70,36 +66,24 @@ def instrument_workbook() -> tuple[bytes, dict[str, Any]]:
     return write_xlsform(document), document
 
 
+def seed_programme(session: Session) -> None:
+    """The country, its regions and one administrator."""
+    load_regions(session)
+    session.add(
+        User(
+            username=ADMIN,
+            password_hash=generate_password_hash(PASSWORD),
+            role="admin",
+            locale="en",
+        )
+    )
+
+
 @pytest.fixture(scope="module")
 def programme_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     """A live server on a database with the country, its regions and one administrator."""
-    directory = tmp_path_factory.mktemp("programme")
-    environ = environ_for_tests(f"sqlite:///{directory / 'programme.sqlite3'}", directory)
-    environ["SURVEYAPP_SUBMIT_RATE_LIMIT"] = "10000 per hour"
-    app = create_app(environ=environ)
-    with app.app_context():
-        upgrade(directory=str(MIGRATIONS_DIR))
-        load_regions(db.session())
-        db.session.add(
-            User(
-                username=ADMIN,
-                password_hash=generate_password_hash(PASSWORD),
-                role="admin",
-                locale="en",
-            )
-        )
-        db.session.commit()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield LiveServer(url=f"http://127.0.0.1:{server.server_port}", app=app)
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
-        with app.app_context():
-            db.engine.dispose()
+    with serving(tmp_path_factory.mktemp("programme"), seed_programme) as server:
+        yield server
 
 
 def post_and_wait(page: Any, button: Any) -> int:

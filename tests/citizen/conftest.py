@@ -10,10 +10,8 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from surveyapp.imports.csvfile import CsvRow
-from surveyapp.imports.geography import import_area_rows
 from surveyapp.models import Area, Wave, WaveArea
-from tests.factories import make_wave
+from tests.factories import import_areas, make_wave
 
 SURVEY = "police-trust-2026"
 PRECINCT = "KZ-71-D01-P01"
@@ -35,21 +33,7 @@ TREE = [
 def wave(session: Session) -> Wave:
     """An open public wave of the shipped instrument covering five precincts."""
     wave = make_wave(session, code="citizen-test")
-    rows = [
-        CsvRow(
-            number,
-            {
-                "code": code,
-                "parent_code": parent,
-                "kind": kind,
-                "name_kk": f"{code} kk",
-                "name_ru": f"{code} ru",
-                "name_en": f"{code} en",
-            },
-        )
-        for number, (code, parent, kind) in enumerate(TREE, start=1)
-    ]
-    import_area_rows(session, rows, "test tree")
+    import_areas(session, TREE)
     for area in session.scalars(select(Area).where(Area.kind == "precinct")):
         wave.areas.append(WaveArea(area=area, target_n=10))
     session.flush()

@@ -11,7 +11,8 @@ from sqlalchemy.orm import Session
 
 from surveyapp.exports.instrument_file import instrument_document
 from surveyapp.imports.instrument import read_instrument_file
-from surveyapp.models import AuditEvent, Instrument
+from surveyapp.models import Instrument
+from tests.staff_fixtures import audit
 
 from ..imports.support import INSTRUMENT_FILE, count
 
@@ -23,14 +24,6 @@ def invoke(runner: FlaskCliRunner, *args: str):  # type: ignore[no-untyped-def]
 def imported(runner: FlaskCliRunner) -> None:
     result = invoke(runner, "import-instrument", str(INSTRUMENT_FILE))
     assert result.exit_code == 0, result.output
-
-
-def events(session: Session, action: str) -> list[AuditEvent]:
-    return list(
-        session.scalars(
-            select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id)
-        )
-    )
 
 
 def test_export_then_import_as_the_next_version_gives_the_same_instrument(
@@ -61,7 +54,7 @@ def test_export_then_import_as_the_next_version_gives_the_same_instrument(
     first, second = (instrument_document(i) for i in versions)
     assert {**second, "version": 1} == first
     assert first == read_instrument_file(INSTRUMENT_FILE)
-    [event] = events(session, "instrument.export")
+    [event] = audit(session, "instrument.export")
     assert event.actor == "cli"
     assert event.target_type == "Instrument"
     assert event.details == {
@@ -124,7 +117,7 @@ def test_export_errors_are_explained_in_the_operators_language(
     assert unwritable.exit_code == 1
     assert "The file cannot be written" in unwritable.stderr
     assert not list(tmp_path.iterdir())
-    assert events(session, "instrument.export") == []
+    assert audit(session, "instrument.export") == []
 
 
 def test_a_refused_workbook_exits_1_naming_the_cell_and_stores_nothing(

@@ -6,53 +6,25 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from surveyapp.clock import utcnow
-from surveyapp.imports.csvfile import CsvRow
-from surveyapp.imports.geography import import_area_rows
 from surveyapp.models import Area, Response, User, Wave, WaveArea
-from tests.admin.conftest import accounts, admin, anonymous, audit, sign_in
-from tests.factories import make_wave
+from tests.citizen.conftest import SURVEY
+from tests.citizen.conftest import TREE as CITIZEN_TREE
+from tests.factories import import_areas, make_wave
+from tests.staff_fixtures import audit
 
-__all__ = ["accounts", "admin", "anonymous", "audit", "sign_in"]
+__all__ = ["SURVEY", "audit"]
 
-SURVEY = "police-trust-2026"
-TREE = [
-    ("KZ-71-PD", "KZ-71", "department"),
-    ("KZ-71-D01", "KZ-71-PD", "district"),
-    ("KZ-71-D01-P01", "KZ-71-D01", "precinct"),
-    ("KZ-71-D01-P02", "KZ-71-D01", "precinct"),
-    ("KZ-71-D02", "KZ-71-PD", "district"),
-    ("KZ-71-D02-P03", "KZ-71-D02", "precinct"),
-    ("KZ-75-PD", "KZ-75", "department"),
-    ("KZ-75-D01", "KZ-75-PD", "district"),
-    ("KZ-75-D01-P01", "KZ-75-D01", "precinct"),
-    ("KZ-75-D01-P02", "KZ-75-D01", "precinct"),
-]
+TREE = [*CITIZEN_TREE, ("KZ-75-D01-P02", "KZ-75-D01", "precinct")]  # one more, left out of the wave
 TARGETS = {"KZ-71-D01-P01": 10, "KZ-71-D01-P02": 4, "KZ-71-D02-P03": 5, "KZ-75-D01-P01": 8}
 """The test wave's precincts and targets (KZ-75-D01-P02 is not listed)."""
 
 
 def import_tree(session: Session) -> dict[str, Area]:
     """The TREE below the regions (loaded by the accounts), every area by code."""
-    rows = [
-        CsvRow(
-            number,
-            {
-                "code": code,
-                "parent_code": parent,
-                "kind": kind,
-                "name_kk": f"{code} kk",
-                "name_ru": f"{code} ru",
-                "name_en": f"{code} en",
-            },
-        )
-        for number, (code, parent, kind) in enumerate(TREE, start=1)
-    ]
-    import_area_rows(session, rows, "test tree")
-    return {area.code: area for area in session.scalars(select(Area))}
+    return import_areas(session, TREE)
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from surveyapp.models import AuditEvent, InvitationToken, Wave, WaveArea
+from tests.staff_fixtures import admin_page, assert_sent_to_sign_in
 
 # (method, URL) of every fieldwork route; {wave} is filled in per test.
 ROUTES = [
@@ -72,8 +73,7 @@ def test_anonymous_visitors_are_sent_to_sign_in(
     before = _state(session)
     for method, url in _urls("kk", wave):
         response = anonymous.open(url, method=method, data=POST_DATA)
-        assert response.status_code == 302, (method, url)
-        assert response.headers["Location"].startswith("/kk/login?next="), url
+        assert_sent_to_sign_in(response, "kk", (method, url))
     assert _state(session) == before
 
 
@@ -96,12 +96,7 @@ def test_every_page_renders_for_an_admin_in_each_language(
     for method, url in _urls(lang, wave):
         if method != "GET":
             continue
-        response = admin.get(url)
-        assert response.status_code == 200, url
-        page = response.get_data(as_text=True)
-        assert f'<html lang="{lang}">' in page, url
-        assert page.count("<h1") == 1, url
-        assert 'class="admin-nav"' in page, url
+        admin_page(admin.get(url), lang, url)
 
 
 def test_a_post_without_csrf_token_is_refused(

@@ -29,13 +29,9 @@ from surveyapp.models import AuditEvent, IndicatorSnapshot, JobRun, Wave
 from tests.conftest import TEST_SECRET, Client
 from tests.jobs.conftest import committed_url
 from tests.prebuilt import add_accounts, signed_in
+from tests.staff_fixtures import STAFF_ACCOUNTS
 
 T = TypeVar("T")
-ACCOUNTS = {
-    "admin-1": ("admin", None),
-    "research-1": ("researcher", None),
-    "head-71": ("unit_head", "KZ-71"),
-}
 EMPTY_WAVE = "empty-wave"
 PLANNED_WAVE = "planned-wave"
 
@@ -58,7 +54,7 @@ def _seed(session: Session) -> None:
                 closes_at=now + timedelta(days=30),
             )
         )
-    add_accounts(session, ACCOUNTS)
+    add_accounts(session, STAFF_ACCOUNTS)
 
 
 def _build(url: str, instance: Path) -> Flask:
@@ -155,8 +151,3 @@ def sign_in(ops_app: Flask) -> Callable[[str], FlaskClient]:
         return signed
 
     return partial(client)
-
-
-@pytest.fixture
-def admin(sign_in: Callable[[str], FlaskClient]) -> FlaskClient:
-    return sign_in("admin-1")

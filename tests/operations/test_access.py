@@ -15,6 +15,7 @@ from surveyapp.extensions import db
 from surveyapp.jobs.recompute import RECOMPUTE_JOB
 from surveyapp.models import JobRun
 from tests.conftest import Client
+from tests.staff_fixtures import admin_page, assert_sent_to_sign_in
 
 from .conftest import state, wave_id
 
@@ -50,8 +51,7 @@ def test_anonymous_visitors_are_sent_to_sign_in(ops_app: Flask, admin: FlaskClie
     before = state(ops_app)
     for method, url in _urls("kk", run):
         response = anonymous.open(url, method=method, data={"wave": str(wave)})
-        assert response.status_code == 302, (method, url)
-        assert response.headers["Location"].startswith("/kk/login?next="), url
+        assert_sent_to_sign_in(response, "kk", (method, url))
     assert state(ops_app) == before
 
 
@@ -76,10 +76,7 @@ def test_admins_can_use_every_page_in_each_language(ops_app: Flask, admin: Flask
             if method == "POST":
                 continue
             response = admin.get(url)
-            assert response.status_code == 200, url
-            page = response.get_data(as_text=True)
-            assert f'<html lang="{lang}">' in page, url
-            assert page.count("<h1") == 1, url
+            page = admin_page(response, lang, url)
             assert f'href="/{lang}/admin/operations/" aria-current="page"' in page, url
     wave = wave_id(ops_app, DEMO_WAVE_CODE)
     started = admin.post("/ru/admin/operations/recompute", data={"wave": str(wave)})

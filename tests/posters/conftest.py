@@ -6,23 +6,14 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-from collections.abc import Callable
-from functools import partial
 from pathlib import Path
 
 import pytest
-from flask import Flask
-from flask.testing import FlaskClient
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from surveyapp.imports.csvfile import CsvRow
-from surveyapp.imports.geography import import_area_rows
-from surveyapp.models import Area, User, Wave, WaveArea
+from surveyapp.models import Area, Wave, WaveArea
 from surveyapp.services.geography import load_regions
-from tests.conftest import Client
-from tests.factories import make_wave
-from tests.prebuilt import add_accounts, signed_in
+from tests.factories import import_areas, make_wave
 
 BASE = "https://survey.example.kz"
 DISTRICT = "KZ-71-D01"
@@ -64,11 +55,6 @@ TREE = [
     ),
     ("KZ-71-D02", "KZ-71-PD", "district", "Сарыарқа ауданы", "Район Сарыарка", "Saryarka"),
 ]
-ACCOUNTS = {
-    "admin-1": ("admin", None),
-    "research-1": ("researcher", None),
-    "head-71": ("unit_head", "KZ-71"),
-}
 TOOLS = ("pdftoppm", "zbarimg", "pdffonts", "pdftotext", "pdfinfo")
 
 
@@ -76,22 +62,7 @@ TOOLS = ("pdftoppm", "zbarimg", "pdffonts", "pdftotext", "pdfinfo")
 def tree(session: Session) -> dict[str, Area]:
     """The regions and the tree above; the areas by code."""
     load_regions(session)
-    rows = [
-        CsvRow(
-            number,
-            {
-                "code": code,
-                "parent_code": parent,
-                "kind": kind,
-                "name_kk": kk,
-                "name_ru": ru,
-                "name_en": en,
-            },
-        )
-        for number, (code, parent, kind, kk, ru, en) in enumerate(TREE, start=1)
-    ]
-    import_area_rows(session, rows, "poster test tree")
-    return {area.code: area for area in session.scalars(select(Area))}
+    return import_areas(session, TREE, "poster test tree")
 
 
 @pytest.fixture
@@ -105,23 +76,8 @@ def wave(session: Session, tree: dict[str, Area]) -> Wave:
 
 
 @pytest.fixture
-def accounts(session: Session, tree: dict[str, Area]) -> dict[str, User]:
-    return add_accounts(session, ACCOUNTS)
-
-
-@pytest.fixture
-def sign_in(app: Flask, accounts: dict[str, User]) -> Callable[[str], FlaskClient]:
-    return partial(signed_in, app)
-
-
-@pytest.fixture
-def admin(sign_in: Callable[[str], FlaskClient]) -> FlaskClient:
-    return sign_in("admin-1")
-
-
-@pytest.fixture
-def anonymous(app: Flask) -> FlaskClient:
-    return Client(app, app.response_class, use_cookies=True)
+def regions(tree: dict[str, Area]) -> None:
+    """The regions the accounts' scopes name: loaded with the tree."""
 
 
 def tool(name: str) -> str:

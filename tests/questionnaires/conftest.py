@@ -4,12 +4,8 @@ pages."""
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable
-from functools import partial
 from typing import Any
 
-import pytest
-from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -17,40 +13,14 @@ from werkzeug.test import TestResponse
 
 from surveyapp.imports.instrument import store_instrument
 from surveyapp.imports.yamlfile import dump_yaml, load_yaml
-from surveyapp.models import AuditEvent, Instrument, Option, Question, Section, User
-from surveyapp.services.geography import load_regions
-from tests.conftest import Client
+from surveyapp.models import AuditEvent, Instrument, Option, Question, Section
 from tests.factories import SHIPPED_INSTRUMENT
-from tests.prebuilt import add_accounts, signed_in
+from tests.staff_fixtures import audit
 
-ACCOUNTS = {  # username: (role, scope code)
-    "admin-1": ("admin", None),
-    "research-1": ("researcher", None),
-    "head-71": ("unit_head", "KZ-71"),
-}
+__all__ = ["audit"]
+
 CODE = "trial-survey"
 SHIPPED: dict[str, Any] = load_yaml(SHIPPED_INSTRUMENT.read_text(encoding="utf-8"))
-
-
-@pytest.fixture
-def accounts(session: Session) -> dict[str, User]:
-    load_regions(session)
-    return add_accounts(session, ACCOUNTS)
-
-
-@pytest.fixture
-def sign_in(app: Flask, accounts: dict[str, User]) -> Callable[[str], FlaskClient]:
-    return partial(signed_in, app)
-
-
-@pytest.fixture
-def admin(sign_in: Callable[[str], FlaskClient]) -> FlaskClient:
-    return sign_in("admin-1")
-
-
-@pytest.fixture
-def anonymous(app: Flask) -> FlaskClient:
-    return Client(app, app.response_class, use_cookies=True)
 
 
 def document(version: int = 1, code: str = CODE) -> dict[str, Any]:
@@ -113,12 +83,4 @@ def state(session: Session) -> tuple[int, ...]:
     return tuple(
         session.scalar(select(func.count()).select_from(model)) or 0
         for model in (Instrument, Section, Question, Option, AuditEvent)
-    )
-
-
-def audit(session: Session, action: str) -> list[AuditEvent]:
-    return list(
-        session.scalars(
-            select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id)
-        )
     )

@@ -12,6 +12,7 @@ from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
 from surveyapp.models import Instrument, User
+from tests.staff_fixtures import admin_page, assert_sent_to_sign_in
 
 from .conftest import document, published, state, upload, versions
 
@@ -54,8 +55,7 @@ def test_anonymous_visitors_are_sent_to_sign_in(
     before = state(session), versions(session)
     for method, url in _urls("kk", pair):
         response = anonymous.open(url, method=method, data=POST_DATA)
-        assert response.status_code == 302, (method, url)
-        assert response.headers["Location"].startswith("/kk/login?next="), url
+        assert_sent_to_sign_in(response, "kk", (method, url))
     assert (state(session), versions(session)) == before
 
 
@@ -97,12 +97,7 @@ def test_every_page_renders_in_each_language(
         f"/{lang}/admin/instruments/{first.id}",
         f"/{lang}/admin/instruments/{draft.id}/preview",
     ):
-        response = admin.get(url)
-        assert response.status_code == 200, url
-        page = response.get_data(as_text=True)
-        assert f'<html lang="{lang}">' in page, url
-        assert page.count("<h1") == 1, url
-        assert 'class="admin-nav"' in page, url
+        admin_page(admin.get(url), lang, url)
 
 
 def test_an_unknown_version_is_404(admin: FlaskClient, accounts: dict[str, User]) -> None:

@@ -4,25 +4,15 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable
-from functools import partial
 
-import pytest
-from flask import Flask
-from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from surveyapp.models import Area, AuditEvent, User
-from surveyapp.services.geography import load_regions
-from tests.conftest import Client
-from tests.prebuilt import add_accounts, signed_in
+from surveyapp.models import Area
+from tests.staff_fixtures import audit
 
-ACCOUNTS = {  # username: (role, scope code)
-    "admin-1": ("admin", None),
-    "research-1": ("researcher", None),
-    "head-71": ("unit_head", "KZ-71"),
-}
+__all__ = ["audit"]
+
 TREE_HEADER = "code,parent_code,kind,name_kk,name_ru,name_en,urban_share"
 DEPARTMENT = "KZ-71-D1,KZ-71,department,Астана ПД,ДП Астаны,Astana Police Department,0.9"
 DISTRICT = "KZ-71-D1-R1,KZ-71-D1,district,Есіл АПБ,УП Есильского района,Esil District,"
@@ -33,29 +23,6 @@ BASE = {
     "age_group": {"18-24": 100, "25-34": 200, "35-44": 200, "45-54": 200, "55-64": 150, "65+": 150},
     "settlement": {"city": 700, "village": 300},
 }  # every variable sums to 1000
-
-
-@pytest.fixture
-def accounts(session: Session) -> dict[str, User]:
-    """The country and its regions, and one account per entry of ACCOUNTS."""
-    load_regions(session)
-    return add_accounts(session, ACCOUNTS)
-
-
-@pytest.fixture
-def sign_in(app: Flask, accounts: dict[str, User]) -> Callable[[str], FlaskClient]:
-    """A new client signed in as ``username``."""
-    return partial(signed_in, app)
-
-
-@pytest.fixture
-def anonymous(app: Flask) -> FlaskClient:
-    return Client(app, app.response_class, use_cookies=True)
-
-
-@pytest.fixture
-def admin(sign_in: Callable[[str], FlaskClient]) -> FlaskClient:
-    return sign_in("admin-1")
 
 
 def tree_file(*rows: str, header: str = TREE_HEADER) -> bytes:
@@ -84,8 +51,3 @@ def upload(data: bytes, name: str = "file.csv", **fields: object) -> dict[str, o
 
 def area_count(session: Session) -> int:
     return session.scalar(select(func.count()).select_from(Area)) or 0
-
-
-def audit(session: Session, action: str) -> list[AuditEvent]:
-    query = select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id)
-    return list(session.scalars(query))

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from surveyapp.models import Area, AuditEvent, MarginSet, PendingUpload, User
+from tests.staff_fixtures import assert_sent_to_sign_in
 
 from .conftest import DEPARTMENT, margins_file, tree_file, upload
 
@@ -52,8 +53,7 @@ def test_anonymous_visitors_are_sent_to_sign_in(
     for method, url in ROUTES:
         url = url.format(lang="kk")
         response = anonymous.open(url, method=method, data=_data(url))
-        assert response.status_code == 302, (method, url)
-        assert response.headers["Location"].startswith("/kk/login?next="), url
+        assert_sent_to_sign_in(response, "kk", (method, url))
     assert _state(session) == before
 
 
