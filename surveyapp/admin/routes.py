@@ -48,6 +48,7 @@ from .services import (
     detail_items,
     marked_body,
     moderate_many,
+    programme_counts,
     recent_audit_events,
     reset_password,
     scope_choices,
@@ -85,13 +86,14 @@ def _account(user_id: int) -> User:
 
 @bp.get("/<lang>/admin/")
 def home(lang: str) -> ResponseReturnValue:
-    """Links to the accounts and the comments, with how many of each need attention."""
+    """The parts of the programme in the order of the work, with what needs attention."""
     active_users, pending_comments = counts()
     return render_template(
         "admin/home.html",
         active_users=active_users,
         pending_comments=pending_comments,
         recent_events=recent_audit_events(),
+        programme=programme_counts(),
     )
 
 

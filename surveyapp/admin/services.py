@@ -21,7 +21,7 @@ from .. import messages as M
 from ..categories import LOCALES
 from ..clock import utcnow
 from ..extensions import db
-from ..models import Area, AuditEvent, Comment, User
+from ..models import Area, AuditEvent, Comment, Instrument, MarginSet, User, Wave
 from ..models.account import ADMIN_ROLES, STAFF_ROLES
 from ..privacy import normalise_text, placeholder_spans, scrub
 from ..services.accounts import AccountProblem, new_password, scope_area
@@ -77,6 +77,27 @@ def counts() -> tuple[int, int]:
         select(func.count()).select_from(Comment).where(Comment.moderation == "pending")
     )
     return users or 0, pending or 0
+
+
+@dataclass(frozen=True)
+class ProgrammeCounts:
+    """What the administration's home page says of each part of the programme."""
+
+    draft_questionnaires: int
+    waves_taking_responses: int
+    margin_versions: int
+
+
+def programme_counts(now: datetime | None = None) -> ProgrammeCounts:
+    """Drafts waiting to be published, waves taking responses now, stored margin versions."""
+    drafts = select(func.count()).select_from(Instrument).where(Instrument.is_draft)
+    waves = select(func.count()).select_from(Wave).where(Wave.accepts_responses(now or utcnow()))
+    margins = select(func.count()).select_from(MarginSet)
+    return ProgrammeCounts(
+        draft_questionnaires=db.session.scalar(drafts) or 0,
+        waves_taking_responses=db.session.scalar(waves) or 0,
+        margin_versions=db.session.scalar(margins) or 0,
+    )
 
 
 def recent_audit_events(now: datetime | None = None) -> int:

@@ -25,6 +25,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..analysis.scoring import ItemSpec
@@ -92,14 +93,14 @@ class Instrument(Trilingual, Base):
         """The instrument's title in ``locale``."""
         return self.text_in("title", locale)
 
-    @property
+    @hybrid_property
     def is_draft(self) -> bool:
-        """Not yet published."""
+        """Not yet published (in Python and in a query)."""
         return self.status == InstrumentStatus.DRAFT
 
-    @property
+    @hybrid_property
     def is_published(self) -> bool:
-        """Published and not retired: what new waves may field."""
+        """Published and not retired: what new waves may field (in Python and in a query)."""
         return self.status == InstrumentStatus.PUBLISHED
 
     @property

@@ -156,7 +156,7 @@ def published_instruments(session: Session) -> list[Instrument]:
     return list(
         session.scalars(
             select(Instrument)
-            .where(Instrument.status == InstrumentStatus.PUBLISHED)
+            .where(Instrument.is_published)
             .order_by(Instrument.code, Instrument.version.desc())
         )
     )
