@@ -229,7 +229,7 @@ def test_qr_link_fixes_the_area(live_server: LiveServer, new_page) -> None:  # t
     page = new_page()
     area = "KZ-71-D02-P09"
     before = live_server.count_responses(area)
-    page.goto(f"{live_server.url}/kk/u/{area}")
+    page.goto(f"{live_server.url}/kk/u/{area}?via=qr")  # what a poster's QR code opens
     assert page.locator("#survey .area-fixed a").count() == 0  # nothing to change
     answer_all(page, ANSWERS)
     assert submit(page) == 303
