@@ -127,6 +127,12 @@ NUMBER_OUT_OF_RANGE = _l("Please enter a number from %(min)s to %(max)s.")
 ANSWER_TOO_LONG = _l("Please shorten your answer to %(max)s characters (it has %(length)s now).")
 FORM_EXPIRED = _l("This form has expired. Please check your answers and send them again.")
 AREA_NOT_CHOSEN = _l("Please choose your area from the list.")
+AREA_OUTSIDE_REGION = _l(
+    "This precinct is not in the region you chose: please choose one from the list."
+)
+PRECINCT_NOT_CHOSEN = _l(
+    "Please choose your precinct from the list, or the whole district if you do not know it."
+)
 INVITATION_USED = _l(
     "This invitation link has already been used or has expired. Each invitation can be used once."
 )

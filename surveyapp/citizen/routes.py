@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from typing import Any
 
 from flask import (
@@ -37,6 +38,7 @@ from .services import (
     districts_of,
     public_waves,
     regions_of,
+    wave_below,
     wave_for_area,
     wave_for_survey,
 )
@@ -80,6 +82,33 @@ def root() -> ResponseReturnValue:
     return redirect(url_for("citizen.landing", lang=str(get_locale())))
 
 
+ROBOTS = """User-agent: *
+Disallow: /api/
+Disallow: /*/admin/
+Disallow: /*/dashboard/
+Disallow: /*/research/
+Disallow: /*/account/
+Disallow: /*/login
+Disallow: /*/t/
+Allow: /
+"""
+"""Search engines may list the citizens' pages, never the staff's, the API or an invitation."""
+
+
+@bp.get("/favicon.ico")
+def favicon() -> ResponseReturnValue:
+    """The site's icon (drawn by scripts/make_favicon.py), where browsers look for it."""
+    icon = Path(current_app.static_folder or "", "favicon.ico").read_bytes()  # 5 kB
+    headers = {"Content-Type": "image/vnd.microsoft.icon", "Cache-Control": "public, max-age=86400"}
+    return icon, 200, headers
+
+
+@bp.get("/robots.txt")
+def robots() -> ResponseReturnValue:
+    """What crawlers may visit."""
+    return ROBOTS, 200, {"Content-Type": "text/plain; charset=utf-8"}
+
+
 @bp.get("/<lang>/")
 def landing(lang: str) -> ResponseReturnValue:
     """Who runs the survey, that it is anonymous, how long it takes; the open surveys."""
@@ -91,17 +120,22 @@ def choose_area(lang: str, survey: str) -> ResponseReturnValue:
     """Pick the area to rate: first the region, then the precinct (or a whole district)."""
     wave = wave_for_survey(survey)
     region_code = request.args.get("region", "")
-    area_code = request.args.get("area", "")
+    area_code = request.args.get("area")  # None: not chosen yet; "": sent without a choice
+    error = None
     if area_code:
         area = area_by_code(area_code)
-        if area is not None and covers(wave, area):
+        outside = area is not None and bool(region_code) and area.region_code != region_code
+        if area is not None and covers(wave, area) and not outside:
             return redirect(
                 url_for("citizen.survey", lang=lang, survey=survey, area_code=area.code)
             )
+        covered_elsewhere = outside and area is not None and covers(wave, area)
+        error = M.AREA_OUTSIDE_REGION if covered_elsewhere else M.AREA_NOT_CHOSEN
+    elif area_code is not None:
+        error = M.PRECINCT_NOT_CHOSEN
     regions = regions_of(wave)
     region = next((r for r in regions if r.code == region_code), None)
-    error = None
-    if (region_code and region is None) or area_code:
+    if region_code and region is None:
         error = M.AREA_NOT_CHOSEN
     districts = districts_of(wave, region) if region is not None else []
     body = render_template(
@@ -140,6 +174,16 @@ def unit_survey(lang: str, area_code: str) -> ResponseReturnValue:
         abort(404)
     wave = wave_for_area(area)
     if wave is None:
+        within = wave_below(area)
+        if within is not None and area.region_code is not None:
+            # A region's (or department's) link: the citizen chooses a precinct within it.
+            chooser = url_for(
+                "citizen.choose_area",
+                lang=lang,
+                survey=within.instrument.code,
+                region=area.region_code,
+            )
+            return redirect(chooser, code=303)
         abort(410, description=M.NO_SURVEY_FOR_UNIT)
     return _questionnaire(wave, area, channel="qr" if _from_poster() else "web")
 

@@ -64,6 +64,21 @@ def wave_for_area(area: Area) -> Wave | None:
     return None
 
 
+def wave_below(area: Area) -> Wave | None:
+    """The most recently opened public wave that covers some precinct below ``area`` (a region
+    or a department the citizen can choose within)."""
+    for wave in public_waves():
+        listed = covered_precinct_ids(wave)
+        below = select(Area.id).where(
+            Area.in_subtree_of(area), Area.id != area.id, Area.kind == "precinct"
+        )
+        if listed is not None:
+            below = below.where(Area.id.in_(listed))
+        if db.session.scalar(below.limit(1)) is not None:
+            return wave
+    return None
+
+
 @dataclass(frozen=True)
 class DistrictChoice:
     """A district and its precincts, for the area chooser."""

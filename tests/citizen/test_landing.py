@@ -84,3 +84,15 @@ def test_not_found_page_speaks_the_visitors_language(
     response = client.get("/no/such/page")
     assert response.status_code == 404
     assert title in response.get_data(as_text=True)
+
+
+def test_the_icon_and_robots_txt_are_served(client: FlaskClient) -> None:
+    icon = client.get("/favicon.ico")
+    assert icon.status_code == 200
+    assert icon.mimetype == "image/vnd.microsoft.icon"
+    assert icon.data[:4] == b"\x00\x00\x01\x00" and len(icon.data) > 500  # an ICO file
+    robots = client.get("/robots.txt")
+    assert robots.status_code == 200 and robots.mimetype == "text/plain"
+    text = robots.get_data(as_text=True)
+    assert "Disallow: /*/admin/" in text and "Disallow: /*/t/" in text
+    assert 'rel="icon" href="/favicon.ico"' in client.get("/kk/").get_data(as_text=True)

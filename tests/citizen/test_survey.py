@@ -62,6 +62,34 @@ def test_bad_area_choice_is_explained(client: FlaskClient, wave: Wave, query: st
     assert "Please choose your area from the list." in response.get_data(as_text=True)
 
 
+def test_a_precinct_of_another_region_is_refused_with_its_reason(
+    client: FlaskClient, wave: Wave
+) -> None:
+    response = client.get(f"/en/s/{SURVEY}?region=KZ-71&area=KZ-75-D01-P01")
+    assert response.status_code == 422
+    assert "This precinct is not in the region you chose" in response.get_data(as_text=True)
+    russian = client.get(f"/ru/s/{SURVEY}?region=KZ-71&area=KZ-75-D01-P01")
+    assert "Этот участок не относится к выбранному региону" in russian.get_data(as_text=True)
+
+
+def test_an_empty_precinct_choice_gets_a_message(client: FlaskClient, wave: Wave) -> None:
+    """The chooser sent without JavaScript and without a choice: a message, not a reload."""
+    response = client.get(f"/kk/s/{SURVEY}?region=KZ-71&area=")
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "Тізімнен өз учаскеңізді таңдаңыз" in page
+    assert 'value="KZ-71-D01-P01"' in page  # the region's precincts are offered again
+
+
+def test_a_region_link_lets_the_citizen_choose_within_it(client: FlaskClient, wave: Wave) -> None:
+    for code in ("KZ-71", "KZ-71-PD"):  # a region, a department
+        response = client.get(f"/en/u/{code}?via=qr")
+        assert response.status_code == 303, code
+        assert response.headers["Location"] == f"/en/s/{SURVEY}?region=KZ-71"
+    assert client.get("/en/u/KZ-11").status_code == 410  # nothing open below it
+    assert client.get("/en/u/KZ-71-D01").status_code == 200  # a district: the whole district
+
+
 def test_unknown_survey_is_404_and_closed_wave_is_410(
     client: FlaskClient, session: Session, wave: Wave
 ) -> None:
