@@ -25,6 +25,7 @@ PURE_MODULES = (
     "demo/tree.py",
     "demo/margins.py",
     "privacy.py",
+    "collation.py",
     "demo/questionnaire.py",
     "domain/records.py",
     "demo/parameters.py",

@@ -133,11 +133,11 @@ def choose_area(lang: str, survey: str) -> ResponseReturnValue:
         error = M.AREA_OUTSIDE_REGION if covered_elsewhere else M.AREA_NOT_CHOSEN
     elif area_code is not None:
         error = M.PRECINCT_NOT_CHOSEN
-    regions = regions_of(wave)
+    regions = regions_of(wave, lang)
     region = next((r for r in regions if r.code == region_code), None)
     if region_code and region is None:
         error = M.AREA_NOT_CHOSEN
-    districts = districts_of(wave, region) if region is not None else []
+    districts = districts_of(wave, region, lang) if region is not None else []
     body = render_template(
         "citizen/choose_area.html",
         wave=wave,

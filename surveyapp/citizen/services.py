@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from .. import messages as M
+from ..collation import sorted_by_name
 from ..extensions import db
 from ..models import Area, Instrument, Wave, WaveArea
 from ..services.waves import open_waves_now, wave_covers
@@ -87,19 +88,21 @@ class DistrictChoice:
     precincts: list[Area]
 
 
-def regions_of(wave: Wave) -> list[Area]:
-    """The first-level areas that contain an area the wave covers."""
+def regions_of(wave: Wave, locale: str) -> list[Area]:
+    """The first-level areas that contain an area the wave covers, in ``locale``'s
+    alphabetical order of their names."""
     listed = covered_precinct_ids(wave)
-    regions = db.session.scalars(select(Area).where(Area.kind == "region").order_by(Area.code))
-    if listed is None:
-        return list(regions)
-    paths = db.session.scalars(select(Area.path).where(Area.id.in_(listed)))
-    region_codes = {Area.region_code_on_path(path) for path in paths}
-    return [region for region in regions if region.code in region_codes]
+    regions = list(db.session.scalars(select(Area).where(Area.kind == "region")))
+    if listed is not None:
+        paths = db.session.scalars(select(Area.path).where(Area.id.in_(listed)))
+        region_codes = {Area.region_code_on_path(path) for path in paths}
+        regions = [region for region in regions if region.code in region_codes]
+    return sorted_by_name(regions, lambda area: area.name(locale), locale)
 
 
-def districts_of(wave: Wave, region: Area) -> list[DistrictChoice]:
-    """The region's districts with the covered precincts of each."""
+def districts_of(wave: Wave, region: Area, locale: str) -> list[DistrictChoice]:
+    """The region's districts with the covered precincts of each, the districts in
+    ``locale``'s alphabetical order of their names (the precincts by code: by number)."""
     listed = covered_precinct_ids(wave)
     statement = (
         select(Area)
@@ -118,7 +121,7 @@ def districts_of(wave: Wave, region: Area) -> list[DistrictChoice]:
         ]
         if precincts:
             choices.append(DistrictChoice(district, precincts))
-    return choices
+    return sorted_by_name(choices, lambda choice: choice.district.name(locale), locale)
 
 
 def area_trail(area: Area) -> list[Area]:

@@ -62,6 +62,20 @@ def test_bad_area_choice_is_explained(client: FlaskClient, wave: Wave, query: st
     assert "Please choose your area from the list." in response.get_data(as_text=True)
 
 
+def test_regions_are_listed_in_the_alphabetical_order_of_the_page_language(
+    client: FlaskClient, wave: Wave, session: Session
+) -> None:
+    from surveyapp.models import Area
+
+    for lang in ("kk", "ru", "en"):
+        names = [
+            session.scalars(select(Area).where(Area.code == code)).one().name(lang)
+            for code in ("KZ-71", "KZ-75")  # Astana, Almaty: by code Astana comes first
+        ]
+        page = client.get(f"/{lang}/s/{SURVEY}").get_data(as_text=True)
+        assert page.index(names[1]) < page.index(names[0]), lang
+
+
 def test_a_precinct_of_another_region_is_refused_with_its_reason(
     client: FlaskClient, wave: Wave
 ) -> None:
