@@ -14,13 +14,16 @@ from surveyapp.jobs.tasks import update_wave_statuses
 from surveyapp.models import Area, Instrument, Wave
 from surveyapp.pipeline.batch import recompute_open_waves
 from surveyapp.services.waves import open_waves_now, waves_in_fieldwork
+from tests.clock import session_now
 from tests.factories import make_instrument
 
 from .conftest import SURVEY, TARGETS, audit
 
 
 def _day(days: int) -> str:
-    return (utcnow() + timedelta(days=days)).date().isoformat()
+    """A form's date ``days`` from the session's day (one reading of the clock: a test that
+    runs across midnight posts and checks the same dates)."""
+    return (session_now() + timedelta(days=days)).date().isoformat()
 
 
 def _new_wave_data(session: Session, **overrides: str) -> dict[str, str]:
