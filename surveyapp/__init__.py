@@ -76,6 +76,7 @@ def create_app(
     from .posters import bp as posters_bp
     from .questionnaires import bp as questionnaires_bp
     from .research import bp as research_bp
+    from .results import bp as results_bp
     from .units import bp as units_bp
 
     app.register_blueprint(citizen_bp)
@@ -90,6 +91,7 @@ def create_app(
     app.register_blueprint(posters_bp)
     app.register_blueprint(questionnaires_bp)
     app.register_blueprint(units_bp)
+    app.register_blueprint(results_bp)
     register_login(app)
     register_error_handlers(app)
     register_cli(app)

@@ -42,6 +42,7 @@ BLUEPRINTS = (
     "posters",
     "questionnaires",
     "research",
+    "results",
     "units",
 )
 APP_FACTORY = "surveyapp"  # surveyapp/__init__.py: create_app registers the blueprints

@@ -20,6 +20,7 @@ from ..extensions import db
 from ..i18n import pull_url_locale
 from ..models import Area, IndicatorValue
 from ..models.account import STAFF_ROLES
+from ..regionmap import figures_of, region_map
 from .charts import ChartPoint, caterpillar_svg, trend_svg
 from .ranks import rank_words
 from .services import AreaView, approved_comments, area_view, shown
@@ -135,6 +136,23 @@ def _charts(view: AreaView, periods: list[TrendPoint], locale: str) -> dict[str,
     return {"trend": trend_chart, "units": units_chart}
 
 
+def _region_map(view: AreaView, locale: str) -> Markup | None:
+    """The map of the regions, on the country's page (coloured by published figures only,
+    as on the public results; the table of units has the rest)."""
+    if view.area.kind != "country" or view.through is not None:
+        return None
+    return region_map(
+        figures_of(
+            view.children,
+            locale=locale,
+            href=lambda child: url_for("dashboard.area", lang=locale, area_code=child.code),
+        ),
+        map_id="region-map",
+        title=_("Citizen satisfaction by region"),
+        fmt=lambda x: format_decimal(x, format="#,##0.0"),
+    )
+
+
 def _modelled(points: Iterable[IndicatorValue]) -> bool:
     """Whether any of the figures shown for ``points`` is a model estimate (the chart's legend
     then says what its hollow points are)."""
@@ -194,6 +212,7 @@ def area(lang: str, area_code: str) -> ResponseReturnValue:
         shown=shown,
         periods=periods,
         charts=_charts(view, periods, lang),
+        region_map=_region_map(view, lang),
         legend={
             "trend": _modelled(p.value for p in periods),
             "units": _modelled(pair[1] for pair in view.children),

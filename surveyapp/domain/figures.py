@@ -53,3 +53,13 @@ def shown(value: IndicatorValue | None) -> Shown | None:
     if value.model_estimate is not None and model_low is not None and model_high is not None:
         return Shown(value.model_estimate, model_low, model_high, True)
     return direct if value.publication == "low_precision" else None
+
+
+def published(value: IndicatorValue | None) -> Shown | None:
+    """The figure shown where only published figures may appear (the public results, the
+    map): the direct estimate with its direct interval when ``value`` is published; else
+    None (never a model estimate, never a low-precision figure)."""
+    if value is None or value.publication != "published":
+        return None
+    figure = shown(value)
+    return None if figure is None or figure.modelled else figure
