@@ -186,16 +186,14 @@ def region_map(
     parts.append("</g>")
     parts.extend(labels)
     parts.append("</g></svg>")
-    legend = [f'<ul class="map-legend" aria-label="{escape(_("Legend"))}">']
+    # gettext outside the f-strings: the message extractor does not look inside them.
+    legend_name = _("Legend")
+    legend = [f'<ul class="map-legend" aria-label="{escape(legend_name)}">']
     for cls in classes:
-        legend.append(
-            f"<li>{_swatch(cls.colour)} "
-            f"{escape(_('%(low)s to under %(high)s', low=fmt(cls.low), high=fmt(cls.high)))}</li>"
-        )
-    legend.append(
-        f"<li>{_swatch(f'url(#{map_id}-hatch)', map_id)} "
-        f"{escape(_('no published figure yet'))}</li></ul>"
-    )
+        words = _("%(low)s to under %(high)s", low=fmt(cls.low), high=fmt(cls.high))
+        legend.append(f"<li>{_swatch(cls.colour)} {escape(words)}</li>")
+    no_figure = _("no published figure yet")
+    legend.append(f"<li>{_swatch(f'url(#{map_id}-hatch)', map_id)} {escape(no_figure)}</li></ul>")
     caption = "".join(legend)
     return Markup(
         f'<figure class="map-box">{"".join(parts)}<figcaption>{caption}</figcaption></figure>'
