@@ -7,7 +7,7 @@ from __future__ import annotations
 import csv
 import io
 
-from flask import Blueprint, Response, abort, render_template, url_for
+from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import format_date, format_decimal
 from flask_babel import gettext as _
@@ -34,6 +34,7 @@ bp.url_value_preprocessor(pull_url_locale)
 
 CACHE_CONTROL = "public, max-age=300"
 """Five minutes: snapshots are recomputed at most nightly, and a stale page says its date."""
+PRIVATE_CACHE = "private, max-age=300"
 
 
 def fmt(value: float) -> str:
@@ -42,8 +43,11 @@ def fmt(value: float) -> str:
 
 @bp.after_request
 def _cache(response: Response) -> Response:
+    """Public caching of a page seen the same by everyone; a signed-in visitor's response may
+    carry a refreshed session cookie, which no shared cache may keep."""
     if response.status_code == 200:
-        response.headers["Cache-Control"] = CACHE_CONTROL
+        signed_in = current_app.config["SESSION_COOKIE_NAME"] in request.cookies
+        response.headers["Cache-Control"] = PRIVATE_CACHE if signed_in else CACHE_CONTROL
         response.vary.add("Cookie")
     return response
 

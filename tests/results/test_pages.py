@@ -256,3 +256,8 @@ def test_the_country_dashboard_shows_the_map(app: Flask, demo: None) -> None:
         assert f'data-code="{code}">{code}</text>' in page
     region = staff.get("/en/dashboard/a/KZ-71").get_data(as_text=True)
     assert "region-map" not in region
+
+
+def test_a_signed_in_visitor_is_not_cached_publicly(app: Flask, demo: None) -> None:
+    staff = signed_in(app, "admin-1")
+    assert staff.get("/en/results").headers["Cache-Control"] == "private, max-age=300"
