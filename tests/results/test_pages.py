@@ -4,8 +4,10 @@ published; the map of the 20 regions; a region's page; the CSV; the country dash
 from __future__ import annotations
 
 import csv
+import gzip
 import io
 import re
+from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -261,3 +263,16 @@ def test_the_country_dashboard_shows_the_map(app: Flask, demo: None) -> None:
 def test_a_signed_in_visitor_is_not_cached_publicly(app: Flask, demo: None) -> None:
     staff = signed_in(app, "admin-1")
     assert staff.get("/en/results").headers["Cache-Control"] == "private, max-age=300"
+
+
+@pytest.mark.parametrize("lang", ["kk", "ru", "en"])
+def test_the_page_with_its_stylesheet_stays_within_the_citizen_page_budget(
+    app: Flask, client: FlaskClient, demo: None, lang: str
+) -> None:
+    """14 KB compressed per page view, as the survey page (bench/page_budget.py): one SVG,
+    no script."""
+    page = client.get(f"/{lang}/results").get_data()
+    assert re.search(rb'<link rel="stylesheet" href="/static/app\.css', page)
+    css = Path(app.static_folder or "", "app.css").read_bytes()
+    assert b"<script" not in page
+    assert len(gzip.compress(page)) + len(gzip.compress(css)) <= 14 * 1024
