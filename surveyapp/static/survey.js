@@ -29,6 +29,15 @@
   form.addEventListener("change", refresh);
   refresh();
 
+  // Enter in a field means "Next": the browser would press the page's first submit button,
+  // which is the language switch in the header.
+  form.addEventListener("keydown", function (event) {
+    var target = event.target;
+    if (event.key !== "Enter" || !target || target.tagName !== "INPUT") { return; }
+    var next = form.querySelector("[data-once]");
+    if (next) { event.preventDefault(); next.click(); }
+  });
+
   // One click sends once: a second press of any step button while the page loads is ignored.
   var sending = false;
   form.addEventListener("submit", function (event) {
