@@ -8,7 +8,8 @@
    measures capacity, not the limiter), waits for ``/readyz``, warms up, then
    lets ``--concurrency`` virtual clients (aiohttp, each with its own cookie
    jar and connection) submit ``--total`` complete responses: GET the form
-   (nonce + CSRF token), then POST it; precincts and the three languages in turn.
+   (nonce + CSRF token), then POST every answer at once as the last step of the
+   stepped survey (a complete submission); precincts and the three languages in turn.
 3. Reports submissions/s (wall clock of the whole batch), latency percentiles
    of the GET, the POST and GET+POST, and where the CPU went; checks in the
    database that exactly ``--total`` new responses were stored, that they are
@@ -59,6 +60,7 @@ from _common import (
     valid_answers,
 )
 
+STEPS_RE = re.compile(r'data-steps="(\d+)"')  # the survey's number of steps: the last one
 HOST = "127.0.0.1"
 DATABASE = "surveyapp_bench"
 TARGET_RATE = 300.0  # submissions/s, from the issue
@@ -366,12 +368,19 @@ async def submit_all(
                     got = time.perf_counter()
                     nonce = NONCE_RE.search(page)
                     csrf = CSRF_RE.search(page)
-                    if status != 200 or nonce is None or csrf is None:
+                    steps = STEPS_RE.search(page)
+                    if status != 200 or nonce is None or csrf is None or steps is None:
                         outcomes.append(
                             Outcome(False, got - started, 0.0, got - started, f"GET {status}")
                         )
                         continue
-                    data = [*answers, ("nonce", nonce.group(1)), ("csrf_token", csrf.group(1))]
+                    # Every answer at once from the last step: a complete submission.
+                    data = [
+                        *answers,
+                        ("nonce", nonce.group(1)),
+                        ("csrf_token", csrf.group(1)),
+                        ("step", steps.group(1)),
+                    ]
                     async with session.post(url, data=data, allow_redirects=False) as response:
                         await response.read()
                         status = response.status

@@ -6,7 +6,8 @@ the demo with ``--responses`` synthetic responses, 20,000 by default as
 
 - for each language, the survey page's size uncompressed, gzip and br, and the
   same for the CSS and JS it references; their compressed total against
-  14 × 1024 bytes; no external resource (``http://``/``https://``/``//`` URL,
+  14 × 1024 bytes; the same for every later step of the survey (reached with
+  "Next", every answer carried along); no external resource (``http://``/``https://``/``//`` URL,
   ``@import``, ``@font-face``) and no render-blocking script;
 - render time of the survey page, side by side in the same run with its peers
   (the same page without compression, the landing page, ``/healthz``):
@@ -37,6 +38,7 @@ from _common import (
     BUDGET_BYTES,
     DEFAULT_PRECINCT,
     LANGS,
+    NONCE_RE,
     busy_before,
     machine_lines,
     median,
@@ -45,8 +47,10 @@ from _common import (
     survey_url,
     table,
 )
+from werkzeug.datastructures import MultiDict
 
 BROWSER_ENCODING = "gzip, deflate, br"
+STEPS_RE = re.compile(r'data-steps="(\d+)"')  # the survey's number of steps
 ENCODINGS = ("identity", "gzip", "br")
 RESOURCE_TAGS = {"link", "script", "img", "iframe", "source", "video", "audio", "embed", "object"}
 ABSOLUTE = re.compile(r"(?:https?:)?//[^\s\"'()<>]+", re.IGNORECASE)
@@ -170,15 +174,18 @@ class Resource:
     header_bytes: int = 0
 
 
-def fetch(client: Any, url: str, kind: str) -> Resource:
-    """``url`` in each encoding; checks the server really sent that encoding."""
+def fetch(client: Any, url: str, kind: str, data: Any = None) -> Resource:
+    """``url`` in each encoding (a GET, or a POST of ``data``: a step of the survey); checks
+    the server really sent that encoding."""
     sizes: dict[str, int] = {}
     text = ""
     header_bytes = 0
+    method = "GET" if data is None else "POST"
     for encoding in ("br", "gzip", "identity"):  # br first: a fresh client's first visit
-        response = client.get(url, headers={"Accept-Encoding": encoding})
+        body = None if data is None else MultiDict(data)
+        response = client.open(url, method=method, data=body, headers={"Accept-Encoding": encoding})
         if response.status_code != 200:
-            raise SystemExit(f"GET {url} answered {response.status_code}")
+            raise SystemExit(f"{method} {url} answered {response.status_code}")
         sent = response.headers.get("Content-Encoding", "identity")
         body = response.get_data()  # the test client does not decode: these are wire bytes
         if sent != encoding:
@@ -203,12 +210,16 @@ def local_path(url: str) -> str:
 def page_weight(app: Any, precinct: str) -> tuple[str, bool]:
     """Markdown for the sizes and the checks; True when every language is within budget."""
     size_rows: list[list[Any]] = []
+    step_rows: list[list[Any]] = []
     total_rows: list[list[Any]] = []
     check_rows: list[list[Any]] = []
     all_ok = True
     for lang in LANGS:
         client = app.test_client()  # no cookies yet: the headers are a first visit's
         page = fetch(client, survey_url(lang, precinct), "HTML")
+        steps = step_weights(client, lang, precinct, page.text)
+        step_rows.extend(steps)
+        all_ok = all_ok and all(row[-1] == "within" for row in steps)
         scan = PageScan()
         scan.feed(page.text)
         resources = [page]
@@ -286,6 +297,25 @@ def page_weight(app: Any, precinct: str) -> tuple[str, bool]:
             total_rows,
         ),
         "",
+        "### Every step of the survey (HTML only; the CSS and JS are the same files, cached)",
+        "",
+        "Each step as a citizen reaches it with Next, here carrying every answer of the",
+        "demo set (the other steps' as hidden inputs): the heaviest that step page gets.",
+        "",
+        table(
+            [
+                "lang",
+                "step",
+                "HTML uncompressed",
+                "HTML gzip",
+                "HTML br",
+                "with CSS + JS, gzip",
+                "with CSS + JS, br",
+                "gzip and br",
+            ],
+            step_rows,
+        ),
+        "",
         "### Checks",
         "",
         table(
@@ -299,6 +329,47 @@ def page_weight(app: Any, precinct: str) -> tuple[str, bool]:
         ),
     ]
     return "\n".join(lines), all_ok
+
+
+def step_weights(client: Any, lang: str, precinct: str, first_page: str) -> list[list[Any]]:
+    """Rows of the sizes of each step page after the first (posted with Next from the step
+    before, with every answer), each with the first page's CSS and JS added, against the
+    budget (a first visit never starts on these pages, so this is the pessimistic view)."""
+    from _common import valid_answers
+
+    found = STEPS_RE.search(first_page)
+    steps = int(found.group(1)) if found else 1
+    nonce = NONCE_RE.search(first_page)
+    scan = PageScan()
+    scan.feed(first_page)
+    assets = [local_path(href) for href in scan.stylesheets] + [
+        local_path(str(attributes["src"])) for attributes in scan.scripts if attributes.get("src")
+    ]
+    fetched = [fetch(client, url, "asset") for url in assets]
+    rows: list[list[Any]] = []
+    answers = [
+        (name, str(item))
+        for name, value in valid_answers().items()
+        for item in (value if isinstance(value, list) else [value])
+    ]
+    for step in range(1, steps):
+        data = [*answers, ("nonce", nonce.group(1) if nonce else ""), ("step", str(step))]
+        page = fetch(client, survey_url(lang, precinct), "HTML", data=[*data, ("nav", "next")])
+        gzip = page.sizes["gzip"] + sum(asset.sizes["gzip"] for asset in fetched)
+        brotli = page.sizes["br"] + sum(asset.sizes["br"] for asset in fetched)
+        rows.append(
+            [
+                lang,
+                f"{step + 1} of {steps}",
+                f"{page.sizes['identity']:,}",
+                f"{page.sizes['gzip']:,}",
+                f"{page.sizes['br']:,}",
+                f"{gzip:,}",
+                f"{brotli:,}",
+                "within" if max(gzip, brotli) <= BUDGET_BYTES else "**over**",
+            ]
+        )
+    return rows
 
 
 # ---------------------------------------------------------------- render time

@@ -4,8 +4,9 @@ A published instrument version never changes (the importer refuses new
 content under an existing version), so what the survey page derives from it
 is computed once per worker instead of on every request: the questions with
 their options and conditions (three queries and a few hundred ORM objects),
-the WTForms class per language, and the question fieldsets of an empty form
-per language (most of the page's rendering time).
+the steps (one per section that holds questions to answer), the WTForms class
+per language, and the question fieldsets of an empty step per language (most of
+the page's rendering time).
 
 Entries are keyed by the instrument's id *and* content hash. The cached ORM
 objects are expunged from the session that loaded them, so a later rollback
@@ -15,7 +16,7 @@ cannot expire them; they are read-only from then on and never re-attached.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 
 from flask import current_app
@@ -30,6 +31,31 @@ EXTENSION_KEY = "surveyapp_instruments"
 MAX_INSTRUMENTS = 64  # versions kept per process; far more than are ever open at once
 
 
+@dataclass(frozen=True)
+class Step:
+    """One page of the stepped questionnaire: a section of the instrument (LimeSurvey's
+    "group by group"), numbered from 1 in the instrument's order."""
+
+    number: int
+    section: Section
+    questions: tuple[Question, ...]
+
+    @property
+    def codes(self) -> frozenset[str]:
+        return frozenset(question.code for question in self.questions)
+
+
+def steps_of(questions: list[Question], sections: list[Section]) -> list[Step]:
+    """The steps of an instrument: its sections in order, each with its questions, leaving
+    out the fixed area question and so any section that holds nothing else."""
+    steps: list[Step] = []
+    for section in sections:
+        own = tuple(q for q in questions if q.section_id == section.id and q.type != "area")
+        if own:
+            steps.append(Step(number=len(steps) + 1, section=section, questions=own))
+    return steps
+
+
 @dataclass
 class LoadedInstrument:
     """What the survey page needs of one instrument version, detached from any session."""
@@ -37,7 +63,12 @@ class LoadedInstrument:
     questions: list[Question]
     sections: list[Section]
     forms: dict[str, type[SurveyForm]] = field(default_factory=dict)
-    blank_html: dict[str, Markup] = field(default_factory=dict)
+    blank_html: dict[Hashable, Markup] = field(default_factory=dict)
+    steps: list[Step] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if not self.steps:
+            self.steps = steps_of(self.questions, self.sections)
 
     def form_class(self, locale: str) -> type[SurveyForm]:
         """The survey form class in ``locale`` (built on first use)."""
@@ -46,11 +77,12 @@ class LoadedInstrument:
             form_class = self.forms[locale] = build_survey_form(self.questions, locale)
         return form_class
 
-    def blank_questions(self, locale: str, render: Callable[[], str]) -> Markup:
-        """The question fieldsets of an unanswered form in ``locale`` (``render`` on first use)."""
-        html = self.blank_html.get(locale)
+    def blank_questions(self, key: Hashable, render: Callable[[], str]) -> Markup:
+        """The question fieldsets of an unanswered step, ``key`` naming the language, the step
+        and the questions it shows (``render`` on first use)."""
+        html = self.blank_html.get(key)
         if html is None:
-            html = self.blank_html[locale] = Markup(render())
+            html = self.blank_html[key] = Markup(render())
         return html
 
 

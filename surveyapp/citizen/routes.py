@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +30,7 @@ from ..i18n import LOCALE_COOKIE, current_locale, pull_url_locale
 from ..models import Area, Question, Wave
 from ..ratelimit import client_key
 from ..services.invitations import usable_invitation
-from .catalogue import LoadedInstrument, loaded_instrument
+from .catalogue import LoadedInstrument, Step, loaded_instrument
 from .protection import issue_nonce, verify_nonce
 from .services import (
     area_by_code,
@@ -58,7 +59,16 @@ def submit_limit() -> str:
 
 
 def _rate_limited(view: Any) -> Any:
-    return limiter.limit(submit_limit, key_func=client_key, methods=["POST"])(view)
+    """The submission limit on a survey view. Every step of the survey is a POST, but only
+    a submission (the last step's, or a bot's) counts against the limit, so the allowance
+    per address stays that of whole questionnaires; once it is used up every POST is refused."""
+    return limiter.limit(
+        submit_limit, key_func=client_key, methods=["POST"], deduct_when=_was_submission
+    )(view)
+
+
+def _was_submission(response: Any) -> bool:
+    return bool(g.get("survey_submission", False))
 
 
 @bp.after_request
@@ -233,36 +243,78 @@ def _questionnaire(
     invitation: str | None = None,
     trail: list[Area] | None = None,
 ) -> ResponseReturnValue:
-    """The questionnaire of ``wave`` about ``area``: a blank form; on a POST, the answers
-    stored (then the thank-you page), or shown again in the other language or with their
-    errors."""
+    """The questionnaire of ``wave`` about ``area``, one step (a section) per page.
+
+    Nothing is kept on the server between steps: every step is a POST of the same form
+    carrying the answers of all steps (the other steps' as hidden inputs), the number of
+    the step shown (``step``) and the button pressed (``nav``). "Back" checks nothing;
+    "Next" checks the step's questions; on the last step the whole set is checked again
+    (hidden values can be edited) and stored, then the thank-you page. A GET is step 1."""
     locale = current_locale()
     loaded = loaded_instrument(wave.instrument)
+    if not loaded.steps:
+        abort(404)
     form_class = loaded.form_class(locale)
+    where = _Where(wave, area, locale, change_url, trail)
     if request.method != "POST":
         form = form_class(formdata=None)
         form.nonce.data = issue_nonce(wave.id, area.code)
-        return _survey_page(
-            loaded, form, wave, area, locale, change_url, trail, status=200, answered=False
-        )
+        return _survey_page(loaded, form, where, _shown_steps(loaded, form)[0], status=200)
     form = form_class()
+    current = _posted_step(loaded.steps)
     switch = request.form.get("switch_lang")
-    status = 200
+    status, target, moved = 200, current, False
     if switch:
         if switch in LOCALES and switch != locale:
-            return _same_page_in(switch)
-        # the same language: just show the form again
+            return _same_page_in(switch)  # the step and the answers go along in the body
+        # the same language: just show the step again
     elif form.website.data:
+        g.survey_submission = True
         log.info("Honeypot filled; submission discarded")
         return _to_thanks(locale)
-    elif _stored(form, loaded.questions, wave, area, locale, channel, invitation):
-        return _to_thanks(locale)
-    else:
+    elif request.form.get("nav") == "back":
+        earlier = [step for step in _shown_steps(loaded, form) if step.number < current.number]
+        target, moved = (earlier[-1] if earlier else current), True
+    elif not form.check(current.codes):
         status = 422
+    else:
+        later = [step for step in _shown_steps(loaded, form) if step.number > current.number]
+        if later:
+            target, moved = later[0], True
+        else:
+            g.survey_submission = True  # counts against the rate limit
+            if _stored(form, loaded.questions, wave, area, locale, channel, invitation):
+                return _to_thanks(locale)
+            # Back to the first step with a problem (an edited hidden answer), else this
+            # one (an expired form).
+            status = 422
+            target = next(
+                (s for s in loaded.steps if any(form[code].errors for code in s.codes)), current
+            )
     form.nonce.data = _kept_nonce(form.nonce.data, wave, area)
-    return _survey_page(
-        loaded, form, wave, area, locale, change_url, trail, status=status, answered=True
-    )
+    return _survey_page(loaded, form, where, target, status=status, moved=moved)
+
+
+def _posted_step(steps: list[Step]) -> Step:
+    """The step the posted form was showing; the first one when ``step`` is missing, not a
+    number or out of range (an edited or truncated form starts over, answers kept)."""
+    value = request.form.get("step", "")
+    if value.isascii() and value.isdigit() and len(value) <= 4 and 1 <= int(value) <= len(steps):
+        return steps[int(value) - 1]
+    return steps[0]
+
+
+def _shown_steps(loaded: LoadedInstrument, form: SurveyForm) -> list[Step]:
+    """The steps with something to answer given the answers so far: a step whose every
+    question waits on an answer that was not given is skipped (never empty: the first
+    step counts even then)."""
+    specs = {spec.code: spec for spec in form.specs}
+    shown = [
+        step
+        for step in loaded.steps
+        if any(form.shown_beside(specs[code], step.codes) for code in step.codes)
+    ]
+    return shown or loaded.steps[:1]
 
 
 def _same_page_in(lang: str) -> ResponseReturnValue:
@@ -325,40 +377,78 @@ def _kept_nonce(posted: str | None, wave: Wave, area: Area) -> str:
     return issue_nonce(wave.id, area.code)
 
 
+@dataclass(frozen=True)
+class _Where:
+    """What the page says about where the answers go: the wave, the area and how to change it."""
+
+    wave: Wave
+    area: Area
+    locale: str
+    change_url: str | None
+    trail: list[Area] | None
+
+
 def _survey_page(
     loaded: LoadedInstrument,
     form: SurveyForm,
-    wave: Wave,
-    area: Area,
-    locale: str,
-    change_url: str | None,
-    trail: list[Area] | None,
+    where: _Where,
+    step: Step,
     *,
     status: int,
-    answered: bool,
+    moved: bool = False,
 ) -> ResponseReturnValue:
-    """The questionnaire page (never cached: it holds a nonce, and perhaps answers). A blank
-    form's questions come from the instrument's cache; answered ones are rendered anew."""
-    questions = loaded.questions
-    shown = [question for question in questions if question.type != "area"]
+    """One step of the questionnaire (never cached: it holds a nonce, and perhaps answers).
+
+    The step's questions on show are rendered; every other answer posted so far rides along
+    as hidden inputs, so going back, forward or to the other language loses nothing. An
+    unanswered step's questions come from the instrument's cache; answered ones are
+    rendered anew. ``moved``: the citizen pressed Back or Next (the page says so by
+    putting the focus on the step's heading)."""
+    locale = where.locale
+    specs = {spec.code: spec for spec in form.specs}
+    on_page = [q for q in step.questions if form.shown_beside(specs[q.code], step.codes)]
+    codes = {question.code for question in on_page}
+    carried = [
+        (spec.code, value)
+        for spec in form.specs
+        if spec.code not in codes
+        for value in request.form.getlist(spec.code)
+    ]
+    shown = _shown_steps(loaded, form)
+    before = sum(1 for other in shown if other.number < step.number)
+    after = sum(1 for other in shown if other.number > step.number)
 
     def render_questions() -> str:
         return render_template(
-            "survey/_questions.html", form=form, sections=loaded.sections, questions=shown
+            "survey/_questions.html",
+            form=form,
+            step_questions=on_page,
+            step_codes=step.codes,
         )
 
+    blank = not any(request.form.getlist(code) or form[code].errors for code in codes)
+    key = (locale, step.number, tuple(sorted(codes)))
+    area_question = next((q for q in loaded.questions if q.type == "area"), None)
     body = render_template(
         "citizen/survey.html",
         form=form,
-        wave=wave,
-        area=area,
-        trail=trail if trail is not None else area_trail(area),
-        questions=shown,
-        questions_html=Markup(render_questions())
-        if answered
-        else loaded.blank_questions(locale, render_questions),
-        area_question=next((q for q in questions if q.type == "area"), None),
-        change_url=change_url,
+        wave=where.wave,
+        area=where.area,
+        trail=where.trail if where.trail is not None else area_trail(where.area),
+        questions=on_page,
+        questions_html=loaded.blank_questions(key, render_questions)
+        if blank
+        else Markup(render_questions()),
+        area_question=area_question,
+        change_url=where.change_url,
+        step=step,
+        step_position=before + 1,
+        step_total=before + 1 + after,
+        steps_count=len(loaded.steps),
+        first_step=before == 0,
+        last_step=after == 0,
+        carried=carried,
+        moved=moved,
     )
     response = make_response(body, status)
     response.headers["Cache-Control"] = "no-store"

@@ -7,7 +7,7 @@ discards the answers to questions that were not shown.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -83,10 +83,19 @@ class SurveyForm(FlaskForm):
         chosen = set(answer) if isinstance(answer, list) else {answer}
         return bool(chosen & set(spec.condition_values))
 
-    def check(self) -> bool:
-        """Validate every shown question; clear the data of questions not shown."""
+    def shown_beside(self, spec: QuestionSpec, codes: Collection[str]) -> bool:
+        """Whether ``spec`` is on a page that shows the questions ``codes``: always when its
+        condition is one of them (the page itself shows and hides it), else only when the
+        answer given elsewhere (an earlier step's) meets its condition."""
+        return spec.condition_code is None or spec.condition_code in codes or self.visible(spec)
+
+    def check(self, codes: Collection[str] | None = None) -> bool:
+        """Validate every shown question (of ``codes`` only, when given: one step's); clear
+        the data of questions not shown."""
         ok = True
         for spec in self.specs:
+            if codes is not None and spec.code not in codes:
+                continue
             field = self[spec.code]
             if not self.visible(spec):
                 field.data = [] if spec.type == "multi" else None

@@ -1,4 +1,4 @@
-"""Steps of the citizen survey as a person takes them: click labels, press buttons."""
+"""The citizen survey as a person takes it: click labels, press buttons, step by step."""
 
 from __future__ import annotations
 
@@ -61,12 +61,64 @@ def answer(page: Any, code: str, value: Any) -> None:
         option(page, code, value).click()
 
 
-def answer_all(page: Any, answers: dict[str, Any], *, javascript: bool = True) -> None:
-    """Answer in page order; with JavaScript on, the follow-ups appear after contact_12m."""
+def on_page(page: Any, code: str) -> bool:
+    """Whether question ``code`` is on the step shown (visible or waiting on an answer)."""
+    return bool(page.locator(f"#q-{code}").count())
+
+
+def answer_step(page: Any, answers: dict[str, Any], *, javascript: bool = True) -> list[str]:
+    """Answer the questions of the step shown, in page order; the codes answered. With
+    JavaScript on, the follow-ups appear after contact_12m."""
+    done = []
     for code, value in answers.items():
+        if not on_page(page, code):
+            continue
         if javascript and code in FOLLOW_UPS:
             page.locator(f"#q-{code}").wait_for(state="visible")
         answer(page, code, value)
+        done.append(code)
+    return done
+
+
+def is_last_step(page: Any) -> bool:
+    """Whether the step shown is the last one (its button sends the answers)."""
+    return bool(page.locator("button[data-send]").count())
+
+
+def step_number(page: Any) -> int:
+    return int(page.locator("input[name=step]").get_attribute("value") or 0)
+
+
+def press(page: Any, selector: str) -> int:
+    """Press a button of the form and wait for the next page; the status of the POST."""
+    with (
+        page.expect_navigation(),
+        page.expect_response(lambda r: r.request.method == "POST") as posted,
+    ):
+        page.locator(selector).click()
+    return int(posted.value.status)
+
+
+def next_step(page: Any) -> int:
+    """Press "Next"; the status of the POST (200: the next step is shown)."""
+    return press(page, SUBMIT)
+
+
+def back_step(page: Any) -> int:
+    """Press "Back"; the status of the POST."""
+    return press(page, "button[value=back]")
+
+
+def answer_all(page: Any, answers: dict[str, Any], *, javascript: bool = True) -> None:
+    """Answer step by step, pressing "Next" after each step, up to the last step (whose
+    "Send answers" is left to :func:`submit`); every answer is checked before moving on."""
+    for _ in range(30):
+        for code in answer_step(page, answers, javascript=javascript):
+            assert is_answered(page, code, answers[code]), code
+        if is_last_step(page):
+            return
+        assert next_step(page) == 200, "a step did not move on"
+    raise AssertionError("no last step")
 
 
 def is_answered(page: Any, code: str, value: Any) -> bool:
@@ -77,10 +129,5 @@ def is_answered(page: Any, code: str, value: Any) -> bool:
 
 
 def submit(page: Any) -> int:
-    """Press "Send answers" and wait for the next page; the status of the POST."""
-    with (
-        page.expect_navigation(),
-        page.expect_response(lambda r: r.request.method == "POST") as posted,
-    ):
-        page.locator(SUBMIT).click()
-    return int(posted.value.status)
+    """Press "Send answers" (or "Next") and wait for the next page; the status of the POST."""
+    return press(page, SUBMIT)

@@ -17,9 +17,14 @@ from .survey_flow import (
     SUBMIT,
     answer,
     answer_all,
+    answer_step,
     choose_area,
     is_answered,
+    is_last_step,
+    next_step,
+    on_page,
     option,
+    step_number,
     submit,
     survey_url,
 )
@@ -47,15 +52,23 @@ def test_complete_the_survey_on_a_phone(live_server: LiveServer, new_page, lang:
     assert page.get_attribute("html", "lang") == lang
     screenshot(page, f"survey-{lang}-top-phone", full_page=False)
 
-    # The follow-ups wait for a "yes" to the contact question.
-    for code in FOLLOW_UPS:
-        assert page.locator(f"#q-{code}").is_hidden()
-    answer_all(page, ANSWERS)
-    for code in FOLLOW_UPS:
-        assert page.locator(f"#q-{code}").is_visible()
-        assert page.locator(f"#q-{code} .cond-note").is_hidden()
-    for code, value in ANSWERS.items():
-        assert is_answered(page, code, value), code
+    # Step by step; the follow-ups wait for a "yes" to the contact question.
+    followed = False
+    while True:
+        contact = on_page(page, "contact_12m")
+        for code in FOLLOW_UPS if contact else ():
+            assert page.locator(f"#q-{code}").is_hidden()
+        for code in answer_step(page, ANSWERS):
+            assert is_answered(page, code, ANSWERS[code]), code
+        for code in FOLLOW_UPS if contact else ():
+            assert page.locator(f"#q-{code}").is_visible()
+            assert page.locator(f"#q-{code} .cond-note").is_hidden()
+            followed = True
+        if is_last_step(page):
+            break
+        assert next_step(page) == 200
+        assert page.evaluate("document.activeElement.id") == "step-title"  # the new step
+    assert followed
 
     status = submit(page)
     assert status == 303  # CSRF token and nonce accepted, answers valid
@@ -75,17 +88,23 @@ def test_complete_the_survey_without_javascript(live_server: LiveServer, new_pag
     before = live_server.count_responses(area)
     choose_area(page, live_server.url, "ru", area)
 
-    # Without the script the follow-ups stay visible and say when to answer them.
-    for code in FOLLOW_UPS:
-        assert page.locator(f"#q-{code}").is_visible()
-        note = page.locator(f"#q-{code} .cond-note")
-        assert note.is_visible()
-        assert "«" in note.inner_text() or "“" in note.inner_text()
-    screenshot(page, "survey-ru-nojs-phone")
-
     answers = {key: value for key, value in ANSWERS.items() if key not in FOLLOW_UPS}
     answers["contact_12m"] = "no"
-    answer_all(page, answers, javascript=False)
+    noted = False
+    while True:
+        # Without the script the follow-ups stay visible and say when to answer them.
+        for code in FOLLOW_UPS if on_page(page, "contact_12m") else ():
+            assert page.locator(f"#q-{code}").is_visible()
+            note = page.locator(f"#q-{code} .cond-note")
+            assert note.is_visible()
+            assert "«" in note.inner_text() or "“" in note.inner_text()
+            screenshot(page, "survey-ru-nojs-phone")
+            noted = True
+        answer_step(page, answers, javascript=False)
+        if is_last_step(page):
+            break
+        assert next_step(page) == 200
+    assert noted
     assert submit(page) == 303
     assert_thanks(page, "ru")
     assert live_server.count_responses(area) == before + 1
@@ -99,27 +118,34 @@ def test_validation_error_and_recovery(live_server: LiveServer, new_page) -> Non
 
     given = {key: value for key, value in ANSWERS.items() if key != "trust_level"}
     given["priorities"] = ["street_crime", "burglary", "drugs", "fraud_cyber"]  # one too many
-    answer_all(page, given)
-    assert submit(page) == 422
+    answered = advance_until_refused(page, given)
     assert page.get_attribute("html", "lang") == lang
+    assert on_page(page, "trust_level")  # the step with the problem is shown again
 
     summary = page.locator("#error-summary")
     assert summary.is_visible()
     assert summary.get_attribute("role") == "alert"
     assert summary.locator("h2").inner_text() == "Please check your answers"
     links = summary.locator("a")
-    assert [link.get_attribute("href") for link in links.all()] == [
-        "#q-trust_level",
-        "#q-priorities",
-    ]
+    assert [link.get_attribute("href") for link in links.all()] == ["#q-trust_level"]
     assert "To what extent do you trust the police?" in links.first.inner_text()
     assert (
         page.locator("p.error#e-trust_level").inner_text().endswith("Please answer this question.")
     )
-    assert "at most 3" in page.locator("p.error#e-priorities").inner_text()
     # The question's error is announced with it.
     assert "e-trust_level" in (page.get_attribute("#q-trust_level", "aria-describedby") or "")
+    # Everything given on the step is still there.
+    for code in answered:
+        assert is_answered(page, code, given[code]), code
     screenshot(page, "survey-en-errors-phone", full_page=False)
+    answer(page, "trust_level", "full")
+    assert next_step(page) == 200
+
+    # The next problem is on a later step: the list of problems is about that step only.
+    answered = advance_until_refused(page, given)
+    links = page.locator("#error-summary a")
+    assert [link.get_attribute("href") for link in links.all()] == ["#q-priorities"]
+    assert "at most 3" in page.locator("p.error#e-priorities").inner_text()
 
     # The summary link takes the reader to the question.
     page.evaluate("window.scrollTo(0, 0)")
@@ -132,18 +158,29 @@ def test_validation_error_and_recovery(live_server: LiveServer, new_page) -> Non
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.closest('#q-priorities') !== null")
     assert page.evaluate("document.activeElement.value") == "street_crime"
+    for code in answered:
+        assert is_answered(page, code, given[code]), code
 
-    # Everything given before is still there, follow-ups included.
-    for code, value in given.items():
-        assert is_answered(page, code, value), code
-    for code in FOLLOW_UPS:
-        assert page.locator(f"#q-{code}").is_visible()
-
-    answer(page, "trust_level", "full")
     option(page, "priorities", "fraud_cyber").click()  # back to three
+    rest = {code: value for code, value in given.items() if code not in answered}
+    while not is_last_step(page):
+        assert next_step(page) == 200
+        answer_step(page, rest)
     assert submit(page) == 303
     assert_thanks(page, lang)
     assert live_server.count_responses(area) == before + 1
+
+
+def advance_until_refused(page: Any, answers: dict[str, Any]) -> list[str]:
+    """Answer and press "Next" step by step until a step is refused (422); the codes
+    answered on that step."""
+    for _ in range(30):
+        answered = answer_step(page, answers)
+        status = next_step(page)
+        if status == 422:
+            return answered
+        assert status == 200
+    raise AssertionError("no step was refused")
 
 
 def test_switch_language_mid_survey(live_server: LiveServer, new_page) -> None:  # type: ignore[no-untyped-def]
@@ -151,10 +188,12 @@ def test_switch_language_mid_survey(live_server: LiveServer, new_page) -> None: 
     area = "KZ-71-D01-P05"
     before = live_server.count_responses(area)
     page.goto(survey_url(live_server.url, "kk", area))
-    first = ["consent", "trust_level", "police_reliable", "contact_12m", "contact_type"]
+    answer_step(page, ANSWERS)
+    assert next_step(page) == 200
+    first = ["trust_level", "police_reliable"]  # half of the second step
     for code in first:
         answer(page, code, ANSWERS[code])
-    page.locator("#f-comment").fill(ANSWERS["comment"])
+    step = step_number(page)
 
     switch = page.locator(".lang-switch button[value='ru']")
     assert switch.inner_text() == LANG_NAMES["ru"]
@@ -162,14 +201,14 @@ def test_switch_language_mid_survey(live_server: LiveServer, new_page) -> None: 
         switch.click()
     page.wait_for_url(f"**/ru/s/police-trust-2026/{area}")
     assert page.get_attribute("html", "lang") == "ru"
-    assert "Согласны ли вы" in page.locator("#q-consent legend").inner_text()
-    for code in [*first, "comment"]:
+    assert step_number(page) == step  # the same step, in Russian
+    assert "Шаг 2 из" in page.locator("#step-count").inner_text()
+    for code in first:
         assert is_answered(page, code, ANSWERS[code]), code
-    assert page.locator("#q-contact_satisfaction").is_visible()
     assert page.locator("#error-summary").count() == 0  # switching is not submitting
     screenshot(page, "survey-kk-to-ru-phone", full_page=False)
 
-    rest = {key: value for key, value in ANSWERS.items() if key not in first and key != "comment"}
+    rest = {key: value for key, value in ANSWERS.items() if key not in first}
     answer_all(page, rest)
     assert submit(page) == 303
     assert_thanks(page, "ru")
@@ -281,22 +320,30 @@ def test_survey_pages_speak_the_page_language(
     )
     page.goto(f"{base}/KZ-71-D01-P01")
     answer(page, "consent", "y")
-    assert submit(page) == 422
+    assert next_step(page) == 200
+    assert submit(page) == 422  # the second step sent empty
     found += english_left(
         page,
         {
             "#error-summary h2": "Please check your answers",
             "#e-trust_level": "Please answer this question.",
-            "#q-contact_type .cond-note": "Answer only if your answer above was",
-            "button[data-once]": "Send answers",
+            "button[value=back]": "Back",
         },
         "questionnaire",
     )
+    while not on_page(page, "contact_type"):
+        answer_step(page, ANSWERS, javascript=False)
+        assert next_step(page) == 200
+    found += english_left(
+        page, {"#q-contact_type .cond-note": "Answer only if your answer above was"}, "contact"
+    )
+    answer_all(page, ANSWERS, javascript=False)
+    found += english_left(page, {"button[data-once]": "Send answers"}, "last step")
     page.goto(f"{live_server.url}/{lang}/thanks")
     found += english_left(page, {"h1": "Thank you! Your answers have been received."}, "thanks")
 
     if lang == "en":
-        assert len(found) == 12  # every selector matched its English text
+        assert len(found) == 13  # every selector matched its English text
     else:
         assert not found, f"English on the {lang} pages:\n" + "\n".join(found)
 
@@ -305,5 +352,7 @@ def test_error_summary_takes_focus(live_server: LiveServer, new_page) -> None:  
     page = new_page()
     page.goto(survey_url(live_server.url, "en", "KZ-71-D01-P01"))
     answer(page, "consent", "y")
+    assert next_step(page) == 200
+    assert page.evaluate("document.activeElement.id") == "step-title"
     assert submit(page) == 422
     assert page.evaluate("document.activeElement.id") == "error-summary"

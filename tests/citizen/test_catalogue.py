@@ -16,7 +16,15 @@ from surveyapp.imports.instrument import import_instrument
 from surveyapp.models import Response, Wave
 from tests.factories import SHIPPED_INSTRUMENT
 
-from .conftest import PRECINCT, SURVEY, form_nonce, submit, valid_answers
+from .conftest import (
+    PRECINCT,
+    SURVEY,
+    form_nonce,
+    shown_step,
+    step_data,
+    submit,
+    valid_answers,
+)
 
 URL = f"/en/s/{SURVEY}/{PRECINCT}"
 CHECKED = re.compile(r"<input[^>]* checked")
@@ -27,14 +35,21 @@ def test_an_answered_form_never_leaks_into_the_cached_blank_form(
 ) -> None:
     blank = client.get(URL).get_data(as_text=True)
     assert not CHECKED.search(blank)
-    # An incomplete answer comes back with the citizen's choices...
-    failed = submit(client, URL, valid_answers(consent=None, trust_level="full"))
+    # An incomplete answer comes back, on its step, with the citizen's choices...
+    failed = submit(client, URL, valid_answers(trust_level=None))
     assert failed.status_code == 422
-    assert 'value="full" checked' in failed.get_data(as_text=True)
-    # ...and the next visitor still gets an empty form.
+    failed_html = failed.get_data(as_text=True)
+    assert 'value="agree" checked' in failed_html  # police_reliable, on the same step
+    # ...and the next visitor still gets an empty form, at step 1 and at that step.
     again = client.get(URL).get_data(as_text=True)
     assert not CHECKED.search(again)
-    assert again.count('name="trust_level"') == blank.count('name="trust_level"') > 0
+    nonce = form_nonce(client, URL)
+    step = client.post(URL, data={"consent": "y", "nonce": nonce, "step": "1", "nav": "next"})
+    assert step.status_code == 200
+    html = step.get_data(as_text=True)
+    assert shown_step(html) == shown_step(failed_html)
+    assert not CHECKED.search(html)
+    assert html.count('name="trust_level"') == failed_html.count('name="trust_level"') > 0
 
 
 def test_cached_questions_survive_a_rolled_back_duplicate(
@@ -64,8 +79,9 @@ def test_a_new_instrument_version_is_loaded_anew(
     wave.instrument = import_instrument(session, changed).instrument
     session.flush()
 
-    page = client.get(URL).get_data(as_text=True)
-    assert "How far do you trust the police in your area?" in page
+    first_step = client.get(URL).get_data(as_text=True)
+    page = client.post(URL, data=step_data(first_step, valid_answers())).get_data(as_text=True)
+    assert "How far do you trust the police in your area?" in page  # the trust step
     assert instrument_cache().get(wave.instrument) is not first
 
 

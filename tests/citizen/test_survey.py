@@ -11,7 +11,16 @@ from sqlalchemy.orm import Session
 
 from surveyapp.models import Answer, Comment, Option, Question, Response, Wave
 
-from .conftest import PRECINCT, SURVEY, form_nonce, submit, valid_answers
+from .conftest import (
+    LAST_STEP,
+    PRECINCT,
+    SURVEY,
+    form_nonce,
+    kept,
+    submit,
+    valid_answers,
+    walk,
+)
 
 URL = f"/ru/s/{SURVEY}/{PRECINCT}"
 
@@ -128,16 +137,20 @@ def test_tampered_area_in_the_url_is_404(client: FlaskClient, wave: Wave) -> Non
 
 @pytest.mark.parametrize("lang", ["kk", "ru", "en"])
 def test_form_renders_every_question_accessibly(client: FlaskClient, wave: Wave, lang: str) -> None:
-    response = client.get(f"/{lang}/s/{SURVEY}/{PRECINCT}")
-    assert response.status_code == 200
-    assert response.headers["Cache-Control"] == "no-store"
-    html = response.get_data(as_text=True)
-    assert f'<html lang="{lang}">' in html
+    url = f"/{lang}/s/{SURVEY}/{PRECINCT}"
+    first = client.get(url)
+    assert first.status_code == 200
+    assert first.headers["Cache-Control"] == "no-store"
+    pages, done = walk(client, url, valid_answers())
+    assert done.status_code == 303
+    assert len(pages) == LAST_STEP  # one page per step, nothing more
+    html = "".join(pages)
+    assert html.count(f'<html lang="{lang}">') == LAST_STEP
     instrument = wave.instrument
     for question in instrument.questions:
         if question.type in {"area", "text"}:
             continue
-        assert f'id="q-{question.code}"' in html
+        assert html.count(f'id="q-{question.code}"') == 1, question.code  # on one step
         assert question.text(lang) in html
     # Every radio group is a fieldset with a legend; every input sits in a label.
     assert html.count("<fieldset") == html.count("<legend>") == len(instrument.questions) - 2
@@ -145,8 +158,10 @@ def test_form_renders_every_question_accessibly(client: FlaskClient, wave: Wave,
     assert html.count('type="radio"') + html.count('type="checkbox"') == html.count(
         '<label class="opt'
     )
-    # The language switcher submits the form, so answers survive a switch.
-    assert 'form="survey" name="switch_lang"' in html
+    for page in pages:
+        # The language switcher submits the form, so answers survive a switch.
+        assert 'form="survey" name="switch_lang"' in page
+        assert page.count("<h2") == 1 and page.count("<progress") == 1
 
 
 def test_complete_submission_is_stored_once(
@@ -251,12 +266,13 @@ def test_bad_answers_come_back_with_a_message_and_nothing_is_stored(
     html = response.get_data(as_text=True)
     assert message in html
     assert f'href="#q-{question}"' in html  # the summary links to the question
-    assert f'id="e-{question}"' in html  # the message sits next to it
+    assert f'id="e-{question}"' in html  # the message sits next to it, on its own step
+    assert html.count('class="error"') == 1  # only that step's problem is shown
     assert responses(session) == 0
     assert session.scalar(select(func.count()).select_from(Answer)) == 0
     # The citizen's other answers are kept.
-    assert 'value="fairly_safe" checked' in html
-    assert 'value="female" checked' in html
+    assert kept(html, "safety_dark", "fairly_safe")
+    assert kept(html, "sex", "female")
 
 
 def test_messages_are_in_the_citizens_language(client: FlaskClient, wave: Wave) -> None:
@@ -278,10 +294,10 @@ def test_follow_ups_of_a_no_are_discarded(
 def test_missing_or_forged_nonce_stores_nothing(
     client: FlaskClient, session: Session, wave: Wave
 ) -> None:
-    missing = client.post(URL, data={**valid_answers(), "nonce": ""})
-    forged = client.post(URL, data={**valid_answers(), "nonce": "eyJuIjoiMTIzIn0.abc.def"})
+    missing = submit(client, URL, valid_answers(), nonce="")
+    forged = submit(client, URL, valid_answers(), nonce="eyJuIjoiMTIzIn0.abc.def")
     other_area = form_nonce(client, f"/ru/s/{SURVEY}/KZ-71-D01-P02")
-    moved = client.post(URL, data={**valid_answers(), "nonce": other_area})
+    moved = submit(client, URL, valid_answers(), nonce=other_area)
     for response in (missing, forged, moved):
         assert response.status_code == 422
         assert "This form has expired" in response.get_data(
@@ -336,8 +352,8 @@ def test_switching_language_keeps_the_answers(
     html = page.get_data(as_text=True)
     assert page.status_code == 200
     assert '<html lang="en">' in html
-    assert 'value="full" checked' in html and 'value="9" checked' in html
-    assert 'name="consent" value="y" checked' in html
+    assert kept(html, "trust_level", "full") and kept(html, "overall_satisfaction", "9")
+    assert 'name="consent" value="y" checked' in html  # step 1, where the switch was pressed
     assert "Please answer this question." not in html  # switching is not submitting
     assert responses(session) == 0
 

@@ -10,7 +10,7 @@ from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
 from surveyapp.models import Instrument, Wave
-from tests.citizen.conftest import PRECINCT, SURVEY, wave
+from tests.citizen.conftest import PRECINCT, SURVEY, valid_answers, walk, wave
 
 from .conftest import CODE, SHIPPED, document, published, question, state, upload
 
@@ -67,17 +67,20 @@ def test_the_preview_matches_the_citizen_page(
     admin: FlaskClient, anonymous: FlaskClient, wave: Wave
 ) -> None:
     """A published version in an open wave: the preview's question fieldsets are exactly
-    those of the survey page."""
-    citizen = anonymous.get(f"/ru/s/{SURVEY}/{PRECINCT}").get_data(as_text=True)
+    those of the survey page's steps, one after the other."""
+    pages, done = walk(anonymous, f"/ru/s/{SURVEY}/{PRECINCT}", valid_answers())
+    assert done.status_code == 303
     preview = admin.get(f"/ru/admin/instruments/{wave.instrument_id}/preview").get_data(
         as_text=True
     )
 
-    def fieldsets(page: str) -> str:
-        start = page.index('<section class="sec">')
-        return page[start : page.index('<p class="muted">', start)]
+    def fieldsets(page: str) -> list[str]:
+        return re.findall(
+            r'<fieldset class="q.*?</fieldset>|<div class="q[ "].*?</div>', page, re.S
+        )
 
-    assert fieldsets(preview) == fieldsets(citizen)
+    assert fieldsets(preview) == [block for page in pages for block in fieldsets(page)]
+    assert len(fieldsets(preview)) > 10
 
 
 def test_a_published_version_can_be_previewed(admin: FlaskClient, session: Session) -> None:
