@@ -148,7 +148,15 @@ def test_every_citizen_page_links_the_notice_and_the_contact(
     }
     for name, (_, html) in pages.items():
         footer = html.split('<footer class="site-footer">', 1)[-1]
-        assert '<a href="/en/privacy">Privacy notice</a>' in footer, name
+        if name in {"survey", "unit link"}:
+            # Beside the questionnaire, so that leaving it loses no answer; said to readers.
+            link = (
+                '<a href="/en/privacy" target="_blank" rel="noopener">Privacy notice'
+                '<span class="visually-hidden"> (opens in a new tab)</span></a>'
+            )
+        else:
+            link = '<a href="/en/privacy">Privacy notice</a>'
+        assert link in footer, name
         assert f'href="mailto:{DEMO_CONTACT_EMAIL}"' in footer, name
 
 
