@@ -10,7 +10,7 @@ SURVEYAPP_TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/$(PG
 BABEL_KEYWORDS := -k _l -k lazy_gettext -k ngettext:1,2
 
 .PHONY: run test lint typecheck test-sqlite test-postgres test-browser browser-deps test-tools \
-        translations extract-messages update-catalogs migrate demo clean bench lock
+        translations extract-messages update-catalogs migrate demo clean bench bench-lighthouse lock
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -107,3 +107,12 @@ bench: $(VENV)/.installed translations
 	$(BIN)/python bench/load.py
 	$(BIN)/python bench/weighting.py
 	$(BIN)/python bench/pipeline.py
+
+## Lighthouse (mobile) on the citizen pages, 3 runs each, median scores as Markdown for
+## bench/RESULTS.md. Needs Node.js >= 18.16 and npm (Lighthouse is pinned in
+## bench/lighthouse/package-lock.json and installed there by npm ci) and Chromium. Not part of
+## `make test` or `make bench`: it takes about 15 minutes.
+bench-lighthouse: $(VENV)/.installed translations browser-deps
+	@command -v npm >/dev/null 2>&1 || { echo "bench-lighthouse needs Node.js and npm (apt-get install nodejs npm)"; exit 1; }
+	cd bench/lighthouse && npm ci --no-audit --no-fund --ignore-scripts
+	CHROME_PATH=$${CHROME_PATH:-/usr/bin/chromium} $(BIN)/python bench/lighthouse.py

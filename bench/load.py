@@ -90,6 +90,7 @@ def app_environ(pg_port: int) -> dict[str, str]:
         SURVEYAPP_ENV="production",
         SURVEYAPP_DATABASE_URL=bench_url(pg_port, driver=True),
         SURVEYAPP_SECRET_KEY=BENCH_SECRET,
+        SURVEYAPP_CONTACT_EMAIL="survey@example.kz",  # production requires one; a demo's
         SURVEYAPP_SESSION_COOKIE_SECURE="0",  # plain HTTP on 127.0.0.1
         SURVEYAPP_RATELIMIT_ENABLED="0",  # capacity, not the limiter
         SURVEYAPP_LOG_LEVEL="WARNING",

@@ -1,7 +1,8 @@
 """Settings read from the environment (``SURVEYAPP_*``).
 
 Every variable is documented in the README. In production the app refuses to
-start without an explicit database URL and a real secret key.
+start without an explicit database URL, a real secret key and the survey team's
+contact address (citizens' questions about their data go there).
 """
 
 from __future__ import annotations
@@ -14,6 +15,9 @@ from pathlib import Path
 from typing import Any
 
 DEFAULT_SECRET_KEY = "dev-insecure-change-me"
+DEMO_CONTACT_EMAIL = "survey@example.kz"
+"""The contact shown to citizens outside production: a reserved example domain, so that a
+demo can never send anyone's questions to a real mailbox. Production must set its own."""
 ENVIRONMENTS = ("development", "production", "test")
 
 
@@ -42,6 +46,9 @@ class AppSettings:
     rolling_window_days: int = 90
     nightly_at: str = "02:30"
     public_base_url: str = ""
+    contact_email: str = DEMO_CONTACT_EMAIL
+    contact_phone: str = ""
+    retention_years: int = 5
 
     def as_flask_config(self) -> dict[str, Any]:
         """Map the settings onto Flask's configuration keys."""
@@ -71,6 +78,12 @@ class AppSettings:
             # The site's public address (https://host[/prefix]) printed on QR posters; empty:
             # the address a request came in by (the CLI then needs --base-url).
             "PUBLIC_BASE_URL": self.public_base_url,
+            # The survey team's contact, on the privacy notice and in every citizen page's footer.
+            "CONTACT_EMAIL": self.contact_email,
+            "CONTACT_PHONE": self.contact_phone,
+            # Years individual answers are kept after their wave ends (stated on the privacy
+            # notice; deleting them then is the operator's task: nothing deletes them by itself).
+            "RETENTION_YEARS": self.retention_years,
             "MAX_CONTENT_LENGTH": 64 * 1024,
             # Static URLs carry a content hash (?v=...), so browsers may keep them a year.
             "SEND_FILE_MAX_AGE_DEFAULT": 365 * 24 * 3600,
@@ -109,6 +122,7 @@ def load_settings(
         instance_path = Path(env_vars.get("SURVEYAPP_INSTANCE_PATH", "instance")).resolve()
     database_url = env_vars.get("SURVEYAPP_DATABASE_URL", "").strip()
     secret_key = env_vars.get("SURVEYAPP_SECRET_KEY", "").strip()
+    contact_email = _email(env_vars, "SURVEYAPP_CONTACT_EMAIL")
 
     if env == "production":
         problems = []
@@ -121,6 +135,11 @@ def load_settings(
             problems.append(
                 "set SURVEYAPP_SECRET_KEY to a random value of at least 32 characters, e.g. "
                 "the output of: python -c 'import secrets; print(secrets.token_hex(32))'"
+            )
+        if not contact_email:
+            problems.append(
+                "set SURVEYAPP_CONTACT_EMAIL to the survey team's address for citizens' "
+                "questions (shown on the privacy notice and in every page's footer)"
             )
         if problems:
             raise ConfigError(
@@ -150,7 +169,24 @@ def load_settings(
         rolling_window_days=_integer(env_vars, "SURVEYAPP_ROLLING_WINDOW_DAYS", 90, minimum=1),
         nightly_at=_clock(env_vars, "SURVEYAPP_NIGHTLY_AT", "02:30"),
         public_base_url=_base_url(env_vars, "SURVEYAPP_PUBLIC_BASE_URL"),
+        contact_email=contact_email or DEMO_CONTACT_EMAIL,
+        contact_phone=_phone(env_vars, "SURVEYAPP_CONTACT_PHONE"),
+        retention_years=_integer(env_vars, "SURVEYAPP_RETENTION_YEARS", 5, minimum=1),
     )
+
+
+def _email(env_vars: Mapping[str, str], name: str) -> str:
+    raw = env_vars.get(name, "").strip()
+    if raw and not re.fullmatch(r"[^@\s<>\"]+@[^@\s<>\"]+\.[^@\s<>\".]{2,}", raw):
+        raise ConfigError(f"{name}={raw!r} is not an e-mail address, e.g. survey@example.kz.")
+    return raw
+
+
+def _phone(env_vars: Mapping[str, str], name: str) -> str:
+    raw = " ".join(env_vars.get(name, "").split())
+    if raw and not re.fullmatch(r"\+?[\d() -]{5,30}", raw):
+        raise ConfigError(f"{name}={raw!r} is not a phone number, e.g. +7 7172 00 00 00.")
+    return raw
 
 
 def _base_url(env_vars: Mapping[str, str], name: str) -> str:

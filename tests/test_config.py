@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from surveyapp import create_app
-from surveyapp.config import DEFAULT_SECRET_KEY, ConfigError, load_settings
+from surveyapp.config import DEFAULT_SECRET_KEY, DEMO_CONTACT_EMAIL, ConfigError, load_settings
 
 GOOD_KEY = "k" * 40
 
@@ -84,9 +84,11 @@ def test_production_starts_with_url_and_key(tmp_path: Path) -> None:
             "SURVEYAPP_ENV": "production",
             "SURVEYAPP_DATABASE_URL": f"sqlite:///{tmp_path / 'p.sqlite3'}",
             "SURVEYAPP_SECRET_KEY": GOOD_KEY,
+            "SURVEYAPP_CONTACT_EMAIL": "opros@mvd.example.kz",
         }
     )
     assert app.config["SECRET_KEY"] == GOOD_KEY
+    assert app.config["CONTACT_EMAIL"] == "opros@mvd.example.kz"
     assert app.config["SESSION_COOKIE_SECURE"] is True
     assert app.config["SESSION_COOKIE_HTTPONLY"] is True
 
@@ -113,3 +115,49 @@ def test_the_public_address_of_the_posters(tmp_path: Path) -> None:
     for bad in ("survey.example.kz", "https://x.kz/?a=1", "ftp://x.kz"):
         with pytest.raises(ConfigError, match="SURVEYAPP_PUBLIC_BASE_URL"):
             load_settings({"SURVEYAPP_PUBLIC_BASE_URL": bad}, instance_path=tmp_path)
+
+
+def test_the_contact_and_the_retention_period(tmp_path: Path) -> None:
+    """Outside production the contact is the demo address of a reserved domain; the phone is
+    optional; answers are kept 5 years unless configured."""
+    defaults = load_settings({}, instance_path=tmp_path).as_flask_config()
+    assert defaults["CONTACT_EMAIL"] == DEMO_CONTACT_EMAIL == "survey@example.kz"
+    assert defaults["CONTACT_PHONE"] == ""
+    assert defaults["RETENTION_YEARS"] == 5
+    configured = load_settings(
+        {
+            "SURVEYAPP_CONTACT_EMAIL": " opros@mvd.example.kz ",
+            "SURVEYAPP_CONTACT_PHONE": " +7  7172 00-00-00 ",
+            "SURVEYAPP_RETENTION_YEARS": "3",
+        },
+        instance_path=tmp_path,
+    ).as_flask_config()
+    assert configured["CONTACT_EMAIL"] == "opros@mvd.example.kz"
+    assert configured["CONTACT_PHONE"] == "+7 7172 00-00-00"
+    assert configured["RETENTION_YEARS"] == 3
+    for name, bad in [
+        ("SURVEYAPP_CONTACT_EMAIL", "opros"),
+        ("SURVEYAPP_CONTACT_EMAIL", "opros@mvd"),
+        ("SURVEYAPP_CONTACT_EMAIL", "<a@b.kz>"),
+        ("SURVEYAPP_CONTACT_PHONE", "call us"),
+        ("SURVEYAPP_RETENTION_YEARS", "0"),
+        ("SURVEYAPP_RETENTION_YEARS", "five"),
+    ]:
+        with pytest.raises(ConfigError, match=name):
+            load_settings({name: bad}, instance_path=tmp_path)
+
+
+def test_production_refuses_to_start_without_a_contact(tmp_path: Path) -> None:
+    """Citizens must have somewhere real to ask: production does not fall back to the demo."""
+    environ = {
+        "SURVEYAPP_ENV": "production",
+        "SURVEYAPP_DATABASE_URL": f"sqlite:///{tmp_path / 'p.sqlite3'}",
+        "SURVEYAPP_SECRET_KEY": GOOD_KEY,
+    }
+    with pytest.raises(ConfigError) as refused:
+        load_settings(environ, instance_path=tmp_path)
+    message = str(refused.value)
+    assert "SURVEYAPP_CONTACT_EMAIL" in message
+    assert "SURVEYAPP_DATABASE_URL" not in message and "SURVEYAPP_SECRET_KEY" not in message
+    with pytest.raises(ConfigError, match="SURVEYAPP_CONTACT_EMAIL"):
+        load_settings({**environ, "SURVEYAPP_CONTACT_EMAIL": "  "}, instance_path=tmp_path)

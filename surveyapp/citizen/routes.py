@@ -453,3 +453,24 @@ def _survey_page(
     response = make_response(body, status)
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+@bp.get("/<lang>/privacy")
+def privacy(lang: str) -> ResponseReturnValue:
+    """The privacy notice: who runs the survey, what is kept, for how long, who sees what,
+    whom to ask. Its numbers come from the running configuration, so the notice says what
+    this installation does."""
+    from limits import parse_many
+
+    config = current_app.config
+    # A rate-limit counter (keyed by an HMAC of the address) lives at most as long as the
+    # longest window of the submission limit.
+    windows = [item.get_expiry() for item in parse_many(str(config["SUBMIT_RATE_LIMIT"]))]
+    return render_template(
+        "citizen/privacy.html",
+        retention_years=int(config["RETENTION_YEARS"]),
+        key_days=max(1, int(config["RATELIMIT_KEY_DAYS"])),
+        counter_hours=max(1, -(-max(windows, default=3600) // 3600)),
+        contact_email=config["CONTACT_EMAIL"],
+        contact_phone=config["CONTACT_PHONE"],
+    )
