@@ -89,6 +89,12 @@ def readme(data: Dataset, fmt: str, locale: str, rows: int) -> str:
                 snapshot=data.snapshot_id or "—",
                 rows=rows,
             ),
+            _(
+                "Questionnaire: %(code)s, version %(version)s; every response of the wave "
+                "answered it (variable instrument_version).",
+                code=data.wave.instrument.code,
+                version=data.wave.instrument.version,
+            ),
             "",
             _("Files:"),
             "  "

@@ -172,6 +172,14 @@ def _fixed(area_kinds: Sequence[str]) -> list[Variable]:
             "response_id", "numeric", "response", _in_each_language(lambda: _("Response number"))
         ),
         Variable("wave", "string", "response", _in_each_language(lambda: _("Wave (code)"))),
+        # A wave fields one version of its instrument: the version each response answered,
+        # so that files of waves with different wordings can be told apart once combined.
+        Variable(
+            "instrument_version",
+            "numeric",
+            "response",
+            _in_each_language(lambda: _("Questionnaire version answered")),
+        ),
     ]
     fixed += [
         Variable(

@@ -270,6 +270,8 @@ def _frame(
             columns[name] = ids
         elif name == "wave":
             columns[name] = pd.Series([data.wave.code] * n, dtype=object)
+        elif name == "instrument_version":  # a wave's responses all answered its version
+            columns[name] = np.full(n, data.wave.instrument.version, dtype=np.int64)
         elif variable.area_kind:
             columns[name] = rows["area_id"].map(levels[variable.area_kind])
         elif name in ("language", "channel"):

@@ -35,6 +35,8 @@ STATA_LABEL = 80  # Stata's limit on a variable label
 # 1960 in Stata (%td).
 SPSS_EPOCH, SPSS_UNIT = np.datetime64("1582-10-14", "D"), 86_400.0
 STATA_EPOCH, STATA_UNIT = np.datetime64("1960-01-01", "D"), 1.0
+# Whole numbers without value labels (the other whole-number variables are the coded ones).
+COUNTERS = ("response_id", "instrument_version", "weight_run")
 
 
 class TooManyRows(ValueError):
@@ -43,7 +45,7 @@ class TooManyRows(ValueError):
 
 def _integral(variable: Variable) -> bool:
     """Whether the variable's values are whole numbers (codes, 0/1, ids)."""
-    if variable.name in ("response_id", "weight_run"):
+    if variable.name in COUNTERS:
         return True
     return bool(variable.values) and all(float(v.code).is_integer() for v in variable.values)
 
@@ -154,7 +156,7 @@ def _days(values: np.ndarray, epoch: np.datetime64, unit: float) -> np.ndarray:
 def _arrow_type(variable: Variable) -> pa.DataType:
     if variable.kind == "string":
         return pa.string_view()  # what polars holds strings as: taken over without a copy
-    coded = variable.values and variable.name not in ("response_id", "weight_run")
+    coded = variable.values and variable.name not in COUNTERS
     integral = variable.kind == "numeric" and coded and _integral(variable)
     return pa.float32() if integral else pa.float64()
 

@@ -54,7 +54,7 @@ def test_areas_waves_and_snapshots_as_in_the_database(session: Session, demo_api
         "code": DEMO_WAVE_CODE,
         "name": {"kk": wave.name_kk, "ru": wave.name_ru, "en": wave.name_en},
         "kind": "continuous",
-        "instrument": {"code": "police-trust-2026", "version": 1},
+        "instrument": {"code": "police-trust-2026", "version": 2},
         "status": wave.status,
         "opens_at": wave.opens_at.date().isoformat(),
         "closes_at": wave.closes_at.date().isoformat() if wave.closes_at else None,

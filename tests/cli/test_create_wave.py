@@ -49,7 +49,7 @@ def test_a_wave_with_areas_a_csv_and_a_whole_district(
         args=[
             *BASE,
             "--instrument",
-            "police-trust-2026:1",
+            "police-trust-2026:2",
             "--kind",
             "cross_section",
             "--requires-token",
@@ -76,7 +76,7 @@ def test_a_wave_with_areas_a_csv_and_a_whole_district(
         "KZ-75-D01-P02": 5,  # --area overrides --under
     }
     event = session.scalars(select(AuditEvent).where(AuditEvent.action == "wave.created")).one()
-    assert event.actor == "cli" and event.details["instrument"] == "police-trust-2026:1"
+    assert event.actor == "cli" and event.details["instrument"] == "police-trust-2026:2"
 
 
 def test_no_area_means_every_precinct(runner: FlaskCliRunner, tree: None) -> None:

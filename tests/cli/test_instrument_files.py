@@ -14,7 +14,7 @@ from surveyapp.imports.instrument import read_instrument_file
 from surveyapp.models import Instrument
 from tests.staff_fixtures import audit
 
-from ..imports.support import INSTRUMENT_FILE, count
+from ..imports.support import INSTRUMENT_FILE, V1_FILE, count
 
 
 def invoke(runner: FlaskCliRunner, *args: str):  # type: ignore[no-untyped-def]
@@ -37,31 +37,31 @@ def test_export_then_import_as_the_next_version_gives_the_same_instrument(
     )  # fmt: skip
     assert result.exit_code == 0, result.output
     assert result.stdout == (
-        f"Instrument police-trust-2026 version 1 written to {output} as version 2, "
+        f"Instrument police-trust-2026 version 2 written to {output} as version 3, "
         "to edit and import.\n"
     )
     workbook = openpyxl.load_workbook(output)
     assert workbook.sheetnames == ["survey", "choices", "settings"]
     again = invoke(runner, "import-instrument", str(output))
     assert again.exit_code == 0, again.output
-    assert "Published instrument police-trust-2026 version 2." in again.stdout
+    assert "Published instrument police-trust-2026 version 3." in again.stdout
     versions = session.scalars(
         select(Instrument)
         .where(Instrument.code == "police-trust-2026")
         .order_by(Instrument.version)
     ).all()
-    assert [i.version for i in versions] == [1, 2]
+    assert [i.version for i in versions] == [2, 3]
     first, second = (instrument_document(i) for i in versions)
-    assert {**second, "version": 1} == first
+    assert {**second, "version": 2} == first
     assert first == read_instrument_file(INSTRUMENT_FILE)
     [event] = audit(session, "instrument.export")
     assert event.actor == "cli"
     assert event.target_type == "Instrument"
     assert event.details == {
         "code": "police-trust-2026",
-        "version": 1,
+        "version": 2,
         "format": "xlsform",
-        "file_version": 2,
+        "file_version": 3,
     }
 
 
@@ -72,7 +72,7 @@ def test_export_as_yaml_writes_the_stored_document(
     output = tmp_path / "police.yaml"
     result = invoke(runner, "export-instrument", "police-trust-2026", "-o", str(output))
     assert result.exit_code == 0, result.output
-    assert result.stdout == f"Instrument police-trust-2026 version 1 written to {output}.\n"
+    assert result.stdout == f"Instrument police-trust-2026 version 2 written to {output}.\n"
     assert read_instrument_file(output) == read_instrument_file(INSTRUMENT_FILE)
     # The same version again is already published: nothing changes.
     again = invoke(runner, "import-instrument", str(output))
@@ -82,13 +82,15 @@ def test_export_as_yaml_writes_the_stored_document(
 
 
 def test_export_of_a_named_version(runner: FlaskCliRunner, tmp_path: Path) -> None:
+    # A deployment that had version 1 before the shipped file became version 2 has both.
+    assert invoke(runner, "import-instrument", str(V1_FILE)).exit_code == 0
     imported(runner)
     output = tmp_path / "v1.xlsx"
     result = invoke(
         runner, "export-instrument", "police-trust-2026", "--version", "1", "-o", str(output)
     )
     assert result.exit_code == 0, result.output
-    assert read_instrument_file(output)["version"] == 1
+    assert read_instrument_file(output) == read_instrument_file(V1_FILE)
 
 
 def test_export_errors_are_explained_in_the_operators_language(

@@ -54,7 +54,7 @@ def test_the_list_shows_status_instrument_dates_and_progress(
 ) -> None:
     page = admin.get("/en/admin/waves/").get_data(as_text=True)
     assert "field-test" in page and "Test wave" in page
-    assert "police-trust-2026 v1" in page
+    assert "police-trust-2026 v2" in page
     assert wave.opens_at.date().isoformat() in page
     assert f"10 / {sum(TARGETS.values())}" in page  # complete responses / total target
     assert ">open<" in page

@@ -12,6 +12,8 @@ from surveyapp.imports import ImportRefused, Problem
 
 ROOT = Path(__file__).resolve().parents[2]
 INSTRUMENT_FILE = ROOT / "surveyapp" / "instruments" / "police-trust-2026.yaml"
+# Version 1 of the shipped instrument, as deployments imported it before version 2.
+V1_FILE = ROOT / "tests" / "fixtures" / "police-trust-2026-v1.yaml"
 DEMO_MARGINS_FILE = ROOT / "surveyapp" / "data" / "demo_margins.csv"
 
 

@@ -45,14 +45,14 @@ def bad_instrument(tmp_path: Path) -> Path:
 def test_import_instrument_publishes(runner: FlaskCliRunner, session: Session) -> None:
     result = invoke(runner, "import-instrument", str(INSTRUMENT_FILE))
     assert result.exit_code == 0, result.output
-    assert "Published instrument police-trust-2026 version 1." in result.stdout
+    assert "Published instrument police-trust-2026 version 2." in result.stdout
     assert result.stderr == ""
     assert counts(session, Instrument, Question) == {"Instrument": 1, "Question": 19}
     assert audit_actions(session) == ["instrument.import"]
     event = session.scalars(select(AuditEvent)).one()
     assert event.actor == "cli"
     assert event.target_type == "Instrument"
-    assert event.details == {"code": "police-trust-2026", "version": 1}
+    assert event.details == {"code": "police-trust-2026", "version": 2}
 
 
 def test_import_instrument_twice_reports_already_published(
@@ -61,7 +61,7 @@ def test_import_instrument_twice_reports_already_published(
     assert invoke(runner, "import-instrument", str(INSTRUMENT_FILE)).exit_code == 0
     again = invoke(runner, "import-instrument", str(INSTRUMENT_FILE))
     assert again.exit_code == 0, again.output
-    assert "Instrument police-trust-2026 version 1 is already published." in again.stdout
+    assert "Instrument police-trust-2026 version 2 is already published." in again.stdout
     assert count(session, Instrument) == 1
     assert audit_actions(session) == ["instrument.import"]
 

@@ -28,7 +28,17 @@ from .support import INSTRUMENT_FILE, counts, problem_text, render_problem, rend
 MODELS = (Instrument, Section, Question, Option)
 SHIPPED: dict[str, Any] = load_yaml(INSTRUMENT_FILE.read_text(encoding="utf-8"))
 
-SECTION_ORDER = ["consent", "area", "trust", "safety", "contact", "priorities", "about_you"]
+VERSION: int = SHIPPED["version"]
+SECTION_ORDER = [
+    "consent",
+    "area",
+    "trust",
+    "local_police",
+    "safety",
+    "contact",
+    "priorities",
+    "about_you",
+]
 QUESTION_ORDER = [
     "consent",
     "area",
@@ -84,7 +94,7 @@ def trilingual(text: str) -> dict[str, str]:
     return {"kk": f"{text} (kk)", "ru": f"{text} (ru)", "en": text}
 
 
-def stored(session: Session, code: str = "police-trust-2026", version: int = 1) -> Instrument:
+def stored(session: Session, code: str = "police-trust-2026", version: int = VERSION) -> Instrument:
     session.expire_all()
     instrument = session.scalar(
         select(Instrument).where(Instrument.code == code, Instrument.version == version)
@@ -115,12 +125,12 @@ def test_shipped_instrument_imports(session: Session) -> None:
     assert instrument.intro_ru == SHIPPED["intro"]["ru"]
     assert counts(session, Instrument, Section, Question) == {
         "Instrument": 1,
-        "Section": 7,
+        "Section": 8,
         "Question": 19,
     }
 
     assert [s.code for s in instrument.sections] == SECTION_ORDER
-    assert [s.position for s in instrument.sections] == list(range(1, 8))
+    assert [s.position for s in instrument.sections] == list(range(1, 9))
     assert [q.code for q in instrument.questions] == QUESTION_ORDER
     assert [q.position for q in instrument.questions] == list(range(1, 20))
     by_section = {s.code: [q.code for q in s.questions] for s in instrument.sections}
@@ -273,7 +283,7 @@ def test_changed_content_under_a_published_version_is_refused(
     text = rendered(caught.value)
     assert "reworded.yaml" in text
     assert "field “version”" in text
-    assert "version 1 of “police-trust-2026” is already published" in text
+    assert f"version {VERSION} of “police-trust-2026” is already published" in text
     assert counts(session, *MODELS) == before
     instrument = stored(session)
     assert instrument.title_en == SHIPPED["title"]["en"]
@@ -286,13 +296,13 @@ def test_raising_the_version_publishes_a_second_instrument(
 ) -> None:
     import_instrument(session, INSTRUMENT_FILE)
     document = shipped()
-    document["version"] = 2
+    document["version"] = VERSION + 1
     document["title"]["en"] = "Second wording"
-    result = import_instrument(session, write_yaml(tmp_path / "v2.yaml", document))
+    result = import_instrument(session, write_yaml(tmp_path / "next.yaml", document))
     assert result.created is True
     assert counts(session, Instrument, Question) == {"Instrument": 2, "Question": 38}
-    assert stored(session, version=2).title_en == "Second wording"
-    assert stored(session, version=1).title_en == SHIPPED["title"]["en"]
+    assert stored(session, version=VERSION + 1).title_en == "Second wording"
+    assert stored(session, version=VERSION).title_en == SHIPPED["title"]["en"]
 
 
 def _reorder(value: Any) -> Any:

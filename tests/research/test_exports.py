@@ -330,3 +330,50 @@ def test_export_command(
         args=["surveyapp", "export", "nope", "--output", str(output), "--lang", "ru"]
     )
     assert missing.exit_code == 1 and "nope" in missing.output
+
+
+def test_every_format_says_which_questionnaire_version_each_response_answered(
+    app: Flask, session: Session, demo: None, tmp_path: Path
+) -> None:
+    wave = session.scalars(select(Wave).where(Wave.code == DEMO_WAVE_CODE)).one()
+    # The value is the wave's instrument version, read per export: number this one 7.
+    assert wave.instrument.version == 2  # the demo fields the shipped file
+    wave.instrument.version = 7
+    session.flush()
+    run = whole_wave_run(session)
+    csv_archive = download(app, "csv", "en", run)
+    frame = pd.read_csv(io.BytesIO(member(csv_archive, "data.csv")))
+    assert list(frame.columns[:3]) == ["response_id", "wave", "instrument_version"]
+    assert frame["instrument_version"].dtype.kind == "i"  # printed as a whole number
+    assert set(frame["instrument_version"]) == {7} and len(frame) == run.inputs["responses"]
+    sav, sav_meta = pyreadstat.read_sav(
+        extracted(download(app, "sav", "ru", run), "data.sav", tmp_path)
+    )
+    assert set(sav["instrument_version"]) == {7.0}
+    assert sav_meta.column_names_to_labels["instrument_version"] == (
+        "Версия анкеты, на которую дан ответ"
+    )
+    dta, dta_meta = pyreadstat.read_dta(
+        extracted(download(app, "dta", "kk", run), "data.dta", tmp_path)
+    )
+    assert set(dta["instrument_version"]) == {7}
+    assert dta_meta.column_names_to_labels["instrument_version"] == (
+        "Жауап берілген сауалнама нұсқасы"
+    )
+    xlsx = download(app, "xlsx", "en", run)
+    book = openpyxl.load_workbook(io.BytesIO(member(xlsx, "data.xlsx")), read_only=True)
+    rows = book["data"].iter_rows(values_only=True)
+    header = list(next(rows))
+    column = header.index("instrument_version")
+    assert {row[column] for row in rows} == {7}
+    # The codebook and the README name the version the file covers.
+    codebook = json.loads(member(csv_archive, "codebook.json"))
+    assert codebook["instrument"] == {"code": "police-trust-2026", "version": 7}
+    (variable,) = [v for v in codebook["variables"] if v["name"] == "instrument_version"]
+    assert variable["type"] == "numeric" and variable["label"]["en"] == (
+        "Questionnaire version answered"
+    )
+    readme = member(csv_archive, "README.txt").decode()
+    assert "Questionnaire: police-trust-2026, version 7;" in readme
+    methodology = json.loads(member(csv_archive, "methodology.json"))
+    assert methodology["wave"]["instrument"] == {"code": "police-trust-2026", "version": 7}
