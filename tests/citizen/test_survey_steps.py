@@ -103,11 +103,11 @@ def test_back_keeps_the_answers_of_every_step(client: FlaskClient, wave: Wave) -
     step_two = back.get_data(as_text=True)
     assert shown_step(step_two) == 2 and "Please answer" not in step_two
     assert 'name="trust_level" value="partial" checked' in step_two
-    assert kept(step_two, "safety_dark", "fairly_safe")
+    assert kept(step_two, "police_listen", "disagree")
     # Forward again (step 2 as it was): step 3 comes back answered.
     again = client.post(URL, data=step_data(step_two, answers))
     assert shown_step(again.get_data(as_text=True)) == 3
-    assert 'name="safety_dark" value="fairly_safe" checked' in again.get_data(as_text=True)
+    assert 'name="police_listen" value="disagree" checked' in again.get_data(as_text=True)
 
 
 def test_back_checks_nothing(client: FlaskClient, wave: Wave) -> None:
@@ -136,7 +136,7 @@ def test_switching_language_at_step_three_keeps_the_answers_and_the_step(
     assert page.status_code == 200 and f'<html lang="{other}">' in html
     assert shown_step(html) == 3 and step_word in html
     assert 'class="error"' not in html  # switching is not submitting
-    assert 'name="safety_dark" value="fairly_safe" checked' in html
+    assert 'name="police_listen" value="disagree" checked' in html
     assert kept(html, "trust_level", "partial") and kept(html, "consent", "y")
     # The rest of the survey goes on in the new language and stores everything.
     _pages, done = walk_from(client, target, html, answers)
