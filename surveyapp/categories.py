@@ -14,6 +14,10 @@ LOCALES: tuple[str, ...] = ("kk", "ru", "en")
 AREA_KINDS: tuple[str, ...] = ("country", "region", "department", "district", "precinct")
 """Levels of the police geography, top-down."""
 
+PLACE_KINDS: tuple[str, ...] = ("locality", "street")
+"""What a precinct serves (:class:`surveyapp.models.AreaPlace`): a locality (village, town,
+micro-district) or a street."""
+
 REGION_KINDS: tuple[str, ...] = ("region", "city")
 """Kinds of first-level area in the reference data (oblast or city of republican significance)."""
 

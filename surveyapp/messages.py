@@ -95,6 +95,17 @@ AREA_EXISTS_DIFFERENT = _l("the area “%(code)s” already exists with a differ
 AREA_URBAN_SHARE_BAD = _l(
     "“%(value)s” is not an urban share: write a number from 0 to 1 with a decimal point (0.45), or leave it empty if unknown"
 )
+AREA_PLACES_COLUMNS = _l(
+    "the place columns come together: the file has %(present)s but not %(missing)s"
+)
+AREA_PLACES_UNEQUAL = _l(
+    "the lists of %(column)s have different lengths in the three languages (%(counts)s): each place needs its name in Kazakh, Russian and English, in the same order"
+)
+AREA_PLACES_NOT_PRECINCT = _l(
+    "only a precinct's row may list localities and streets: leave %(column)s empty"
+)
+AREA_PLACES_TOO_MANY = _l("more than %(max)s places in %(column)s")
+AREA_PLACE_TOO_LONG = _l("a place name in %(column)s is longer than 200 characters")
 NAME_MISSING = _l("the %(language)s name is missing")
 NAME_TOO_LONG = _l("the name is longer than 200 characters")
 
@@ -129,6 +140,13 @@ FORM_EXPIRED = _l("This form has expired. Please check your answers and send the
 AREA_NOT_CHOSEN = _l("Please choose your area from the list.")
 AREA_OUTSIDE_REGION = _l(
     "This precinct is not in the region you chose: please choose one from the list."
+)
+DISTRICT_NOT_CHOSEN = _l("Please choose your district from the list.")
+PLACE_QUERY_SHORT = _l("Please type at least %(min)s letters of the street or locality name.")
+PLACE_QUERY_LONG = _l("Please type a shorter name: at most %(max)s characters.")
+PLACE_QUERY_BAD = _l("Please type only the name of a street or locality.")
+PLACE_NOT_FOUND = _l(
+    "No street or locality of this region matches “%(query)s”. Check the spelling, try the name in another language, or choose your district below."
 )
 PRECINCT_NOT_CHOSEN = _l(
     "Please choose your precinct from the list, or the whole district if you do not know it."

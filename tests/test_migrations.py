@@ -302,3 +302,49 @@ def test_job_runs_gain_their_progress_and_keep_their_rows(
         with db.engine.begin() as connection:
             assert connection.execute(text("SELECT count(*) FROM job_run")).scalar() == 1
     app.extensions["surveyapp_db"].engine.dispose()
+
+
+def test_0013_stores_a_precincts_places_and_going_back_drops_them(
+    empty_database_url: str, tmp_path: Path
+) -> None:
+    """0013 adds ``area_place``: a precinct's places, removed with the precinct (ON DELETE
+    CASCADE), a kind other than locality or street refused; downgrading drops the table and
+    keeps the areas."""
+    from sqlalchemy.exc import IntegrityError
+
+    from surveyapp.models import Area, AreaPlace
+
+    app = create_app(environ=environ_for_tests(empty_database_url, tmp_path))
+    with app.app_context():
+        upgrade(directory=str(MIGRATIONS_DIR))
+        session = db.session()
+        names = {"name_kk": "Т", "name_ru": "Т", "name_en": "T"}
+        country = Area(code="KZ", kind="country", path="KZ", depth=0, **names)
+        precinct = Area(code="P1", kind="precinct", parent=country, path="KZ/P1", depth=1, **names)
+        place = AreaPlace.named("locality", 0, {"kk": "Ақсу", "ru": "Аксу", "en": "Aksu"})
+        precinct.places.append(place)
+        session.add_all([country, precinct])
+        session.commit()
+        with db.engine.begin() as connection:
+            assert connection.execute(text("SELECT search_key FROM area_place")).scalar_one() == (
+                "аксу | аксу | aksu"
+            )
+            with pytest.raises(IntegrityError), connection.begin_nested():
+                connection.execute(
+                    text(
+                        "INSERT INTO area_place (area_id, kind, position, name_kk, name_ru, "
+                        "name_en, search_key) VALUES (:id, 'road', 1, 'a', 'a', 'a', 'a')"
+                    ),
+                    {"id": precinct.id},
+                )
+            connection.execute(text("DELETE FROM area WHERE code = 'P1'"))
+            assert connection.execute(text("SELECT count(*) FROM area_place")).scalar() == 0
+        db.session.remove()
+
+        downgrade(directory=str(MIGRATIONS_DIR), revision="0012")
+        assert "area_place" not in inspect(db.engine).get_table_names()
+        with db.engine.connect() as connection:
+            assert connection.execute(text("SELECT count(*) FROM area")).scalar() == 1
+        upgrade(directory=str(MIGRATIONS_DIR))
+        db.session.remove()
+    app.extensions["surveyapp_db"].engine.dispose()

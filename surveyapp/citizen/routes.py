@@ -37,8 +37,10 @@ from .services import (
     area_trail,
     covers,
     districts_of,
+    place_summary,
     public_waves,
     regions_of,
+    search_places,
     wave_below,
     wave_for_area,
     wave_for_survey,
@@ -127,10 +129,14 @@ def landing(lang: str) -> ResponseReturnValue:
 
 @bp.get("/<lang>/s/<survey>")
 def choose_area(lang: str, survey: str) -> ResponseReturnValue:
-    """Pick the area to rate: first the region, then the precinct (or a whole district)."""
+    """Pick the area to rate: first the region; then either a search by street or locality
+    (``q``) listing the precincts serving it, or the district and then one of its precincts
+    (or the whole district)."""
     wave = wave_for_survey(survey)
     region_code = request.args.get("region", "")
+    district_code = request.args.get("district")  # None: not chosen yet; "": sent empty
     area_code = request.args.get("area")  # None: not chosen yet; "": sent without a choice
+    query = request.args.get("q")
     error = None
     if area_code:
         area = area_by_code(area_code)
@@ -148,6 +154,17 @@ def choose_area(lang: str, survey: str) -> ResponseReturnValue:
     if region_code and region is None:
         error = M.AREA_NOT_CHOSEN
     districts = districts_of(wave, region, lang) if region is not None else []
+    district = next((c for c in districts if c.district.code == district_code), None)
+    if len(districts) == 1:
+        district = districts[0]  # nothing to choose
+    elif district is None and district_code is not None and region is not None:
+        error = error or M.DISTRICT_NOT_CHOSEN
+    search = None
+    if region is not None and query is not None:
+        search = search_places(wave, region, query, lang)
+    summaries = {}
+    if district is not None:
+        summaries = {p.code: place_summary(p, lang) for p in district.precincts}
     body = render_template(
         "citizen/choose_area.html",
         wave=wave,
@@ -155,9 +172,13 @@ def choose_area(lang: str, survey: str) -> ResponseReturnValue:
         regions=regions,
         region=region,
         districts=districts,
+        district=district,
+        summaries=summaries,
+        search=search,
         error=error,
     )
-    return body, 422 if error else 200
+    refused = search is not None and search.refused
+    return body, 422 if error or refused else 200
 
 
 @bp.route("/<lang>/s/<survey>/<area_code>", methods=["GET", "POST"])

@@ -14,6 +14,12 @@ The tree has the levels of :data:`surveyapp.categories.AREA_KINDS`:
   within the region, so that ``KZ-71-D02-P06`` is "Precinct No. 6" of Astana
   and no two precincts of a region share a name.
 
+Each precinct serves 1–4 places with real-looking names in the three languages
+(:mod:`surveyapp.demo.place_names`): in a city a micro-district and 1–3 streets, in an
+oblast 1–4 villages. They are drawn from a random stream of their own, so that the tree
+itself (and with it every statistic of the demo) is what it was before precincts had
+places.
+
 Regions and departments are real; districts and precincts are invented, their
 numbers drawn from ``numpy.random.default_rng(seed)``, so the same seed always
 gives the same tree. The rows come top-down: a parent always precedes its
@@ -23,12 +29,14 @@ children, so they can be inserted in order.
 from __future__ import annotations
 
 import csv
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 
 from surveyapp.categories import AREA_KINDS, REGION_KINDS
+
+from .place_names import MICRODISTRICTS, STREETS, VILLAGES, Names, microdistrict
 
 REGIONS_CSV: Path = Path(__file__).resolve().parent.parent / "data" / "kz_regions.csv"
 """The reference list of regions shipped with the package."""
@@ -73,6 +81,14 @@ class AreaRow:
     name_kk: str
     name_ru: str
     name_en: str
+    # What a precinct serves, as the tree file's place columns write it (";"-separated);
+    # empty for the other areas.
+    localities_kk: str = ""
+    localities_ru: str = ""
+    localities_en: str = ""
+    streets_kk: str = ""
+    streets_ru: str = ""
+    streets_en: str = ""
 
 
 # Official-style names of the regional police departments (Russian and Kazakh in the
@@ -272,6 +288,47 @@ def _precinct_row(district_code: str, number: int) -> AreaRow:
     )
 
 
+PLACES_STREAM = 15
+"""Mixed into the seed of the places' own random stream (issue 15 gave precincts places)."""
+
+
+class _PlaceDraw:
+    """The places of one region's precincts: the region's villages (or micro-districts)
+    in an order of their own, dealt out in turn (numbered from the second round on in a
+    city), and for a city a few of its streets per precinct."""
+
+    def __init__(self, rng: np.random.Generator, region: RegionRow) -> None:
+        self.rng = rng
+        self.city = region.kind == "city"
+        pool = MICRODISTRICTS if self.city else VILLAGES
+        self.order = [int(i) for i in rng.permutation(len(pool))]
+        self.dealt = 0
+
+    def _next_locality(self) -> Names:
+        index = self.order[self.dealt % len(self.order)]
+        round_ = self.dealt // len(self.order) + 1
+        self.dealt += 1
+        if self.city:
+            return microdistrict(MICRODISTRICTS[index], round_)
+        return VILLAGES[index]
+
+    def places(self, precinct: AreaRow) -> AreaRow:
+        """``precinct`` with its places."""
+        if self.city:
+            localities = [self._next_locality()]
+            picked = self.rng.choice(len(STREETS), size=int(self.rng.integers(1, 4)), replace=False)
+            streets = [STREETS[int(i)] for i in picked]
+        else:
+            localities = [self._next_locality() for _ in range(int(self.rng.integers(1, 5)))]
+            streets = []
+        lists = {
+            f"{stem}_{locale}": "; ".join(names[i] for names in items)
+            for stem, items in (("localities", localities), ("streets", streets))
+            for i, locale in enumerate(("kk", "ru", "en"))
+        }
+        return replace(precinct, **lists)
+
+
 def demo_tree_rows(regions: list[RegionRow], seed: int = 2026) -> list[AreaRow]:
     """Build the demonstration police unit tree, top-down.
 
@@ -286,6 +343,7 @@ def demo_tree_rows(regions: list[RegionRow], seed: int = 2026) -> list[AreaRow]:
         children.
     """
     rng = np.random.default_rng(seed)
+    place_rng = np.random.default_rng([seed, PLACES_STREAM])
     rows: list[AreaRow] = [
         AreaRow(
             code=COUNTRY_CODE,
@@ -309,6 +367,7 @@ def demo_tree_rows(regions: list[RegionRow], seed: int = 2026) -> list[AreaRow]:
         )
         department = _department_row(region)
         rows.append(department)
+        places = _PlaceDraw(place_rng, region)
         low = MIN_DISTRICTS + (1 if region.population >= LARGE_REGION_POPULATION else 0)
         n_districts = int(rng.integers(low, MAX_DISTRICTS + 1))
         precinct_number = 0
@@ -318,7 +377,7 @@ def demo_tree_rows(regions: list[RegionRow], seed: int = 2026) -> list[AreaRow]:
             n_precincts = int(rng.integers(MIN_PRECINCTS, MAX_PRECINCTS + 1))
             for _ in range(n_precincts):
                 precinct_number += 1
-                rows.append(_precinct_row(district.code, precinct_number))
+                rows.append(places.places(_precinct_row(district.code, precinct_number)))
     too_long = [row.code for row in rows if len(row.code) > MAX_CODE_LENGTH]
     if too_long:
         raise ValueError(f"area codes longer than {MAX_CODE_LENGTH} characters: {too_long}")

@@ -9,6 +9,14 @@ and kind updates its names (and urban share); a different parent or kind is refu
 living in a city, known from the census; an auxiliary variable of the small-area
 model. An empty value means unknown (and clears a stored share on re-import); a file
 without the column leaves the stored shares as they are.
+
+The six optional columns ``localities_kk``, ``localities_ru``, ``localities_en``,
+``streets_kk``, ``streets_ru``, ``streets_en`` say what a precinct serves (so that a
+citizen can find it by where they live): each a ``;``-separated list, the three
+languages' lists of the same length and order. They come together or not at all; only a
+precinct's row may fill them. A file with them sets every listed precinct's places to
+exactly its row's (empty lists: none); a file without them leaves the stored places as
+they are.
 """
 
 from __future__ import annotations
@@ -25,12 +33,18 @@ from sqlalchemy.orm import Session
 
 from .. import messages as M
 from ..categories import AREA_KINDS, LOCALES
-from ..models import Area
+from ..models import Area, AreaPlace
 from .csvfile import CsvRow, parse_csv_bytes, read_csv
 from .problems import ImportRefused, Problem
 
 COLUMNS = ("code", "parent_code", "kind", "name_kk", "name_ru", "name_en")
-OPTIONAL_COLUMNS = ("urban_share",)
+PLACE_LISTS: dict[str, str] = {"locality": "localities", "street": "streets"}
+"""Each kind of place and the stem of its columns."""
+PLACE_COLUMNS = tuple(f"{stem}_{locale}" for stem in PLACE_LISTS.values() for locale in LOCALES)
+PLACE_SEPARATOR = ";"
+MAX_PLACES = 200
+"""The most places of one kind a precinct's row may list."""
+OPTIONAL_COLUMNS = ("urban_share", *PLACE_COLUMNS)
 AREA_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,31}$")
 SHARE = re.compile(r"^(\d+(\.\d*)?|\.\d+)$")
 """A share as written: digits with a decimal point (no sign, exponent or comma)."""
@@ -49,6 +63,30 @@ class TreeImport:
 
     created: int
     updated: int
+    places: int = 0
+    """How many precincts' places were set."""
+
+
+Place = tuple[str, str, str, str]
+"""A place as the file gives it: kind, name in kk, ru, en."""
+
+
+@dataclass(frozen=True)
+class PlacesChange:
+    """A precinct whose places the file sets to something other than what is stored (a new
+    precinct's places: ``before`` is empty)."""
+
+    code: str
+    before: tuple[Place, ...]
+    after: tuple[Place, ...]
+
+    def names(self, kind: str, locale: str, *, stored: bool = False) -> list[str]:
+        """The names, in ``locale``, of the places of ``kind`` (before the import with
+        ``stored``, else after it)."""
+        index = 1 + LOCALES.index(locale)
+        return [
+            place[index] for place in (self.before if stored else self.after) if place[0] == kind
+        ]
 
 
 @dataclass(frozen=True)
@@ -100,6 +138,7 @@ class TreePlan:
     unchanged: tuple[str, ...]
     untouched: int
     digest: str
+    places: tuple[PlacesChange, ...] = ()
 
     @property
     def renames(self) -> tuple[AreaChange, ...]:
@@ -114,7 +153,7 @@ class TreePlan:
     @property
     def is_empty(self) -> bool:
         """Whether applying the plan would change nothing."""
-        return not self.creates and not self.changes
+        return not self.creates and not self.changes and not self.places
 
 
 def import_area_tree(session: Session, path: Path) -> TreeImport:
@@ -138,6 +177,11 @@ def plan_area_tree(session: Session, rows: Iterable[CsvRow], file: str) -> TreeP
     rows = list(rows)
     existing = {area.code: area for area in session.scalars(select(Area))}
     problems: list[Problem] = []
+    present = [column for column in PLACE_COLUMNS if rows and column in rows[0].values]
+    if present and len(present) < len(PLACE_COLUMNS):
+        missing = [column for column in PLACE_COLUMNS if column not in present]
+        params = {"present": present, "missing": missing}
+        raise ImportRefused([Problem(file, M.AREA_PLACES_COLUMNS, params)])
     planned: dict[str, tuple[str, str]] = {}  # code -> (kind, parent_code) for rows seen so far
     seen: set[str] = set()
     for row in rows:
@@ -174,10 +218,51 @@ def plan_area_tree(session: Session, rows: Iterable[CsvRow], file: str) -> TreeP
             changes.append(AreaChange(area.code, area.kind, before, after))
         else:
             unchanged.append(area.code)
+    places = _places_changes(session, rows, existing) if present else []
     mentioned = {row.values["code"] for row in rows}
     untouched = sum(1 for code in existing if code not in mentioned)
-    digest = _plan_digest(creates, changes, unchanged)
-    return TreePlan(file, tuple(creates), tuple(changes), tuple(unchanged), untouched, digest)
+    unchanged = [code for code in unchanged if code not in {change.code for change in places}]
+    digest = _plan_digest(creates, changes, unchanged, places)
+    return TreePlan(
+        file, tuple(creates), tuple(changes), tuple(unchanged), untouched, digest, tuple(places)
+    )
+
+
+def row_places(values: dict[str, str]) -> tuple[Place, ...]:
+    """The places of a (checked) row, localities first, each kind in the file's order."""
+    places: list[Place] = []
+    for kind, stem in PLACE_LISTS.items():
+        lists = [_place_list(values.get(f"{stem}_{locale}", "")) for locale in LOCALES]
+        places.extend((kind, *names) for names in zip(*lists, strict=True))
+    return tuple(places)
+
+
+def _place_list(text: str) -> list[str]:
+    # Empty items (a trailing ";", two in a row) are not places.
+    return [item.strip() for item in text.split(PLACE_SEPARATOR) if item.strip()]
+
+
+def _places_changes(
+    session: Session, rows: list[CsvRow], existing: dict[str, Area]
+) -> list[PlacesChange]:
+    """The precincts of ``rows`` whose places differ from the stored ones (one query)."""
+    stored: dict[int, list[Place]] = {}
+    statement = select(AreaPlace).order_by(AreaPlace.area_id, AreaPlace.kind, AreaPlace.position)
+    for place in session.scalars(statement):
+        stored.setdefault(place.area_id, []).append(
+            (place.kind, place.name_kk, place.name_ru, place.name_en)
+        )
+    kinds = list(PLACE_LISTS)
+    changes = []
+    for row in rows:
+        if row.values["kind"] != "precinct":
+            continue
+        after = row_places(row.values)
+        area = existing.get(row.values["code"])
+        before = sorted(stored.get(area.id, []), key=lambda p: kinds.index(p[0])) if area else []
+        if tuple(before) != after:
+            changes.append(PlacesChange(row.values["code"], tuple(before), after))
+    return changes
 
 
 def apply_tree_plan(session: Session, plan: TreePlan) -> TreeImport:
@@ -202,12 +287,26 @@ def apply_tree_plan(session: Session, plan: TreePlan) -> TreeImport:
         )
         session.add(area)
         by_code[area.code] = area
+    # The old places go first: the new ones take their positions (a flush inserts before it
+    # deletes).
+    for places in plan.places:
+        by_code[places.code].places.clear()
     session.flush()
-    return TreeImport(created=len(plan.creates), updated=len(plan.changes))
+    for places in plan.places:
+        counters = dict.fromkeys(PLACE_LISTS, 0)
+        for kind, *names in places.after:
+            place = AreaPlace.named(kind, counters[kind], dict(zip(LOCALES, names, strict=True)))
+            counters[kind] += 1
+            by_code[places.code].places.append(place)
+    session.flush()
+    return TreeImport(created=len(plan.creates), updated=len(plan.changes), places=len(plan.places))
 
 
 def _plan_digest(
-    creates: list[PlannedArea], changes: list[AreaChange], unchanged: list[str]
+    creates: list[PlannedArea],
+    changes: list[AreaChange],
+    unchanged: list[str],
+    places: list[PlacesChange],
 ) -> str:
     record = {
         "creates": [
@@ -216,6 +315,8 @@ def _plan_digest(
         "changes": [[change.code, change.before, change.after] for change in changes],
         "unchanged": unchanged,
     }
+    if places:  # a file without places keeps the digest it always had
+        record["places"] = [[change.code, change.before, change.after] for change in places]
     text = json.dumps(record, sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
@@ -264,6 +365,7 @@ def _check_row(
             urban_share(values["urban_share"])
         except ValueError:
             add(M.AREA_URBAN_SHARE_BAD, {"value": values["urban_share"]}, "urban_share")
+    problems.extend(_check_places(row, file, kind))
     if kind not in AREA_KINDS:
         add(M.AREA_UNKNOWN_KIND, {"value": kind, "allowed": AREA_KINDS}, "kind")
         return problems
@@ -287,4 +389,38 @@ def _check_row(
             add(M.AREA_EXISTS_DIFFERENT, {"code": code}, "code")
     if AREA_CODE.match(code):
         planned[code] = (kind, parent_code)
+    return problems
+
+
+def _check_places(row: CsvRow, file: str, kind: str) -> list[Problem]:
+    """The problems of a row's place lists (none when the file has no place columns)."""
+    problems: list[Problem] = []
+    for stem in PLACE_LISTS.values():
+        columns = [f"{stem}_{locale}" for locale in LOCALES]
+        if columns[0] not in row.values:
+            continue
+        lists = [_place_list(row.values[column]) for column in columns]
+        if not any(lists):
+            continue
+        if kind != "precinct":
+            params = {"column": stem}
+            problems.append(Problem(file, M.AREA_PLACES_NOT_PRECINCT, params, row=row.line))
+            continue
+        counts = [len(names) for names in lists]
+        if len(set(counts)) > 1:
+            shown = ", ".join(
+                f"{column}: {count}" for column, count in zip(columns, counts, strict=True)
+            )
+            unequal = {"column": stem, "counts": shown}
+            problems.append(Problem(file, M.AREA_PLACES_UNEQUAL, unequal, row=row.line))
+        if max(counts) > MAX_PLACES:
+            too_many = {"column": stem, "max": MAX_PLACES}
+            problems.append(Problem(file, M.AREA_PLACES_TOO_MANY, too_many, row=row.line))
+        for column, names in zip(columns, lists, strict=True):
+            if any(len(name) > 200 for name in names):
+                problems.append(
+                    Problem(
+                        file, M.AREA_PLACE_TOO_LONG, {"column": column}, row=row.line, field=column
+                    )
+                )
     return problems

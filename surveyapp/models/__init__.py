@@ -4,7 +4,7 @@ from .account import Role, User
 from .api_token import ApiToken
 from .audit import AuditEvent
 from .demo import SyntheticTruth
-from .geography import Area
+from .geography import Area, AreaPlace
 from .indicator import IndicatorSnapshot, IndicatorValue, ResponseWeight, WeightRun
 from .instrument import Instrument, InstrumentStatus, Option, Question, Section
 from .job import JobLock, JobRun
@@ -17,6 +17,7 @@ __all__ = [
     "Answer",
     "ApiToken",
     "Area",
+    "AreaPlace",
     "AuditEvent",
     "Comment",
     "IndicatorSnapshot",

@@ -11,13 +11,15 @@ from sqlalchemy import (
     Integer,
     Select,
     String,
+    UniqueConstraint,
     or_,
     select,
 )
 from sqlalchemy.ext.hybrid import hybrid_method
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
-from ..categories import AREA_KINDS
+from ..categories import AREA_KINDS, PLACE_KINDS
+from ..collation import search_key
 from ..db import Base
 from ._common import Trilingual, one_of
 
@@ -81,6 +83,12 @@ class Area(Trilingual, Base):
 
     parent: Mapped[Area | None] = relationship(remote_side=[id], back_populates="children")
     children: Mapped[list[Area]] = relationship(back_populates="parent", order_by="Area.code")
+    places: Mapped[list[AreaPlace]] = relationship(
+        back_populates="area",
+        order_by="(AreaPlace.kind, AreaPlace.position)",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+    )
 
     @staticmethod
     def path_below(parent: Area | None, code: str) -> str:
@@ -152,3 +160,65 @@ class Area(Trilingual, Base):
 
     def __repr__(self) -> str:
         return f"<Area {self.code} {self.kind}>"
+
+
+class AreaPlace(Trilingual, Base):
+    """A locality (village, town, micro-district) or a street a precinct serves, so that a
+    citizen can find their precinct by where they live. From the unit tree file; not an
+    input of any statistic.
+
+    ``search_key`` is the three names folded by :func:`surveyapp.collation.search_key`
+    (case, ё, Kazakh letters and accents ignored), joined by `` | ``: a folded query matches
+    a name when it occurs in the key, never across two names (the folded query has no
+    ``|``).
+    """
+
+    __tablename__ = "area_place"
+    __table_args__ = (
+        one_of("kind", PLACE_KINDS, "kind"),
+        CheckConstraint(
+            "length(name_kk) > 0 AND length(name_ru) > 0 AND length(name_en) > 0",
+            name="names_present",
+        ),
+        CheckConstraint("position >= 0", name="position_nonnegative"),
+        UniqueConstraint("area_id", "kind", "position"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    area_id: Mapped[int] = mapped_column(ForeignKey("area.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    position: Mapped[int] = mapped_column(Integer)
+    """The place's rank in its precinct's list of its kind, as the file lists them."""
+    name_kk: Mapped[str] = mapped_column(String(200))
+    name_ru: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str] = mapped_column(String(200))
+    search_key: Mapped[str] = mapped_column(String(700))
+
+    area: Mapped[Area] = relationship(back_populates="places")
+
+    @classmethod
+    def named(cls, kind: str, position: int, names: dict[str, str]) -> AreaPlace:
+        """A place of ``kind`` with ``names`` (kk, ru, en) and its search key."""
+        return cls(
+            kind=kind,
+            position=position,
+            name_kk=names["kk"],
+            name_ru=names["ru"],
+            name_en=names["en"],
+            search_key=places_search_key(names),
+        )
+
+    def name(self, locale: str) -> str:
+        """The place's name in ``locale``."""
+        return self.text_in("name", locale)
+
+    def __repr__(self) -> str:
+        return f"<AreaPlace {self.kind} {self.name_en}>"
+
+
+SEARCH_KEY_SEPARATOR = " | "
+
+
+def places_search_key(names: dict[str, str]) -> str:
+    """The search key of a place named ``names`` (kk, ru, en)."""
+    return SEARCH_KEY_SEPARATOR.join(search_key(names[locale]) for locale in ("kk", "ru", "en"))

@@ -75,6 +75,9 @@ KIND_NAMES = {
 }
 """The kinds of area, as shown in the tree and the preview."""
 
+PLACE_KIND_NAMES = {"locality": _l("locality"), "street": _l("street")}
+"""The kinds of place a precinct serves, as the unit page names them."""
+
 CHANGE_NAMES = {
     "name_kk": _l("Name in Kazakh"),
     "name_ru": _l("Name in Russian"),

@@ -26,7 +26,14 @@ from ..imports.problems import ImportRefused, Problem
 from ..models import User
 from ..models.account import ADMIN_ROLES
 from ..models.upload import UploadKind
-from .forms import CHANGE_NAMES, KIND_NAMES, ImportForm, MarginsUploadForm, TreeUploadForm
+from .forms import (
+    CHANGE_NAMES,
+    KIND_NAMES,
+    PLACE_KIND_NAMES,
+    ImportForm,
+    MarginsUploadForm,
+    TreeUploadForm,
+)
 from .services import (
     UPLOAD_MAX_BYTES,
     UPLOAD_MAX_MB,
@@ -53,7 +60,12 @@ guard_blueprint(bp, *ADMIN_ROLES)
 
 @bp.context_processor
 def _names() -> dict[str, object]:
-    return {"kind_names": KIND_NAMES, "change_names": CHANGE_NAMES, "upload_max_mb": UPLOAD_MAX_MB}
+    return {
+        "kind_names": KIND_NAMES,
+        "change_names": CHANGE_NAMES,
+        "place_kind_names": PLACE_KIND_NAMES,
+        "upload_max_mb": UPLOAD_MAX_MB,
+    }
 
 
 def _actor() -> User:
@@ -182,7 +194,8 @@ def import_units(lang: str) -> ResponseReturnValue:
     if not isinstance(result, TreeImport):
         return _tree_preview(result, upload.id, stale=True)
     db.session.commit()
-    flash(f"areas:{result.created}:{result.updated}")
+    places = f":{result.places}" if result.places else ""  # a file without places: as before
+    flash(f"areas:{result.created}:{result.updated}{places}")
     return redirect(url_for("units.units", lang=lang), code=303)
 
 

@@ -155,6 +155,7 @@ def import_tree_upload(upload: PendingUpload, digest: str, actor: User) -> TreeI
             "file": upload.file_name,
             "created": result.created,
             "updated": result.updated,
+            "places": result.places,
             "sha256": upload.sha256,
         },
     )

@@ -45,9 +45,20 @@ def choose_area(page: Any, base: str, lang: str, area: str) -> None:
     assert page.locator(f"input[name='region'][value='{REGION}']").is_checked()
     page.locator("#area-choice button[type=submit]").click()
     page.wait_for_url(f"**/{lang}/s/{SURVEY}?region={REGION}")
-    page.locator("#area-select").select_option(area)
-    page.locator("#area-choice button[type=submit]").click()
+    # The district, then its precinct (or the whole district: the district's own code).
+    district = area.split("-P")[0]
+    choose_option(page, "district", district)
+    page.wait_for_url(f"**/{lang}/s/{SURVEY}?region={REGION}&district={district}")
+    choose_option(page, "area", area)
     page.wait_for_url(f"**/{lang}/s/{SURVEY}/{area}")
+
+
+def choose_option(page: Any, name: str, value: str) -> None:
+    """Click the chooser's option ``value`` of ``name`` and go on."""
+    page.locator("#area-choice label.opt").filter(
+        has=page.locator(f"input[name='{name}'][value='{value}']")
+    ).click()
+    page.locator("#area-choice button[type=submit]").click()
 
 
 def answer(page: Any, code: str, value: Any) -> None:

@@ -307,13 +307,13 @@ def test_survey_pages_speak_the_page_language(
         },
         "region step",
     )
-    page.goto(f"{base}?region=KZ-71")
+    page.goto(f"{base}?region=KZ-71&district=KZ-71-D01")
     found += english_left(
         page,
         {
-            "label[for=area-select]": "Your precinct (the area of your local police inspector)",
-            "#area-select option[value='']": "Choose…",
-            "#area-select option[value='KZ-71-D01']": "I do not know my precinct",
+            "#area-choice legend": "Your precinct (the area of your local police inspector)",
+            "#place-search-heading": "Find your precinct by your street or locality",
+            "label.opt:has(input[value='KZ-71-D01'])": "I do not know my precinct",
             "#area-choice button": "Next",
         },
         "precinct step",

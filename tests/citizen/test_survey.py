@@ -54,9 +54,9 @@ def test_region_then_precinct_then_survey(client: FlaskClient, wave: Wave) -> No
     html = first.get_data(as_text=True)
     assert 'name="region" value="KZ-71"' in html and 'value="KZ-75"' in html
     assert 'value="KZ-11"' not in html  # a region the wave does not cover
-    second = client.get(f"/kk/s/{SURVEY}?region=KZ-71")
+    second = client.get(f"/kk/s/{SURVEY}?region=KZ-71&district=KZ-71-D01")
     html = second.get_data(as_text=True)
-    assert 'value="KZ-71-D01-P01"' in html and 'value="KZ-71-D02-P03"' in html
+    assert 'value="KZ-71-D01-P01"' in html and 'value="KZ-71-D01-P02"' in html
     assert 'value="KZ-75-D01-P01"' not in html
     assert 'value="KZ-71-D01"' in html  # "I do not know my precinct": the whole district
     third = client.get(f"/kk/s/{SURVEY}?region=KZ-71&area={PRECINCT}")
@@ -97,7 +97,7 @@ def test_a_precinct_of_another_region_is_refused_with_its_reason(
 
 def test_an_empty_precinct_choice_gets_a_message(client: FlaskClient, wave: Wave) -> None:
     """The chooser sent without JavaScript and without a choice: a message, not a reload."""
-    response = client.get(f"/kk/s/{SURVEY}?region=KZ-71&area=")
+    response = client.get(f"/kk/s/{SURVEY}?region=KZ-71&district=KZ-71-D01&area=")
     assert response.status_code == 422
     page = response.get_data(as_text=True)
     assert "Тізімнен өз учаскеңізді таңдаңыз" in page

@@ -182,3 +182,56 @@ def test_large_regions_get_at_least_three_districts(regions: list[RegionRow]) ->
         for region in regions:
             if region.population >= 1_200_000:
                 assert districts[f"{region.code}-PD"] >= 3
+
+
+def _place_lists(row: AreaRow, stem: str) -> list[list[str]]:
+    return [
+        [name for name in getattr(row, f"{stem}_{locale}").split("; ") if name]
+        for locale in ("kk", "ru", "en")
+    ]
+
+
+def test_each_precinct_serves_one_to_four_places_named_in_three_languages(
+    rows: list[AreaRow], regions: list[RegionRow]
+) -> None:
+    cities = {region.code for region in regions if region.kind == "city"}
+    for row in rows:
+        localities, streets = _place_lists(row, "localities"), _place_lists(row, "streets")
+        if row.kind != "precinct":
+            assert localities == streets == [[], [], []], row.code
+            continue
+        assert len({len(names) for names in localities}) == 1, row.code  # kk, ru, en alike
+        assert len({len(names) for names in streets}) == 1, row.code
+        assert 1 <= len(localities[0]) + len(streets[0]) <= 4, row.code
+        if row.code[:5] in cities:
+            assert len(localities[0]) == 1 and localities[1][0].startswith("микрорайон ")
+            assert 1 <= len(streets[0]) <= 3
+        else:
+            assert 1 <= len(localities[0]) <= 4 and streets[0] == []
+    # Within a city, no two precincts share a micro-district.
+    astana = [
+        _place_lists(row, "localities")[0][0]
+        for row in rows
+        if row.code.startswith("KZ-71-") and row.kind == "precinct"
+    ]
+    assert all(name.endswith(" шағын ауданы") for name in astana)
+    assert len(astana) == len(set(astana)) > 10
+
+
+def test_the_places_leave_the_tree_as_it_was(
+    regions: list[RegionRow], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The places come from a random stream of their own: without them the tree is the same,
+    so the demo's statistics do not move."""
+    from dataclasses import replace
+
+    from surveyapp.demo import tree
+
+    with_places = demo_tree_rows(regions, seed=7)
+    assert with_places == demo_tree_rows(regions, seed=7)  # the same seed, the same places
+    monkeypatch.setattr(tree._PlaceDraw, "places", lambda self, precinct: precinct)
+    without = demo_tree_rows(regions, seed=7)
+    empty = dict.fromkeys(
+        f"{stem}_{locale}" for stem in ("localities", "streets") for locale in ("kk", "ru", "en")
+    )
+    assert [replace(row, **{key: "" for key in empty}) for row in with_places] == without

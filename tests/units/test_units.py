@@ -325,3 +325,58 @@ def test_kept_files_are_forgotten_after_a_day(
     assert admin.post("/en/admin/units/import", data=fields).status_code == 422
     admin.post("/en/admin/units/preview", data=upload(tree_file(DEPARTMENT), "again.csv"))
     assert [u.file_name for u in session.scalars(select(PendingUpload))] == ["again.csv"]
+
+
+# --------------------------------------------------------------------------- places
+
+PLACE_HEADER = (
+    TREE_HEADER + ",localities_kk,localities_ru,localities_en,streets_kk,streets_ru,streets_en"
+)
+
+
+def test_a_precincts_places_are_previewed_imported_and_shown_on_its_page(
+    admin: FlaskClient, session: Session, accounts: dict[str, User]
+) -> None:
+    rows = (
+        DEPARTMENT + ",,,,,,",
+        DISTRICT + ",,,,,,",
+        PRECINCT
+        + ",Ақсу;Жаңаталап,Аксу;Жанаталап,Aksu;Zhanatalap,Абай даңғылы,проспект Абая,Abay Avenue",
+    )
+    preview = admin.post(
+        "/ru/admin/units/preview", data=upload(tree_file(*rows, header=PLACE_HEADER))
+    )
+    assert preview.status_code == 200
+    text = _text(preview.get_data(as_text=True))
+    assert "Участков, у которых меняются населённые пункты и улицы: 1" in text
+    assert "Аксу; Жанаталап" in text and "проспект Абая" in text
+    response = admin.post(
+        "/ru/admin/units/import", data=_import_fields(preview.get_data(as_text=True))
+    )
+    assert response.status_code == 303
+    (event,) = audit(session, "areas.import")
+    assert event.details["places"] == 1
+    notice = _text(admin.get("/en/admin/units/").get_data(as_text=True))
+    assert "precincts whose localities and streets were set: 1." in notice
+    page = _text(admin.get("/en/admin/units/area/KZ-71-D1-R1-P1").get_data(as_text=True))
+    assert "Localities and streets the precinct serves" in page
+    assert (
+        "locality Ақсу Аксу Aksu" in page
+        and "street Абай даңғылы проспект Абая Abay Avenue" in page
+    )
+    district = _text(admin.get("/en/admin/units/area/KZ-71-D1-R1").get_data(as_text=True))
+    assert "Localities and streets the precinct serves" not in district
+
+
+def test_unequal_place_lists_are_refused_in_the_admins_language(
+    admin: FlaskClient, session: Session, accounts: dict[str, User]
+) -> None:
+    rows = (DEPARTMENT + ",,,,,,", DISTRICT + ",,,,,,", PRECINCT + ",Ақсу;Жаңаталап,Аксу,Aksu,,,")
+    before = area_count(session)
+    response = admin.post(
+        "/kk/admin/units/preview", data=upload(tree_file(*rows, header=PLACE_HEADER))
+    )
+    assert response.status_code == 422
+    text = _text(response.get_data(as_text=True))
+    assert "localities тізімдерінің ұзындығы үш тілде әртүрлі" in text
+    assert area_count(session) == before and _pending(session) == 0
