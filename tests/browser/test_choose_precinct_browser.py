@@ -83,3 +83,27 @@ def test_a_village_typed_without_kazakh_letters_leads_to_its_precincts_survey(
     problems += blocking_violations(page, "precinct step with places")
     screenshot(page, "chooser-kk-precincts-phone")
     assert problems == []
+
+
+def test_with_javascript_the_precincts_appear_while_typing(
+    live_server: LiveServer,
+    new_page,  # type: ignore[no-untyped-def]
+) -> None:
+    """The enhancement: typing shows the same matches the form would load, without pressing
+    the button; the list is announced (aria-live) and the page's address follows it."""
+    precinct, kk, ru = a_village_of_one_precinct()
+    page = new_page()  # phone width, JavaScript on
+    page.goto(f"{live_server.url}/ru/s/{SURVEY}?region={OBLAST}")
+    assert page.locator("#place-found").get_attribute("aria-live") == "polite"
+    page.locator("#place-q").press_sequentially(kk.lower(), delay=20)  # Kazakh on a Russian page
+    link = page.locator(f".place-results a[href$='/ru/s/{SURVEY}/{precinct}']")
+    link.wait_for()
+    assert "q=" in page.url and page.url.startswith(f"{live_server.url}/ru/s/{SURVEY}")
+    item = page.locator(".place-results li").filter(
+        has=page.locator(f"a[href$='/ru/s/{SURVEY}/{precinct}']")
+    )
+    assert item.locator("mark").count() >= 1  # the matched place is marked
+    assert ru in (item.text_content() or "")  # and named in the page's language too
+    assert not page.locator("#place-q-message").count()
+    link.click()
+    page.wait_for_url(f"**/ru/s/{SURVEY}/{precinct}")
