@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from html.parser import HTMLParser
 from typing import Any
 
 import pytest
 import yaml
+from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import MultiDict
 
+from surveyapp.extensions import limiter
 from surveyapp.models import Area, Wave, WaveArea
 from tests.factories import SHIPPED_INSTRUMENT, import_areas, make_wave
 
@@ -173,3 +176,14 @@ def kept(html: str, code: str, value: str) -> bool:
         f'name="{code}" value="{value}" checked' in html
         or f'<input type="hidden" name="{code}" value="{value}">' in html
     )
+
+
+@pytest.fixture
+def strict_limit(app: Flask) -> Iterator[None]:
+    """A submission limit of two a minute (restored, and the counters cleared, afterwards)."""
+    previous = app.config["SUBMIT_RATE_LIMIT"]
+    app.config["SUBMIT_RATE_LIMIT"] = "2 per minute"
+    limiter.reset()
+    yield
+    app.config["SUBMIT_RATE_LIMIT"] = previous
+    limiter.reset()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
@@ -140,16 +139,6 @@ def test_create_invitations_command(runner: FlaskCliRunner, session: Session, pa
     assert {token_hash(link.rsplit("/", 1)[1]) for link in links} == stored
     bad = runner.invoke(args=["surveyapp", "create-invitations", "nope", "--area", PRECINCT])
     assert bad.exit_code != 0 and "nope" in bad.output
-
-
-@pytest.fixture
-def strict_limit(app: Flask) -> Iterator[None]:
-    previous = app.config["SUBMIT_RATE_LIMIT"]
-    app.config["SUBMIT_RATE_LIMIT"] = "2 per minute"
-    limiter.reset()
-    yield
-    app.config["SUBMIT_RATE_LIMIT"] = previous
-    limiter.reset()
 
 
 def test_submissions_are_rate_limited_by_hashed_address(

@@ -9,12 +9,10 @@ from typing import Any
 
 import pytest
 import yaml
-from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from surveyapp.extensions import limiter
 from surveyapp.imports.instrument import import_instrument
 from surveyapp.models import Answer, Response, Wave
 from tests.factories import SHIPPED_INSTRUMENT
@@ -226,16 +224,6 @@ def test_absurd_step_values_start_at_the_first_step(
     assert shown_step(missing.get_data(as_text=True)) == 1
     assert "Traceback" not in missing.get_data(as_text=True)
     assert responses(session) == 0
-
-
-@pytest.fixture
-def strict_limit(app: Flask) -> Iterator[None]:
-    previous = app.config["SUBMIT_RATE_LIMIT"]
-    app.config["SUBMIT_RATE_LIMIT"] = "2 per minute"
-    limiter.reset()
-    yield
-    app.config["SUBMIT_RATE_LIMIT"] = previous
-    limiter.reset()
 
 
 def test_only_submissions_count_against_the_rate_limit(
