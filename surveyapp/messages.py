@@ -202,7 +202,12 @@ API_SERVER_ERROR = _l("An error occurred on our side. Please try again later.")
 API_UNKNOWN_PARAMETER = _l("Unknown parameter “%(name)s”; allowed: %(allowed)s.")
 API_REPEATED_PARAMETER = _l("The parameter “%(name)s” is given more than once.")
 API_MISSING_PARAMETER = _l("The parameter “%(name)s” is required.")
+API_EMPTY_PARAMETER = _l("The parameter “%(name)s” is empty: give a value or leave it out.")
 API_BAD_CODE = _l("The parameter “%(name)s” is not a valid code: “%(value)s”.")
+API_BAD_MEASURE = _l(
+    "The parameter “%(name)s” must be csi, item:<question code> or trust:<option code>, in "
+    "lower case, not “%(value)s”."
+)
 API_BAD_CHOICE = _l("The parameter “%(name)s” must be one of %(allowed)s, not “%(value)s”.")
 API_BAD_DATE = _l("The parameter “%(name)s” must be a date as YYYY-MM-DD, not “%(value)s”.")
 API_BAD_INTEGER = _l(

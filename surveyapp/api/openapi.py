@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..categories import AREA_KINDS, WAVE_STATUSES
+from .params import CODE_REGEX, MEASURE_REGEX
 
 JSON = "application/json"
 DEMO_WAVE = "police-trust-2026-demo"  # the examples name the demo's data
@@ -30,13 +31,31 @@ def _query(name: str, description: str, schema: dict[str, Any], example: Any) ->
     }
 
 
-CODE = {"type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$"}
+# Every query parameter is a non-empty string: ``name=`` is refused (400), never taken for an
+# absent parameter.
+CODE = {"type": "string", "minLength": 1, "maxLength": 64, "pattern": f"^(?:{CODE_REGEX})$"}
+MEASURE = {
+    "type": "string",
+    "minLength": 1,
+    "pattern": f"^(?:{MEASURE_REGEX})$",
+    "description": "Lower case only, as stored: csi, item:<question code> or "
+    "trust:<option code> (CSI is refused).",
+}
+# A cursor is opaque: the server issues it in a page's “next” address and alone knows what it
+# holds; one it did not issue (edited, or of another listing) is refused with a 400.
+CURSOR = {
+    "type": "string",
+    "minLength": 1,
+    "description": "Opaque: issued by the server in the “next” address of the previous page; "
+    "any other value is refused (400).",
+}
 NUMBER = {"type": ["number", "null"]}
 DATE = {"type": "string", "format": "date"}
 NULLABLE_DATE = {"type": ["string", "null"], "format": "date"}
 ERRORS = ("400", "401", "403", "404", "405", "429", "500")
 ERROR_TEXT = {
-    "400": "A parameter is unknown, repeated or malformed; the message names it.",
+    "400": "A parameter is unknown, repeated, empty or malformed, or a cursor the server did "
+    "not issue; the message names it.",
     "401": "No token, or a token that is unknown, revoked or of a deactivated account.",
     "403": "The account's role does not give access to this resource.",
     "404": "Unknown (or, for a unit head, out-of-scope) area, wave or snapshot.",
@@ -234,7 +253,7 @@ PATHS: dict[str, Any] = {
             _query(
                 "before",
                 "The cursor of the previous page (take the whole “next” address).",
-                {"type": "string"},
+                CURSOR,
                 "czEw",
             ),
             _query(
@@ -257,7 +276,7 @@ PATHS: dict[str, Any] = {
                 "example": 1,
             },
             _query("area", "Only this area.", CODE, "KZ-71"),
-            _query("measure", "Only this measure, e.g. csi.", CODE, "csi"),
+            _query("measure", "Only this measure, e.g. csi.", MEASURE, "csi"),
         ],
     ),
     "/api/v1/responses": _operation(
@@ -270,7 +289,7 @@ PATHS: dict[str, Any] = {
             _query(
                 "after",
                 "The cursor of the previous page (take the whole “next” address).",
-                {"type": "string"},
+                CURSOR,
                 "cjEwMDA",
             ),
             _query(

@@ -12,10 +12,15 @@ from datetime import date
 from flask import request
 
 from .. import messages as M
+from ..imports.codes import IDENTIFIER, OPTION_CODE
 from .errors import ApiError
 
-CODE_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}")
-MEASURE_PATTERN = re.compile(r"[a-z0-9][a-z0-9_.:-]{0,63}")
+CODE_REGEX = r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}"
+CODE_PATTERN = re.compile(CODE_REGEX)
+# A measure as stored (``domain.records.Measure.key``): ``csi``, ``item:<question code>`` or
+# ``trust:<option code>``, with the codes of the instrument format: lower case only.
+MEASURE_REGEX = f"csi|item:{IDENTIFIER.pattern.strip('^$')}|trust:{OPTION_CODE.pattern.strip('^$')}"
+MEASURE_PATTERN = re.compile(MEASURE_REGEX)
 MAX_VALUE_LENGTH = 200
 # An opaque cursor: base64 of a letter naming what it counts ("r" responses, "s" snapshots)
 # and the id where the previous page ended.
@@ -63,12 +68,15 @@ class Query:
                 raise ApiError(400, M.API_REPEATED_PARAMETER % {"name": name})
 
     def raw(self, name: str, *, required: bool = False) -> str | None:
-        """The parameter as given (None when absent or empty)."""
-        value = request.args.get(name, "")
-        if not value:
+        """The parameter as given (None when absent); an empty one (``name=``) is a 400,
+        never taken for an absent one."""
+        value = request.args.get(name)
+        if value is None:
             if required:
                 raise ApiError(400, M.API_MISSING_PARAMETER % {"name": name})
             return None
+        if not value:
+            raise ApiError(400, M.API_EMPTY_PARAMETER % {"name": name})
         return value
 
     def code(self, name: str, *, required: bool = False) -> str | None:
@@ -79,10 +87,11 @@ class Query:
         return value
 
     def measure(self, name: str) -> str | None:
-        """A measure: ``csi``, ``item:<question>`` or ``trust:<option>``."""
+        """A measure: ``csi``, ``item:<question>`` or ``trust:<option>``, in lower case as
+        stored (``CSI`` is refused, as the description says)."""
         value = self.raw(name)
         if value is not None and not MEASURE_PATTERN.fullmatch(value):
-            raise ApiError(400, M.API_BAD_CODE % {"name": name, "value": _shown(value)})
+            raise ApiError(400, M.API_BAD_MEASURE % {"name": name, "value": _shown(value)})
         return value
 
     def choice(self, name: str, choices: Iterable[str]) -> str | None:

@@ -199,7 +199,7 @@ def _id_range(
     where = [Response.wave_id == wave.id]
     if start is not None:
         where.append(Response.submitted_at >= datetime.combine(start, time(), UTC))
-    if end is not None:
+    if end is not None and end < date.max:  # through 9999-12-31: no upper bound
         where.append(Response.submitted_at < datetime.combine(end + timedelta(days=1), time(), UTC))
     low, high = session.execute(
         select(func.min(Response.id), func.max(Response.id)).where(*where)
@@ -225,6 +225,15 @@ def json_value(variable: Variable, value: Any) -> Any:
     return value
 
 
+def _timestamp(day: date | None) -> pd.Timestamp | None:
+    """``day`` as a bound on the frame's dates; None when there is no bound to apply: no day,
+    or one outside pandas' range (1677–2262), where :func:`_id_range` has bounded the ids
+    already (every response lies after the first such day and before the last)."""
+    if day is None or not pd.Timestamp.min.date() < day < pd.Timestamp.max.date():
+        return None
+    return pd.Timestamp(day)
+
+
 def _rows(
     session: Session,
     data: microdata.Dataset,
@@ -236,14 +245,15 @@ def _rows(
     """``(response id, row)`` of the dataset after ``after``, within the dates, in id order."""
     low, high = id_range
     variables = data.variables
+    start_at, end_at = _timestamp(start), _timestamp(end)
     for frame in microdata.iter_chunks(
         session, data, after_id=max(after, low - 1), chunk_size=CHUNK_SIZE
     ):
         keep = frame["response_id"].to_numpy() <= high
-        if start is not None:
-            keep &= (frame["date"] >= pd.Timestamp(start)).to_numpy()
-        if end is not None:
-            keep &= (frame["date"] <= pd.Timestamp(end)).to_numpy()
+        if start_at is not None:
+            keep &= (frame["date"] >= start_at).to_numpy()
+        if end_at is not None:
+            keep &= (frame["date"] <= end_at).to_numpy()
         columns = [frame[v.name].tolist() for v in variables]
         for i in np.flatnonzero(keep).tolist():
             row = {

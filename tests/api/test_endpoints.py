@@ -131,7 +131,7 @@ def test_indicators_as_in_the_database(session: Session, demo_api: Api) -> None:
     district = demo_api.json(f"{url}?area=KZ-71-D01")["data"]
     assert {row["area"] for row in district} == {"KZ-71-D01"}
     assert "csi" in {row["measure"] for row in district} and len(district) > 5
-    assert demo_api.json(f"{url}?measure=no-such-measure")["data"] == []
+    assert demo_api.json(f"{url}?measure=item:no_such_question")["data"] == []
     demo_api.json(f"{url}?area=KZ-NOPE", status=404)
 
 
