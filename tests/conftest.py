@@ -26,6 +26,7 @@ from werkzeug.test import TestResponse
 from surveyapp import MIGRATIONS_DIR, create_app
 from surveyapp.db import make_engine
 from surveyapp.extensions import db
+from tests import hypothesis_globals
 from tests.clock import configured_instant
 from tests.prebuilt import BUILDERS, Prebuilt
 
@@ -37,7 +38,9 @@ _TRAVEL: list[Any] = []
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """Run the whole session at ``SURVEYAPP_TEST_CLOCK`` when it is set (see tests/clock.py)."""
+    """Run the whole session at ``SURVEYAPP_TEST_CLOCK`` when it is set (see tests/clock.py);
+    Hypothesis as shipped, not as schemathesis' plugin patched it (tests/hypothesis_globals.py)."""
+    hypothesis_globals.restore()
     instant = configured_instant()
     if instant is not None:
         import time_machine

@@ -122,6 +122,20 @@ def test_kazakh_is_chosen_by_accept_language_and_english_is_the_default(small_ap
     assert response.headers["Content-Language"] == "en"
 
 
+@pytest.mark.parametrize("language", ["kk", "ru", "en"])
+def test_an_empty_parameter_is_refused_in_the_callers_language(
+    small_api: Api, language: str
+) -> None:
+    headers = {"Accept-Language": language}
+    for name in ("parent", "kind"):
+        message = _error(small_api, f"/api/v1/areas?{name}=", 400, **headers)
+        with force_locale(language):
+            assert message == M.API_EMPTY_PARAMETER % {"name": name}
+    message = _error(small_api, "/api/v1/snapshots/1/indicators?measure=CSI", 400, **headers)
+    with force_locale(language):
+        assert message == M.API_BAD_MEASURE % {"name": "measure", "value": "CSI"}
+
+
 def test_in_kazakh_a_bad_parameter_is_still_named(small_api: Api) -> None:
     message = _error(small_api, "/api/v1/areas?colour=blue", 400, **{"Accept-Language": "kk"})
     with force_locale("kk"):

@@ -111,6 +111,26 @@ def test_pages_by_default_filtered_by_day_and_past_the_end(session: Session, dem
     assert len(exact["data"]) == len(export) and exact["next"] is None
 
 
+@pytest.mark.parametrize(
+    ("start", "end", "every"),
+    [
+        ("0001-01-01", "9999-12-31", True),  # the calendar's ends: no overflow, no pandas bound
+        ("0001-01-01", None, True),
+        (None, "9999-12-31", True),
+        ("1677-01-01", "2262-12-31", True),  # beyond pandas' timestamps, within the calendar
+        ("9999-12-31", None, False),
+        (None, "0001-01-01", False),
+    ],
+)
+def test_days_at_the_ends_of_the_calendar_are_answered(
+    session: Session, demo_api: Api, start: str | None, end: str | None, every: bool
+) -> None:
+    _data, export = _export(session)
+    days = "".join(f"&{name}={day}" for name, day in (("start", start), ("end", end)) if day)
+    page = demo_api.json(f"{URL}{days}&limit={len(export)}", "research-1")
+    assert len(page["data"]) == (len(export) if every else 0) and page["next"] is None
+
+
 def test_the_page_is_streamed(session: Session, demo_api: Api) -> None:
     client = demo_api.app.test_client()
     headers = {"Authorization": f"Bearer {demo_api.tokens['admin-1']}"}
