@@ -19,6 +19,7 @@ import inspect
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cache
 from types import ModuleType
 from typing import Any
 
@@ -34,6 +35,7 @@ import hypothesis.vendor.pretty
 Values = dict[tuple[str, str], Any]
 
 
+@cache
 def _shipped_buffer_size() -> int:
     """``BUFFER_SIZE`` as written in Hypothesis' engine (read from its source: the module's
     own value may have been patched already)."""
