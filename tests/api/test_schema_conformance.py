@@ -6,6 +6,16 @@ researcher's token, through the WSGI app (no server), with a fixed seed and a bo
 of examples per operation, and with every check schemathesis has: no server error, only
 documented statuses, content types, bodies and headers, valid data accepted, invalid data
 rejected, the token required, other methods refused with 405 and ``Allow``.
+
+The operations are generated at import from :func:`openapi_document` (what
+``/api/v1/openapi.json`` serves: ``test_openapi.py``), since the app exists only in the
+fixtures; schemathesis' lazy ``from_fixture`` loader cannot be used instead, it sets
+``Function._nodeid``, which pytest 9 no longer has. Each request goes to the app through
+WSGI.
+
+Valid data must be accepted except where a rule cannot be written in JSON Schema (see
+:data:`ACCEPTED_WITH_CURSOR`): that is the one check given other statuses, and only for the
+two operations concerned.
 """
 
 from __future__ import annotations
