@@ -44,8 +44,10 @@ def codebook_csv(variables: list[Variable]) -> str:
     out = csv.writer(buffer, lineterminator="\n")
     out.writerow(
         ["name", "type", "source", "question", "option", "condition", "in_csi", "direction"]
+        + ["measure"]
         + [f"label_{loc}" for loc in LOCALES]
         + [f"values_{loc}" for loc in LOCALES]
+        + [f"description_{loc}" for loc in LOCALES]
     )
     for v in variables:
         condition = (
@@ -63,6 +65,7 @@ def codebook_csv(variables: list[Variable]) -> str:
                 condition,
                 "" if v.index is None else int(bool(v.index["in_csi"])),
                 "" if v.index is None else v.index["direction"],
+                v.measure,
             ]
             + [v.labels[loc] for loc in LOCALES]
             + [
@@ -72,6 +75,7 @@ def codebook_csv(variables: list[Variable]) -> str:
                 )
                 for loc in LOCALES
             ]
+            + [(v.description or {}).get(loc, "") for loc in LOCALES]
         )
     return buffer.getvalue()
 
@@ -120,11 +124,52 @@ def readme(data: Dataset, fmt: str, locale: str, rows: int) -> str:
             ),
             _('Answers coded 95–99 are "don\'t know" and similar answers: treat them as missing.'),
             _(
+                "In the SPSS file they are declared missing; in the Stata file they are the "
+                "extended missing values .a (99), .b (98), .c (97)…, with their labels."
+            ),
+            _(
+                "Two weights: weight sums to the adult population (for totals and the published "
+                "figures); weight_norm is the same weight normalised to the sample size (mean 1, "
+                "for packages that count weights as cases). The codebook says how each was made "
+                "and when to use which."
+            ),
+            _(
                 "No names, contact details, ID numbers or IP addresses are collected; dates are "
                 "given to the day only."
             ),
         ]
     return "\n".join(lines) + "\n"
+
+
+def file_label(data: Dataset, locale: str, limit: int, *, bytes_: bool) -> str:
+    """The data file's label in ``locale``: the wave's name and the questionnaire's title
+    when both fit in ``limit`` (bytes of UTF-8 or characters), else the wave's name."""
+    wave = data.wave.name(locale)
+    both = f"{wave} — {data.wave.instrument.title(locale)}"
+    size = len(both.encode("utf-8")) if bytes_ else len(both)
+    return both if size <= limit else wave
+
+
+def file_notes(data: Dataset, locale: str) -> list[str]:
+    """What the file is, for its notes (SPSS documents), in ``locale``."""
+    with force_locale(locale):
+        return [
+            data.wave.instrument.title(locale),
+            data.wave.name(locale),
+            _(
+                "Wave: %(wave)s; weight run: %(run)s; snapshot: %(snapshot)s; rows: %(rows)s.",
+                wave=data.wave.code,
+                run=data.run.id,
+                snapshot=data.snapshot_id or "—",
+                rows=data.rows,
+            ),
+            _(
+                "Questionnaire: %(code)s, version %(version)s; every response of the wave "
+                "answered it (variable instrument_version).",
+                code=data.wave.instrument.code,
+                version=data.wave.instrument.version,
+            ),
+        ]
 
 
 def build_archive(
@@ -140,9 +185,22 @@ def build_archive(
     elif fmt == "xlsx":
         rows = writers.write_xlsx(chunks, data.variables, data_path, locale)
     elif fmt == "sav":
-        rows = writers.write_sav(chunks, data.variables, data_path, locale)
+        rows = writers.write_sav(
+            chunks,
+            data.variables,
+            data_path,
+            locale,
+            file_label=file_label(data, locale, writers.SPSS_FILE_LABEL, bytes_=True),
+            notes=file_notes(data, locale),
+        )
     else:
-        rows = writers.write_dta(chunks, data.variables, data_path, locale)
+        rows = writers.write_dta(
+            chunks,
+            data.variables,
+            data_path,
+            locale,
+            file_label=file_label(data, locale, writers.STATA_LABEL, bytes_=False),
+        )
     codebook = codebook_document(data.variables, data.wave, data.run.id, data.snapshot_id)
     snapshot = session.get(IndicatorSnapshot, data.snapshot_id) if data.snapshot_id else None
     report = methodology_report(session, snapshot) if snapshot is not None else None

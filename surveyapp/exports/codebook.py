@@ -8,8 +8,15 @@ says cannot drift apart.
 Coding of answers (so that the numbers are the instrument's own): an option with a
 ``value`` in the instrument is coded by that value (Likert 1–5, trust 1–3, yes 1 /
 no 0); an option without one by its position (1, 2, …); "don't know"-type options
-(``missing: true``) by 99, 98, … and declared missing. A multiple-choice question
-becomes one 0/1 variable per option, empty when the question was not shown.
+(``missing: true``) by 99, 98, … and declared missing (in Stata as the extended missing
+values .a, .b, …: :data:`STATA_MISSING`). A multiple-choice question becomes one 0/1
+variable per option, empty when the question was not shown. A 0–10 scale has value labels
+for its end points only (the instrument's anchors).
+
+Measurement level (:func:`measure`, SPSS's "Measure"; in the codebook too), one rule for
+every question: options coded by the instrument's ordered values (a five-point agreement or
+satisfaction scale, trust 1–3, safety 1–4) are ordinal; yes/no, options coded by position and
+multiple-choice options are nominal; numbers and 0–10 scales are scale.
 """
 
 from __future__ import annotations
@@ -26,6 +33,9 @@ from ..models import Question, Wave
 
 MAX_NAME = 32  # Stata's limit, the strictest of the formats
 MISSING_CODES = (99, 98, 97, 96, 95)
+# Stata's extended missing value for each missing code: 99 → .a, 98 → .b, …
+STATA_MISSING = {code: letter for code, letter in zip(MISSING_CODES, "abcde", strict=True)}
+MEASURES = ("nominal", "ordinal", "scale")
 CHOICE_TYPES = ("single", "likert5", "yes_no")
 NUMBER_TYPES = ("scale0_10", "number")
 SKIPPED_TYPES = ("consent", "area", "text")  # consent is implied; area and text come apart
@@ -61,6 +71,10 @@ class Variable:
     index: dict[str, Any] | None = None
     codes: dict[str, int | float] = field(default_factory=dict)
     role: str | None = None  # the question's role (surveyapp.categories.QuestionRole)
+    measure: str = "nominal"  # the measurement level (:data:`MEASURES`; see the docstring)
+    # What the variable is and how to use it, in kk, ru and en, when a label is not enough
+    # (the weights).
+    description: dict[str, str] | None = None
 
     def label(self, locale: str) -> str:
         """The variable label in ``locale``."""
@@ -98,6 +112,30 @@ def option_codes(question: Question) -> dict[str, int | float]:
         else:
             codes[option.code] = option.position
     return codes
+
+
+def measure(question: Question) -> str:
+    """The measurement level of ``question``'s variable (the rule in the module docstring)."""
+    if question.type in NUMBER_TYPES:
+        return "scale"
+    if question.type == "likert5":
+        return "ordinal"
+    if question.type == "single":
+        values = {option.value for option in question.options if not option.is_missing}
+        if len(values) > 2 and None not in values:
+            return "ordinal"
+    return "nominal"
+
+
+def _anchors(question: Question) -> tuple[ValueLabel, ...]:
+    """The end points of a 0–10 scale labelled with the instrument's anchors (if it has them)."""
+    anchors = (question.settings or {}).get("anchors") or {}
+    low, high = anchors.get("low"), anchors.get("high")
+    ends = []
+    for code, texts in ((0, low), (10, high)):
+        if texts and all(texts.get(locale) for locale in LOCALES):
+            ends.append(ValueLabel(code, {locale: texts[locale] for locale in LOCALES}))
+    return tuple(ends)
 
 
 def _condition(question: Question) -> dict[str, Any] | None:
@@ -155,10 +193,12 @@ def _fixed(area_kinds: Sequence[str]) -> list[Variable]:
         "district": lambda: _("District police unit (code)"),
         "precinct": lambda: _("Precinct (code)"),
     }
+    # The languages' names (nominative), not messages.LANGUAGE_NAMES: those msgids are
+    # translated as the adjectives the import messages embed ("на казахском языке").
     language_names = {
-        "kk": lambda: _("Kazakh"),
-        "ru": lambda: _("Russian"),
-        "en": lambda: _("English"),
+        "kk": lambda: _("Kazakh language"),
+        "ru": lambda: _("Russian language"),
+        "en": lambda: _("English language"),
     }
     channel_names = {
         "web": lambda: _("web form"),
@@ -191,7 +231,11 @@ def _fixed(area_kinds: Sequence[str]) -> list[Variable]:
         _numbered("language", lambda: _("Language of the response"), language_names),
         _numbered("channel", lambda: _("How the response was given"), channel_names),
         Variable(
-            "date", "date", "response", _in_each_language(lambda: _("Date of the response (day)"))
+            "date",
+            "date",
+            "response",
+            _in_each_language(lambda: _("Date of the response (day)")),
+            measure="scale",
         ),
     ]
     return fixed
@@ -218,6 +262,7 @@ def _question_variables(question: Question, taken: set[str]) -> list[Variable]:
                 index=_index_role(question),
                 codes=codes,
                 role=question.role,
+                measure=measure(question),
             )
         ]
     if question.type in NUMBER_TYPES:
@@ -227,10 +272,12 @@ def _question_variables(question: Question, taken: set[str]) -> list[Variable]:
                 "numeric",
                 "answer",
                 texts,
+                values=_anchors(question) if question.type == "scale0_10" else (),
                 question=question.code,
                 condition=condition,
                 index=_index_role(question),
                 role=question.role,
+                measure="scale",
             )
         ]
     if question.type == "multi":
@@ -263,7 +310,12 @@ def export_variables(
     """
     kinds = [kind for kind in AREA_KINDS if kind in area_kinds and kind != "country"]
     variables = _fixed(kinds)
-    taken = {variable.name for variable in variables} | {"csi_score", "weight", "weight_run"}
+    taken = {variable.name for variable in variables} | {
+        "csi_score",
+        "weight",
+        "weight_norm",
+        "weight_run",
+    }
     for question in sorted(questions, key=lambda q: q.position):
         if question.type in SKIPPED_TYPES:
             if question.type == "text" and include_text:
@@ -290,12 +342,25 @@ def export_variables(
                     "when at least half are answered"
                 )
             ),
+            measure="scale",
         ),
         Variable(
             "weight",
             "numeric",
             "weight",
-            _in_each_language(lambda: _("Survey weight (raking within the region)")),
+            _in_each_language(
+                lambda: _("Population weight (raking within the region; sums to the population)")
+            ),
+            measure="scale",
+            description=_in_each_language(_weight_description),
+        ),
+        Variable(
+            "weight_norm",
+            "numeric",
+            "weight",
+            _in_each_language(lambda: _("Weight normalised to the sample size (mean 1)")),
+            measure="scale",
+            description=_in_each_language(_weight_norm_description),
         ),
         Variable(
             "weight_run",
@@ -305,6 +370,33 @@ def export_variables(
         ),
     ]
     return variables
+
+
+def _weight_description() -> str:
+    """How the population weight was made and when to use it (at request time)."""
+    return _(
+        "Each respondent's weight from raking (iterative proportional fitting) the "
+        "respondents of each region to the region's adult population by sex, age group and "
+        "settlement type: it is the number of adults the respondent stands for, and the "
+        "weights of a region add up to its adult population. Use it for population "
+        "totals and for the published figures: the CSI of an area is Σ weight × csi_score "
+        "/ Σ weight over its respondents with a score. For standard errors declare it as a "
+        "sampling (probability) weight: svyset [pweight=weight] in Stata, svydesign(ids=~1, "
+        "weights=~weight) in R, the Complex Samples module in SPSS."
+    )
+
+
+def _weight_norm_description() -> str:
+    """How the normalised weight was made and when to use it (at request time)."""
+    return _(
+        "The population weight multiplied by n / Σ weight (n: the file's number of rows), "
+        "so that the weights have mean 1 and add up to the sample size. Means, shares and "
+        "the CSI are the same as with the population weight. Use it where a package takes "
+        "the weights as counts of cases (SPSS WEIGHT BY, frequency weights): the number of "
+        "cases stays the sample size instead of the population. Such tests still ignore the "
+        "design effect of the weighting; for standard errors use either weight as a "
+        "sampling weight."
+    )
 
 
 def codebook_document(
@@ -319,6 +411,9 @@ def codebook_document(
         "coding": {
             "options": "the option's value in the instrument, else its position",
             "missing": list(MISSING_CODES),
+            "stata_missing": {str(code): f".{letter}" for code, letter in STATA_MISSING.items()},
+            "measure": "options coded by ordered values: ordinal; yes/no, options coded by "
+            "position, multiple choice: nominal; numbers and 0-10 scales: scale",
             "multiple_choice": "one 0/1 variable per option; empty when not shown",
         },
         "variables": [
@@ -337,6 +432,8 @@ def codebook_document(
                 "condition": v.condition,
                 "index": v.index,
                 "role": v.role,
+                "measure": v.measure,
+                "description": v.description,
             }
             for v in variables
         ],

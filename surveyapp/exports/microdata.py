@@ -46,12 +46,22 @@ class ExportError(ValueError):
 
 @dataclass(frozen=True)
 class Dataset:
-    """What an export is made of: the run whose weights are used, and its variables."""
+    """What an export is made of: the run whose weights are used, and its variables.
+
+    ``rows`` and ``weight_total`` are the run's number of weighted responses and the sum of
+    their weights: the normalised weight is ``weight × rows / weight_total`` (mean 1)."""
 
     wave: Wave
     run: WeightRun
     variables: list[Variable]
     snapshot_id: int | None
+    rows: int = 0
+    weight_total: float = 0.0
+
+    @property
+    def weight_scale(self) -> float:
+        """The factor from the population weight to the weight normalised to the sample size."""
+        return self.rows / self.weight_total if self.weight_total > 0 else float("nan")
 
 
 def dataset(
@@ -69,7 +79,12 @@ def dataset(
     ).all()
     kinds = list(session.scalars(select(Area.kind).distinct()))
     variables = export_variables(wave, questions, kinds, include_text=include_text)
-    return Dataset(wave, run, variables, snapshot_id)
+    rows, total = session.execute(
+        select(func.count(), func.sum(ResponseWeight.weight)).where(
+            ResponseWeight.weight_run_id == run.id
+        )
+    ).one()
+    return Dataset(wave, run, variables, snapshot_id, int(rows), float(total or 0.0))
 
 
 def _fetch(session: Session, statement: Any) -> list[tuple[Any, ...]]:
@@ -303,6 +318,8 @@ def _frame(
             columns[name] = scoring.respondent_scores(scoring.score_items(raw, items))
         elif name == "weight":
             columns[name] = rows["weight"].to_numpy(dtype=np.float64)
+        elif name == "weight_norm":
+            columns[name] = rows["weight"].to_numpy(dtype=np.float64) * data.weight_scale
         elif name == "weight_run":
             columns[name] = np.full(n, data.run.id, dtype=np.int64)
     frame = pd.DataFrame(

@@ -22,7 +22,7 @@ import pyreadstat
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from .codebook import Variable
+from .codebook import STATA_MISSING, Variable
 
 if TYPE_CHECKING:
     import polars as pl
@@ -30,7 +30,10 @@ if TYPE_CHECKING:
 FORMATS = ("csv", "csv_bom", "xlsx", "sav", "dta")
 EXTENSIONS = {"csv": "csv", "csv_bom": "csv", "xlsx": "xlsx", "sav": "sav", "dta": "dta"}
 EXCEL_MAX_ROWS = 1_048_575  # one row is the header
-STATA_LABEL = 80  # Stata's limit on a variable label
+STATA_LABEL = 80  # Stata's limit on a variable label (and on the file's label), in characters
+SPSS_FILE_LABEL = 64  # SPSS's limit on the file label, in bytes (UTF-8)
+SPSS_NOTE = 80  # SPSS's limit on a line of the file's notes (documents), in bytes
+SPSS_DISCRETE_MISSING = 3  # at most three discrete user-missing values per variable
 # A date is stored as seconds since 14 October 1582 in SPSS, as days since 1 January
 # 1960 in Stata (%td).
 SPSS_EPOCH, SPSS_UNIT = np.datetime64("1582-10-14", "D"), 86_400.0
@@ -203,44 +206,158 @@ def _frame(
     return pl.from_arrow(table, rechunk=False)  # type: ignore[return-value]
 
 
-def _measure(variable: Variable) -> str:
-    if variable.kind != "numeric" or not variable.values:
-        return "scale" if variable.kind == "numeric" else "nominal"
-    return "ordinal" if variable.index is not None else "nominal"
+def _whole_numbers(variable: Variable) -> bool:
+    """Whether the variable holds whole numbers only: codes, counters, 0–10 scales and
+    number answers (the survey takes whole numbers only)."""
+    if variable.kind != "numeric" or variable.source in ("weight", "score"):
+        return variable.name in COUNTERS
+    if variable.source == "answer" and not variable.codes:
+        return True  # a 0–10 scale or a number question
+    return _integral(variable)
+
+
+def _spss_formats(frame: pl.DataFrame, variables: Sequence[Variable]) -> dict[str, str]:
+    """SPSS print formats: ``F<w>.0`` for whole numbers (``w`` the widest value or code),
+    DATE11 for dates, six decimals for the weights and two for the CSI score."""
+    formats: dict[str, str] = {}
+    for variable in variables:
+        if variable.kind == "date":
+            formats[variable.name] = "DATE11"
+        elif variable.source == "weight" and variable.name not in COUNTERS:
+            formats[variable.name] = "F16.6"
+        elif variable.source == "score":
+            formats[variable.name] = "F6.2"
+        elif _whole_numbers(variable):
+            column = frame[variable.name]
+            ends = [column.min(), column.max(), *(value.code for value in variable.values)]
+            numbers = [int(x) for x in ends if x is not None and np.isfinite(float(x))]  # type: ignore[arg-type]
+            width = max((len(str(x)) for x in numbers), default=1)
+            formats[variable.name] = f"F{width}.0"
+    return formats
+
+
+def _spss_missing(variable: Variable) -> list[Any]:
+    """The variable's user-missing values: its missing codes, or their range when there are
+    more than SPSS takes one by one."""
+    codes = variable.missing_codes
+    if len(codes) <= SPSS_DISCRETE_MISSING:
+        return list(codes)
+    return [{"lo": min(codes), "hi": max(codes)}]
+
+
+def fit_bytes(text: str, limit: int) -> str:
+    """``text`` cut (with an ellipsis) to at most ``limit`` bytes of UTF-8, on a character."""
+    if len(text.encode("utf-8")) <= limit:
+        return text
+    while len((text + "…").encode("utf-8")) > limit:
+        text = text[:-1]
+    return text.rstrip() + "…"
+
+
+def _note_lines(notes: Sequence[str]) -> list[str]:
+    """The notes as lines of at most :data:`SPSS_NOTE` bytes, broken between words."""
+    lines: list[str] = []
+    for note in notes:
+        line = ""
+        for word in note.split():
+            candidate = f"{line} {word}" if line else word
+            if len(candidate.encode("utf-8")) <= SPSS_NOTE:
+                line = candidate
+            else:
+                if line:
+                    lines.append(line)
+                line = fit_bytes(word, SPSS_NOTE)
+        if line:
+            lines.append(line)
+    return lines
 
 
 def write_sav(
-    chunks: Iterable[pd.DataFrame], variables: Sequence[Variable], path: Path, locale: str
+    chunks: Iterable[pd.DataFrame],
+    variables: Sequence[Variable],
+    path: Path,
+    locale: str,
+    *,
+    file_label: str = "",
+    notes: Sequence[str] = (),
 ) -> int:
     """An SPSS file with variable and value labels in ``locale``; "don't know"-type codes
-    are declared user-missing."""
+    are declared user-missing; whole numbers formatted as such (``F2.0``); each variable's
+    measurement level from the codebook; ``file_label`` (cut to SPSS's 64 bytes) and
+    ``notes`` (the file's documents, in lines of 80 bytes)."""
     frame = _frame(chunks, variables, SPSS_EPOCH, SPSS_UNIT)
     pyreadstat.write_sav(
         frame,
         str(path),
+        file_label=fit_bytes(file_label, SPSS_FILE_LABEL),
+        note=_note_lines(notes) or None,
         column_labels={v.name: v.label(locale) for v in variables},
         variable_value_labels={v.name: v.value_labels(locale) for v in variables if v.values},
-        missing_ranges={v.name: list[Any](v.missing_codes) for v in variables if v.missing_codes},
-        variable_measure={v.name: _measure(v) for v in variables},
-        variable_format={v.name: "DATE11" for v in variables if v.kind == "date"},
+        missing_ranges={v.name: _spss_missing(v) for v in variables if v.missing_codes},
+        variable_measure={v.name: v.measure for v in variables},
+        variable_format=_spss_formats(frame, variables),
     )
     return len(frame)
 
 
+def _stata_missing(frame: pl.DataFrame, variable: Variable) -> pl.Series:
+    """A coded column with its missing codes as Stata's extended missing values: a column
+    of Python objects, each value one of a few shared objects (a float per code, the
+    letter of a missing code, None), so a million rows cost 8 bytes each."""
+    import polars as pl
+
+    values = frame[variable.name].to_numpy()
+    distinct, inverse = np.unique(values, return_inverse=True)
+    missing = set(variable.missing_codes)
+    table = np.empty(len(distinct), dtype=object)
+    for i, value in enumerate(distinct.tolist()):
+        if value != value:  # NaN: not asked or not answered (Stata's system missing)
+            table[i] = None
+        elif value in missing:
+            table[i] = STATA_MISSING[int(value)]
+        else:
+            table[i] = float(value)
+    return pl.Series(variable.name, table[inverse.reshape(-1)].tolist(), dtype=pl.Object)
+
+
+def _stata_value_labels(variable: Variable, locale: str) -> dict[Any, str]:
+    """Value labels for Stata: whole-number codes, and the extended missing values' letters
+    for the missing codes."""
+    labels: dict[Any, str] = {}
+    for value in variable.values:
+        if value.missing:
+            labels[STATA_MISSING[int(value.code)]] = value.labels[locale]
+        else:
+            labels[int(value.code)] = value.labels[locale]
+    return labels
+
+
 def write_dta(
-    chunks: Iterable[pd.DataFrame], variables: Sequence[Variable], path: Path, locale: str
+    chunks: Iterable[pd.DataFrame],
+    variables: Sequence[Variable],
+    path: Path,
+    locale: str,
+    *,
+    file_label: str = "",
 ) -> int:
     """A Stata file (Stata 14+, UTF-8) with variable labels (cut to 80 characters, Stata's
-    limit; the codebook has them whole) and value labels in ``locale``."""
+    limit; the codebook has them whole) and value labels in ``locale``; "don't know"-type
+    codes (99, 98, …) are the extended missing values .a, .b, … (labelled), so that Stata
+    leaves them out of every computation; ``file_label`` cut to 80 characters."""
     frame = _frame(chunks, variables, STATA_EPOCH, STATA_UNIT)
+    coded = [v for v in variables if v.missing_codes and _integral(v)]
+    if coded:
+        frame = frame.with_columns([_stata_missing(frame, v) for v in coded])
     pyreadstat.write_dta(
         frame,
         str(path),
+        file_label=_cut(file_label, STATA_LABEL),
         column_labels={v.name: _cut(v.label(locale), STATA_LABEL) for v in variables},
         variable_value_labels={
-            v.name: {int(code): label for code, label in v.value_labels(locale).items()}
-            for v in variables
-            if v.values and all(float(value.code).is_integer() for value in v.values)
+            v.name: _stata_value_labels(v, locale) for v in variables if v.values and _integral(v)
+        },
+        missing_user_values={
+            v.name: [STATA_MISSING[int(code)] for code in v.missing_codes] for v in coded
         },
         variable_format={v.name: "%td" for v in variables if v.kind == "date"},
         version=15,  # format 118/119: UTF-8 labels (Stata 14 and later read it)

@@ -114,8 +114,17 @@ def codebook(lang: str, code: str) -> ResponseReturnValue:
     """Every variable of the wave's exports with its labels in the three languages."""
     data = _wave_dataset(code)
     type_names = {"numeric": _("number"), "string": _("text"), "date": _("date")}
+    measure_names = {
+        "nominal": _("nominal"),
+        "ordinal": _("ordinal"),
+        "scale": _("scale (interval or ratio)"),
+    }
     return render_template(
-        "research/codebook.html", data=data, locales=LOCALES, type_names=type_names
+        "research/codebook.html",
+        data=data,
+        locales=LOCALES,
+        type_names=type_names,
+        measure_names=measure_names,
     )
 
 

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from surveyapp import pipeline
 from surveyapp.demo.seed import DEMO_WAVE_CODE
+from surveyapp.exports.codebook import MISSING_CODES
 from surveyapp.models import (
     Area,
     AuditEvent,
@@ -102,7 +103,7 @@ def test_a_researcher_reproduces_the_published_csi_from_the_sav(
     fair = session.scalars(select(Question).where(Question.code == "police_fair")).one()
     assert meta.column_names_to_labels["police_fair"] == fair.text_kk
     assert meta.variable_value_labels["police_fair"][5.0] == "Толық келісемін"
-    assert meta.column_names_to_labels["weight"].startswith("Салмақ (")
+    assert meta.column_names_to_labels["weight"].startswith("Халық санына сәйкес салмақ (")
     # The weights are the run's.
     stored = dict(
         session.execute(
@@ -155,7 +156,13 @@ def test_every_format_holds_the_same_values(
     assert dta_meta.column_names_to_labels["trust_level"] == trust.text_ru[:80]
     assert dta_meta.variable_value_labels["trust_level"][3] == "Полностью доверяю"
     for column in numeric:
-        assert np.allclose(dta[column], reference[column], equal_nan=True), column
+        # "Don't know"-type codes (95–99) are Stata's extended missing values (read as NaN).
+        codes = (
+            reference[column].where(~reference[column].isin(MISSING_CODES))
+            if (column in dta_meta.variable_value_labels)
+            else reference[column]
+        )
+        assert np.allclose(dta[column], codes, equal_nan=True), column
     sav, sav_meta = pyreadstat.read_sav(
         extracted(download(app, "sav", "kk", run), "data.sav", tmp_path)
     )
