@@ -1198,9 +1198,17 @@ def _replicate_variance(
 
 
 def _replicate_means(
-    values: FloatArray, codes: IntArray, n_groups: int, design: ReplicateDesign
+    values: FloatArray,
+    codes: IntArray,
+    n_groups: int,
+    design: ReplicateDesign,
+    linearized: bool = False,
 ) -> tuple[FloatArray, FloatArray, IntArray, FloatArray]:
-    """Hájek means per group with full-sample and replicate weights: ``(θ̂, θ̂_r, n, n_eff)``."""
+    """Hájek means per group with full-sample and replicate weights: ``(θ̂, θ̂_r, n, n_eff)``.
+
+    With ``linearized`` the second item is instead ``(Σ w_r y − θ̂ Σ w_r) / Σ w``, the
+    replicates of the mean's linearization (what R's delta method of ``svycontrast`` over
+    replicate totals uses)."""
     member = ~np.isnan(values) & (codes >= 0)
     g = codes[member]
     w = design.weights[member]
@@ -1221,18 +1229,28 @@ def _replicate_means(
         rep_total[present] = np.add.reduceat(reps[order], starts, axis=0)
         rep_y[present] = np.add.reduceat(reps[order] * y[order, None], starts, axis=0)
     with np.errstate(invalid="ignore", divide="ignore"):
-        replicated = np.where(rep_total > 0, rep_y / rep_total, np.nan)
+        if linearized:
+            replicated = (rep_y - theta[:, None] * rep_total) / total[:, None]
+        else:
+            replicated = np.where(rep_total > 0, rep_y / rep_total, np.nan)
     return np.where(n > 0, theta, np.nan), replicated, n, effective_n
 
 
 def _logit_se(theta: FloatArray, replicated: FloatArray, design: ReplicateDesign) -> FloatArray:
     """Replicate standard error of ``logit(p̂)`` (R's ``svyglm`` on a replicate design: the
-    intercept of each replicate is ``logit(p̂_r)``)."""
+    intercept of each replicate is ``logit(p̂_r)``).
+
+    Where a replicate's share is 0 or 1 its logit is infinite (R's ``glm`` then stops at an
+    arbitrary large value and the interval becomes about ``(0, 1)``); there the delta method
+    ``se(p̂) / (p̂ (1 − p̂))`` of the replicate ``se(p̂)`` is used instead (R's ``"xlogit"``)."""
     with np.errstate(invalid="ignore", divide="ignore"):
         logit = np.log(theta / (1.0 - theta))
         logits = np.log(replicated / (1.0 - replicated))
-    logits = np.where(np.isfinite(logits), logits, np.nan)
-    return np.sqrt(_replicate_variance(logit, logits, design))
+        delta = np.sqrt(_replicate_variance(theta, replicated, design)) / (theta * (1.0 - theta))
+    degenerate = np.any(np.isinf(logits), axis=1)
+    direct = np.sqrt(_replicate_variance(logit, np.where(np.isinf(logits), 0.0, logits), design))
+    result: FloatArray = np.where(degenerate, delta, direct)
+    return np.where((theta > 0) & (theta < 1), result, np.nan)
 
 
 def _replicate_mean(values: FloatArray, design: ReplicateDesign) -> tuple[Estimate, float]:
@@ -1312,7 +1330,9 @@ def _replicate_mean_by(
 def _replicate_differences(
     y: ArrayLike, units: Groups, wholes: Groups, design: ReplicateDesign
 ) -> pd.DataFrame:
-    """:func:`nested_differences` of a replicate design: ``Ȳ_u − Ȳ_h`` per replicate."""
+    """:func:`nested_differences` of a replicate design: the replicate variance of the
+    linearized difference ``(Y_u,r − Ȳ_u N_u,r)/N̂_u − (Y_h,r − Ȳ_h N_h,r)/N̂_h`` (replicate
+    totals of ``y`` and of the respondents), R's ``svycontrast`` of ``svytotal``s."""
     values, unit_codes, unit_labels = _split_groups(y, units, design)
     whole_codes, whole_labels = _group_codes(wholes, design.n_rows)
     in_unit = unit_codes >= 0
@@ -1324,12 +1344,15 @@ def _replicate_differences(
     if np.any(whole_of[unit_codes[in_unit]] != whole_codes[in_unit]):
         raise ValueError("the rows of a unit must all lie in the same whole")
     h = np.where(whole_of >= 0, whole_of, 0)
-    unit_theta, unit_reps, n, _eff = _replicate_means(values, unit_codes, n_units, design)
+    unit_theta, unit_reps, n, _eff = _replicate_means(
+        values, unit_codes, n_units, design, linearized=True
+    )
     whole_theta, whole_reps, _n, _eff = _replicate_means(
-        values, whole_codes, len(whole_labels), design
+        values, whole_codes, len(whole_labels), design, linearized=True
     )
     difference = unit_theta - whole_theta[h]
-    se = np.sqrt(_replicate_variance(difference, unit_reps - whole_reps[h], design))
+    # The linearized difference is 0 at the full sample (the centre of an mse variance).
+    se = np.sqrt(_replicate_variance(np.zeros(n_units), unit_reps - whole_reps[h], design))
     frame = pd.DataFrame(
         {
             "whole": np.asarray(whole_labels, dtype=object)[h],
