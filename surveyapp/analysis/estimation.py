@@ -71,6 +71,24 @@ the estimate; ``n`` is ``|S|``.
 Deliberate difference from R: a domain with no non-missing ``y`` gives NaN
 everywhere (R reports ``0`` with standard error ``0`` for an uncalibrated
 design, an artefact of averaging an empty vector).
+
+Complex designs (:func:`design` with ``strata``, ``psu``, ``fpc``; checked against
+``svydesign(ids=~psu, strata=~strata, fpc=~fpc, weights=~w, nest=TRUE)`` and ``rake()`` on
+it in ``tests/analysis/test_design.py``). The calibrated influence values ``e_i`` are
+formed row by row as above, summed per PSU (``t_hj``, PSU ``j`` of stratum ``h``) and::
+
+    v = Σ_h (1 − f_h) n_h/(n_h − 1) Σ_j (t_hj − t̄_h)²
+
+(``survey:::onestrat``; ``n_h`` PSUs of the stratum in the whole design, ``f_h`` the
+first-stage sampling fraction, 0 without ``fpc``; a stratum with ``f_h = 1`` adds 0; a
+stratum with one PSU otherwise is refused, R's ``survey.lonely.psu = "fail"``). Degrees of
+freedom ``df = PSUs − strata`` for the design (``Design.df``) and, for a domain, the PSUs
+minus the strata holding at least one of its rows (``degf`` of the domain's subset). With
+a one-stage design (no ``strata``, ``psu`` or ``fpc``) every formula above is unchanged.
+
+Replicate weights (:func:`replicate_design`, ``svrepdesign``):
+``v = scale Σ_r rscales_r (θ̂_r − c)²`` over the estimates recomputed with each replicate's
+weights (``c`` their mean, or ``θ̂`` with ``mse``); see :class:`ReplicateDesign`.
 """
 
 from __future__ import annotations
