@@ -57,7 +57,7 @@ class Population:
     y: np.ndarray
     flag: np.ndarray
     members: list[np.ndarray]  # rows of each cluster
-    margins: dict[str, dict[int, float]]
+    margins: dict[str, dict[str, float]]  # population totals by category (as text)
 
 
 def population(rng: np.random.Generator) -> Population:
@@ -76,7 +76,7 @@ def population(rng: np.random.Generator) -> Population:
     cluster_effect = rng.normal(0.0, 8.0, first)  # σ² 64 against 64 + 360: ICC ≈ 0.15
     # Sex and age vary between clusters too, so raking interacts with the clustering.
     older = rng.uniform(0.2, 0.6, first)[cluster]
-    sex = (rng.random(n) < 0.5).astype(np.int64)
+    sex = np.asarray(rng.random(n) < 0.5, dtype=np.int64)
     age = np.where(rng.random(n) < older, 2, rng.integers(0, 2, n))
     stratum_effect = np.array([-5.0, 0.0, 3.0, 6.0])[stratum]
     y = np.clip(
@@ -94,8 +94,8 @@ def population(rng: np.random.Generator) -> Population:
     bounds = np.flatnonzero(np.r_[True, np.diff(cluster[order]) != 0, True])
     members = [order[a:b] for a, b in itertools.pairwise(bounds)]
     margins = {
-        "sex": {k: float(np.sum(sex == k)) for k in range(2)},
-        "age": {k: float(np.sum(age == k)) for k in range(AGES)},
+        "sex": {str(k): float(np.sum(sex == k)) for k in range(2)},
+        "age": {str(k): float(np.sum(age == k)) for k in range(AGES)},
     }
     return Population(stratum, cluster, sex, age, y, flag, members, margins)
 
@@ -145,7 +145,9 @@ def run(samples: int, seed: int) -> dict[str, list[bool]]:
 
     for _ in range(samples):
         frame = sample(pop, rng)
-        raked = weighting.rake(frame[["sex", "age"]], pop.margins, frame["w0"].to_numpy())
+        raked = weighting.rake(
+            frame[["sex", "age"]].astype(str), pop.margins, frame["w0"].to_numpy()
+        )
         for label, fpc in (("with fpc", frame["fpc"].to_numpy()), ("without fpc", None)):
             design = estimation.design(
                 raked, strata=frame["stratum"].to_numpy(), psu=frame["cluster"].to_numpy(), fpc=fpc
@@ -164,7 +166,9 @@ def run(samples: int, seed: int) -> dict[str, list[bool]]:
             for a in range(AGES):
                 count(
                     f"age-group means (t, domain df), two-stage {label}",
-                    covered(by.loc[a, "ci_low"], by.loc[a, "ci_high"], truth_age[a]),
+                    covered(
+                        float(by["ci_low"].iloc[a]), float(by["ci_high"].iloc[a]), truth_age[a]
+                    ),
                 )
         naive = estimation.design(raked)
         m = estimation.mean(frame["y"].to_numpy(), naive)
@@ -177,7 +181,7 @@ def run(samples: int, seed: int) -> dict[str, list[bool]]:
         for a in range(AGES):
             count(
                 "age-group means, one-stage (clusters ignored)",
-                covered(by.loc[a, "ci_low"], by.loc[a, "ci_high"], truth_age[a]),
+                covered(float(by["ci_low"].iloc[a]), float(by["ci_high"].iloc[a]), truth_age[a]),
             )
     return hits
 

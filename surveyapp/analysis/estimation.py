@@ -97,12 +97,12 @@ import math
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, replace
 from functools import cached_property
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
-from scipy import stats
+from scipy import sparse, stats
 
 from .results import Estimate, FloatArray, IntArray, RakeResult
 
@@ -725,29 +725,46 @@ def _domain_parts(
     )
 
 
+def _unique(keys: IntArray, space: int) -> tuple[IntArray, IntArray]:
+    """Sorted distinct values of ``keys`` (all in ``0..space−1``) and each key's position
+    among them (``np.unique`` with ``return_inverse``): a presence table when the range is
+    small, else one argsort (numpy's hash-based ``unique`` is slow on a million keys)."""
+    if space <= 4 * keys.shape[0]:
+        present = np.bincount(keys, minlength=space) > 0
+        position = np.cumsum(present) - 1
+        return np.flatnonzero(present).astype(np.int64), position[keys].astype(np.int64)
+    order = np.argsort(keys)
+    ordered = keys[order]
+    first = np.r_[True, ordered[1:] != ordered[:-1]] if ordered.shape[0] else np.zeros(0, bool)
+    inverse = np.empty(keys.shape[0], dtype=np.int64)
+    inverse[order] = np.cumsum(first) - 1
+    return ordered[first].astype(np.int64), inverse
+
+
+def _distinct(keys: IntArray) -> IntArray:
+    """The sorted distinct values of ``keys`` (one sort)."""
+    ordered = np.sort(keys)
+    return ordered[np.r_[True, ordered[1:] != ordered[:-1]]] if ordered.shape[0] else ordered
+
+
+def _pair_matrix(keys: IntArray, values: FloatArray, n_cells: int, n_groups: int) -> Any:
+    """The sparse ``G × n_cells`` matrix holding ``values`` at the sorted pair ``keys``."""
+    groups = keys // n_cells
+    indptr = np.r_[0, np.cumsum(np.bincount(groups, minlength=n_groups))]
+    return sparse.csr_matrix((values, keys % n_cells, indptr), shape=(n_groups, n_cells))
+
+
 def _pair_sums(
-    groups: IntArray, cells: IntArray, n_cells: int, values: FloatArray
+    groups: IntArray, cells: IntArray, n_cells: int, values: FloatArray, n_groups: int
 ) -> tuple[IntArray, FloatArray]:
     """Sorted keys ``g · n_cells + cell`` of the (group, cell) pairs present, and the sums of
     ``values`` per pair (0 below :data:`_NOISE_FLOOR` of the sum of their absolute values)."""
-    keys, inverse = np.unique(groups * n_cells + cells, return_inverse=True)
-    inverse = inverse.reshape(-1)
+    keys, inverse = _unique(groups * n_cells + cells, n_groups * n_cells)
     totals = _sums(inverse, values, keys.shape[0])
     # A domain that holds a whole PSU has the PSU total 0 up to rounding: made exactly 0.
     scale = _sums(inverse, np.abs(values), keys.shape[0])
     totals = np.where(np.abs(totals) > _NOISE_FLOOR * scale, totals, 0.0)
     return keys.astype(np.int64), totals
-
-
-def _group_rows(keys: IntArray, n_cells: int, rows: FloatArray, n_groups: int) -> FloatArray:
-    """``Σ`` of the ``rows`` (one per sorted pair key) of each group: a ``G × K`` matrix."""
-    out = np.zeros((n_groups, rows.shape[1]))
-    if keys.shape[0] == 0:
-        return out
-    groups = keys // n_cells
-    starts = np.flatnonzero(np.r_[True, groups[1:] != groups[:-1]])
-    out[groups[starts]] = np.add.reduceat(rows, starts, axis=0)
-    return out
 
 
 def _clustered_parts(
@@ -781,8 +798,10 @@ def _clustered_parts(
     n_psu, n_strata = clusters.n_clusters, clusters.n_strata
     gc = gcode[in_domain]
     z_d = z[in_domain]
-    psu_key, psu_total = _pair_sums(gc, clusters.psu[in_domain], n_psu, z_d)
-    stratum_key, stratum_total = _pair_sums(gc, clusters.stratum[in_domain], n_strata, z_d)
+    psu_key, psu_total = _pair_sums(gc, clusters.psu[in_domain], n_psu, z_d, n_groups)
+    stratum_key, stratum_total = _pair_sums(
+        gc, clusters.stratum[in_domain], n_strata, z_d, n_groups
+    )
     phi = clusters.factor[clusters.psu_stratum[psu_key % n_psu]]
     psi = (clusters.factor / clusters.n_psu)[stratum_key % n_strata]
     plus = _sums(psu_key // n_psu, phi * psu_total**2, n_groups)
@@ -799,13 +818,10 @@ def _clustered_parts(
             for margin, size in zip(design.margins, design.sizes, strict=True)
         ]
         a = np.hstack(s_blocks) @ operator.T
-        p = _group_rows(
-            psu_key, n_psu, (phi * psu_total)[:, None] * b[psu_key % n_psu], n_groups
-        ) - _group_rows(
-            stratum_key,
-            n_strata,
-            (psi * stratum_total)[:, None] * bs[stratum_key % n_strata],
-            n_groups,
+        # p_g = Σ_j φ_j Z_gj B_j − Σ_h ψ_h ZS_gh Bₛ_h: sparse (domain × PSU) products.
+        p = np.asarray(
+            _pair_matrix(psu_key, phi * psu_total, n_psu, n_groups) @ b
+            - _pair_matrix(stratum_key, psi * stratum_total, n_strata, n_groups) @ bs
         )
         cross = np.einsum("gk,gk->g", a, p)
         adjustment = np.einsum("gk,kl,gl->g", a, q, a)
@@ -829,8 +845,11 @@ def _domain_df(codes: IntArray, n_groups: int, design: Design) -> FloatArray:
         df = np.bincount(codes[inside], minlength=n_groups) - 1.0
     else:
         g = codes[inside]
-        psus = np.unique(g * clusters.n_clusters + clusters.psu[inside]) // clusters.n_clusters
-        strata = np.unique(g * clusters.n_strata + clusters.stratum[inside]) // clusters.n_strata
+        n_psu, n_strata = clusters.n_clusters, clusters.n_strata
+        psus = _unique(g * n_psu + clusters.psu[inside], n_groups * n_psu)[0] // n_psu
+        strata = (
+            _unique(g * n_strata + clusters.stratum[inside], n_groups * n_strata)[0] // n_strata
+        )
         df = (
             np.bincount(psus, minlength=n_groups) - np.bincount(strata, minlength=n_groups)
         ).astype(np.float64)
