@@ -115,6 +115,7 @@ __all__ = [
     "DomainInterval",
     "Groups",
     "ReplicateDesign",
+    "ReplicateKind",
     "design",
     "logit_interval",
     "mean",
