@@ -14,8 +14,9 @@ population as a stratified two-stage sample (docs/fieldwork-import.md, "The demo
   the precinct's adults in the demo population.
 
 The file codes answers as an agency would (numbers, 9/99 for "don't know"); the mapping
-(:data:`MAPPING_FILE`) translates them. Deterministic from the seed; regenerate the shipped
-files with ``python scripts/make_demo_fieldwork.py``.
+(:data:`MAPPING`) translates them. Deterministic from the seed; regenerate the shipped
+files (``surveyapp/data/demo_fieldwork.csv``, ``surveyapp/demo/fieldwork_mapping.yaml``) with
+``python scripts/make_demo_fieldwork.py``.
 """
 
 from __future__ import annotations
@@ -297,7 +298,8 @@ def main() -> None:
     """Write the shipped ``surveyapp/data/demo_fieldwork.csv`` and its mapping."""
     rows = fieldwork_rows()
     _data_path(FIELDWORK_FILE).write_text(render_fieldwork_csv(rows), encoding="utf-8")
-    _data_path(FIELDWORK_MAPPING_FILE).write_text(MAPPING, encoding="utf-8")
+    mapping = Path(str(resources.files("surveyapp.demo").joinpath(FIELDWORK_MAPPING_FILE)))
+    mapping.write_text(MAPPING, encoding="utf-8")
     print(f"wrote {len(rows)} interviews to {FIELDWORK_FILE} and its mapping")
 
 

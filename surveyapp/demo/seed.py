@@ -59,8 +59,9 @@ FIELDWORK_DAYS = 180
 PRECINCT_QUOTA = 60
 FIELDWORK_WAVE_CODE = "police-trust-2026-fieldwork-demo"
 FIELDWORK_FILE = "demo_fieldwork.csv"
-FIELDWORK_MAPPING_FILE = "demo_fieldwork_mapping.yaml"
-"""The demo's face-to-face survey (:mod:`surveyapp.demo.fieldwork`), in ``surveyapp/data``: drawn
+FIELDWORK_MAPPING_FILE = "fieldwork_mapping.yaml"
+"""The demo's face-to-face survey (:mod:`surveyapp.demo.fieldwork`): the data in ``surveyapp/data``,
+the mapping in ``surveyapp/demo``; drawn
 from the demo population of :data:`DEFAULT_SEED`, loaded only with that seed."""
 FIELDWORK_WAVE_NAMES = {
     "name_kk": "Демонстрациялық далалық зерттеу (сұхбат), 2026",
@@ -248,7 +249,7 @@ def seed_fieldwork_wave(
     computed) with the shipped interviews, imported as an agency's file would be; the wave
     lists the sampled precincts. Returns the number of interviews."""
     data = _package_path("surveyapp.data", FIELDWORK_FILE).read_bytes()
-    mapping = _package_path("surveyapp.data", FIELDWORK_MAPPING_FILE).read_bytes()
+    mapping = _package_path("surveyapp.demo", FIELDWORK_MAPPING_FILE).read_bytes()
     rows = csv.DictReader(io.StringIO(data.decode("utf-8")))
     sampled: dict[str, int] = {}
     for row in rows:
