@@ -242,7 +242,7 @@ def parse_mapping(
         missing_doc = spec.get("missing") or []
         if not isinstance(missing_doc, list):
             missing_doc = [missing_doc]
-        separator = _text(spec.get("separator", ";")) or ";"
+        separator = str(spec.get("separator", ";")) or ";"  # " " is a separator: not stripped
         mapped.append(
             QuestionMap(
                 code,

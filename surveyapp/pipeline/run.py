@@ -100,7 +100,10 @@ def _design(inputs: Inputs, raked: RakeResult) -> estimation.Design:
     if sample is None:
         return estimation.design(raked)
     strata, psus = sample.codes()
-    return estimation.design(raked, strata=strata, psu=psus, fpc=sample.fpc)
+    try:
+        return estimation.design(raked, strata=strata, psu=psus, fpc=sample.fpc)
+    except ValueError as error:  # a stratum left with one PSU (a window), an fpc too small
+        raise PipelineError(f"the sample design cannot be used: {error}") from error
 
 
 def _design_summary(inputs: Inputs) -> DesignSummary | None:
