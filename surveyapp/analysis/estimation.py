@@ -77,7 +77,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Hashable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import Literal
 
@@ -92,8 +92,11 @@ __all__ = [
     "CALIBRATION_SWEEPS",
     "SE_FLOOR",
     "Z_95",
+    "Clusters",
+    "Design",
     "DomainInterval",
     "Groups",
+    "design",
     "logit_interval",
     "mean",
     "mean_by",
@@ -128,22 +131,60 @@ SE_FLOOR = 0.1
 
 
 @dataclass(frozen=True)
+class Clusters:
+    """Strata and first-stage clusters (PSUs) of a design, as :func:`design` builds them.
+
+    PSUs are numbered ``0..P−1`` across strata (nested within strata, R's ``nest=TRUE``);
+    strata ``0..H−1``. ``factor[h]`` is the stratum's variance multiplier
+    ``(1 − f_h) n_h / (n_h − 1)`` (``n_h`` PSUs, sampling fraction ``f_h``; 0 for a
+    self-representing stratum, ``f_h = 1``).
+    """
+
+    stratum: IntArray  # per row
+    psu: IntArray  # per row, 0..P−1 (unique across strata)
+    psu_stratum: IntArray  # per PSU, its stratum
+    n_psu: IntArray  # per stratum: n_h
+    factor: FloatArray  # per stratum: (1 − f_h) n_h / (n_h − 1)
+    fraction: FloatArray  # per stratum: f_h (0 without fpc)
+
+    @property
+    def n_clusters(self) -> int:
+        """``P``: the number of PSUs."""
+        return int(self.psu_stratum.shape[0])
+
+    @property
+    def n_strata(self) -> int:
+        """``H``: the number of strata."""
+        return int(self.n_psu.shape[0])
+
+
+@dataclass(frozen=True)
 class Design:
-    """Weights and (compacted) raking margins of one design, checked once.
+    """Weights, (compacted) raking margins and the strata/PSU structure of one design.
 
     Build it with :func:`design` when estimating many variables or domains from
     the same weights: the calibration matrices, which depend on the design
     only, are then computed once and reused by every :func:`mean_by` call.
+    ``clusters`` is ``None`` for a one-stage design without strata or fpc (every row its
+    own PSU, with replacement: the historical case, computed exactly as before).
     """
 
     weights: FloatArray
     margins: tuple[IntArray, ...]  # per margin: category index 0..K_m-1 per row
     sizes: tuple[int, ...]  # K_m: number of categories present
+    clusters: Clusters | None = None
 
     @property
     def n_rows(self) -> int:
         """Number of rows (respondents) of the design."""
         return int(self.weights.shape[0])
+
+    @property
+    def df(self) -> int:
+        """Degrees of freedom, R's ``degf``: PSUs minus strata (``N − 1`` for one stage)."""
+        if self.clusters is None:
+            return self.n_rows - 1
+        return self.clusters.n_clusters - self.clusters.n_strata
 
     @cached_property
     def calibration(self) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
@@ -151,6 +192,27 @@ class Design:
         w = self.weights
         counts, q, dw = _cross_tables(self, [np.ones(self.n_rows), w * w, w])
         return counts, q, np.diag(dw).copy(), _calibration_operator(counts, self.sizes)
+
+    @cached_property
+    def cluster_tables(self) -> tuple[FloatArray, FloatArray, FloatArray]:
+        """``(B, Bₛ, Dᵀ W Q W D)`` of a clustered raked design: ``B`` the ``P × K`` weight
+        totals of each PSU by raking category, ``Bₛ`` the same by stratum (``H × K``), and
+        the ``K × K`` matrix of the variance quadratic form ``Q`` (:func:`_domain_parts`)."""
+        clusters = self.clusters
+        assert clusters is not None
+        w = self.weights
+        p = clusters.n_clusters
+        blocks = [
+            _sums(clusters.psu * size + margin, w, p * size).reshape(p, size)
+            for margin, size in zip(self.margins, self.sizes, strict=True)
+        ]
+        b = np.hstack(blocks) if blocks else np.zeros((p, 0))
+        bs = np.zeros((clusters.n_strata, b.shape[1]))
+        np.add.at(bs, clusters.psu_stratum, b)
+        phi = clusters.factor[clusters.psu_stratum]
+        psi = clusters.factor / clusters.n_psu
+        q = b.T @ (phi[:, None] * b) - bs.T @ (psi[:, None] * bs)
+        return b, bs, q
 
 
 def _compact(raw: IntArray) -> tuple[IntArray, int]:
@@ -164,11 +226,35 @@ def _compact(raw: IntArray) -> tuple[IntArray, int]:
     return inverse.astype(np.int64).reshape(-1), int(values.shape[0])
 
 
-def design(r: RakeResult | ArrayLike | Design) -> Design:
+def design(
+    r: RakeResult | ArrayLike | Design,
+    *,
+    strata: ArrayLike | None = None,
+    psu: ArrayLike | None = None,
+    fpc: ArrayLike | None = None,
+) -> Design:
     """The estimation design of a :class:`RakeResult` (weights and raking margins) or of plain
-    weights; validated here once (finite positive weights, at least two rows)."""
+    weights, optionally stratified and/or clustered; validated here once (finite positive
+    weights, at least two rows).
+
+    ``strata``: each row's stratum (any labels); ``psu``: each row's first-stage cluster,
+    nested within its stratum (R's ``nest=TRUE``: the same id in two strata is two PSUs);
+    ``fpc``: each row's finite-population correction as R's ``svydesign(fpc=)``: either the
+    number of PSUs in the stratum's population (all values ≥ 1) or the sampling fraction
+    (all values ≤ 1), constant within a stratum. Without ``psu`` every row is its own PSU;
+    without ``strata`` there is one stratum. Equal to ``svydesign(ids=~psu, strata=~strata,
+    fpc=~fpc, weights=~w, nest=TRUE)`` (then ``rake()`` when ``r`` is a RakeResult).
+
+    A stratum with a single PSU (and a sampling fraction below 1) has no variance estimate:
+    ``ValueError``, as R's default ``options(survey.lonely.psu="fail")``. A stratum sampled
+    completely (``f_h = 1``) contributes no variance (R's "self-representing" stratum).
+    With ``r`` a :class:`Design`, the arguments replace its strata/PSU structure.
+    """
+    structured = strata is not None or psu is not None or fpc is not None
     if isinstance(r, Design):
-        return r
+        if not structured:
+            return r
+        return replace(r, clusters=_clusters(r.n_rows, strata, psu, fpc))
     if isinstance(r, RakeResult):
         weights = np.asarray(r.weights, dtype=np.float64)
         codes = list(r.margin_codes.values())
@@ -192,7 +278,82 @@ def design(r: RakeResult | ArrayLike | Design) -> Design:
         compact, size = _compact(raw.astype(np.int64))
         margins.append(compact)
         sizes.append(size)
-    return Design(weights, tuple(margins), tuple(sizes))
+    clusters = _clusters(weights.shape[0], strata, psu, fpc) if structured else None
+    return Design(weights, tuple(margins), tuple(sizes), clusters)
+
+
+def _labels(values: ArrayLike, n_rows: int, name: str) -> IntArray:
+    """Codes ``0..K−1`` of per-row labels (``ValueError`` on a wrong length or a missing one)."""
+    raw = (
+        values if isinstance(values, pd.Series | pd.Index | pd.Categorical) else np.asarray(values)
+    )
+    if np.shape(raw) != (n_rows,):
+        raise ValueError(f"{name} must be one-dimensional with one entry per weight")
+    codes, _labels_found = pd.factorize(raw, sort=True)
+    codes = np.asarray(codes, dtype=np.int64)
+    if np.any(codes < 0):
+        raise ValueError(f"{name} must not contain missing values")
+    return codes
+
+
+#: A sampling fraction at or above ``1 − this`` makes a stratum self-representing
+#: (``onestrat``: ``if (all(f < 1e-7)) return 0``).
+_CERTAINTY = 1e-7
+
+
+def _clusters(
+    n_rows: int, strata: ArrayLike | None, psu: ArrayLike | None, fpc: ArrayLike | None
+) -> Clusters:
+    """Strata, nested PSUs and per-stratum variance factors (``as.fpc`` and ``onestrat``)."""
+    stratum = (
+        np.zeros(n_rows, dtype=np.int64) if strata is None else _labels(strata, n_rows, "strata")
+    )
+    n_strata = int(stratum.max()) + 1
+    if psu is None:
+        cluster = np.arange(n_rows, dtype=np.int64)
+    else:
+        raw = _labels(psu, n_rows, "psu")
+        _values_found, cluster = np.unique(
+            stratum * (int(raw.max()) + 1) + raw, return_inverse=True
+        )
+        cluster = cluster.astype(np.int64).reshape(-1)
+    n_clusters = int(cluster.max()) + 1
+    psu_stratum = np.zeros(n_clusters, dtype=np.int64)
+    psu_stratum[cluster] = stratum
+    n_psu = np.bincount(psu_stratum, minlength=n_strata).astype(np.int64)
+    fraction = np.zeros(n_strata)
+    if fpc is not None:
+        values = np.asarray(fpc, dtype=np.float64)
+        if values.shape != (n_rows,):
+            raise ValueError("fpc must be one-dimensional with one entry per weight")
+        if not np.all(np.isfinite(values)) or np.any(values < 0):
+            raise ValueError("fpc must be finite and non-negative")
+        low = np.full(n_strata, np.inf)
+        high = np.full(n_strata, -np.inf)
+        np.minimum.at(low, stratum, values)
+        np.maximum.at(high, stratum, values)
+        if np.any(low != high):
+            raise ValueError("fpc must be the same for every row of a stratum")
+        if np.any(values > 1):
+            if np.any(values < 1):
+                raise ValueError(
+                    "fpc must be all population sizes (≥ 1) or all sampling fractions (≤ 1)"
+                )
+            if np.any(low < n_psu):
+                raise ValueError("fpc is smaller than the number of sampled PSUs of a stratum")
+            fraction = n_psu / low
+        else:
+            fraction = low
+    keep = 1.0 - fraction  # R: (N_h − n_h) / N_h, or 1 − f_h for a fraction
+    certain = keep < _CERTAINTY
+    lonely = (n_psu < 2) & ~certain
+    if np.any(lonely):
+        raise ValueError(
+            "a stratum has only one PSU: its variance cannot be estimated "
+            '(R\'s survey.lonely.psu = "fail"); merge it with a similar stratum'
+        )
+    factor = np.where(certain, 0.0, keep * n_psu / np.maximum(n_psu - 1, 1))
+    return Clusters(stratum, cluster, psu_stratum, n_psu, factor, fraction)
 
 
 # Inside functions a local variable is called ``design``.
@@ -231,11 +392,19 @@ def _calibrate(z: FloatArray, design: Design) -> FloatArray:
 
 
 def _variance(z: FloatArray, design: Design) -> float:
-    """``N/(N−1) Σ (z_i − z̄)²`` of the calibration residuals of ``z``."""
-    n = design.n_rows
+    """``N/(N−1) Σ (z_i − z̄)²`` of the calibration residuals of ``z`` (one stage), or the
+    stratified cluster variance ``Σ_h (1 − f_h) n_h/(n_h − 1) Σ_j (t_hj − t̄_h)²`` over their
+    PSU totals ``t_hj`` (:class:`Clusters`)."""
     x = _calibrate(z, design)
-    x = x - x.mean()
-    return n / (n - 1) * float(np.dot(x, x))
+    clusters = design.clusters
+    if clusters is None:
+        n = design.n_rows
+        x = x - x.mean()
+        return n / (n - 1) * float(np.dot(x, x))
+    totals = _sums(clusters.psu, x, clusters.n_clusters)
+    means = _sums(clusters.psu_stratum, totals, clusters.n_strata) / clusters.n_psu
+    deviations = totals - means[clusters.psu_stratum]
+    return float(np.dot(clusters.factor[clusters.psu_stratum] * deviations, deviations))
 
 
 def _nan_estimate() -> Estimate:
@@ -320,7 +489,7 @@ def proportion(flag: ArrayLike, r: RakeResult | ArrayLike | Design) -> Estimate:
     if estimate <= 0.0 or estimate >= 1.0:
         low = high = min(max(estimate, 0.0), 1.0)
     else:
-        t = float(stats.t.ppf(0.975, design.n_rows - 1))
+        t = float(stats.t.ppf(0.975, design.df))
         logit = math.log(estimate / (1.0 - estimate))
         half = t * se / (estimate * (1.0 - estimate))
         # min/max: expit(logit(p̂)) may differ from p̂ in the last bit when se = 0.
@@ -410,6 +579,22 @@ def _group_codes(groups: Groups, n_rows: int) -> tuple[IntArray, pd.Index]:
 
 
 @dataclass(frozen=True)
+class _ClusterSums:
+    """PSU and stratum totals of the domain influence values of a clustered design.
+
+    ``psu_key`` (sorted) is ``g · P + j`` for every (domain, PSU) pair with a domain row,
+    ``psu_total`` the PSU total ``Z_gj`` of the uncalibrated ``z_g``; likewise ``stratum_key``
+    ``g · H + h`` and ``stratum_total`` ``ZS_gh``. ``variance`` is ``c_gᵀ Q c_g``.
+    """
+
+    psu_key: IntArray
+    psu_total: FloatArray
+    stratum_key: IntArray
+    stratum_total: FloatArray
+    variance: FloatArray
+
+
+@dataclass(frozen=True)
 class _DomainParts:
     """The sums behind the domain means of one grouping (see :func:`mean_by`).
 
@@ -430,9 +615,13 @@ class _DomainParts:
     magnitude: FloatArray  # Σ of the absolute terms of sum_z2 (its rounding scale)
     a: FloatArray | None
     p: FloatArray | None
+    clustered: _ClusterSums | None = None
 
     def variance(self, n_total: int) -> FloatArray:
-        """``N/(N−1) Σ (c_i − c̄)²`` of each domain's calibrated influence values ``c``."""
+        """``N/(N−1) Σ (c_i − c̄)²`` of each domain's calibrated influence values ``c``
+        (one stage), or the quadratic form ``cᵀ Q c`` of a clustered design."""
+        if self.clustered is not None:
+            return self.clustered.variance
         centred = self.sum_z2 - self.sum_z**2 / n_total
         # Below the rounding error of its terms the variance is reported as 0.
         centred = np.where(centred > _NOISE_FLOOR * self.magnitude, centred, 0.0)
@@ -466,6 +655,11 @@ def _domain_parts(
     u = np.zeros(n_total)
     u[in_domain] = (yd - estimate[gc]) / safe_total[gc]
     z = w * u
+    effective_n = np.where(has, total**2 / np.where(has, total_sq, 1.0), 0.0)
+    if design.clusters is not None:
+        return _clustered_parts(
+            gcode, n, total, effective_n, has, estimate, z, u, in_domain, design, n_groups
+        )
     sum_z = _sums(gc, z[in_domain], n_groups)
     sum_z2 = _sums(gc, z[in_domain] ** 2, n_groups)
     a = p = None
@@ -489,10 +683,116 @@ def _domain_parts(
         sum_z = sum_z - a @ dw_sums
     else:
         magnitude = sum_z2
-    effective_n = np.where(has, total**2 / np.where(has, total_sq, 1.0), 0.0)
     return _DomainParts(
         gcode, n, total, effective_n, has, estimate, z, sum_z, sum_z2, magnitude, a, p
     )
+
+
+def _pair_sums(
+    groups: IntArray, cells: IntArray, n_cells: int, values: FloatArray
+) -> tuple[IntArray, FloatArray]:
+    """Sorted keys ``g · n_cells + cell`` of the (group, cell) pairs present, and the sums of
+    ``values`` per pair."""
+    keys, inverse = np.unique(groups * n_cells + cells, return_inverse=True)
+    return keys.astype(np.int64), _sums(inverse.reshape(-1), values, keys.shape[0])
+
+
+def _group_rows(keys: IntArray, n_cells: int, rows: FloatArray, n_groups: int) -> FloatArray:
+    """``Σ`` of the ``rows`` (one per sorted pair key) of each group: a ``G × K`` matrix."""
+    out = np.zeros((n_groups, rows.shape[1]))
+    if keys.shape[0] == 0:
+        return out
+    groups = keys // n_cells
+    starts = np.flatnonzero(np.r_[True, groups[1:] != groups[:-1]])
+    out[groups[starts]] = np.add.reduceat(rows, starts, axis=0)
+    return out
+
+
+def _clustered_parts(
+    gcode: IntArray,
+    n: IntArray,
+    total: FloatArray,
+    effective_n: FloatArray,
+    has: NDArray[np.bool_],
+    estimate: FloatArray,
+    z: FloatArray,
+    u: FloatArray,
+    in_domain: NDArray[np.bool_],
+    design: Design,
+    n_groups: int,
+) -> _DomainParts:
+    """Domain variances of a stratified/clustered design, vectorised over the domains.
+
+    The variance of an influence vector ``c`` is the quadratic form
+    ``V(c) = Σ_j φ_j T_j² − Σ_h ψ_h S_h²`` of its PSU totals ``T_j`` and stratum totals
+    ``S_h`` (``φ_j = factor_h(j)``, ``ψ_h = factor_h / n_h``). With calibration
+    ``c_g = z_g − W D a_g``, so ``T_gj = Z_gj − B_j a_g`` and ``S_gh = ZS_gh − Bₛ_h a_g``::
+
+        V_g = [Σ_j φ_j Z_gj² − Σ_h ψ_h ZS_gh²] − 2 a_g · p_g + a_gᵀ (Dᵀ W Q W D) a_g,
+        p_g = Σ_j φ_j Z_gj B_j − Σ_h ψ_h ZS_gh Bₛ_h       (= Dᵀ W Q z_g)
+
+    summed over the (domain, PSU) and (domain, stratum) pairs that occur: no length-``N``
+    vector per domain.
+    """
+    clusters = design.clusters
+    assert clusters is not None
+    n_psu, n_strata = clusters.n_clusters, clusters.n_strata
+    gc = gcode[in_domain]
+    z_d = z[in_domain]
+    psu_key, psu_total = _pair_sums(gc, clusters.psu[in_domain], n_psu, z_d)
+    stratum_key, stratum_total = _pair_sums(gc, clusters.stratum[in_domain], n_strata, z_d)
+    phi = clusters.factor[clusters.psu_stratum[psu_key % n_psu]]
+    psi = (clusters.factor / clusters.n_psu)[stratum_key % n_strata]
+    plus = _sums(psu_key // n_psu, phi * psu_total**2, n_groups)
+    minus = _sums(stratum_key // n_strata, psi * stratum_total**2, n_groups)
+    variance = plus - minus
+    magnitude = plus + minus
+    a = p = None
+    if design.margins:
+        _counts, _q, _dw, operator = design.calibration
+        b, bs, q = design.cluster_tables
+        u_d = u[in_domain]
+        s_blocks = [
+            _sums(gc * size + margin[in_domain], u_d, n_groups * size).reshape(n_groups, size)
+            for margin, size in zip(design.margins, design.sizes, strict=True)
+        ]
+        a = np.hstack(s_blocks) @ operator.T
+        p = _group_rows(
+            psu_key, n_psu, (phi * psu_total)[:, None] * b[psu_key % n_psu], n_groups
+        ) - _group_rows(
+            stratum_key,
+            n_strata,
+            (psi * stratum_total)[:, None] * bs[stratum_key % n_strata],
+            n_groups,
+        )
+        cross = np.einsum("gk,gk->g", a, p)
+        adjustment = np.einsum("gk,kl,gl->g", a, q, a)
+        variance = variance - 2.0 * cross + adjustment
+        magnitude = magnitude + 2.0 * np.abs(cross) + np.abs(adjustment)
+    variance = np.where(variance > _NOISE_FLOOR * magnitude, variance, 0.0)
+    sums = _ClusterSums(psu_key, psu_total, stratum_key, stratum_total, variance)
+    zero = np.zeros(n_groups)
+    return _DomainParts(
+        gcode, n, total, effective_n, has, estimate, z, zero, zero, magnitude, a, p, sums
+    )
+
+
+def _domain_df(codes: IntArray, n_groups: int, design: Design) -> FloatArray:
+    """R's ``degf`` of each domain's subset: its PSUs minus its strata (rows minus one for a
+    one-stage design), counting every row of the domain, also those with a missing ``y``;
+    NaN below 1."""
+    inside = codes >= 0
+    clusters = design.clusters
+    if clusters is None:
+        df = np.bincount(codes[inside], minlength=n_groups) - 1.0
+    else:
+        g = codes[inside]
+        psus = np.unique(g * clusters.n_clusters + clusters.psu[inside]) // clusters.n_clusters
+        strata = np.unique(g * clusters.n_strata + clusters.stratum[inside]) // clusters.n_strata
+        df = (
+            np.bincount(psus, minlength=n_groups) - np.bincount(strata, minlength=n_groups)
+        ).astype(np.float64)
+    return np.where(df >= 1, df, np.nan)
 
 
 def nested_differences(
@@ -532,23 +832,30 @@ def nested_differences(
     unit = _domain_parts(values, unit_codes, n_units, design)
     whole = _domain_parts(values, whole_codes, len(whole_labels), design)
     n_total = design.n_rows
-    rows_in = unit.codes >= 0
-    # Σ_i z_u,i z_h,i: both are non-zero only on the unit's rows with an observed y.
-    cross = _sums(unit.codes[rows_in], unit.z[rows_in] * whole.z[rows_in], n_units)
     h = np.where(whole_of >= 0, whole_of, 0)
-    if unit.a is not None and unit.p is not None and whole.a is not None and whole.p is not None:
-        _counts, q, _dw, _operator = design.calibration
-        cross = (
-            cross
-            - np.einsum("gk,gk->g", unit.a, whole.p[h])
-            - np.einsum("gk,gk->g", whole.a[h], unit.p)
-            + np.einsum("gk,kl,gl->g", unit.a, q, whole.a[h])
-        )
-    covariance = n_total / (n_total - 1) * (cross - unit.sum_z * whole.sum_z[h] / n_total)
+    if unit.clustered is not None and whole.clustered is not None:
+        covariance = _clustered_covariance(unit, whole, h, design)
+    else:
+        rows_in = unit.codes >= 0
+        # Σ_i z_u,i z_h,i: both are non-zero only on the unit's rows with an observed y.
+        cross = _sums(unit.codes[rows_in], unit.z[rows_in] * whole.z[rows_in], n_units)
+        if (
+            unit.a is not None
+            and unit.p is not None
+            and whole.a is not None
+            and whole.p is not None
+        ):
+            _counts, q, _dw, _operator = design.calibration
+            cross = (
+                cross
+                - np.einsum("gk,gk->g", unit.a, whole.p[h])
+                - np.einsum("gk,gk->g", whole.a[h], unit.p)
+                + np.einsum("gk,kl,gl->g", unit.a, q, whole.a[h])
+            )
+        covariance = n_total / (n_total - 1) * (cross - unit.sum_z * whole.sum_z[h] / n_total)
     variance = unit.variance(n_total) + whole.variance(n_total)[h] - 2.0 * covariance
     scale = unit.magnitude + whole.magnitude[h]
     variance = np.where(variance > _NOISE_FLOOR * scale, variance, 0.0)
-    rows = np.bincount(unit_codes[in_unit], minlength=n_units)
     keep = unit.has
     frame = pd.DataFrame(
         {
@@ -556,11 +863,56 @@ def nested_differences(
             "difference": unit.estimate - whole.estimate[h],
             "se": np.sqrt(variance),
             "n": unit.n.astype(np.int64),
-            "df": np.where(rows > 1, rows - 1.0, np.nan),
+            "df": _domain_df(unit_codes, n_units, design),
         },
         index=pd.Index(unit_labels, name="group"),
     )
     return frame[keep]
+
+
+def _clustered_covariance(
+    unit: _DomainParts, whole: _DomainParts, h: IntArray, design: Design
+) -> FloatArray:
+    """``c_uᵀ Q c_h`` of every unit ``u`` and its whole ``h(u)`` in a clustered design: the
+    PSU and stratum totals of the unit are matched with the whole's (a unit's rows are rows
+    of its whole), then the calibration terms as in :func:`nested_differences`."""
+    clusters = design.clusters
+    assert clusters is not None and unit.clustered is not None and whole.clustered is not None
+    n_units = h.shape[0]
+    cross = np.zeros(n_units)
+    psi_all = clusters.factor / clusters.n_psu
+    for cells, weight, unit_key, unit_total, whole_key, whole_total, sign in (
+        (
+            clusters.n_clusters,
+            clusters.factor[clusters.psu_stratum],
+            unit.clustered.psu_key,
+            unit.clustered.psu_total,
+            whole.clustered.psu_key,
+            whole.clustered.psu_total,
+            1.0,
+        ),
+        (
+            clusters.n_strata,
+            psi_all,
+            unit.clustered.stratum_key,
+            unit.clustered.stratum_total,
+            whole.clustered.stratum_key,
+            whole.clustered.stratum_total,
+            -1.0,
+        ),
+    ):
+        groups, cell = unit_key // cells, unit_key % cells
+        position = np.searchsorted(whole_key, h[groups] * cells + cell)
+        cross += sign * _sums(groups, weight[cell] * unit_total * whole_total[position], n_units)
+    if unit.a is not None and unit.p is not None and whole.a is not None and whole.p is not None:
+        _b, _bs, q = design.cluster_tables
+        cross = (
+            cross
+            - np.einsum("gk,gk->g", unit.a, whole.p[h])
+            - np.einsum("gk,gk->g", whole.a[h], unit.p)
+            + np.einsum("gk,kl,gl->g", unit.a, q, whole.a[h])
+        )
+    return cross
 
 
 def mean_by(
@@ -618,8 +970,7 @@ def mean_by(
     if interval == "normal":
         return frame[_COLUMNS]
     # degf of the domain's subset: every row of the domain, also those with a missing y.
-    rows = np.bincount(codes[codes >= 0], minlength=len(labels))
-    frame["df"] = np.where(parts.has & (rows > 1), rows - 1.0, np.nan)
+    frame["df"] = np.where(parts.has, _domain_df(codes, len(labels), design), np.nan)
     return _domain_intervals(frame, interval, scale)[[*_COLUMNS, "df"]]
 
 
