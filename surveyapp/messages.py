@@ -513,3 +513,4 @@ FIELDWORK_LONE_PSU = _l(
 FIELDWORK_FPC_TOO_SMALL = _l(
     "stratum “%(stratum)s” has %(psus)s PSUs in the sample but a population of %(fpc)s PSUs"
 )
+INTERVIEWS_FILES_MISSING = _l("Choose the interviews file (.sav or .csv) and its mapping (YAML).")

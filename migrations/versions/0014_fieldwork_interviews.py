@@ -3,7 +3,8 @@
 Responses of a face-to-face or telephone survey imported from a fieldwork agency's file
 (``flask surveyapp import-fieldwork``): the channel ``interview``, and ``response_design``,
 the agency's stratum, primary sampling unit, base weight and finite-population correction of
-each imported interview (online responses have none).
+each imported interview (online responses have none); ``pending_upload.kind`` ``interviews``
+(an agency's file kept between its preview and its import).
 
 Revision ID: 0014
 Revises: 0013
@@ -22,10 +23,17 @@ OLD_CHANNELS = "channel IN ('web', 'qr', 'token', 'paper', 'synthetic')"
 NEW_CHANNELS = "channel IN ('web', 'qr', 'token', 'paper', 'synthetic', 'interview')"
 
 
+OLD_KINDS = "kind IN ('areas', 'margins')"
+NEW_KINDS = "kind IN ('areas', 'margins', 'interviews')"
+
+
 def upgrade():
     with op.batch_alter_table('response', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('ck_response_channel'), type_='check')
         batch_op.create_check_constraint(batch_op.f('ck_response_channel'), NEW_CHANNELS)
+    with op.batch_alter_table('pending_upload', schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f('ck_pending_upload_kind'), type_='check')
+        batch_op.create_check_constraint(batch_op.f('ck_pending_upload_kind'), NEW_KINDS)
     op.create_table('response_design',
     sa.Column('response_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('stratum', sa.String(length=64), nullable=False),
@@ -41,6 +49,10 @@ def upgrade():
 
 
 def downgrade():
+    op.execute("DELETE FROM pending_upload WHERE kind = 'interviews'")
+    with op.batch_alter_table('pending_upload', schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f('ck_pending_upload_kind'), type_='check')
+        batch_op.create_check_constraint(batch_op.f('ck_pending_upload_kind'), OLD_KINDS)
     op.drop_table('response_design')
     op.execute("DELETE FROM response WHERE channel = 'interview'")
     with op.batch_alter_table('response', schema=None) as batch_op:
