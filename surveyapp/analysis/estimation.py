@@ -71,6 +71,24 @@ the estimate; ``n`` is ``|S|``.
 Deliberate difference from R: a domain with no non-missing ``y`` gives NaN
 everywhere (R reports ``0`` with standard error ``0`` for an uncalibrated
 design, an artefact of averaging an empty vector).
+
+Complex designs (:func:`design` with ``strata``, ``psu``, ``fpc``; checked against
+``svydesign(ids=~psu, strata=~strata, fpc=~fpc, weights=~w, nest=TRUE)`` and ``rake()`` on
+it in ``tests/analysis/test_design.py``). The calibrated influence values ``e_i`` are
+formed row by row as above, summed per PSU (``t_hj``, PSU ``j`` of stratum ``h``) and::
+
+    v = Σ_h (1 − f_h) n_h/(n_h − 1) Σ_j (t_hj − t̄_h)²
+
+(``survey:::onestrat``; ``n_h`` PSUs of the stratum in the whole design, ``f_h`` the
+first-stage sampling fraction, 0 without ``fpc``; a stratum with ``f_h = 1`` adds 0; a
+stratum with one PSU otherwise is refused, R's ``survey.lonely.psu = "fail"``). Degrees of
+freedom ``df = PSUs − strata`` for the design (``Design.df``) and, for a domain, the PSUs
+minus the strata holding at least one of its rows (``degf`` of the domain's subset). With
+a one-stage design (no ``strata``, ``psu`` or ``fpc``) every formula above is unchanged.
+
+Replicate weights (:func:`replicate_design`, ``svrepdesign``):
+``v = scale Σ_r rscales_r (θ̂_r − c)²`` over the estimates recomputed with each replicate's
+weights (``c`` their mean, or ``θ̂`` with ``mse``); see :class:`ReplicateDesign`.
 """
 
 from __future__ import annotations
@@ -96,12 +114,14 @@ __all__ = [
     "Design",
     "DomainInterval",
     "Groups",
+    "ReplicateDesign",
     "design",
     "logit_interval",
     "mean",
     "mean_by",
     "nested_differences",
     "proportion",
+    "replicate_design",
     "t_interval",
 ]
 
@@ -428,7 +448,7 @@ def _mean_parts(y: FloatArray, design: Design) -> tuple[float, float, int, float
     return estimate, _variance(z, design), n, effective_n
 
 
-def mean(y: ArrayLike, r: RakeResult | ArrayLike | Design) -> Estimate:
+def mean(y: ArrayLike, r: RakeResult | ArrayLike | Design | ReplicateDesign) -> Estimate:
     """Weighted (Hájek) mean of ``y`` with its linearization standard error.
 
     ``ȳ = Σ w_i y_i / Σ w_i`` over the rows with non-missing ``y`` (NaN is
@@ -444,6 +464,8 @@ def mean(y: ArrayLike, r: RakeResult | ArrayLike | Design) -> Estimate:
     positive weights (no calibration adjustment). With no non-missing value the
     result is NaN with ``n = 0``.
     """
+    if isinstance(r, ReplicateDesign):
+        return _replicate_mean(_values(y, r.n_rows, "y"), r)[0]
     design = _as_design(r)
     values = _values(y, design.n_rows, "y")
     estimate, variance, n, effective_n = _mean_parts(values, design)
@@ -460,7 +482,7 @@ def mean(y: ArrayLike, r: RakeResult | ArrayLike | Design) -> Estimate:
     )
 
 
-def proportion(flag: ArrayLike, r: RakeResult | ArrayLike | Design) -> Estimate:
+def proportion(flag: ArrayLike, r: RakeResult | ArrayLike | Design | ReplicateDesign) -> Estimate:
     """Weighted proportion of a 0/1 ``flag`` with a logit-scale 95% interval.
 
     Estimate and standard error are those of :func:`mean` of the flag (NaN is
@@ -477,21 +499,36 @@ def proportion(flag: ArrayLike, r: RakeResult | ArrayLike | Design) -> Estimate:
     interval degenerates to the point ``p̂`` (R's ``svyglm`` returns that point up
     to its convergence limit). Boolean and nullable (``pd.NA``) flags are accepted.
     """
-    design = _as_design(r)
-    values = _values(flag, design.n_rows, "flag")
+    n_rows = r.n_rows if isinstance(r, ReplicateDesign) else _as_design(r).n_rows
+    values = _values(flag, n_rows, "flag")
     observed = values[~np.isnan(values)]
     if np.any((observed != 0) & (observed != 1)):
         raise ValueError("flag must contain only 0, 1 and NaN")
-    estimate, variance, n, effective_n = _mean_parts(values, design)
+    if isinstance(r, ReplicateDesign):
+        result, replicate_se_logit = _replicate_mean(values, r)
+        se_logit: float | None = replicate_se_logit
+        estimate, se, n, effective_n, df = (
+            result.estimate,
+            result.se,
+            result.n,
+            result.effective_n,
+            r.df,
+        )
+    else:
+        design = _as_design(r)
+        estimate, variance, n, effective_n = _mean_parts(values, design)
+        se = math.sqrt(variance) if n else math.nan
+        se_logit = None
+        df = design.df
     if n == 0:
         return _nan_estimate()
-    se = math.sqrt(variance)
     if estimate <= 0.0 or estimate >= 1.0:
         low = high = min(max(estimate, 0.0), 1.0)
     else:
-        t = float(stats.t.ppf(0.975, design.df))
+        t = float(stats.t.ppf(0.975, df))
         logit = math.log(estimate / (1.0 - estimate))
-        half = t * se / (estimate * (1.0 - estimate))
+        # Taylor: the delta method, se / (p̂ (1 − p̂)); replicates: the logits' own variance.
+        half = t * se / (estimate * (1.0 - estimate)) if se_logit is None else t * se_logit
         # min/max: expit(logit(p̂)) may differ from p̂ in the last bit when se = 0.
         low = min(_expit(logit - half), estimate)
         high = max(_expit(logit + half), estimate)
@@ -692,9 +729,14 @@ def _pair_sums(
     groups: IntArray, cells: IntArray, n_cells: int, values: FloatArray
 ) -> tuple[IntArray, FloatArray]:
     """Sorted keys ``g · n_cells + cell`` of the (group, cell) pairs present, and the sums of
-    ``values`` per pair."""
+    ``values`` per pair (0 below :data:`_NOISE_FLOOR` of the sum of their absolute values)."""
     keys, inverse = np.unique(groups * n_cells + cells, return_inverse=True)
-    return keys.astype(np.int64), _sums(inverse.reshape(-1), values, keys.shape[0])
+    inverse = inverse.reshape(-1)
+    totals = _sums(inverse, values, keys.shape[0])
+    # A domain that holds a whole PSU has the PSU total 0 up to rounding: made exactly 0.
+    scale = _sums(inverse, np.abs(values), keys.shape[0])
+    totals = np.where(np.abs(totals) > _NOISE_FLOOR * scale, totals, 0.0)
+    return keys.astype(np.int64), totals
 
 
 def _group_rows(keys: IntArray, n_cells: int, rows: FloatArray, n_groups: int) -> FloatArray:
@@ -796,7 +838,10 @@ def _domain_df(codes: IntArray, n_groups: int, design: Design) -> FloatArray:
 
 
 def nested_differences(
-    y: ArrayLike, units: Groups, wholes: Groups, r: RakeResult | ArrayLike | Design
+    y: ArrayLike,
+    units: Groups,
+    wholes: Groups,
+    r: RakeResult | ArrayLike | Design | ReplicateDesign,
 ) -> pd.DataFrame:
     """``Ȳ_u − Ȳ_h`` of every domain ``u`` of ``units`` and the domain ``h`` of ``wholes``
     that contains it, with the linearization standard error of the difference.
@@ -816,7 +861,10 @@ def nested_differences(
     design), quote(yu/u − yh/h))``. Returns a DataFrame indexed by the sorted units with
     columns ``whole, difference, se, n, df`` (``df``: the unit's rows minus one, its
     ``degf`` as :func:`mean_by` reports it); units without an observed ``y`` are left out.
+    With a :class:`ReplicateDesign` the difference is recomputed with every replicate.
     """
+    if isinstance(r, ReplicateDesign):
+        return _replicate_differences(y, units, wholes, r)
     design = _as_design(r)
     values = _values(y, design.n_rows, "y")
     unit_codes, unit_labels = _group_codes(units, design.n_rows)
@@ -918,7 +966,7 @@ def _clustered_covariance(
 def mean_by(
     y: ArrayLike,
     groups: Groups,
-    r: RakeResult | ArrayLike | Design,
+    r: RakeResult | ArrayLike | Design | ReplicateDesign,
     *,
     interval: DomainInterval = "normal",
     scale: float = 1.0,
@@ -946,7 +994,14 @@ def mean_by(
     ``1e-12`` of the sum of the absolute terms is rounding noise and reported as
     0 (the agreement with R is then absolute, not relative). Groups without
     non-missing ``y`` give NaN.
+
+    With a :class:`ReplicateDesign` each domain mean is recomputed with every replicate's
+    weights (``svyby`` on ``svrepdesign``), ``df`` is the rank of the domain's replicate
+    weights minus one, and the ``"logit"`` interval uses the replicate variance of the
+    logits (as ``svyciprop`` on a replicate design).
     """
+    if isinstance(r, ReplicateDesign):
+        return _replicate_mean_by(y, groups, r, interval, scale)
     design = _as_design(r)
     values = _values(y, design.n_rows, "y")
     codes, labels = _group_codes(groups, design.n_rows)
@@ -984,6 +1039,12 @@ def _domain_intervals(frame: pd.DataFrame, interval: DomainInterval, scale: floa
     ses = frame["se"].to_numpy(dtype=np.float64)
     dfs = frame["df"].to_numpy(dtype=np.float64)
     effective = frame["effective_n"].to_numpy(dtype=np.float64)
+    if interval == "logit" and "se_logit" in frame:
+        # A replicate design: the logits' own standard error, written as the se that
+        # logit_interval turns into it (se_logit · p (1 − p)).
+        shares = estimates / scale
+        ses = frame["se_logit"].to_numpy(dtype=np.float64) * shares * (1.0 - shares) * scale
+        ses = np.where(np.isnan(ses), frame["se"].to_numpy(dtype=np.float64), ses)
     lows = np.full(len(frame), math.nan)
     highs = np.full(len(frame), math.nan)
     for i, (estimate, se, df, n_eff) in enumerate(
@@ -1043,3 +1104,281 @@ def logit_interval(p: float, se: float, df: float, effective_n: float) -> tuple[
         else float(stats.beta.ppf(0.975, successes + 1, trials - successes))
     )
     return min(low, p), max(high, p)
+
+
+# --------------------------------------------------------------------------- replicate weights
+ReplicateKind = Literal["JK1", "JKn", "bootstrap"]
+"""Replicate methods of :func:`replicate_design` (R's ``svrepdesign(type=)``)."""
+
+
+@dataclass(frozen=True)
+class ReplicateDesign:
+    """Full-sample weights and ``R`` replicate weights (``N × R``, already multiplied by the
+    sampling weights: R's ``combined.weights=TRUE``), as :func:`replicate_design` builds them.
+
+    Variance of an estimate ``θ̂`` with replicate estimates ``θ̂_r``::
+
+        v = scale · Σ_r rscales_r (θ̂_r − c)²,    c = mean_r θ̂_r   (or c = θ̂ when ``mse``)
+
+    (``survey:::svrVar``; replicates whose estimate is undefined, a domain with no weight in
+    that replicate, are left out with their ``rscales``, as R drops NA replicates).
+    """
+
+    weights: FloatArray
+    replicates: FloatArray  # N × R
+    scale: float
+    rscales: FloatArray  # R
+    mse: bool
+    df: int  # degf of the whole design
+
+    @property
+    def n_rows(self) -> int:
+        """Number of rows (respondents) of the design."""
+        return int(self.weights.shape[0])
+
+
+def replicate_design(
+    weights: ArrayLike,
+    replicates: ArrayLike,
+    *,
+    kind: ReplicateKind = "JK1",
+    scale: float | None = None,
+    rscales: ArrayLike | float | None = None,
+    mse: bool = False,
+    df: int | None = None,
+) -> ReplicateDesign:
+    """A design from replicate weights delivered with the data, as R's ``svrepdesign(
+    weights=~w, repweights=..., type=kind, scale=, rscales=, mse=, combined.weights=TRUE)``.
+
+    ``replicates`` is ``N × R`` (a row per respondent, a column per replicate; zero where a
+    replicate drops the respondent's PSU). Defaults as R: ``JK1`` ``scale = (R − 1)/R``;
+    ``bootstrap`` ``scale = 1/(R − 1)``; ``JKn`` ``scale = 1`` and ``rscales`` required
+    (``(n_h − 1)/n_h`` of the stratum whose PSU each replicate drops, times ``1 − f_h`` with
+    an fpc); ``rscales`` defaults to 1. ``df`` (degrees of freedom of the whole design) defaults
+    to R's ``degf``: the rank of the replicate weights minus one; pass the design's
+    ``PSUs − strata`` when the agency states it (``as.svrepdesign`` keeps that). Domain degrees
+    of freedom are always the rank of the domain's rows of the replicate weights minus one
+    (R recomputes ``degf`` for a subset).
+    """
+    w = np.asarray(weights, dtype=np.float64)
+    reps = np.asarray(replicates, dtype=np.float64)
+    if w.ndim != 1 or w.shape[0] < 2:
+        raise ValueError("the design needs at least two respondents")
+    if not np.all(np.isfinite(w)) or np.any(w <= 0):
+        raise ValueError("weights must be finite and positive")
+    if reps.ndim != 2 or reps.shape[0] != w.shape[0] or reps.shape[1] < 2:
+        raise ValueError("replicates must have one row per weight and at least two columns")
+    if not np.all(np.isfinite(reps)) or np.any(reps < 0):
+        raise ValueError("replicate weights must be finite and non-negative")
+    n_replicates = reps.shape[1]
+    if kind == "JK1":
+        default_scale = (n_replicates - 1) / n_replicates
+    elif kind == "bootstrap":
+        default_scale = 1.0 / (n_replicates - 1)
+    elif kind == "JKn":
+        default_scale = 1.0
+        if rscales is None:
+            raise ValueError("JKn replicate weights need rscales, one per replicate")
+    else:
+        raise ValueError("kind must be JK1, JKn or bootstrap")
+    factors = np.broadcast_to(
+        np.asarray(1.0 if rscales is None else rscales, dtype=np.float64), (n_replicates,)
+    ).copy()
+    used_scale = default_scale if scale is None else float(scale)
+    if not math.isfinite(used_scale) or used_scale <= 0 or np.any(~np.isfinite(factors)):
+        raise ValueError("scale and rscales must be finite and positive")
+    if df is None:
+        df = _replicate_rank(reps) - 1
+    return ReplicateDesign(w, reps, used_scale, factors, mse, int(df))
+
+
+def _replicate_rank(rows: FloatArray) -> int:
+    """Rank of replicate weights as R's ``qr(..., tol = 1e-5)$rank`` (an SVD with that
+    tolerance relative to the largest singular value)."""
+    if rows.shape[0] == 0:
+        return 0
+    singular = np.linalg.svd(rows, compute_uv=False)
+    return int(np.sum(singular > 1e-5 * singular[0])) if singular[0] > 0 else 0
+
+
+def _replicate_variance(
+    theta: FloatArray, replicated: FloatArray, design: ReplicateDesign
+) -> FloatArray:
+    """``scale Σ_r rscales_r (θ̂_r − c)²`` per row of ``replicated`` (``G × R``); NaN
+    replicates are dropped; ``theta`` the full-sample estimates (``G``)."""
+    valid = np.isfinite(replicated)
+    count = valid.sum(axis=1)
+    filled = np.where(valid, replicated, 0.0)
+    centre = theta if design.mse else filled.sum(axis=1) / np.where(count > 0, count, 1)
+    deviations = np.where(valid, filled - centre[:, None], 0.0)
+    variance: FloatArray = design.scale * (deviations**2 @ design.rscales)
+    return np.where(count > 0, variance, np.nan)
+
+
+def _replicate_means(
+    values: FloatArray,
+    codes: IntArray,
+    n_groups: int,
+    design: ReplicateDesign,
+    linearized: bool = False,
+) -> tuple[FloatArray, FloatArray, IntArray, FloatArray]:
+    """Hájek means per group with full-sample and replicate weights: ``(θ̂, θ̂_r, n, n_eff)``.
+
+    With ``linearized`` the second item is instead ``(Σ w_r y − θ̂ Σ w_r) / Σ w``, the
+    replicates of the mean's linearization (what R's delta method of ``svycontrast`` over
+    replicate totals uses)."""
+    member = ~np.isnan(values) & (codes >= 0)
+    g = codes[member]
+    w = design.weights[member]
+    y = values[member]
+    n = np.bincount(g, minlength=n_groups).astype(np.int64)
+    total = _sums(g, w, n_groups)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        theta = _sums(g, w * y, n_groups) / total
+        effective_n = np.where(n > 0, total**2 / _sums(g, w * w, n_groups), 0.0)
+    reps = design.replicates[member]
+    order = np.argsort(g, kind="stable")
+    g_sorted = g[order]
+    rep_total = np.zeros((n_groups, reps.shape[1]))
+    rep_y = np.zeros((n_groups, reps.shape[1]))
+    if g.shape[0]:
+        starts = np.flatnonzero(np.r_[True, g_sorted[1:] != g_sorted[:-1]])
+        present = g_sorted[starts]
+        rep_total[present] = np.add.reduceat(reps[order], starts, axis=0)
+        rep_y[present] = np.add.reduceat(reps[order] * y[order, None], starts, axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        if linearized:
+            replicated = (rep_y - theta[:, None] * rep_total) / total[:, None]
+        else:
+            replicated = np.where(rep_total > 0, rep_y / rep_total, np.nan)
+    return np.where(n > 0, theta, np.nan), replicated, n, effective_n
+
+
+def _logit_se(theta: FloatArray, replicated: FloatArray, design: ReplicateDesign) -> FloatArray:
+    """Replicate standard error of ``logit(p̂)`` (R's ``svyglm`` on a replicate design: the
+    intercept of each replicate is ``logit(p̂_r)``).
+
+    Where a replicate's share is 0 or 1 its logit is infinite (R's ``glm`` then stops at an
+    arbitrary large value and the interval becomes about ``(0, 1)``); there the delta method
+    ``se(p̂) / (p̂ (1 − p̂))`` of the replicate ``se(p̂)`` is used instead (R's ``"xlogit"``)."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        logit = np.log(theta / (1.0 - theta))
+        logits = np.log(replicated / (1.0 - replicated))
+        delta = np.sqrt(_replicate_variance(theta, replicated, design)) / (theta * (1.0 - theta))
+    degenerate = np.any(np.isinf(logits), axis=1)
+    direct = np.sqrt(_replicate_variance(logit, np.where(np.isinf(logits), 0.0, logits), design))
+    result: FloatArray = np.where(degenerate, delta, direct)
+    return np.where((theta > 0) & (theta < 1), result, np.nan)
+
+
+def _replicate_mean(values: FloatArray, design: ReplicateDesign) -> tuple[Estimate, float]:
+    codes = np.zeros(design.n_rows, dtype=np.int64)
+    theta, replicated, n, effective_n = _replicate_means(values, codes, 1, design)
+    if n[0] == 0:
+        return _nan_estimate(), math.nan
+    estimate = float(theta[0])
+    se = float(np.sqrt(_replicate_variance(theta, replicated, design))[0])
+    result = Estimate(
+        estimate=estimate,
+        se=se,
+        ci_low=estimate - Z_95 * se,
+        ci_high=estimate + Z_95 * se,
+        n=int(n[0]),
+        effective_n=float(effective_n[0]),
+    )
+    return result, float(_logit_se(theta, replicated, design)[0])
+
+
+def _replicate_domain_df(codes: IntArray, n_groups: int, design: ReplicateDesign) -> FloatArray:
+    """R's ``degf`` of each domain's subset of a replicate design: the rank of the domain's
+    rows of the replicate weights minus one (every row of the domain; NaN below 1)."""
+    df = np.full(n_groups, np.nan)
+    inside = np.flatnonzero(codes >= 0)
+    order = inside[np.argsort(codes[inside], kind="stable")]
+    sorted_codes = codes[order]
+    bounds = np.flatnonzero(np.r_[True, sorted_codes[1:] != sorted_codes[:-1], True])
+    for start, stop in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True):
+        rows = design.replicates[order[start:stop]]
+        # Rows repeated up to scale (a PSU's respondents) do not change the rank.
+        norms = np.abs(rows).sum(axis=1, keepdims=True)
+        distinct = np.unique(np.round(rows / np.where(norms > 0, norms, 1.0), 12), axis=0)
+        df[sorted_codes[start]] = _replicate_rank(distinct) - 1
+    return np.where(df >= 1, df, np.nan)
+
+
+def _split_groups(
+    y: ArrayLike, groups: Groups, design: ReplicateDesign
+) -> tuple[FloatArray, IntArray, pd.Index]:
+    values = _values(y, design.n_rows, "y")
+    codes, labels = _group_codes(groups, design.n_rows)
+    return values, codes, labels
+
+
+def _replicate_mean_by(
+    y: ArrayLike,
+    groups: Groups,
+    design: ReplicateDesign,
+    interval: DomainInterval,
+    scale: float,
+) -> pd.DataFrame:
+    """:func:`mean_by` of a replicate design (``svyby(~y, ~g, svrepdesign, svymean)``)."""
+    values, codes, labels = _split_groups(y, groups, design)
+    theta, replicated, n, effective_n = _replicate_means(values, codes, len(labels), design)
+    se = np.sqrt(_replicate_variance(theta, replicated, design))
+    se = np.where(n > 0, se, np.nan)
+    frame = pd.DataFrame(
+        {
+            "estimate": theta,
+            "se": se,
+            "ci_low": theta - Z_95 * se,
+            "ci_high": theta + Z_95 * se,
+            "n": n,
+            "effective_n": effective_n,
+        },
+        index=pd.Index(labels, name="group"),
+    )
+    if interval == "normal":
+        return frame[_COLUMNS]
+    frame["df"] = np.where(n > 0, _replicate_domain_df(codes, len(labels), design), np.nan)
+    if interval == "logit":
+        frame["se_logit"] = _logit_se(theta / scale, replicated / scale, design)
+    return _domain_intervals(frame, interval, scale)[[*_COLUMNS, "df"]]
+
+
+def _replicate_differences(
+    y: ArrayLike, units: Groups, wholes: Groups, design: ReplicateDesign
+) -> pd.DataFrame:
+    """:func:`nested_differences` of a replicate design: the replicate variance of the
+    linearized difference ``(Y_u,r − Ȳ_u N_u,r)/N̂_u − (Y_h,r − Ȳ_h N_h,r)/N̂_h`` (replicate
+    totals of ``y`` and of the respondents), R's ``svycontrast`` of ``svytotal``s."""
+    values, unit_codes, unit_labels = _split_groups(y, units, design)
+    whole_codes, whole_labels = _group_codes(wholes, design.n_rows)
+    in_unit = unit_codes >= 0
+    if np.any(whole_codes[in_unit] < 0):
+        raise ValueError("every row of a unit must belong to a whole")
+    n_units = len(unit_labels)
+    whole_of = np.full(n_units, -1, dtype=np.int64)
+    whole_of[unit_codes[in_unit]] = whole_codes[in_unit]
+    if np.any(whole_of[unit_codes[in_unit]] != whole_codes[in_unit]):
+        raise ValueError("the rows of a unit must all lie in the same whole")
+    h = np.where(whole_of >= 0, whole_of, 0)
+    unit_theta, unit_reps, n, _eff = _replicate_means(
+        values, unit_codes, n_units, design, linearized=True
+    )
+    whole_theta, whole_reps, _n, _eff = _replicate_means(
+        values, whole_codes, len(whole_labels), design, linearized=True
+    )
+    difference = unit_theta - whole_theta[h]
+    # The linearized difference is 0 at the full sample (the centre of an mse variance).
+    se = np.sqrt(_replicate_variance(np.zeros(n_units), unit_reps - whole_reps[h], design))
+    frame = pd.DataFrame(
+        {
+            "whole": np.asarray(whole_labels, dtype=object)[h],
+            "difference": difference,
+            "se": se,
+            "n": n,
+            "df": _replicate_domain_df(unit_codes, n_units, design),
+        },
+        index=pd.Index(unit_labels, name="group"),
+    )
+    return frame[n > 0]
