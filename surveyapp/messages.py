@@ -501,9 +501,6 @@ FIELDWORK_UNKNOWN_CODE = _l(
     "“%(value)s” is not a code of question “%(code)s”; allowed: %(allowed)s"
 )
 FIELDWORK_REQUIRED_MISSING = _l("question “%(code)s” is required but has no answer")
-FIELDWORK_PSU_IN_TWO_STRATA = _l(
-    "PSU “%(psu)s” is in stratum “%(stratum)s” here but in stratum “%(other)s” in row %(row)s"
-)
 FIELDWORK_FPC_VARIES = _l(
     "the finite-population correction of stratum “%(stratum)s” differs from that in row %(row)s"
 )

@@ -402,7 +402,6 @@ def check_fieldwork(
     when = now or utcnow()
     problems: list[Problem] = []
     interviews: list[Interview] = []
-    stratum_of_psu: dict[str, tuple[str, int]] = {}
     fpc_of_stratum: dict[str, tuple[float | None, int]] = {}
     psus_of_stratum: dict[str, set[str]] = {}
     columns = mapping.columns
@@ -547,13 +546,8 @@ def check_fieldwork(
                 category if category in WEIGHTING_VARIABLES.get(variable, ()) else None
             )
         assert area is not None and base_weight is not None
-        previous = stratum_of_psu.setdefault(psu, (stratum, number))
-        if previous[0] != stratum:
-            add(
-                M.FIELDWORK_PSU_IN_TWO_STRATA,
-                columns["psu"],
-                {"psu": psu, "stratum": stratum, "other": previous[0], "row": previous[1]},
-            )
+        # PSU codes are nested in strata: "1" of stratum A and "1" of B are two PSUs, as
+        # agencies number them (``svydesign(nest=TRUE)``).
         known_fpc = fpc_of_stratum.setdefault(stratum, (fpc, number))
         if known_fpc[0] != fpc:
             add(
@@ -600,7 +594,8 @@ def check_fieldwork(
                 )
     if problems:
         raise ImportRefused(problems)
-    return FieldworkFile(file, wave, tuple(interviews), len(psus_of_stratum), len(stratum_of_psu))
+    psus = sum(len(codes) for codes in psus_of_stratum.values())
+    return FieldworkFile(file, wave, tuple(interviews), len(psus_of_stratum), psus)
 
 
 def _option(question: Question, qmap: QuestionMap, value: str) -> Any:

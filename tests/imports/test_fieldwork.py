@@ -200,8 +200,9 @@ def refused(session: Session, data: Path, mapping: Path) -> str:
             "row 4 › column “q11”: question “contact_type” is required but has no answer",
         ),
         (
-            "3,KZ-71-D01-P02,B,A2,130,4,2,5,2,3,2,3,2,,,Iv",
-            "row 5 › column “cluster”: PSU “A2” is in stratum “A” here but in stratum “B” in row 4",
+            "3,KZ-71-D01-P02,A,A2,130,3,2,5,2,3,2,3,2,,,Iv",
+            "row 4 › column “n_psu”: the finite-population correction of stratum “A” differs "
+            "from that in row 2",
         ),
         (
             "3,KZ-71-D01,A,A2,130,4,2,5,2,3,2,3,2,,,Iv",
@@ -264,3 +265,15 @@ def test_a_wave_with_responses_or_an_unknown_wave_is_refused(
         import_fieldwork_files(session, "no-such-wave", data, mapping)
     assert "there is no wave with the code “no-such-wave”" in rendered(raised.value)
     assert session.scalar(select(Area).where(Area.code == "KZ-71-D02-P04")) is not None
+
+
+def test_psu_codes_are_nested_in_their_strata(
+    session: Session, wave: Wave, mapping: Path, tmp_path: Path
+) -> None:
+    """Agencies number PSUs within each stratum: "1" of A and "1" of B are two PSUs."""
+    rows = [
+        row.replace(",A1,", ",1,").replace(",A2,", ",2,").replace(",B1,", ",1,") for row in ROWS
+    ]
+    rows = [row.replace(",B2,", ",2,") for row in rows]
+    result = import_fieldwork_files(session, "capi-2026", write(tmp_path, rows), mapping)
+    assert (result.strata, result.psus) == (2, 4)
