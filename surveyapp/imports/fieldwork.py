@@ -594,8 +594,8 @@ def check_fieldwork(
                 )
     if problems:
         raise ImportRefused(problems)
-    psus = sum(len(codes) for codes in psus_of_stratum.values())
-    return FieldworkFile(file, wave, tuple(interviews), len(psus_of_stratum), psus)
+    psu_count = sum(len(codes) for codes in psus_of_stratum.values())
+    return FieldworkFile(file, wave, tuple(interviews), len(psus_of_stratum), psu_count)
 
 
 def _option(question: Question, qmap: QuestionMap, value: str) -> Any:
