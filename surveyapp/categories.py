@@ -65,7 +65,9 @@ QUESTION_TYPES: tuple[str, ...] = (
     "text",
 )
 
-RESPONSE_CHANNELS: tuple[str, ...] = ("web", "qr", "token", "paper", "synthetic")
+RESPONSE_CHANNELS: tuple[str, ...] = ("web", "qr", "token", "paper", "synthetic", "interview")
+"""How a response came in; ``interview``: a face-to-face or telephone interview of a fieldwork
+agency, imported from its data file (``flask surveyapp import-fieldwork``)."""
 QR_MARKER = ("via", "qr")
 """The query parameter a poster's QR code adds to a unit's link (``/<lang>/u/<code>?via=qr``):
 only a visit carrying it counts as channel ``qr``; the bare link counts as ``web``."""

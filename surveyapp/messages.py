@@ -473,3 +473,46 @@ SCOPE_COMPUTED = _l("%(scope)s: snapshot %(snapshot)s (%(responses)s responses)"
 SCOPE_SKIPPED = _l("%(scope)s: nothing to compute yet (%(reason)s)")
 SCOPE_FAILED = _l("%(scope)s: not computed: %(reason)s")
 SCOPE_NO_RESPONSES = _l("no complete responses")
+
+# Fieldwork files (import-fieldwork, docs/fieldwork-import.md).
+FIELDWORK_UNKNOWN_WAVE = _l("there is no wave with the code “%(code)s”")
+FIELDWORK_WAVE_NOT_EMPTY = _l(
+    "wave %(wave)s already has %(count)s responses: fieldwork data go into a wave of their own"
+)
+FIELDWORK_FILE_KIND = _l("the data file must be one of %(allowed)s")
+FIELDWORK_TOO_MANY_ROWS = _l("the file has more than %(max)s rows")
+FIELDWORK_UNKNOWN_QUESTION = _l("“%(code)s” is not a question of the wave's questionnaire")
+FIELDWORK_QUESTION_NOT_MAPPABLE = _l(
+    "question “%(code)s” (type “%(type)s”) cannot be taken from a column"
+)
+FIELDWORK_QUESTION_SHAPE = _l(
+    "must be a column name or {column: NAME, values: {VALUE: OPTION}, missing: [VALUE]}"
+)
+FIELDWORK_COLUMN_TWICE = _l("column “%(column)s” is already used for “%(first)s”")
+FIELDWORK_BAD_TEXT = _l("the value contains NUL bytes or is longer than 1000 characters")
+FIELDWORK_MISSING_VALUE = _l("the value is missing")
+FIELDWORK_AREA_NOT_PRECINCT = _l("area “%(code)s” is not a precinct")
+FIELDWORK_AREA_NOT_IN_WAVE = _l("area “%(code)s” is not covered by wave %(wave)s")
+FIELDWORK_BAD_WEIGHT = _l("“%(value)s” is not a base weight (a number above 0, at most %(max)s)")
+FIELDWORK_BAD_FPC = _l(
+    "“%(value)s” is not a finite-population correction (a number of PSUs, or a sampling fraction above 0)"
+)
+FIELDWORK_BAD_LANGUAGE = _l("“%(value)s” is not an interview language (kk, ru or en)")
+FIELDWORK_BAD_DATE = _l("“%(value)s” is not an interview date (YYYY-MM-DD, not in the future)")
+FIELDWORK_BAD_NUMBER = _l(
+    "“%(value)s” is not a possible answer to question “%(code)s” (a number from %(min)s to %(max)s)"
+)
+FIELDWORK_UNKNOWN_CODE = _l(
+    "“%(value)s” is not a code of question “%(code)s”; allowed: %(allowed)s"
+)
+FIELDWORK_REQUIRED_MISSING = _l("question “%(code)s” is required but has no answer")
+FIELDWORK_FPC_VARIES = _l(
+    "the finite-population correction of stratum “%(stratum)s” differs from that in row %(row)s"
+)
+FIELDWORK_LONE_PSU = _l(
+    "stratum “%(stratum)s” has a single PSU: its variance cannot be estimated (merge it with another stratum)"
+)
+FIELDWORK_FPC_TOO_SMALL = _l(
+    "stratum “%(stratum)s” has %(psus)s PSUs in the sample but a population of %(fpc)s PSUs"
+)
+INTERVIEWS_FILES_MISSING = _l("Choose the interviews file (.sav or .csv) and its mapping (YAML).")

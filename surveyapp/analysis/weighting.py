@@ -1024,8 +1024,13 @@ def rake_with_fallback(
     cap: float | None = None,
     tol: float = 1e-10,
     max_iter: int = 1000,
+    base_weights: ArrayLike | None = None,
 ) -> FallbackResult:
     """Rake every group to its margins, falling back to coarser schemes where they fail.
+
+    ``base_weights`` (``b_i``, default 1: e.g. a fieldwork agency's inverse inclusion
+    probabilities) are the starting weights of every rung (:func:`rake_by`); the last resort,
+    :data:`BOUNDED` calibration, starts from equal weights within each group whatever they are.
 
     First exactly :func:`rake_by` with ``cap``, then (when it does not converge and a cap
     was given) without it: if either converges, every group has ``ladder[0]`` and the
@@ -1047,11 +1052,22 @@ def rake_with_fallback(
     """
     if not ladder:
         raise ValueError("the ladder needs at least one scheme")
-    first = rake_by(frame, group_column, margins_by_group, cap=cap, tol=tol, max_iter=max_iter)
+    base = _base_weights(base_weights, len(frame))
+    first = rake_by(
+        frame,
+        group_column,
+        margins_by_group,
+        base_weights=base,
+        cap=cap,
+        tol=tol,
+        max_iter=max_iter,
+    )
     relaxed = ""
     if not first.converged and cap is not None:
         relaxed = first.message
-        first = rake_by(frame, group_column, margins_by_group, tol=tol, max_iter=max_iter)
+        first = rake_by(
+            frame, group_column, margins_by_group, base_weights=base, tol=tol, max_iter=max_iter
+        )
     groups = [str(g) for g in margins_by_group]
     raw = frame[group_column].astype(str).to_numpy()
     present = [g for g in groups if bool(np.any(raw == g))]
@@ -1070,7 +1086,9 @@ def rake_with_fallback(
             for g in present
         }
         return FallbackResult(first, schemes, relaxed)
-    return _climb(frame, raw, group_column, margins_by_group, present, ladder, cap, tol, max_iter)
+    return _climb(
+        frame, raw, group_column, margins_by_group, present, ladder, cap, tol, max_iter, base
+    )
 
 
 def _own_merges(
@@ -1105,6 +1123,7 @@ def _climb(
     cap: float | None,
     tol: float,
     max_iter: int,
+    base: FloatArray | None = None,
 ) -> FallbackResult:
     rows_of = {g: np.flatnonzero(raw == g) for g in present}
     margins = {g: _consistent(margins_by_group[g], g) for g in present}
@@ -1116,7 +1135,7 @@ def _climb(
             break
         if scheme.pooled:
             attempt = _rake_pool(
-                frame, rows_of, margins, waiting, scheme, rung, reasons, cap, tol, max_iter
+                frame, rows_of, margins, waiting, scheme, rung, reasons, cap, tol, max_iter, base
             )
             if attempt is not None:
                 done.update(attempt)
@@ -1125,7 +1144,10 @@ def _climb(
         still: list[str] = []
         for g in waiting:
             sub = frame.iloc[rows_of[g]]
-            outcome = _rake_group(sub, margins[g], scheme, rung, reasons[g], cap, tol, max_iter)
+            sub_base = None if base is None else base[rows_of[g]]
+            outcome = _rake_group(
+                sub, margins[g], scheme, rung, reasons[g], cap, tol, max_iter, sub_base
+            )
             if isinstance(outcome, str):
                 reasons[g] = f"{scheme.name}: {outcome}"
                 still.append(g)
@@ -1212,15 +1234,20 @@ def _recode(
 
 
 def _rake_capped(
-    table: pd.DataFrame, margins: Margins, cap: float | None, tol: float, max_iter: int
+    table: pd.DataFrame,
+    margins: Margins,
+    cap: float | None,
+    tol: float,
+    max_iter: int,
+    base: FloatArray | None = None,
 ) -> tuple[RakeResult, bool]:
     """:func:`rake` with the cap, then without it when that fails; whether the cap held."""
-    raked = rake(table, margins, cap=cap, tol=tol, max_iter=max_iter)
+    raked = rake(table, margins, base_weights=base, cap=cap, tol=tol, max_iter=max_iter)
     if raked.converged or cap is None:
         return raked, cap is not None
     if raked.trimmed == 0 and raked.message.startswith("did not converge"):
         return raked, True  # the margins failed before any trimming: the same without the cap
-    return rake(table, margins, tol=tol, max_iter=max_iter), False
+    return rake(table, margins, base_weights=base, tol=tol, max_iter=max_iter), False
 
 
 def _rake_group(
@@ -1232,11 +1259,12 @@ def _rake_group(
     cap: float | None,
     tol: float,
     max_iter: int,
+    base: FloatArray | None = None,
 ) -> _Attempt | str:
     """One group raked alone to the scheme's margins; the failure message if it fails."""
     codes, targets, merges = _recode(sub, margins, scheme)
     table = pd.DataFrame(codes)
-    raked, capped = _rake_capped(table, targets, cap, tol, max_iter)
+    raked, capped = _rake_capped(table, targets, cap, tol, max_iter, base)
     if not raked.converged:
         return raked.message
     for variable, collapsed in raked.collapsed.items():  # empty categories (rung 0)
@@ -1298,13 +1326,17 @@ def _rake_pool(
     cap: float | None,
     tol: float,
     max_iter: int,
+    base: FloatArray | None = None,
 ) -> dict[str, _Attempt] | None:
     """The pool raked at once (each group to its total); ``None`` (reasons set) if it fails."""
     rows, codes, targets, merges = _pool_inputs(frame, rows_of, margins, pool, scheme)
     labels = [g for g in pool for _ in range(rows_of[g].shape[0])]
     totals = {g: _total(margins[g]) for g in pool}
     table = pd.DataFrame({"\0group": labels, **codes})
-    raked, capped = _rake_capped(table, {"\0group": totals, **targets}, cap, tol, max_iter)
+    pool_base = None if base is None else base[rows]
+    raked, capped = _rake_capped(
+        table, {"\0group": totals, **targets}, cap, tol, max_iter, pool_base
+    )
     if not raked.converged:
         for g in pool:
             reasons[g] = f"{scheme.name}: {raked.message}"

@@ -16,6 +16,7 @@ from .demo import seed_demo_command
 from .exports import export_command
 from .imports import (
     import_areas_command,
+    import_fieldwork_command,
     import_instrument_command,
     import_margins_command,
     import_regions_command,
@@ -30,9 +31,11 @@ from .waves import create_wave_command
 COMMANDS = (
     import_regions_command,
     import_areas_command,
+    import_fieldwork_command,
     import_instrument_command,
     export_instrument_command,
     import_margins_command,
+    import_fieldwork_command,
     seed_demo_command,
     recompute_command,
     snapshots_command,

@@ -10,6 +10,7 @@ from ..db import refresh_statistics
 from ..demo.seed import (
     DEFAULT_RESPONSES,
     DEFAULT_SEED,
+    FIELDWORK_WAVE_CODE,
     DemoAlreadyLoaded,
     database_is_empty,
     seed_demo,
@@ -76,6 +77,15 @@ def _seed(n_responses: int, seed: int, if_empty: bool, quiet: bool) -> None:
             wave=report.wave_code,
         )
     )
+    if report.interviews:
+        click.echo(
+            _(
+                "Also %(count)s fieldwork interviews in wave %(wave)s (a stratified two-stage "
+                "sample).",
+                count=report.interviews,
+                wave=FIELDWORK_WAVE_CODE,
+            )
+        )
     click.echo(_("Demo accounts (shown only now; write the passwords down):"))
     for account in report.accounts:
         click.echo(

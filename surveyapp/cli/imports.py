@@ -1,5 +1,6 @@
-"""``flask surveyapp import-regions``, ``import-areas``, ``import-instrument`` and
-``import-margins``: each validates its input and stores it in one unit of work."""
+"""``flask surveyapp import-regions``, ``import-areas``, ``import-instrument``,
+``import-margins`` and ``import-fieldwork``: each validates its input and stores it in one unit
+of work."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import click
 from flask_babel import gettext as _
 
 from ..extensions import db
+from ..imports.fieldwork import import_fieldwork_files
 from ..imports.geography import import_area_tree
 from ..imports.instrument import import_instrument
 from ..imports.margins import import_margins
@@ -72,3 +74,33 @@ def import_margins_command(file: Path, label: str | None, demonstration: bool, l
             click.echo(_("Stored %(rows)s population margins for %(year)s.", **params))
         else:
             click.echo(_("These margins are already stored; nothing changed."))
+
+
+@click.command("import-fieldwork")
+@existing_file
+@click.option("--wave", "wave_code", required=True, help="Code of the wave the interviews go to.")
+@click.option(
+    "--mapping",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="The mapping of the file's columns (YAML, docs/fieldwork-import.md).",
+)
+@lang_option
+def import_fieldwork_command(file: Path, wave_code: str, mapping: Path, lang: str) -> None:
+    """Validate FILE (a fieldwork agency's interviews, .sav or .csv) against its mapping and
+    store every row as an interview of the wave, with its stratum, PSU and base weight."""
+    with unit_of_work(lang):
+        result = import_fieldwork_files(db.session(), wave_code, file, mapping)
+        record("fieldwork.import", target=result.wave, details=result.details)
+        params = {
+            "count": result.responses,
+            "wave": result.wave.code,
+            "strata": result.strata,
+            "psus": result.psus,
+        }
+        click.echo(
+            _(
+                "Stored %(count)s interviews in wave %(wave)s (%(strata)s strata, %(psus)s PSUs).",
+                **params,
+            )
+        )

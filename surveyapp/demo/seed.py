@@ -7,6 +7,8 @@ The caller commits.
 
 from __future__ import annotations
 
+import csv
+import io
 import secrets
 import uuid
 from collections.abc import Callable, Iterable
@@ -24,6 +26,7 @@ from werkzeug.security import generate_password_hash
 from ..categories import WEIGHTING_VARIABLES
 from ..clock import utcnow
 from ..imports.csvfile import CsvRow
+from ..imports.fieldwork import import_fieldwork
 from ..imports.geography import import_area_rows
 from ..imports.instrument import import_instrument
 from ..imports.margins import import_margins
@@ -54,6 +57,17 @@ FIELDWORK_DAYS = 180
 """Days of fieldwork before the demo's day: its responses fill the whole days before it (six
 30-day windows: half a year of a continuous programme)."""
 PRECINCT_QUOTA = 60
+FIELDWORK_WAVE_CODE = "police-trust-2026-fieldwork-demo"
+FIELDWORK_FILE = "demo_fieldwork.csv"
+FIELDWORK_MAPPING_FILE = "fieldwork_mapping.yaml"
+"""The demo's face-to-face survey (:mod:`surveyapp.demo.fieldwork`): the data in ``surveyapp/data``,
+the mapping in ``surveyapp/demo``; drawn
+from the demo population of :data:`DEFAULT_SEED`, loaded only with that seed."""
+FIELDWORK_WAVE_NAMES = {
+    "name_kk": "Демонстрациялық далалық зерттеу (сұхбат), 2026",
+    "name_ru": "Демонстрационный полевой опрос (интервью), 2026",
+    "name_en": "Demonstration fieldwork survey (interviews), 2026",
+}
 
 WAVE_NAMES = {
     "name_kk": "Демонстрациялық толқын, 2026",
@@ -97,6 +111,7 @@ class DemoReport:
     responses: int
     wave_code: str
     accounts: list[DemoAccount] = field(default_factory=list)
+    interviews: int = 0  # the fieldwork wave's (0: not loaded)
 
 
 def database_is_empty(session: Session) -> bool:
@@ -127,6 +142,7 @@ def seed_demo(
     seed: int = DEFAULT_SEED,
     now: datetime | None = None,
     progress: Callable[[int], Any] | None = None,
+    fieldwork: bool = True,
 ) -> DemoReport:
     """Load the whole demo (flushes, does not commit); refuse if it is already there.
 
@@ -220,8 +236,48 @@ def seed_demo(
         session.add(user)
         report.accounts.append(DemoAccount(username, role, password, scope or ""))
     record("demo.seed", details={"responses": written, "seed": seed, "wave": wave.code})
+    if fieldwork and seed == DEFAULT_SEED:
+        report.interviews = seed_fieldwork_wave(session, instrument.instrument, areas, day)
     session.flush()
     return report
+
+
+def seed_fieldwork_wave(
+    session: Session, instrument: Instrument, areas: dict[str, Area], day: datetime
+) -> int:
+    """The demo's fieldwork wave (paused: it takes no online responses, its figures are still
+    computed) with the shipped interviews, imported as an agency's file would be; the wave
+    lists the sampled precincts. Returns the number of interviews."""
+    data = _package_path("surveyapp.data", FIELDWORK_FILE).read_bytes()
+    mapping = _package_path("surveyapp.demo", FIELDWORK_MAPPING_FILE).read_bytes()
+    rows = csv.DictReader(io.StringIO(data.decode("utf-8")))
+    sampled: dict[str, int] = {}
+    for row in rows:
+        sampled[row["precinct"]] = sampled.get(row["precinct"], 0) + 1
+    wave = Wave(
+        code=FIELDWORK_WAVE_CODE,
+        instrument=instrument,
+        kind="cross_section",
+        status="paused",
+        opens_at=day - timedelta(days=30),
+        closes_at=day + timedelta(days=335),
+        **FIELDWORK_WAVE_NAMES,
+    )
+    session.add(wave)
+    for code, count in sorted(sampled.items()):
+        wave.areas.append(WaveArea(area=areas[code], target_n=count))
+    session.flush()
+    result = import_fieldwork(
+        session,
+        wave.code,
+        data,
+        FIELDWORK_FILE,
+        mapping,
+        FIELDWORK_MAPPING_FILE,
+        now=day - timedelta(hours=12),
+    )
+    record("fieldwork.import", target=wave, details=result.details)
+    return result.responses
 
 
 def _true_values(
@@ -308,17 +364,27 @@ def _precinct_specs(
     precincts: list[Area], regions: Iterable[Any], seed: int
 ) -> list[synthetic.PrecinctSpec]:
     """Each precinct's urban share: all urban in cities, elsewhere drawn around the region's."""
-    urban_share = {region.code: float(region.urban_share) for region in regions}
-    rng = np.random.default_rng([seed, 7])
-    specs = []
+    pairs = []
     for precinct in precincts:
         region_code = precinct.region_code
         assert region_code is not None  # a precinct lies in a region
+        pairs.append((precinct.code, region_code))
+    return precinct_specs(pairs, regions, seed)
+
+
+def precinct_specs(
+    precincts: Iterable[tuple[str, str]], regions: Iterable[Any], seed: int
+) -> list[synthetic.PrecinctSpec]:
+    """:func:`_precinct_specs` of ``(precinct code, region code)`` pairs (in code order)."""
+    urban_share = {region.code: float(region.urban_share) for region in regions}
+    rng = np.random.default_rng([seed, 7])
+    specs = []
+    for code, region_code in precincts:
         share = urban_share[region_code]
         if share < 1.0:
             concentration = 4.0
             share = float(rng.beta(share * concentration, (1 - share) * concentration))
-        specs.append(synthetic.PrecinctSpec(precinct.code, region_code, share))
+        specs.append(synthetic.PrecinctSpec(code, region_code, share))
     return specs
 
 

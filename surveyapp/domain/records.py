@@ -398,6 +398,33 @@ class AreaDrivers:
 
 
 @dataclass(frozen=True)
+class DesignSummary:
+    """The sample design a snapshot's standard errors used, when not the one-stage raked design
+    of online responses: imported interviews' strata, PSUs, degrees of freedom (PSUs minus
+    strata) and whether a finite-population correction was applied; raked from their base
+    weights."""
+
+    strata: int
+    psus: int
+    df: int
+    fpc: bool
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any] | None) -> DesignSummary | None:
+        if not data:
+            return None
+        return cls(
+            strata=int(data["strata"]),
+            psus=int(data["psus"]),
+            df=int(data["df"]),
+            fpc=bool(data.get("fpc")),
+        )
+
+    def to_json(self) -> JSONDict:
+        return {"strata": self.strata, "psus": self.psus, "df": self.df, "fpc": self.fpc}
+
+
+@dataclass(frozen=True)
 class SnapshotSummary:
     """A snapshot's headline: its scope (wave, window), the country's CSI with its standard
     error and respondents, how many areas and how many per publication status, the small-area
@@ -415,6 +442,8 @@ class SnapshotSummary:
     model: SmallAreaModel | None
     drivers: dict[str, AreaDrivers] = field(default_factory=dict)
     format: int = FORMAT
+    design: DesignSummary | None = None
+    """The stratified cluster design of imported interviews; None: one-stage, raked."""
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any] | None) -> SnapshotSummary:
@@ -435,10 +464,11 @@ class SnapshotSummary:
                 for code, entry in (data.get("drivers") or {}).items()
             },
             format=_version(data),
+            design=DesignSummary.from_dict(data.get("design")),
         )
 
     def to_json(self) -> JSONDict:
-        return {
+        out: JSONDict = {
             "format": FORMAT,
             "wave": self.wave,
             "start": _iso(self.start),
@@ -452,6 +482,9 @@ class SnapshotSummary:
             "model": None if self.model is None else self.model.to_json(),
             "drivers": {code: entry.to_json() for code, entry in self.drivers.items()},
         }
+        if self.design is not None:  # absent: one-stage (the summaries stored before stay equal)
+            out["design"] = self.design.to_json()
+        return out
 
 
 # ---------------------------------------------------------------- a weight run

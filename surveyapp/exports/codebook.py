@@ -206,6 +206,7 @@ def _fixed(area_kinds: Sequence[str]) -> list[Variable]:
         "token": lambda: _("invitation link"),
         "paper": lambda: _("paper questionnaire"),
         "synthetic": lambda: _("synthetic (demonstration)"),
+        "interview": lambda: _("interview by a fieldwork agency"),
     }
     fixed = [
         Variable(

@@ -161,6 +161,7 @@ def methodology_report(session: Session, snapshot: IndicatorSnapshot) -> dict[st
         "format": REPORT_FORMAT,
         **_provenance(session, snapshot, wave),
         "headline": _headline(summary),
+        "design": _design(summary),
         **_weighting(run, names, questions),
         **_index(diagnostics, questions),
         "small_area_model": _model(summary, _areas_by_kind(session, snapshot)),
@@ -255,6 +256,17 @@ def _headline(summary: SnapshotSummary) -> dict[str, Any]:
         "n": summary.n,
         "areas": summary.areas,
     }
+
+
+def _design(summary: SnapshotSummary) -> dict[str, Any]:
+    """The sample design behind the standard errors, intervals and tests of the snapshot:
+    ``one_stage`` (online responses, raked: ``svydesign(ids=~1)`` then ``rake()``) or
+    ``stratified_cluster`` (imported interviews: the agency's strata and PSUs, raked from its
+    base weights; ``df`` = PSUs − strata)."""
+    design = summary.design
+    if design is None:
+        return {"kind": "one_stage", "raked": True}
+    return {"kind": "stratified_cluster", "raked": True, **design.to_json()}
 
 
 def _weighting(

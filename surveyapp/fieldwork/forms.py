@@ -12,7 +12,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import BooleanField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Optional, ValidationError
 
 from .. import messages as M
@@ -160,3 +160,16 @@ class InvitationForm(FlaskForm):
     def validate_format(self, field: Any) -> None:
         if field.data not in FORMAT_NAMES:
             raise ValidationError(str(M.INVITATION_FORMAT_UNKNOWN))
+
+
+class InterviewsUploadForm(FlaskForm):
+    """A fieldwork agency's interviews and the mapping of their columns, to preview."""
+
+    file = FileField(_l("Interviews file (.sav or .csv)"))
+    mapping = FileField(_l("Mapping of its columns (YAML)"))
+
+
+class InterviewsImportForm(FlaskForm):
+    """The import of previewed interviews: which kept file."""
+
+    upload = HiddenField()

@@ -21,12 +21,14 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from werkzeug.datastructures import FileStorage
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from .. import messages as M
 from ..categories import LOCALES
 from ..domain.access import guard_blueprint
 from ..extensions import db
 from ..i18n import pull_url_locale
+from ..imports import ImportRefused
 from ..models import Area, Instrument, User, Wave
 from ..models.account import ADMIN_ROLES
 from ..services.instruments import published_instruments
@@ -56,16 +58,26 @@ from .forms import (
     ActionForm,
     AreasCsvForm,
     DistrictForm,
+    InterviewsImportForm,
+    InterviewsUploadForm,
     InvitationForm,
     NewWaveForm,
     ScheduleForm,
     whole_number,
 )
 from .services import (
+    INTERVIEWS_MAX_BYTES,
+    INTERVIEWS_MAX_MB,
+    INTERVIEWS_REQUEST_MAX_BYTES,
     LEVELS,
+    MAPPING_MAX_BYTES,
     SORTS,
     area_by_code,
     area_tree,
+    import_interviews,
+    keep_interviews,
+    kept_interviews,
+    preview_interviews,
     region_by_code,
     wave_progress,
     wave_rows,
@@ -471,3 +483,92 @@ def _csv(wave: Wave, area: Area, links: list[str], valid_days: int | None) -> Re
 def _cards(wave: Wave, area: Area, links: list[str]) -> ResponseReturnValue:
     page = render_template("fieldwork/cards.html", wave=wave, area=area, links=links)
     return page, 200, NO_STORE
+
+
+# ---------------------------------------------------------------- a fieldwork agency's interviews
+
+
+def _interviews_page(
+    wave: Wave,
+    form: InterviewsUploadForm,
+    *,
+    error: str | None = None,
+    problems: list[object] | None = None,
+    preview: object | None = None,
+    confirm: InterviewsImportForm | None = None,
+) -> ResponseReturnValue:
+    status = 422 if error or problems else 200
+    page = render_template(
+        "fieldwork/interviews.html",
+        wave=wave,
+        form=form,
+        error=error,
+        problems=problems or [],
+        preview=preview,
+        confirm=confirm,
+        max_mb=INTERVIEWS_MAX_MB,
+    )
+    return page, status, NO_STORE
+
+
+def _uploaded(storage: object, limit: int) -> tuple[str, bytes]:
+    """A posted file's name and bytes; ValueError with the page's message if absent or too
+    large."""
+    if not isinstance(storage, FileStorage) or not storage.filename:
+        raise ValueError(str(M.INTERVIEWS_FILES_MISSING))
+    data = storage.stream.read(limit + 1)
+    if len(data) > limit:
+        raise ValueError(str(M.UPLOAD_TOO_LARGE) % {"size": INTERVIEWS_MAX_MB})
+    name = storage.filename.replace("\\", "/").rsplit("/", 1)[-1].strip()[:200]
+    return name or "upload", data
+
+
+@bp.route("/<lang>/admin/waves/<id:wave_id>/interviews", methods=["GET", "POST"])
+def interviews(lang: str, wave_id: int) -> ResponseReturnValue:
+    """Upload a fieldwork agency's interviews (.sav or .csv) with the mapping of their columns:
+    every row is checked and the result previewed; nothing is stored until confirmed."""
+    wave = _wave(wave_id)
+    if request.method == "GET":
+        return _interviews_page(wave, InterviewsUploadForm())
+    request.max_content_length = INTERVIEWS_REQUEST_MAX_BYTES
+    try:
+        form = InterviewsUploadForm()
+        form.validate()
+    except RequestEntityTooLarge:
+        error = str(M.UPLOAD_TOO_LARGE) % {"size": INTERVIEWS_MAX_MB}
+        return _interviews_page(wave, InterviewsUploadForm(formdata=None), error=error)
+    if form.meta.csrf and form.csrf_token.errors:
+        abort(400)
+    try:
+        name, data = _uploaded(form.file.data, INTERVIEWS_MAX_BYTES)
+        mapping_name, mapping = _uploaded(form.mapping.data, MAPPING_MAX_BYTES)
+    except ValueError as bad:
+        return _interviews_page(wave, form, error=str(bad))
+    try:
+        checked = preview_interviews(wave, data, name, mapping, mapping_name)
+        upload = keep_interviews(wave, data, name, mapping, mapping_name, _actor())
+    except ImportRefused as refused:  # refused before anything was written
+        return _interviews_page(wave, form, problems=list(refused.problems))
+    db.session.commit()
+    confirm = InterviewsImportForm(formdata=None, upload=str(upload.id))
+    return _interviews_page(wave, form, preview=checked, confirm=confirm)
+
+
+@bp.post("/<lang>/admin/waves/<id:wave_id>/interviews/import")
+def import_interviews_file(lang: str, wave_id: int) -> ResponseReturnValue:
+    """Store the previewed interviews (checked again: nothing is stored if the wave changed)."""
+    wave = _wave(wave_id)
+    form = InterviewsImportForm()
+    if not form.validate_on_submit():
+        abort(400)
+    upload_id = int(form.upload.data) if (form.upload.data or "").isdigit() else None
+    upload = kept_interviews(upload_id, wave, _actor())
+    if upload is None:
+        return _interviews_page(wave, InterviewsUploadForm(), error=str(M.UPLOAD_GONE))
+    try:
+        result = import_interviews(wave, upload, _actor())
+    except ImportRefused as refused:  # checked again before anything is written
+        return _interviews_page(wave, InterviewsUploadForm(), problems=list(refused.problems))
+    db.session.commit()
+    flash(f"interviews:{result.responses}")
+    return redirect(url_for("fieldwork.interviews", lang=lang, wave_id=wave.id), code=303)

@@ -1,20 +1,26 @@
 """What the fieldwork pages read: the waves with their totals, the area tree with a wave's
 targets, and a wave's progress, computed live by a handful of GROUP BY queries over the
-responses (the indicator pipeline is not involved)."""
+responses (the indicator pipeline is not involved); and a fieldwork agency's interviews,
+previewed then imported (:mod:`surveyapp.imports.fieldwork`)."""
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import selectinload
 
 from ..categories import LOCALES, RESPONSE_CHANNELS, RESPONSE_STATUSES
+from ..clock import utcnow
 from ..extensions import db
-from ..models import Area, Response, Wave, WaveArea
+from ..imports.fieldwork import FieldworkFile, FieldworkImport, check_upload, store_fieldwork
+from ..models import Area, PendingUpload, Response, UploadKind, User, Wave, WaveArea
+from ..services.audit import record
 
 # ---------------------------------------------------------------- the wave list
 
@@ -324,3 +330,81 @@ def _rolled_up(
         for group_id, group in groups.items()
     ]
     return rows, unlisted
+
+
+# ---------------------------------------------------------------- a fieldwork agency's interviews
+
+INTERVIEWS_MAX_MB = 20
+INTERVIEWS_MAX_BYTES = INTERVIEWS_MAX_MB * 1024 * 1024
+MAPPING_MAX_BYTES = 256 * 1024
+INTERVIEWS_REQUEST_MAX_BYTES = INTERVIEWS_MAX_BYTES + MAPPING_MAX_BYTES + 64 * 1024
+INTERVIEWS_KEPT_FOR = timedelta(days=1)
+
+
+def preview_interviews(
+    wave: Wave, data: bytes, name: str, mapping: bytes, mapping_name: str
+) -> FieldworkFile:
+    """The checked interviews file (nothing stored); :class:`ImportRefused` with its problems."""
+    return check_upload(db.session(), wave, data, name, mapping, mapping_name)
+
+
+def keep_interviews(
+    wave: Wave, data: bytes, name: str, mapping: bytes, mapping_name: str, user: User
+) -> PendingUpload:
+    """Keep a previewed file and its mapping until the administrator imports them (files kept
+    longer than :data:`INTERVIEWS_KEPT_FOR` are forgotten)."""
+    db.session.execute(
+        delete(PendingUpload).where(PendingUpload.created_at < utcnow() - INTERVIEWS_KEPT_FOR)
+    )
+    upload = PendingUpload(
+        kind=UploadKind.INTERVIEWS.value,
+        file_name=name,
+        sha256=hashlib.sha256(data).hexdigest(),
+        content=data,
+        options={
+            "wave": wave.id,
+            "mapping": mapping.decode("utf-8-sig"),
+            "mapping_name": mapping_name,
+        },
+        uploaded_by=user,
+        created_at=utcnow(),
+    )
+    db.session.add(upload)
+    db.session.flush()
+    return upload
+
+
+def kept_interviews(upload_id: int | None, wave: Wave, user: User) -> PendingUpload | None:
+    """The interviews file ``user`` previewed for ``wave`` as ``upload_id``, if still kept."""
+    if upload_id is None:
+        return None
+    upload = db.session.scalar(
+        select(PendingUpload).where(
+            PendingUpload.id == upload_id,
+            PendingUpload.kind == UploadKind.INTERVIEWS.value,
+            PendingUpload.uploaded_by_id == user.id,
+            PendingUpload.created_at >= utcnow() - INTERVIEWS_KEPT_FOR,
+        )
+    )
+    if upload is None or (upload.options or {}).get("wave") != wave.id:
+        return None
+    return upload
+
+
+def import_interviews(wave: Wave, upload: PendingUpload, actor: User) -> FieldworkImport:
+    """Check the kept file again and store its interviews, audited as ``fieldwork.import``
+    (flushes; the caller commits); :class:`ImportRefused` if it no longer fits the wave."""
+    options = upload.options or {}
+    checked = check_upload(
+        db.session(),
+        wave,
+        upload.content,
+        upload.file_name,
+        str(options.get("mapping", "")).encode("utf-8"),
+        str(options.get("mapping_name", "mapping.yaml")),
+    )
+    result = store_fieldwork(db.session(), checked)
+    record("fieldwork.import", target=wave, details=result.details, user=actor)
+    db.session.delete(upload)
+    db.session.flush()
+    return result

@@ -9,7 +9,7 @@ from .indicator import IndicatorSnapshot, IndicatorValue, ResponseWeight, Weight
 from .instrument import Instrument, InstrumentStatus, Option, Question, Section
 from .job import JobLock, JobRun
 from .population import MarginSet, PopulationMargin
-from .response import Answer, Comment, Response
+from .response import Answer, Comment, Response, ResponseDesign
 from .upload import PendingUpload, UploadKind
 from .wave import InvitationToken, Wave, WaveArea
 
@@ -33,6 +33,7 @@ __all__ = [
     "PopulationMargin",
     "Question",
     "Response",
+    "ResponseDesign",
     "ResponseWeight",
     "Role",
     "Section",

@@ -74,6 +74,29 @@ class Response(Base):
     )
 
 
+class ResponseDesign(Base):
+    """The sample design of an interview imported from a fieldwork agency's file: the agency's
+    stratum and primary sampling unit (PSU) of the respondent, the base weight (inverse
+    inclusion probability) and, when the sample was drawn without replacement from a known
+    number of PSUs, the finite-population correction (the stratum's number of PSUs, or the
+    sampling fraction when below 1, as ``svydesign(fpc=)``). Online responses have none."""
+
+    __tablename__ = "response_design"
+    __table_args__ = (
+        CheckConstraint("length(stratum) > 0 AND length(psu) > 0", name="codes_present"),
+        CheckConstraint("base_weight > 0", name="base_weight_positive"),
+        CheckConstraint("fpc IS NULL OR fpc > 0", name="fpc_positive"),
+    )
+
+    response_id: Mapped[int] = mapped_column(
+        ForeignKey("response.id", ondelete="CASCADE"), primary_key=True
+    )
+    stratum: Mapped[str] = mapped_column(String(64))
+    psu: Mapped[str] = mapped_column(String(64))
+    base_weight: Mapped[float] = mapped_column(Float)
+    fpc: Mapped[float | None] = mapped_column(Float)
+
+
 class Answer(Base):
     """A response's answer to one question: an option, a number, or both absent for "not shown".
 

@@ -20,6 +20,8 @@ class UploadKind(StrEnum):
 
     AREAS = "areas"
     MARGINS = "margins"
+    INTERVIEWS = "interviews"
+    """A fieldwork agency's interviews (the mapping in ``options``)."""
 
 
 class PendingUpload(Base):

@@ -22,6 +22,7 @@ from ..models import (
     PopulationMargin,
     Question,
     Response,
+    ResponseDesign,
 )
 from ..models.population import current_margin_set
 from .scope import (
@@ -61,12 +62,23 @@ def _columns(session: Session, statement: Any, names: list[str]) -> dict[str, tu
     return dict(zip(names, columns, strict=True))
 
 
+DESIGN_COLUMNS = ("stratum", "psu", "base_weight", "fpc")
+"""The sample design of an imported interview (:class:`ResponseDesign`; NULL online)."""
+
+
 def _responses(session: Session, scope: Scope, codes: list[str]) -> pd.DataFrame:
-    """One row per response: id, area, raking variables and one column per question code
-    (the option code, or the number of a scale answer)."""
-    names = ["id", "area_id", *RAKING_VARIABLES]
+    """One row per response: id, area, raking variables, the sample design (stratum, PSU,
+    base weight, fpc: None for an online response) and one column per question code (the
+    option code, or the number of a scale answer)."""
+    names = ["id", "area_id", *RAKING_VARIABLES, *DESIGN_COLUMNS]
     statement = (
-        select(Response.id, Response.area_id, *(getattr(Response, v) for v in RAKING_VARIABLES))
+        select(
+            Response.id,
+            Response.area_id,
+            *(getattr(Response, v) for v in RAKING_VARIABLES),
+            *(getattr(ResponseDesign, c) for c in DESIGN_COLUMNS),
+        )
+        .outerjoin(ResponseDesign, ResponseDesign.response_id == Response.id)
         .where(*_in_scope(scope))
         .order_by(Response.id)
     )
@@ -76,6 +88,7 @@ def _responses(session: Session, scope: Scope, codes: list[str]) -> pd.DataFrame
             "id": np.array(columns["id"], dtype=np.int64),
             "area_id": np.array(columns["area_id"], dtype=np.int64),
             **{v: pd.Series(columns[v], dtype=object) for v in RAKING_VARIABLES},
+            **{c: pd.Series(columns[c], dtype=object) for c in DESIGN_COLUMNS},
         }
     )
     for code in codes:
@@ -166,6 +179,7 @@ def input_hash(
     margin_set: MarginSet,
     version: str = METHOD_VERSION,
     areas: pd.DataFrame | None = None,
+    design: SampleDesign | None = None,
 ) -> str:
     """SHA-256 of everything the numbers depend on: responses, answers, margins, method
     (``version``; the seed's hash uses :data:`SEED_VERSION` instead) and, when given, the
@@ -179,7 +193,71 @@ def input_hash(
     if areas is not None:
         tree = areas[["code", "path", "urban_share"]].sort_values("code", ignore_index=True)
         digest.update(pd.util.hash_pandas_object(tree, index=False).to_numpy().tobytes())
+    if design is not None:  # only for a sample design: the online waves' hashes stay as they were
+        columns = pd.DataFrame(
+            {
+                "stratum": design.stratum,
+                "psu": design.psu,
+                "base_weight": design.base_weight,
+                "fpc": np.nan if design.fpc is None else design.fpc,
+            }
+        )
+        digest.update(pd.util.hash_pandas_object(columns, index=False).to_numpy().tobytes())
     return digest.hexdigest()
+
+
+@dataclass(frozen=True)
+class SampleDesign:
+    """The sample design of a scope of imported interviews, aligned with the frame's rows: the
+    agency's strata and PSUs (as codes), base weights and finite-population correction."""
+
+    stratum: np.ndarray  # object: the stratum code of every row
+    psu: np.ndarray  # object: the PSU code of every row (nested in the strata)
+    base_weight: np.ndarray  # float64
+    fpc: np.ndarray | None  # float64 (None: sampled with replacement)
+
+    @property
+    def strata(self) -> int:
+        """Number of strata."""
+        return len(set(self.stratum.tolist()))
+
+    @property
+    def psus(self) -> int:
+        """Number of PSUs (distinct within strata)."""
+        return len(set(zip(self.stratum.tolist(), self.psu.tolist(), strict=True)))
+
+    @property
+    def degrees_of_freedom(self) -> int:
+        """PSUs minus strata (``degf`` of ``svydesign``)."""
+        return self.psus - self.strata
+
+    def codes(self) -> tuple[np.ndarray, np.ndarray]:
+        """Strata and PSUs as integer codes (PSU codes unique across strata)."""
+        strata = pd.factorize(pd.Series(self.stratum, dtype=object))[0].astype(np.int64)
+        pairs = pd.Series([f"{s}\0{p}" for s, p in zip(self.stratum, self.psu, strict=True)])
+        psus = pd.factorize(pairs)[0].astype(np.int64)
+        return strata, psus
+
+
+def _sample_design(loaded: pd.DataFrame, scope: Scope) -> SampleDesign | None:
+    """The scope's sample design; None for online responses; :class:`PipelineError` when only
+    some responses have one (interviews and online responses cannot be weighted together)."""
+    known = loaded["base_weight"].notna().to_numpy()
+    if not known.any():
+        return None
+    if not known.all():
+        raise PipelineError(
+            f"{int((~known).sum())} responses of {scope.describe()} have no sample design "
+            f"while {int(known.sum())} imported interviews have one"
+        )
+    fpc_known = loaded["fpc"].notna().to_numpy()
+    fpc = loaded["fpc"].to_numpy(dtype=np.float64) if fpc_known.all() else None
+    return SampleDesign(
+        loaded["stratum"].astype(str).to_numpy(dtype=object),
+        loaded["psu"].astype(str).to_numpy(dtype=object),
+        loaded["base_weight"].to_numpy(dtype=np.float64),
+        fpc,
+    )
 
 
 @dataclass(frozen=True)
@@ -194,6 +272,7 @@ class Inputs:
     digest: str
     outcome: str | None = None  # the CSI item of the overall-satisfaction question, if any
     seed_digest: str = ""  # the input hash with SEED_VERSION ("": the digest itself)
+    design: SampleDesign | None = None  # imported interviews' sample design (None: online)
 
     @property
     def seed(self) -> int:
@@ -243,8 +322,9 @@ def load_inputs(session: Session, scope: Scope, margin_set: MarginSet | None = N
     frame["region"] = frame["area_id"].map(
         dict(zip(areas["id"], areas["path"].map(Area.region_code_on_path), strict=True))
     )
-    digest = input_hash(frame, answers, margin_set, areas=areas)
-    seed_digest = input_hash(frame, answers, margin_set, version=SEED_VERSION)
+    design = _sample_design(loaded, scope)
+    digest = input_hash(frame, answers, margin_set, areas=areas, design=design)
+    seed_digest = input_hash(frame, answers, margin_set, version=SEED_VERSION, design=design)
     scored = scoring.score_items(answers[[item.code for item in items]], items)
     scored = scored.reset_index(drop=True)
     frame["score"] = scoring.respondent_scores(scored)
@@ -254,4 +334,6 @@ def load_inputs(session: Session, scope: Scope, margin_set: MarginSet | None = N
         trust = answers[trust_question.code].reset_index(drop=True)
     outcome = instrument.question_with_role(QuestionRole.OVERALL_SATISFACTION)
     outcome_code = outcome.code if outcome is not None and outcome.code in scored else None
-    return Inputs(frame, scored, trust, areas, margin_set, digest, outcome_code, seed_digest)
+    return Inputs(
+        frame, scored, trust, areas, margin_set, digest, outcome_code, seed_digest, design
+    )

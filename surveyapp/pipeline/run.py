@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import cast
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import Table
 from sqlalchemy.orm import Session
@@ -13,7 +14,7 @@ from ..analysis import estimation, indicator, weighting
 from ..analysis.imputation import Imputation, impute_hot_deck
 from ..analysis.results import RakeResult
 from ..clock import utcnow
-from ..domain.records import RunInputs, RunSettings
+from ..domain.records import DesignSummary, RunInputs, RunSettings
 from ..models import (
     IndicatorSnapshot,
     IndicatorValue,
@@ -76,7 +77,7 @@ def recompute(
     )
     run = _store_weight_run(session, scope, inputs, settings, weighted)
     say("weights", responses=len(inputs.frame))
-    design = estimation.design(weighted.raked)  # calibration matrices once for every estimate
+    design = _design(inputs, weighted.raked)  # calibration matrices once for every estimate
     rule = indicator.PublicationRule(
         min_n=settings.min_n,
         min_effective_n=settings.min_effective_n,
@@ -89,6 +90,33 @@ def recompute(
     session.flush()
     say("snapshot", snapshot=snapshot.id, values=values, areas=len(table.areas))
     return Outcome(run, snapshot, len(inputs.frame))
+
+
+def _design(inputs: Inputs, raked: RakeResult) -> estimation.Design:
+    """The estimation design: one-stage and raked for online responses; for imported
+    interviews their strata, PSUs and finite-population correction, raked on top
+    (``svydesign(ids=~psu, strata=~stratum, fpc=~fpc, weights=~base)`` then ``rake()``)."""
+    sample = inputs.design
+    if sample is None:
+        return estimation.design(raked)
+    strata, psus = sample.codes()
+    try:
+        return estimation.design(raked, strata=strata, psu=psus, fpc=sample.fpc)
+    except ValueError as error:  # a stratum left with one PSU (a window), an fpc too small
+        raise PipelineError(f"the sample design cannot be used: {error}") from error
+
+
+def _design_summary(inputs: Inputs) -> DesignSummary | None:
+    """What the snapshot records of the sample design (None: one-stage, raked)."""
+    sample = inputs.design
+    if sample is None:
+        return None
+    return DesignSummary(
+        strata=sample.strata,
+        psus=sample.psus,
+        df=sample.degrees_of_freedom,
+        fpc=sample.fpc is not None,
+    )
 
 
 @dataclass(frozen=True)
@@ -113,7 +141,8 @@ def _weigh(session: Session, inputs: Inputs, settings: Settings) -> _Weighted:
     demographics, outside = _within_margins(frame, margins)
     imputation = impute_hot_deck(demographics, RAKING_VARIABLES, "region", inputs.seed)
     by_region = {region: margins[region] for region in sorted(set(frame["region"]))}
-    fitted = _rake(imputation.frame[["region", *RAKING_VARIABLES]], by_region, settings)
+    base = None if inputs.design is None else inputs.design.base_weight
+    fitted = _rake(imputation.frame[["region", *RAKING_VARIABLES]], by_region, settings, base)
     return _Weighted(fitted.raked, imputation, by_region, outside, fitted.cap_relaxed, fitted)
 
 
@@ -121,10 +150,12 @@ def _rake(
     target: pd.DataFrame,
     by_region: dict[str, dict[str, dict[str, float]]],
     settings: Settings,
+    base: np.ndarray | None = None,
 ) -> weighting.FallbackResult:
-    """The raked weights: every region's full margins when they can be met (with the cap,
-    else without it: the margins win), else the fallback ladder region by region
-    (docs/methodology.md §3); never fails on convergence."""
+    """The raked weights, from the base weights of imported interviews (1 online): every
+    region's full margins when they can be met (with the cap, else without it: the margins
+    win), else the fallback ladder region by region (docs/methodology.md §3); never fails on
+    convergence."""
     ladder = weighting.standard_ladder(
         RAKING_VARIABLES,
         broader=FALLBACK_BROADER,
@@ -140,6 +171,7 @@ def _rake(
             cap=settings.cap,
             tol=settings.tol,
             max_iter=settings.max_iter,
+            base_weights=base,
         )
     except ValueError as error:  # a category without margins, inconsistent totals
         raise PipelineError(f"the weights cannot be computed: {error}") from error
@@ -238,7 +270,7 @@ def _store_snapshot(
         # snapshot, which stays as it was.
         supersedes_id=previous_of_scope(session, scope),
         input_hash=inputs.digest,
-        summary=summary_of(table, scope, drivers).to_json(),
+        summary=summary_of(table, scope, drivers, _design_summary(inputs)).to_json(),
     )
     session.add(snapshot)
     session.flush()

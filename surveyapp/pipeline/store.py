@@ -20,6 +20,7 @@ from ..domain.records import (
     CSI,
     AreaDrivers,
     Comparison,
+    DesignSummary,
     Driver,
     MarginCell,
     Measure,
@@ -332,10 +333,13 @@ def item_rows(
 
 
 def summary_of(
-    table: indicator.IndicatorTable, scope: Scope, drivers: dict[str, AreaDrivers]
+    table: indicator.IndicatorTable,
+    scope: Scope,
+    drivers: dict[str, AreaDrivers],
+    design: DesignSummary | None = None,
 ) -> SnapshotSummary:
     """The snapshot's headline: the country's CSI, counts by publication status, the model,
-    and the drivers (:func:`drivers_summary`)."""
+    the drivers (:func:`drivers_summary`) and the sample design of imported interviews."""
     country = table[table.country]
     statuses: dict[str, int] = {}
     for row in table.areas:
@@ -364,6 +368,7 @@ def summary_of(
             prediction_covariates=model.prediction_covariates,
         ),
         drivers=drivers,
+        design=design,
     )
 
 

@@ -23,6 +23,7 @@ COMMANDS = [
     "export",
     "export-instrument",
     "import-areas",
+    "import-fieldwork",
     "import-instrument",
     "import-margins",
     "import-regions",

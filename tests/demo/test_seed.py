@@ -151,6 +151,7 @@ def test_command_loads_prints_accounts_and_then_refuses(
     assert first.exit_code == 0, first.output
     assert "200 responses" in first.output
     assert "demo-precinct-head" in first.output
+    assert "1860 fieldwork interviews in wave police-trust-2026-fieldwork-demo" in first.output
     areas = count(session, Area)
 
     again = runner.invoke(args=["surveyapp", "seed-demo", "--responses", "200", "--quiet"])
@@ -160,7 +161,7 @@ def test_command_loads_prints_accounts_and_then_refuses(
     assert skipped.exit_code == 0
     assert "not loaded" in skipped.output
     assert count(session, Area) == areas
-    assert count(session, Response) == 200
+    assert count(session, Response) == 200 + 1860  # and the fieldwork wave's interviews
 
 
 def test_areas_carry_the_generators_urban_shares(session: Session, seeded) -> None:  # type: ignore[no-untyped-def]

@@ -28,6 +28,9 @@ ROUTES = [
     ("GET", "/{lang}/admin/waves/{wave}/progress"),
     ("GET", "/{lang}/admin/waves/{wave}/invitations"),
     ("POST", "/{lang}/admin/waves/{wave}/invitations"),
+    ("GET", "/{lang}/admin/waves/{wave}/interviews"),
+    ("POST", "/{lang}/admin/waves/{wave}/interviews"),
+    ("POST", "/{lang}/admin/waves/{wave}/interviews/import"),
 ]
 POST_DATA = {
     "code": "x-new",
