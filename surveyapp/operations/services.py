@@ -18,6 +18,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from .. import messages as M
+from .. import reports
 from ..clock import utcnow
 from ..extensions import db
 from ..jobs.recompute import (
@@ -147,12 +148,10 @@ def run_page(name: str, page: int) -> RunPage:
 # One run: its state, its scopes.
 
 
-def _reason(reason: str | None) -> str:
-    if reason is None:
-        return ""
-    if reason.startswith("no complete responses"):
-        return str(M.SCOPE_NO_RESPONSES)
-    return reason
+def _reason(reason: dict[str, Any] | str | None) -> str:
+    """A scope's reason as the record keeps it (code and parameters; an English sentence in
+    records written before issue 16), in the request's language."""
+    return reports.explain(reason)
 
 
 def scope_label(scope: dict[str, Any]) -> str:

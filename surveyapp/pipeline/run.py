@@ -13,6 +13,7 @@ from ..analysis import estimation, indicator, weighting
 from ..analysis.imputation import Imputation, impute_hot_deck
 from ..analysis.results import RakeResult
 from ..clock import utcnow
+from ..domain.reasons import Reason, ReasonCode
 from ..domain.records import RunInputs, RunSettings
 from ..models import (
     IndicatorSnapshot,
@@ -109,7 +110,7 @@ def _weigh(session: Session, inputs: Inputs, settings: Settings) -> _Weighted:
     margins = margins_by_region(session, inputs.margin_set)
     missing = sorted(set(frame["region"]) - set(margins))
     if missing:
-        raise PipelineError(f"no population margins for the regions {missing}")
+        raise PipelineError(Reason.of(ReasonCode.NO_MARGINS_FOR_REGIONS, regions=missing))
     demographics, outside = _within_margins(frame, margins)
     imputation = impute_hot_deck(demographics, RAKING_VARIABLES, "region", inputs.seed)
     by_region = {region: margins[region] for region in sorted(set(frame["region"]))}
@@ -142,7 +143,7 @@ def _rake(
             max_iter=settings.max_iter,
         )
     except ValueError as error:  # a category without margins, inconsistent totals
-        raise PipelineError(f"the weights cannot be computed: {error}") from error
+        raise PipelineError(Reason.of(ReasonCode.WEIGHTS_FAILED, detail=str(error))) from error
 
 
 def _store_weight_run(
