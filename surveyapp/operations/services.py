@@ -160,8 +160,8 @@ def scope_label(scope: dict[str, Any]) -> str:
         return M.SCOPE_WHOLE_WAVE % {"wave": scope.get("wave")}
     return M.SCOPE_WINDOW % {
         "wave": scope.get("wave"),
-        "start": scope.get("start"),
-        "end": scope.get("end"),
+        "start": reports.day(scope.get("start")),
+        "end": reports.day(scope.get("end")),
     }
 
 
@@ -172,7 +172,7 @@ def scope_outcome(scope: dict[str, Any]) -> str:
         return M.SCOPE_COMPUTED % {
             "scope": label,
             "snapshot": scope.get("snapshot"),
-            "responses": scope.get("responses"),
+            "responses": reports.count(scope.get("responses")),
         }
     if scope.get("status") == "skipped":
         return M.SCOPE_SKIPPED % {"scope": label, "reason": _reason(scope.get("reason"))}
