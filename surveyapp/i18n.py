@@ -92,6 +92,18 @@ def register_template_helpers(app: Flask) -> None:
         format_decimal=format_decimal,
         format_percent=format_percent,
     )
+    from . import reports  # the reports' words, numbers and dates (issue 16)
+
+    app.jinja_env.globals.update(
+        explain_reason=reports.explain,
+        weighting_message=reports.weighting_message,
+        format_scientific=reports.scientific,
+        format_count=reports.count,
+        format_moment=reports.when,
+        format_day=reports.day,
+        snapshot_status_name=lambda code: reports.word(reports.SNAPSHOT_STATUSES, code),
+        model_method_name=lambda code: reports.word(reports.MODEL_METHODS, code),
+    )
 
 
 def pull_url_locale(_endpoint: str | None, values: dict[str, object] | None) -> None:

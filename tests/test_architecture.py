@@ -28,6 +28,7 @@ PURE_MODULES = (
     "collation.py",
     "demo/questionnaire.py",
     "domain/records.py",
+    "domain/reasons.py",
     "demo/parameters.py",
 )
 FORBIDDEN = ("flask", "flask_babel", "flask_login", "sqlalchemy", "werkzeug")

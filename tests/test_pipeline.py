@@ -257,7 +257,7 @@ def test_command_recomputes_open_waves_and_lists_snapshots(
     result = runner.invoke(args=["surveyapp", "recompute", "--lang", "en"])
     assert result.exit_code == 0, result.output
     assert f"Recomputing {DEMO_WAVE_CODE}" in result.output
-    assert f"{N_RESPONSES} responses in scope" in result.output
+    assert f"{N_RESPONSES:,} responses in scope" in result.output  # the locale's format
     assert "snapshot" in result.output
     listed = runner.invoke(args=["surveyapp", "snapshots", "--lang", "ru"])
     assert listed.exit_code == 0, listed.output

@@ -66,8 +66,10 @@ for a given ``seed`` and area code.
 Too few cases
 =============
 An area with fewer than ``min_complete`` complete cases (default 100, and in
-any case more than ``p + 10``) gets an empty result whose ``reason`` says so;
-so does an area where the outcome or an item has no variance.
+any case more than ``p + 10``) gets an empty result whose ``skip`` says so
+(:class:`Skip`: a :class:`SkipCode` and its numbers, which the caller words in the
+reader's language; ``reason`` is the English sentence); so does an area where the outcome
+or an item has no variance.
 """
 
 from __future__ import annotations
@@ -76,6 +78,7 @@ import hashlib
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 from math import factorial
 
 import numpy as np
@@ -117,9 +120,34 @@ class Driver:
     rank_high: int
 
 
+class SkipCode(StrEnum):
+    """Why an area has no drivers."""
+
+    TOO_FEW_COMPLETE_CASES = "too_few_complete_cases"
+    """``n`` complete cases, fewer than ``needed``."""
+    NO_VARIANCE = "no_variance"
+    """The outcome or the items ``items`` do not vary."""
+
+
+@dataclass(frozen=True)
+class Skip:
+    """Why an area has no drivers: a code and its numbers (never a sentence in a language)."""
+
+    code: SkipCode
+    n: int = 0
+    needed: int = 0
+    items: tuple[str, ...] = ()
+
+    def describe(self) -> str:
+        """The English sentence (logs, ``DriversResult.reason``)."""
+        if self.code is SkipCode.TOO_FEW_COMPLETE_CASES:
+            return f"too few complete cases ({self.n} < {self.needed})"
+        return f"no variance in {', '.join(self.items)}"
+
+
 @dataclass(frozen=True)
 class DriversResult:
-    """The ranked drivers of one area (``drivers`` is empty when ``reason`` is set)."""
+    """The ranked drivers of one area (``drivers`` is empty when ``skip`` is set)."""
 
     area: str
     outcome: str
@@ -130,12 +158,17 @@ class DriversResult:
     drivers: tuple[Driver, ...]
     method: str
     n_boot: int
-    reason: str = ""
+    skip: Skip | None = None
 
     @property
     def ok(self) -> bool:
         """True when the model was estimated."""
-        return not self.reason
+        return self.skip is None
+
+    @property
+    def reason(self) -> str:
+        """Why there are no drivers, in English (``""`` when there are)."""
+        return "" if self.skip is None else self.skip.describe()
 
     def to_frame(self) -> pd.DataFrame:
         """One row per driver, in rank order (empty frame with the columns if none)."""
@@ -211,7 +244,7 @@ def _code_key(code: str) -> int:
 
 
 def _empty(
-    area: str, outcome: str, n: int, n_total: int, eff: float, n_boot: int, reason: str
+    area: str, outcome: str, n: int, n_total: int, eff: float, n_boot: int, skip: Skip
 ) -> DriversResult:
     return DriversResult(
         area=area,
@@ -223,7 +256,7 @@ def _empty(
         drivers=(),
         method=_METHOD,
         n_boot=n_boot,
-        reason=reason,
+        skip=skip,
     )
 
 
@@ -273,9 +306,8 @@ def drivers(
     eff = float(w.sum() ** 2 / (w**2).sum()) if n else 0.0
     needed = max(min_complete, p + 11)
     if n < needed:
-        return _empty(
-            area, outcome, n, n_total, eff, n_boot, f"too few complete cases ({n} < {needed})"
-        )
+        skip = Skip(SkipCode.TOO_FEW_COMPLETE_CASES, n=n, needed=needed)
+        return _empty(area, outcome, n, n_total, eff, n_boot, skip)
     cov = _weighted_cov(x, w)
     variances = np.diag(cov)
     scale = max(1.0, float(variances.max()))
@@ -283,7 +315,8 @@ def drivers(
         name for name, v in zip([outcome, *preds], variances, strict=True) if v <= 1e-12 * scale
     ]
     if flat:
-        return _empty(area, outcome, n, n_total, eff, n_boot, f"no variance in {', '.join(flat)}")
+        skip = Skip(SkipCode.NO_VARIANCE, n=n, items=tuple(flat))
+        return _empty(area, outcome, n, n_total, eff, n_boot, skip)
 
     r2_all = subset_r_squared(cov)
     importance = lmg_importance(r2_all)

@@ -1,4 +1,5 @@
-"""What the CLI commands share: the ``--lang`` option, the ``FILE`` argument and the unit of
+"""What the CLI commands share: the ``--lang`` option (else ``SURVEYAPP_CLI_LOCALE``, else
+English), the ``FILE`` argument and the unit of
 work (commit once at the end, or roll back and exit non-zero with the problems listed)."""
 
 from __future__ import annotations
@@ -16,12 +17,17 @@ from ..categories import LOCALES
 from ..extensions import db
 from ..imports import ImportRefused
 
+LANG_ENVVAR = "SURVEYAPP_CLI_LOCALE"
+"""The environment variable that sets every command's language when ``--lang`` is not given."""
+
 lang_option = click.option(
     "--lang",
     type=click.Choice(LOCALES),
     default="en",
     show_default=True,
-    help="Language of the messages.",
+    envvar=LANG_ENVVAR,
+    show_envvar=True,
+    help="Language of the messages and reports (kk, ru or en).",
 )
 
 

@@ -11,6 +11,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from .. import reports
 from ..clock import utcnow
 from ..domain import snapshots
 from ..extensions import db
@@ -44,36 +45,47 @@ def progress_printer(stage: str, **figures: Any) -> None:
                 _(
                     "Recomputing %(wave)s, %(start)s to %(end)s",
                     wave=figures["wave"],
-                    start=figures["start"],
-                    end=figures["end"],
+                    start=reports.day(figures["start"]),
+                    end=reports.day(figures["end"]),
                 )
             )
         return
     if stage == "skipped":
-        click.echo("  " + _("Nothing to compute yet: %(reason)s", reason=figures["reason"]))
+        click.echo(
+            "  "
+            + _("Nothing to compute yet: %(reason)s", reason=reports.explain(figures["reason"]))
+        )
         return
     if stage == "failed":
-        click.echo("  " + _("Not computed: %(reason)s", reason=figures["reason"]), err=True)
+        click.echo(
+            "  " + _("Not computed: %(reason)s", reason=reports.explain(figures["reason"])),
+            err=True,
+        )
         return
     if stage == "scope":
-        message = _("%(responses)s responses in scope", responses=figures["responses"])
+        message = _(
+            "%(responses)s responses in scope", responses=reports.count(figures["responses"])
+        )
     elif stage == "raked":
         message = _(
             "raked %(regions)s regions: converged %(converged)s, %(iterations)s iterations, "
-            "design effect %(deff).2f",
-            regions=figures["regions"],
+            "design effect %(deff)s",
+            regions=reports.count(figures["regions"]),
             converged=_("yes") if figures["converged"] else _("no"),
-            iterations=figures["iterations"],
-            deff=figures["deff"],
+            iterations=reports.count(figures["iterations"]),
+            deff=reports.decimal(figures["deff"], "0.00"),
         )
     elif stage == "weights":
-        message = _("weights stored for %(responses)s responses", responses=figures["responses"])
+        message = _(
+            "weights stored for %(responses)s responses",
+            responses=reports.count(figures["responses"]),
+        )
     elif stage == "snapshot":
         message = _(
             "snapshot %(snapshot)s stored: %(values)s values for %(areas)s areas",
             snapshot=figures["snapshot"],
-            values=figures["values"],
-            areas=figures["areas"],
+            values=reports.count(figures["values"]),
+            areas=reports.count(figures["areas"]),
         )
     else:  # "computed": the snapshot line said it
         return
@@ -158,17 +170,23 @@ def snapshots_command(wave_code: str | None, limit: int, lang: str) -> None:
         click.echo("  ".join(header))
         for snapshot, run, of_wave in rows:
             summary, responses = snapshot.summary_record, run.inputs_record.responses
-            period = f"{run.window_start}…{run.window_end}" if run.window_start else _("whole wave")
+            period = (
+                f"{reports.day(run.window_start)}–{reports.day(run.window_end)}"
+                if run.window_start
+                else _("whole wave")
+            )
             csi, se = summary.csi, summary.csi_se
             click.echo(
                 "  ".join(
                     [
                         str(snapshot.id),
-                        snapshot.created_at.strftime("%Y-%m-%d %H:%M"),
+                        reports.when(snapshot.created_at),
                         "-" if of_wave is None else of_wave.code,
                         period,
-                        "-" if responses is None else str(responses),
-                        "-" if csi is None or se is None else f"{csi:.1f} ± {1.96 * se:.1f}",
+                        reports.count(responses),
+                        "—"
+                        if csi is None or se is None
+                        else f"{reports.decimal(csi, '0.0')} ± {reports.decimal(1.96 * se, '0.0')}",
                     ]
                 )
             )

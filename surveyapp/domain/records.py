@@ -18,6 +18,9 @@ Layouts (the ``format`` key of the stored JSON):
 
 Optional keys added since, read as ``None`` when absent (no value in a layout changed):
 
+* a snapshot summary's drivers: ``reason`` is a typed reason (``domain/reasons.py``: code,
+  parameters and its own ``format``) since issue 16; an English sentence before, read into
+  the same record.
 * a CSI value's flags: ``df``, the degrees of freedom of the quantile of the direct
   interval (a number, or ``"inf"`` for the normal quantile: JSON has no infinity), and
   ``change_ci``, the 95% interval of the change from the previous period (issue 13).
@@ -34,6 +37,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import date
 from typing import Any, Literal
+
+from .reasons import Reason
 
 FORMAT = 1
 """The layout :meth:`to_json` writes; 0 is JSON stored before layouts were versioned."""
@@ -374,7 +379,7 @@ class AreaDrivers:
     n: int
     bootstraps: int
     r_squared: float | None
-    reason: str | None
+    reason: Reason | None
     drivers: tuple[Driver, ...]
 
     @classmethod
@@ -383,7 +388,7 @@ class AreaDrivers:
             n=data["n"],
             bootstraps=data["bootstraps"],
             r_squared=data.get("r_squared"),
-            reason=data.get("reason"),
+            reason=Reason.from_dict(data.get("reason")),  # an English sentence before issue 16
             drivers=tuple(Driver.from_dict(d) for d in data.get("drivers") or ()),
         )
 
@@ -392,7 +397,7 @@ class AreaDrivers:
             "n": self.n,
             "bootstraps": self.bootstraps,
             "r_squared": self.r_squared,
-            "reason": self.reason,
+            "reason": None if self.reason is None else self.reason.to_json(),
             "drivers": [driver.to_json() for driver in self.drivers],
         }
 

@@ -13,6 +13,7 @@ from sqlalchemy import delete, or_, select
 
 from .. import pipeline
 from ..clock import utcnow
+from ..domain.reasons import Reason
 from ..extensions import db
 from ..models import InvitationToken, Wave
 from ..pipeline import Progress
@@ -21,6 +22,11 @@ from ..services.audit import record
 from .runner import JobFailed, record_progress
 
 log = logging.getLogger("surveyapp.jobs")
+
+
+def _reason_json(reason: Any) -> Any:
+    """A scope's reason as the job's record keeps it (code and parameters, JSON)."""
+    return reason.to_json() if isinstance(reason, Reason) else reason
 
 
 def _report(results: list[pipeline.ScopeResult], nothing: str) -> str:
@@ -76,7 +82,7 @@ class ScopeProgress:
                 "status": stage,
                 "snapshot": figures.get("snapshot"),
                 "responses": figures.get("responses"),
-                "reason": figures.get("reason"),
+                "reason": _reason_json(figures.get("reason")),
             }
             self.state = {**self.state, "current": None, "done": [*self.state["done"], done]}
         else:  # inside a scope's transaction: nothing may be committed there

@@ -18,6 +18,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from .. import messages as M
+from .. import reports
 from ..clock import utcnow
 from ..extensions import db
 from ..jobs.recompute import (
@@ -147,12 +148,10 @@ def run_page(name: str, page: int) -> RunPage:
 # One run: its state, its scopes.
 
 
-def _reason(reason: str | None) -> str:
-    if reason is None:
-        return ""
-    if reason.startswith("no complete responses"):
-        return str(M.SCOPE_NO_RESPONSES)
-    return reason
+def _reason(reason: dict[str, Any] | str | None) -> str:
+    """A scope's reason as the record keeps it (code and parameters; an English sentence in
+    records written before issue 16), in the request's language."""
+    return reports.explain(reason)
 
 
 def scope_label(scope: dict[str, Any]) -> str:
@@ -161,8 +160,8 @@ def scope_label(scope: dict[str, Any]) -> str:
         return M.SCOPE_WHOLE_WAVE % {"wave": scope.get("wave")}
     return M.SCOPE_WINDOW % {
         "wave": scope.get("wave"),
-        "start": scope.get("start"),
-        "end": scope.get("end"),
+        "start": reports.day(scope.get("start")),
+        "end": reports.day(scope.get("end")),
     }
 
 
@@ -173,7 +172,7 @@ def scope_outcome(scope: dict[str, Any]) -> str:
         return M.SCOPE_COMPUTED % {
             "scope": label,
             "snapshot": scope.get("snapshot"),
-            "responses": scope.get("responses"),
+            "responses": reports.count(scope.get("responses")),
         }
     if scope.get("status") == "skipped":
         return M.SCOPE_SKIPPED % {"scope": label, "reason": _reason(scope.get("reason"))}

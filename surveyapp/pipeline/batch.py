@@ -24,6 +24,7 @@ from typing import Literal
 
 from sqlalchemy.orm import Session
 
+from ..domain.reasons import Reason, ReasonCode
 from ..models import Wave
 from ..services.waves import waves_in_fieldwork
 from .run import recompute
@@ -43,7 +44,7 @@ class ScopeResult:
     status: Status
     snapshot_id: int | None = None
     responses: int | None = None
-    reason: str | None = None
+    reason: Reason | None = None  # a code and its parameters; ``str()`` is the English
 
     @property
     def failed(self) -> bool:
@@ -135,12 +136,13 @@ def _recompute_one(
         with session.begin_nested():
             outcome = recompute(session, scope, settings=settings, progress=progress)
     except NothingToCompute as error:
-        result = ScopeResult(scope, "skipped", reason=str(error))
+        result = ScopeResult(scope, "skipped", reason=error.reason)
     except PipelineError as error:
-        result = ScopeResult(scope, "failed", reason=str(error))
+        result = ScopeResult(scope, "failed", reason=error.reason)
     except Exception as error:  # a defect, not the data: logged with its traceback, then on
         log.exception("recompute of %s failed", scope.describe())
-        result = ScopeResult(scope, "failed", reason=f"{type(error).__name__}: {error}")
+        defect = Reason.of(ReasonCode.DEFECT, error=f"{type(error).__name__}: {error}")
+        result = ScopeResult(scope, "failed", reason=defect)
     else:
         result = ScopeResult(
             scope, "computed", snapshot_id=outcome.snapshot.id, responses=outcome.responses

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from ..analysis import scoring
 from ..categories import QuestionRole
+from ..domain.reasons import Reason, ReasonCode
 from ..models import (
     Answer,
     Area,
@@ -147,7 +148,7 @@ def _margin_set(session: Session, margin_set: MarginSet | None) -> MarginSet:
         return margin_set
     latest = current_margin_set(session)
     if latest is None:
-        raise PipelineError("no population margins imported (flask surveyapp import-margins)")
+        raise PipelineError(Reason.of(ReasonCode.NO_MARGINS))
     return latest
 
 
@@ -247,8 +248,9 @@ def _sample_design(loaded: pd.DataFrame, scope: Scope) -> SampleDesign | None:
         return None
     if not known.all():
         raise PipelineError(
-            f"{int((~known).sum())} responses of {scope.describe()} have no sample design "
-            f"while {int(known.sum())} imported interviews have one"
+            Reason.of(
+                ReasonCode.MIXED_DESIGN, missing=int((~known).sum()), known=int(known.sum())
+            )
         )
     fpc_known = loaded["fpc"].notna().to_numpy()
     fpc = loaded["fpc"].to_numpy(dtype=np.float64) if fpc_known.all() else None
@@ -317,7 +319,7 @@ def load_inputs(session: Session, scope: Scope, margin_set: MarginSet | None = N
     frame = loaded[["id", "area_id", *RAKING_VARIABLES]].copy()
     answers = loaded[codes].set_index(loaded["id"])
     if frame.empty:
-        raise NothingToCompute(f"no complete responses in {scope.describe()}")
+        raise NothingToCompute(Reason.of(ReasonCode.NO_COMPLETE_RESPONSES, **scope.describe()))
     frame["area"] = frame["area_id"].map(dict(zip(areas["id"], areas["code"], strict=True)))
     frame["region"] = frame["area_id"].map(
         dict(zip(areas["id"], areas["path"].map(Area.region_code_on_path), strict=True))

@@ -14,6 +14,7 @@ from ..analysis import estimation, indicator, weighting
 from ..analysis.imputation import Imputation, impute_hot_deck
 from ..analysis.results import RakeResult
 from ..clock import utcnow
+from ..domain.reasons import Reason, ReasonCode
 from ..domain.records import DesignSummary, RunInputs, RunSettings
 from ..models import (
     IndicatorSnapshot,
@@ -103,7 +104,7 @@ def _design(inputs: Inputs, raked: RakeResult) -> estimation.Design:
     try:
         return estimation.design(raked, strata=strata, psu=psus, fpc=sample.fpc)
     except ValueError as error:  # a stratum left with one PSU (a window), an fpc too small
-        raise PipelineError(f"the sample design cannot be used: {error}") from error
+        raise PipelineError(Reason.of(ReasonCode.DESIGN_FAILED, detail=str(error))) from error
 
 
 def _design_summary(inputs: Inputs) -> DesignSummary | None:
@@ -137,7 +138,7 @@ def _weigh(session: Session, inputs: Inputs, settings: Settings) -> _Weighted:
     margins = margins_by_region(session, inputs.margin_set)
     missing = sorted(set(frame["region"]) - set(margins))
     if missing:
-        raise PipelineError(f"no population margins for the regions {missing}")
+        raise PipelineError(Reason.of(ReasonCode.NO_MARGINS_FOR_REGIONS, regions=missing))
     demographics, outside = _within_margins(frame, margins)
     imputation = impute_hot_deck(demographics, RAKING_VARIABLES, "region", inputs.seed)
     by_region = {region: margins[region] for region in sorted(set(frame["region"]))}
@@ -174,7 +175,7 @@ def _rake(
             base_weights=base,
         )
     except ValueError as error:  # a category without margins, inconsistent totals
-        raise PipelineError(f"the weights cannot be computed: {error}") from error
+        raise PipelineError(Reason.of(ReasonCode.WEIGHTS_FAILED, detail=str(error))) from error
 
 
 def _store_weight_run(

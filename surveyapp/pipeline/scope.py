@@ -10,6 +10,7 @@ from typing import Any
 
 from ..categories import BROAD_AGE_GROUPS, WEIGHTING_VARIABLES
 from ..clock import utcnow
+from ..domain.reasons import Reason
 from ..models import Wave
 
 METHOD_VERSION = "surveyapp-csi/3"
@@ -83,7 +84,13 @@ def window(wave: Wave, days: int, today: date | None = None) -> Scope:
 
 
 class PipelineError(RuntimeError):
-    """The computation cannot run (no data, no margins); the message says why."""
+    """The computation cannot run (no data, no margins); ``reason`` says why (a code and its
+    parameters, worded in the reader's language by ``surveyapp.reports``; ``str()`` of the
+    error is the English sentence, for the logs). A plain string is kept as it is."""
+
+    def __init__(self, reason: Reason | str) -> None:
+        self.reason = reason if isinstance(reason, Reason) else Reason.from_text(reason)
+        super().__init__(self.reason.describe())
 
 
 class NothingToCompute(PipelineError):

@@ -16,6 +16,7 @@ from ..analysis.reliability import reliability
 from ..analysis.weighting import GroupScheme
 from ..db import refresh_statistics
 from ..domain import snapshots
+from ..domain.reasons import Reason, ReasonCode
 from ..domain.records import (
     CSI,
     AreaDrivers,
@@ -403,7 +404,7 @@ def drivers_summary(
             n=result.n,
             bootstraps=result.n_boot,
             r_squared=_finite(result.r_squared),
-            reason=result.reason or None,
+            reason=_skip_reason(result.skip),
             drivers=tuple(
                 Driver(
                     code=d.code,
@@ -419,6 +420,15 @@ def drivers_summary(
         )
         for area, result in results.items()
     }
+
+
+def _skip_reason(skip: drivers.Skip | None) -> Reason | None:
+    """Why an area has no drivers, as the summary stores it (code and numbers)."""
+    if skip is None:
+        return None
+    if skip.code is drivers.SkipCode.TOO_FEW_COMPLETE_CASES:
+        return Reason.of(ReasonCode.TOO_FEW_COMPLETE_CASES, n=skip.n, needed=skip.needed)
+    return Reason.of(ReasonCode.NO_VARIANCE, items=list(skip.items))
 
 
 def previous_of_scope(session: Session, scope: Scope) -> int | None:

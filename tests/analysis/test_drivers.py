@@ -10,6 +10,8 @@ import pytest
 import statsmodels.api as sm
 
 from surveyapp.analysis.drivers import (
+    Skip,
+    SkipCode,
     drivers,
     drivers_by,
     lmg_importance,
@@ -104,7 +106,8 @@ def test_too_few_complete_cases_gives_empty_result_with_reason() -> None:
     assert not result.ok
     assert result.drivers == ()
     assert result.n == 50
-    assert "too few complete cases" in result.reason
+    assert result.skip == Skip(SkipCode.TOO_FEW_COMPLETE_CASES, n=50, needed=100)  # no sentence
+    assert result.reason == "too few complete cases (50 < 100)"  # the logs' English
     assert result.to_frame().empty
 
 
@@ -112,6 +115,7 @@ def test_constant_item_gives_reason() -> None:
     frame, weights = _dataset(300, seed=4)
     frame["police_fair"] = 75.0
     result = drivers(frame, weights, outcome=OUTCOME)
+    assert result.skip == Skip(SkipCode.NO_VARIANCE, n=300, items=("police_fair",))
     assert result.reason == "no variance in police_fair"
 
 

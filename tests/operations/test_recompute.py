@@ -181,7 +181,10 @@ def test_a_failing_recompute_is_shown_failed_with_its_reason(
     assert run.error == f"{DEMO_WAVE_CODE}: not computed: RuntimeError: disk full"
     text = admin.get(f"/ru/admin/operations/runs/{run_id}").get_data(as_text=True)
     assert "завершено с ошибкой" in text
-    assert f"{DEMO_WAVE_CODE}, вся волна: не рассчитано: RuntimeError: disk full" in text
+    assert (
+        f"{DEMO_WAVE_CODE}, вся волна: не рассчитано: ошибка в программе: RuntimeError: disk full"
+        in text
+    )
     assert "Traceback" not in text
     assert read(ops_app, lambda s: s.scalars(select(IndicatorSnapshot)).all()) == []
 

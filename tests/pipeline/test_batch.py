@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from surveyapp import pipeline
 from surveyapp.demo.seed import DEMO_WAVE_CODE, seed_demo
+from surveyapp.domain.reasons import Reason, ReasonCode
 from surveyapp.jobs import tasks
 from surveyapp.jobs.runner import JobFailed
 from surveyapp.models import IndicatorSnapshot, ResponseWeight, Wave, WeightRun
@@ -73,8 +74,11 @@ def test_a_failed_scope_leaves_nothing_and_the_others_go_on(
     )
     assert [r.status for r in results] == ["skipped", "failed", "computed"]
     skipped, failed, computed = results
-    assert "no complete responses" in (skipped.reason or "")
-    assert failed.reason == "RuntimeError: disk full"
+    assert skipped.reason == Reason.of(
+        ReasonCode.NO_COMPLETE_RESPONSES, wave="just-opened", start=None, end=None
+    )
+    assert failed.reason == Reason.of(ReasonCode.DEFECT, error="RuntimeError: disk full")
+    assert str(skipped.reason) == "no complete responses"  # the logs' English
     assert failed.snapshot_id is None and computed.snapshot_id is not None
     # The failed scope's run and weights were rolled back; the computed one's are kept.
     session.expire_all()
@@ -128,10 +132,36 @@ def test_the_command_reports_a_failure_and_exits_1_after_the_others(
     args = ["surveyapp", "recompute", "--window", "3650d", "--periods", "2", "--lang", "en"]
     result = runner.invoke(args=args)
     assert result.exit_code == 1
-    assert "Not computed: RuntimeError: disk full" in result.output
+    assert "Not computed: an error in the program: RuntimeError: disk full" in result.output
     assert "Nothing to compute yet: no complete responses" in result.output  # the older window
     session.expire_all()
     assert count(session, IndicatorSnapshot) == 0
     again = runner.invoke(args=args)
     assert again.exit_code == 0, again.output
     assert count(session, IndicatorSnapshot) == 1
+
+
+@pytest.mark.parametrize(
+    ("lang", "via_env", "expected"),
+    [
+        ("ru", False, "Пока нечего рассчитывать: нет полных ответов"),
+        ("kk", True, "толық жауаптар жоқ"),
+    ],
+)
+def test_the_command_says_why_in_the_readers_language(
+    runner: FlaskCliRunner,
+    session: Session,
+    demo_wave: Wave,
+    lang: str,
+    via_env: bool,
+    expected: str,
+) -> None:
+    new_wave(session, demo_wave)
+    args = ["surveyapp", "recompute", "--wave", "just-opened"]
+    if via_env:  # the language of every command, without --lang (README, "Commands")
+        result = runner.invoke(args=args, env={"SURVEYAPP_CLI_LOCALE": lang})
+    else:
+        result = runner.invoke(args=[*args, "--lang", lang])
+    assert result.exit_code == 0, result.output
+    assert expected in result.output
+    assert "no complete responses" not in result.output and "Recomputing" not in result.output

@@ -3,16 +3,19 @@
 
 from __future__ import annotations
 
+import html
 import json
 import re
 
 import pytest
 from flask import Flask
-from flask_babel import force_locale
+from flask_babel import force_locale, format_number
 from flask_babel import gettext as _
+from markupsafe import escape
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from surveyapp import reports
 from surveyapp.models import AuditEvent, IndicatorSnapshot
 
 from ..exports.test_methodology import _report
@@ -121,7 +124,10 @@ def test_a_region_weighted_with_a_fallback_scheme_shows_it_and_why(
     app: Flask, session: Session, snapshot_id: int, lang: str
 ) -> None:
     _report_before, run, _snapshot = _report(session, snapshot_id)
-    reason = "full: did not converge in 1000 iterations: margin 'age_group' is off"
+    reason = (
+        "full: did not converge in 1000 iterations: margin 'age_group' category '65+' is off by "
+        "0.0123 relative (raked 1,234.5, target 1,250)"
+    )
     regions = dict(run.diagnostics["regions"])
     regions["KZ-71"] = {
         **regions["KZ-71"],
@@ -137,5 +143,45 @@ def test_a_region_weighted_with_a_fallback_scheme_shows_it_and_why(
     with force_locale(lang):
         scheme, full = _("without the settlement margin"), _("full margins")
         not_raked = _("not raked: see the region's scheme")
+        why = reports.weighting_message(reason)
     assert scheme in text and full in text  # the region's scheme, the others' full margins
-    assert reason.replace("'", "&#39;") in text and not_raked in text
+    assert str(escape(why)) in text and not_raked in text
+    assert "1000" not in why and "65+" in why  # the reason in words, its numbers in the locale's
+
+
+# What the methodology page showed in English to Kazakh and Russian readers (issue 16).
+ENGLISH_FRAGMENTS = (
+    "(published)",
+    "converged in",
+    "iterations",
+    "reml",
+    "too few complete cases",
+    "1e-10",
+    "trimmed to the cap",
+    "max margin error",
+)
+
+
+@pytest.mark.parametrize("lang", ["kk", "ru"])
+def test_no_english_remains_and_numbers_and_dates_are_the_locales(
+    app: Flask, session: Session, snapshot_id: int, lang: str
+) -> None:
+    report, _run, _snapshot = _report(session, snapshot_id)
+    page = signed_in(app, "research-1").get(f"/{lang}/research/snapshots/{snapshot_id}/methodology")
+    body = page.get_data(as_text=True)
+    main = body[body.index("<main") : body.index("</main>")]
+    text = html.unescape(re.sub(r"<[^>]+>", " ", main))
+    for fragment in ENGLISH_FRAGMENTS:
+        assert fragment not in text, fragment
+    assert not re.search(r"\d\.\d+e[-+]\d", text)  # no "6.56e-11"
+    assert not re.search(r"\d{4}-\d\d-\d\d", text)  # no ISO date or timestamp
+    refused = [d for d in report["drivers"] if d["reason"]]
+    assert refused and refused[0]["reason"]["code"] == "too_few_complete_cases"
+    with force_locale(lang):
+        responses = format_number(report["inputs"]["responses"])  # "1 500", with its space
+        why = reports.explain(refused[0]["reason"])
+        method = str(reports.MODEL_METHODS["reml"])
+        published = _("published")
+    assert report["inputs"]["responses"] >= 1000 and responses in text
+    assert why in text and method in text and f"({published})" in text
+    assert "10⁻¹⁰" in text  # the convergence tolerance
