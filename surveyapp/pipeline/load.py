@@ -248,9 +248,7 @@ def _sample_design(loaded: pd.DataFrame, scope: Scope) -> SampleDesign | None:
         return None
     if not known.all():
         raise PipelineError(
-            Reason.of(
-                ReasonCode.MIXED_DESIGN, missing=int((~known).sum()), known=int(known.sum())
-            )
+            Reason.of(ReasonCode.MIXED_DESIGN, missing=int((~known).sum()), known=int(known.sum()))
         )
     fpc_known = loaded["fpc"].notna().to_numpy()
     fpc = loaded["fpc"].to_numpy(dtype=np.float64) if fpc_known.all() else None
