@@ -1,6 +1,7 @@
 """Microdata files: CSV, Excel, SPSS (.sav) and Stata (.dta), from chunks of rows.
 
-CSV and Excel are written chunk by chunk (memory bounded by a chunk). SPSS and Stata
+CSV and Excel are written chunk by chunk (memory bounded by a chunk; Excel by xlsxwriter
+in constant-memory mode). SPSS and Stata
 files are written by pyreadstat from one DataFrame: a polars frame over the chunks'
 Arrow record batches (coded answers as float32); dates are handed over as the numbers
 SPSS and Stata store (with a date format), because a datetime column makes pyreadstat
@@ -9,7 +10,7 @@ copy the whole frame before writing. A million rows stay within a few hundred me
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -19,8 +20,6 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyreadstat
-from openpyxl import Workbook
-from openpyxl.styles import Font
 
 from .codebook import Variable
 
@@ -96,53 +95,111 @@ def write_csv(
     return rows
 
 
-def _cell(value: object) -> object:
-    if value is None or (isinstance(value, float) and np.isnan(value)):
-        return None
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, pd.Timestamp):
-        return value.date()
-    return value
+EXCEL_EPOCH = np.datetime64("1899-12-30", "D")  # day 0 of Excel's (1900) date system
+
+
+def _excel_column(values: np.ndarray, kind: str, integral: bool) -> list[Any]:
+    """One column of a chunk as the cells of a sheet: Python numbers and strings, ``None``
+    for a missing value (left empty); a date as Excel's day number (shown as a date)."""
+    if kind == "string":
+        return [None if v is None or v != v or v == "" else str(v) for v in values.tolist()]
+    if kind == "date":
+        days = values.astype("datetime64[D]")
+        number = (days - EXCEL_EPOCH).astype(np.float64)
+        number[np.isnat(days)] = np.nan
+    else:
+        number = np.asarray(pd.to_numeric(values, errors="coerce"), dtype=np.float64)
+    missing = np.isnan(number)
+    whole = integral or kind == "date"
+    cells: list[Any] = (np.where(missing, 0, number).astype(np.int64) if whole else number).tolist()
+    for index in np.flatnonzero(missing).tolist():
+        cells[index] = None
+    return cells
 
 
 def write_xlsx(
-    chunks: Iterable[pd.DataFrame], variables: Sequence[Variable], path: Path, locale: str
+    chunks: Iterable[pd.DataFrame],
+    variables: Sequence[Variable],
+    path: Path,
+    locale: str,
+    *,
+    progress: Callable[[int], None] | None = None,
 ) -> int:
-    """An Excel workbook: the data (one row per response, codes), then a sheet of the
-    variables with their labels and one of the value labels, in ``locale``."""
-    book = Workbook(write_only=True)
-    data = book.create_sheet("data")
-    data.freeze_panes = "B2"
-    data.append([v.name for v in variables])
-    rows = 0
-    for chunk in chunks:
-        if rows + len(chunk) > EXCEL_MAX_ROWS:
-            data.close()  # ends the sheet's stream now rather than when it is collected
-            raise TooManyRows("too many rows for one Excel sheet")
-        for record in chunk.itertuples(index=False, name=None):
-            data.append([_cell(value) for value in record])
-        rows += len(chunk)
-    bold = Font(bold=True)
-    about = book.create_sheet("variables")
-    about.append([_header(text, bold, about) for text in ("name", "type", "label")])
-    for variable in variables:
-        about.append([variable.name, variable.kind, variable.label(locale)])
-    values = book.create_sheet("values")
-    values.append([_header(text, bold, values) for text in ("name", "code", "label", "missing")])
-    for variable in variables:
-        for value in variable.values:
-            values.append([variable.name, value.code, value.labels[locale], value.missing])
-    book.save(path)
+    """An Excel workbook: the data (one row per response, codes; a header row, frozen with
+    the first column), then a sheet of the variables with their labels and one of the value
+    labels, in ``locale``. Streamed by xlsxwriter in constant-memory mode: each row goes to
+    disk as soon as the next one starts, so memory is bounded by a chunk. ``progress`` is
+    called with the number of rows written after each chunk. Raises :class:`TooManyRows`
+    (nothing is saved then; the caller removes the directory)."""
+    import xlsxwriter  # here: only this format needs it
+
+    # The sheets' rows wait in temporary files beside the workbook, so that they go when the
+    # caller removes its directory, whatever happens.
+    options = {"constant_memory": True, "tmpdir": str(path.parent)}
+    book = xlsxwriter.Workbook(str(path), options)
+    try:
+        rows = _xlsx_sheets(book, chunks, variables, locale, progress)
+    except BaseException:
+        for sheet in book.worksheets():
+            if sheet.row_data_fh is not None and not sheet.row_data_fh_closed:
+                sheet.row_data_fh.close()
+        book.fileclosed = True  # not saved
+        raise
+    book.close()
     return rows
 
 
-def _header(text: str, font: Font, sheet: object) -> object:
-    from openpyxl.cell import WriteOnlyCell
-
-    cell = WriteOnlyCell(sheet, value=text)
-    cell.font = font
-    return cell
+def _xlsx_sheets(
+    book: Any,
+    chunks: Iterable[pd.DataFrame],
+    variables: Sequence[Variable],
+    locale: str,
+    progress: Callable[[int], None] | None,
+) -> int:
+    bold = book.add_format({"bold": True})
+    day = book.add_format({"num_format": "yyyy-mm-dd"})
+    data = book.add_worksheet("data")
+    data.freeze_panes(1, 1)
+    data.write_row(0, 0, [v.name for v in variables])
+    kinds = [(v.name, v.kind, _integral(v)) for v in variables]
+    number, string = data.write_number, data.write_string
+    rows = 0
+    for chunk in chunks:
+        if rows + len(chunk) > EXCEL_MAX_ROWS:
+            raise TooManyRows("too many rows for one Excel sheet")
+        columns = [
+            (index, kind, _excel_column(chunk[name].to_numpy(), kind, integral))
+            for index, (name, kind, integral) in enumerate(kinds)
+        ]
+        for offset in range(len(chunk)):
+            row = rows + 1 + offset
+            for index, kind, cells in columns:
+                value = cells[offset]
+                if value is None:
+                    continue
+                if kind == "string":
+                    string(row, index, value)
+                elif kind == "date":
+                    number(row, index, value, day)
+                else:
+                    number(row, index, value)
+        rows += len(chunk)
+        if progress is not None:
+            progress(rows)
+    about = book.add_worksheet("variables")
+    about.write_row(0, 0, ("name", "type", "label"), bold)
+    for line, variable in enumerate(variables, start=1):
+        about.write_row(line, 0, (variable.name, variable.kind, variable.label(locale)))
+    values = book.add_worksheet("values")
+    values.write_row(0, 0, ("name", "code", "label", "missing"), bold)
+    line = 1
+    for variable in variables:
+        for value in variable.values:
+            values.write_row(
+                line, 0, (variable.name, value.code, value.labels[locale], value.missing)
+            )
+            line += 1
+    return rows
 
 
 def _days(values: np.ndarray, epoch: np.datetime64, unit: float) -> np.ndarray:
