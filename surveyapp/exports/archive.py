@@ -171,7 +171,9 @@ def build_archive(
     name = f"{data.wave.code}_run{data.run.id}_{fmt}_{locale}"
     archive_path = directory / f"{name}.zip"
     with zipfile.ZipFile(archive_path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        archive.write(data_path, f"{name}/data.{extension}")
+        # A workbook is a ZIP file already: stored as it is, not deflated a second time.
+        stored = zipfile.ZIP_STORED if fmt == "xlsx" else zipfile.ZIP_DEFLATED
+        archive.write(data_path, f"{name}/data.{extension}", compress_type=stored)
         archive.writestr(
             f"{name}/codebook.json", json.dumps(codebook, ensure_ascii=False, indent=1)
         )
