@@ -96,8 +96,8 @@ def main() -> None:
         )
     )
     print(
-        f"\n{args.responses:,} demo responses (PostgreSQL), one whole-wave weight run (demo "
-        f"load {seed_seconds:.0f} s, recompute {recompute_seconds:.0f} s, not judged); the "
+        f"\n{args.responses:,} demo responses (PostgreSQL), the latest whole-wave weight run "
+        f"(demo load {seed_seconds:.0f} s, recompute {recompute_seconds:.0f} s, not judged); the "
         f"archive a researcher downloads, each in a fresh process; median of {args.runs} "
         "runs, formats interleaved.\n"
     )
