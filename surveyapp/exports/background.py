@@ -151,26 +151,28 @@ def remove_expired(now: datetime | None = None) -> int:
 
 
 def start(
-    wave: Wave,
-    run: WeightRun,
+    wave_code: str,
+    run_id: int,
     *,
     fmt: str,
     labels: str,
     include_text: bool,
-    user: User,
+    user_id: int,
     rows: int,
 ) -> PendingExport:
-    """Start building the export in a thread of this process; its state at once. The caller
-    has committed (the thread reads with a session of its own)."""
+    """Start building the export of run ``run_id`` of wave ``wave_code`` for account
+    ``user_id`` in a thread of this process; its state at once. The caller has committed
+    and passes plain values (no object of its session is touched again: the thread reads
+    with a session of its own)."""
     remove_expired()
     key = secrets.token_urlsafe(18)
     directory = root() / key
     directory.mkdir(parents=True)
     export = PendingExport(
         key=key,
-        user_id=user.id,
-        wave=wave.code,
-        run_id=run.id,
+        user_id=user_id,
+        wave=wave_code,
+        run_id=run_id,
         fmt=fmt,
         labels=labels,
         include_text=include_text,

@@ -84,14 +84,15 @@ def export(lang: str) -> ResponseReturnValue:
     wave, run = by_id[form.run.data or ""]
     rows = background.expected_rows(db.session(), run)
     if background.in_background(rows):
+        wave_code, run_id, user_id = wave.code, run.id, current_user.id
         db.session.commit()  # nothing left open: the thread reads with a session of its own
         pending = background.start(
-            wave,
-            run,
+            wave_code,
+            run_id,
             fmt=form.format.data or "sav",
             labels=form.language.data or lang,
             include_text=bool(form.include_text.data),
-            user=current_user._get_current_object(),
+            user_id=user_id,
             rows=rows,
         )
         return redirect(url_for("research.export_status", lang=lang, key=pending.key), code=303)
