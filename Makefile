@@ -107,6 +107,7 @@ bench: $(VENV)/.installed translations
 	$(BIN)/python bench/load.py
 	$(BIN)/python bench/weighting.py
 	$(BIN)/python bench/pipeline.py
+	$(BIN)/python bench/export_formats.py
 
 ## Lighthouse (mobile) on the citizen pages, 3 runs each, median scores as Markdown for
 ## bench/RESULTS.md. Needs Node.js >= 18.16 and npm (Lighthouse is pinned in

@@ -73,6 +73,11 @@ class AppSettings:
             "API_RATE_LIMIT": "120 per minute;5000 per hour",
             "TRUSTED_PROXIES": self.trusted_proxies,
             "RECOMPUTE_MINUTES": self.recompute_minutes,
+            # Microdata exports of more rows than this are built in a background thread (the
+            # page shows their progress); their files are kept this many hours for the account
+            # that asked, in the instance folder (exports/), then removed.
+            "EXPORT_BACKGROUND_ROWS": 5_000,
+            "EXPORT_KEEP_HOURS": 24,
             "ROLLING_WINDOW_DAYS": self.rolling_window_days,
             "NIGHTLY_AT": self.nightly_at,
             # The site's public address (https://host[/prefix]) printed on QR posters; empty:

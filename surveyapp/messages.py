@@ -231,6 +231,10 @@ API_NO_MICRODATA = _l("No weighted microdata of wave %(code)s are kept yet.")
 EXPORT_TOO_LARGE_FOR_EXCEL = _l(
     "An Excel sheet holds at most 1,048,575 rows: choose CSV, SPSS or Stata for this data."
 )
+EXPORT_NO_DATA = _l("The weights of this run are no longer kept: choose another run.")
+EXPORT_FAILED = _l(
+    "The export could not be built. Try again; if it fails again, tell the administrators."
+)
 
 # QR posters: the poster's texts (each printed in kk, ru and en) and the poster pages.
 POSTER_HEADLINE = _l("Rate the work of your police")

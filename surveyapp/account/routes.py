@@ -10,12 +10,12 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_user, logout_user
 
 from .. import messages as M
-from ..domain.access import require_roles
+from ..domain.access import landing_endpoint, require_roles
 from ..extensions import db, limiter
 from ..forms.tokens import TokenForm
 from ..i18n import pull_url_locale
 from ..models import User
-from ..models.account import STAFF_ROLES
+from ..models.account import API_ROLES, STAFF_ROLES
 from ..services.tokens import TokenProblem, create_token, revoke_token, token_of, tokens_of
 from .forms import LoginForm, PasswordForm
 from .services import authenticate, change_password
@@ -38,8 +38,9 @@ def account_limit() -> str:
     return str(current_app.config["LOGIN_ACCOUNT_RATE_LIMIT"])
 
 
-def safe_next(target: str | None, lang: str) -> str:
-    """``target`` if it is a path on this site, else the dashboard (no open redirect)."""
+def safe_next(target: str | None, lang: str, user: User | None = None) -> str:
+    """``target`` if it is a path on this site (no open redirect), else where ``user`` lands
+    (:func:`~surveyapp.domain.access.landing_endpoint`; the dashboard without one)."""
     if target:
         parts = urlsplit(target)
         if (
@@ -50,7 +51,7 @@ def safe_next(target: str | None, lang: str) -> str:
             and "\\" not in target
         ):
             return target
-    return url_for("dashboard.home", lang=lang)
+    return url_for(landing_endpoint(user) if user is not None else "dashboard.home", lang=lang)
 
 
 @bp.route("/<lang>/login", methods=["GET", "POST"])
@@ -68,7 +69,7 @@ def login(lang: str) -> ResponseReturnValue:
         if user is not None:
             login_user(user)
             db.session.commit()
-            return redirect(safe_next(form.next.data, lang), code=303)
+            return redirect(safe_next(form.next.data, lang, user), code=303)
         db.session.commit()  # the failed attempt stays in the audit log
         error = M.LOGIN_FAILED
         status = 401
@@ -120,7 +121,7 @@ def _me() -> User:
 
 
 @bp.route("/<lang>/account/tokens", methods=["GET", "POST"])
-@require_roles(*STAFF_ROLES)
+@require_roles(*API_ROLES)
 def tokens(lang: str) -> ResponseReturnValue:
     """The account's API tokens, and a form to create one (its secret is shown once)."""
     user = _me()
@@ -142,7 +143,7 @@ def tokens(lang: str) -> ResponseReturnValue:
 
 
 @bp.post("/<lang>/account/tokens/<id:token_id>/revoke")
-@require_roles(*STAFF_ROLES)
+@require_roles(*API_ROLES)
 def revoke(lang: str, token_id: int) -> ResponseReturnValue:
     """Revoke one of the account's tokens (somebody else's is a 404)."""
     user = _me()

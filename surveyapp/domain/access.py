@@ -6,6 +6,10 @@ The roles and what each may reach are named once, next to :class:`~surveyapp.mod
 request: the signed-out are sent to sign in, a signed-in account whose role is not
 allowed gets 404, as if nothing were there. The API authenticates by token
 (``api.auth``) and asks the same user methods.
+
+A page the guard lets through is a staff page: the base template then shows the staff menu
+(``templates/staff/nav.html``), with the research area and API tokens for the accounts that
+may use them (``User.may_read_microdata``, ``User.may_use_api``). Public pages never do.
 """
 
 from __future__ import annotations
@@ -14,13 +18,13 @@ from collections.abc import Callable
 from functools import wraps
 from typing import ParamSpec, TypeVar
 
-from flask import Blueprint, abort
+from flask import Blueprint, abort, g
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from ..extensions import login_manager
 from ..models import User
-from ..models.account import Role
+from ..models.account import RESEARCH_HOME_ROLES, Role
 
 _P = ParamSpec("_P")
 _R = TypeVar("_R")
@@ -33,6 +37,7 @@ def refusal(roles: frozenset[Role]) -> ResponseReturnValue | None:
         return login_manager.unauthorized()  # type: ignore[no-any-return]
     if not current_user.has_role(roles):
         abort(404)
+    g.staff_page = True  # a signed-in page: the base template shows the staff menu
     return None
 
 
@@ -61,6 +66,12 @@ def guard_blueprint(blueprint: Blueprint, *roles: Role) -> None:
     @blueprint.before_request
     def _require_roles() -> ResponseReturnValue | None:
         return refusal(allowed)
+
+
+def landing_endpoint(user: User) -> str:
+    """Where an account lands when it signs in: researchers in the research area, the
+    others on the dashboard."""
+    return "research.home" if user.has_role(RESEARCH_HOME_ROLES) else "dashboard.home"
 
 
 def home_area_code(user: User, country_code: str) -> str:

@@ -8,7 +8,7 @@ import io
 import json
 import shutil
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,7 +22,7 @@ from ..models import IndicatorSnapshot
 from . import writers
 from .codebook import Variable, codebook_document
 from .methodology import methodology_report
-from .microdata import Dataset, iter_chunks
+from .microdata import DEFAULT_CHUNK, Dataset, iter_chunks
 
 
 @dataclass(frozen=True)
@@ -172,14 +172,36 @@ def file_notes(data: Dataset, locale: str) -> list[str]:
         ]
 
 
+def _counted(
+    chunks: Iterator[pd.DataFrame], progress: Callable[[int], None]
+) -> Iterator[pd.DataFrame]:
+    rows = 0
+    for chunk in chunks:
+        yield chunk
+        rows += len(chunk)
+        progress(rows)
+
+
 def build_archive(
-    session: Session, data: Dataset, fmt: str, locale: str, directory: Path
+    session: Session,
+    data: Dataset,
+    fmt: str,
+    locale: str,
+    directory: Path,
+    *,
+    progress: Callable[[int], None] | None = None,
+    chunk_size: int | None = None,
 ) -> Archive:
     """Write the data file in ``fmt`` with labels in ``locale``, the codebook, the methodology
-    report and a README into ``directory``, and zip them."""
+    report and a README into ``directory``, and zip them. ``progress`` is called with the
+    number of rows handed to the writer after each chunk (of ``chunk_size`` rows)."""
     extension = writers.EXTENSIONS[fmt]
     data_path = directory / f"data.{extension}"
-    chunks: Iterator[pd.DataFrame] = iter_chunks(session, data)
+    chunks: Iterator[pd.DataFrame] = iter_chunks(
+        session, data, chunk_size=chunk_size or DEFAULT_CHUNK
+    )
+    if progress is not None:
+        chunks = _counted(chunks, progress)
     if fmt in ("csv", "csv_bom"):
         rows = writers.write_csv(chunks, data.variables, data_path, bom=fmt == "csv_bom")
     elif fmt == "xlsx":
@@ -207,7 +229,9 @@ def build_archive(
     name = f"{data.wave.code}_run{data.run.id}_{fmt}_{locale}"
     archive_path = directory / f"{name}.zip"
     with zipfile.ZipFile(archive_path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        archive.write(data_path, f"{name}/data.{extension}")
+        # A workbook is a ZIP file already: stored as it is, not deflated a second time.
+        stored = zipfile.ZIP_STORED if fmt == "xlsx" else zipfile.ZIP_DEFLATED
+        archive.write(data_path, f"{name}/data.{extension}", compress_type=stored)
         archive.writestr(
             f"{name}/codebook.json", json.dumps(codebook, ensure_ascii=False, indent=1)
         )

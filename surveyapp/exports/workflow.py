@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 from sqlalchemy.orm import Session
@@ -24,6 +25,8 @@ def export_microdata(
     labels: str,
     include_text: bool,
     user: User | None = None,
+    progress: Callable[[int], None] | None = None,
+    chunk_size: int | None = None,
 ) -> Archive:
     """The archive of ``wave``'s microdata with the weights of run ``run_id`` (default: the
     latest whole-wave run whose weights are kept), labels in ``labels``; audited as ``user``'s
@@ -32,12 +35,15 @@ def export_microdata(
     The archive is alone in a temporary directory that the caller removes when it has sent
     or moved the file (:meth:`Archive.discard`). Raises :class:`.microdata.ExportError` (no
     weights kept for that wave or run) or :class:`.writers.TooManyRows` (Excel), leaving
-    nothing behind.
+    nothing behind. ``progress`` is called with the rows read so far after each chunk of
+    ``chunk_size`` rows (a background export shows it).
     """
     directory = Path(tempfile.mkdtemp(prefix="surveyapp-export-"))
     try:
         data = dataset(session, wave, run_id, include_text=include_text)
-        archive = build_archive(session, data, fmt, labels, directory)
+        archive = build_archive(
+            session, data, fmt, labels, directory, progress=progress, chunk_size=chunk_size
+        )
     except BaseException:
         shutil.rmtree(directory, ignore_errors=True)
         raise

@@ -48,6 +48,11 @@ MICRODATA_ROLES: frozenset[Role] = frozenset({Role.ADMIN, Role.RESEARCHER})
 microdata)."""
 ADMIN_ROLES: frozenset[Role] = frozenset({Role.ADMIN})
 """Roles that administer accounts and comments."""
+API_ROLES: frozenset[Role] = frozenset(STAFF_ROLES)
+"""Roles that may hold API tokens (each token reads what its owner may read)."""
+RESEARCH_HOME_ROLES: frozenset[Role] = frozenset({Role.RESEARCHER})
+"""Roles whose accounts land in the research area when they sign in (the others on the
+dashboard)."""
 
 
 class User(UserMixin, Base):
@@ -91,8 +96,14 @@ class User(UserMixin, Base):
 
     @property
     def may_read_microdata(self) -> bool:
-        """Whether the account may read respondent-level data and national tables."""
+        """Whether the account may read respondent-level data and national tables: use the
+        research area (its guard and the staff menu's link both ask this)."""
         return self.has_role(MICRODATA_ROLES)
+
+    @property
+    def may_use_api(self) -> bool:
+        """Whether the account may hold API tokens."""
+        return self.has_role(API_ROLES)
 
     def can_see(self, area: Area) -> bool:
         """Admins and researchers see every area; a unit head their area and what lies below it."""

@@ -7,7 +7,17 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from flask import Blueprint, Response, abort, current_app, render_template, request, send_file
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -17,6 +27,7 @@ from .. import messages as M
 from ..categories import LOCALES
 from ..domain import snapshots as snapshot_queries
 from ..domain.access import guard_blueprint
+from ..exports import background
 from ..exports.codebook import codebook_document
 from ..exports.methodology import methodology_report
 from ..exports.microdata import Dataset, ExportError, dataset
@@ -27,7 +38,7 @@ from ..i18n import pull_url_locale
 from ..models import IndicatorSnapshot, Wave
 from ..models.account import MICRODATA_ROLES
 from ..services.audit import record
-from .forms import ExportForm
+from .forms import FORMAT_NAMES, ExportForm
 from .services import (
     MEASURES,
     VARIANTS,
@@ -59,17 +70,32 @@ def home(lang: str) -> ResponseReturnValue:
 
 @bp.route("/<lang>/research/export", methods=["GET", "POST"])
 def export(lang: str) -> ResponseReturnValue:
-    """The export form; a valid POST downloads the archive and is audited."""
+    """The export form; a valid POST downloads the archive and is audited. An export of more
+    than ``EXPORT_BACKGROUND_ROWS`` rows is built in the background instead: the answer is
+    then its page (:func:`export_status`)."""
     runs = exportable_runs(db.session())
     by_id = {str(run.id): (wave, run) for wave, run in runs}
     form = ExportForm(runs)
     if request.method == "GET":
-        form.language.data = lang
-        form.format.data = "sav"
+        form.set_defaults(lang)
         return render_template("research/export.html", form=form, runs=runs)
     if not form.check(by_id):
         return render_template("research/export.html", form=form, runs=runs), 422
     wave, run = by_id[form.run.data or ""]
+    rows = background.expected_rows(db.session(), run)
+    if background.in_background(rows):
+        wave_code, run_id, user_id = wave.code, run.id, current_user.id
+        db.session.commit()  # nothing left open: the thread reads with a session of its own
+        pending = background.start(
+            wave_code,
+            run_id,
+            fmt=form.format.data or "sav",
+            labels=form.language.data or lang,
+            include_text=bool(form.include_text.data),
+            user_id=user_id,
+            rows=rows,
+        )
+        return redirect(url_for("research.export_status", lang=lang, key=pending.key), code=303)
     try:
         archive = export_microdata(
             db.session(),
@@ -95,6 +121,60 @@ def export(lang: str) -> ResponseReturnValue:
     )
     response.headers["Cache-Control"] = "no-store"
     response.call_on_close(archive.discard)
+    return response
+
+
+PROBLEMS = {
+    "too_many_rows": M.EXPORT_TOO_LARGE_FOR_EXCEL,
+    "no_data": M.EXPORT_NO_DATA,
+    "error": M.EXPORT_FAILED,
+}
+"""What the page of a failed background export says, by its ``problem``."""
+REFRESH_SECONDS = 3
+
+
+def _pending(key: str) -> background.PendingExport:
+    found = background.owned(key, current_user._get_current_object())
+    if found is None:
+        abort(404)  # unknown, expired, or another account's
+    return found
+
+
+@bp.get("/<lang>/research/exports/<key>")
+def export_status(lang: str, key: str) -> ResponseReturnValue:
+    """A background export: how far it has got (the page reloads itself until it ends),
+    then its file, or why it failed. Only for the account that asked for it."""
+    pending = _pending(key)
+    headers = {"Cache-Control": "no-store"}
+    if pending.status == "running":
+        headers["Refresh"] = str(REFRESH_SECONDS)
+    wave = db.session.scalar(select(Wave).where(Wave.code == pending.wave))
+    page = render_template(
+        "research/export_status.html",
+        pending=pending,
+        wave=wave,
+        format_name=FORMAT_NAMES[pending.fmt],
+        problem=PROBLEMS.get(pending.problem or "", M.EXPORT_FAILED),
+        keep_hours=current_app.config["EXPORT_KEEP_HOURS"],
+    )
+    return page, 200, headers
+
+
+@bp.get("/<lang>/research/exports/<key>/download")
+def export_download(lang: str, key: str) -> ResponseReturnValue:
+    """The file of a ready background export (the account that asked only)."""
+    pending = _pending(key)
+    path = background.archive_path(pending)
+    if path is None:
+        abort(404)
+    response = send_file(
+        path,
+        mimetype="application/zip",
+        as_attachment=True,
+        download_name=path.name,
+        max_age=0,
+    )
+    response.headers["Cache-Control"] = "no-store"
     return response
 
 

@@ -206,15 +206,41 @@ def xlsx_bytes(frame: pd.DataFrame, about: Sequence[tuple[str, Any]]) -> bytes:
 
 
 def exportable_runs(session: Session) -> list[tuple[Wave, WeightRun]]:
-    """Every wave's runs whose weights are kept, newest wave first."""
+    """Every wave's runs whose weights are kept, newest wave first; within a wave, the
+    whole-wave runs (every response of the wave) before those of a window."""
     waves = session.scalars(select(Wave).order_by(Wave.opens_at.desc(), Wave.id.desc()))
-    return [(wave, run) for wave in waves for run in runs_with_weights(session, wave)]
+    return [
+        (wave, run)
+        for wave in waves
+        for run in sorted(
+            runs_with_weights(session, wave), key=lambda run: run.window_start is not None
+        )
+    ]
+
+
+def default_run(runs: Sequence[tuple[Wave, WeightRun]]) -> WeightRun | None:
+    """What the export form offers first: the newest wave's whole-wave run (all its
+    responses, from its opening to its close), else the first run listed."""
+    whole = [run for _wave, run in runs if run.window_start is None]
+    if whole:
+        return whole[0]
+    return runs[0][1] if runs else None
 
 
 def run_label(wave: Wave, run: WeightRun) -> str:
-    """How a weight run is named in a list: the wave, its period, the run number."""
+    """How a weight run is named in a list: the wave, its period, the run number. A
+    whole-wave run says so, with the wave's dates (open: every response so far)."""
     if run.window_start is None:
-        period = _("whole wave")
+        if wave.closes_at is None:
+            period = _(
+                "whole wave: every response since %(start)s", start=format_date(wave.opens_at)
+            )
+        else:
+            period = _(
+                "whole wave: %(start)s to %(end)s",
+                start=format_date(wave.opens_at),
+                end=format_date(wave.closes_at),
+            )
     else:
         period = _(
             "responses from %(start)s to %(end)s",

@@ -45,7 +45,7 @@ def actions(session: Session) -> list[str]:
 def test_sign_in_and_out(client: FlaskClient, session: Session, user: User) -> None:
     response = sign_in(client, "analyst-1", PASSWORD)
     assert response.status_code == 303
-    assert response.headers["Location"] == "/en/dashboard/"
+    assert response.headers["Location"] == "/en/research/"  # a researcher's home
     page = client.get("/en/account/").get_data(as_text=True)
     assert "analyst-1" in page and "researcher" in page
     assert user.last_login_at is not None
@@ -80,10 +80,10 @@ def test_a_deactivated_account_cannot_sign_in(
     ("target", "expected"),
     [
         ("/en/account/password", "/en/account/password"),
-        ("https://evil.example/steal", "/en/dashboard/"),
-        ("//evil.example/steal", "/en/dashboard/"),
-        ("/\\evil.example", "/en/dashboard/"),
-        ("javascript:alert(1)", "/en/dashboard/"),
+        ("https://evil.example/steal", "/en/research/"),
+        ("//evil.example/steal", "/en/research/"),
+        ("/\\evil.example", "/en/research/"),
+        ("javascript:alert(1)", "/en/research/"),
     ],
 )
 def test_next_never_leaves_the_site(

@@ -62,6 +62,10 @@ GET_ROUTES = {
     "/{lang}/research/export": "research",
     "/{lang}/research/waves/{wave}/codebook": "research",
     "/{lang}/research/waves/{wave}/codebook.json": "research",
+    # A background export: its owner's only (tests/research/test_export_form.py); an unknown
+    # key is a 404 for every account.
+    "/{lang}/research/exports/{key}": "owner",
+    "/{lang}/research/exports/{key}/download": "owner",
 }
 POST_ROUTES = {  # route: (who, form data)
     "/{lang}/login": ("public", {}),
@@ -93,6 +97,7 @@ def _template(rule: str) -> str:
     rule = re.sub(r"<(?:\w+:)?snapshot_id>", "{snapshot}", rule)
     rule = re.sub(r"<(?:\w+:)?token_id>", "{token}", rule)
     rule = re.sub(r"<(?:\w+:)?code>", "{wave}", rule)
+    rule = re.sub(r"<(?:\w+:)?key>", "{key}", rule)
     return re.sub(r"<(?:\w+:)?comment_id>", "{comment}", rule)
 
 
@@ -135,7 +140,9 @@ def test_the_get_matrix(app: Flask, session: Session, demo: None) -> None:
     for route, who in GET_ROUTES.items():
         if who == "area":
             continue  # test_the_area_matrix
-        url = route.format(lang="en", user=user_id, snapshot=snapshot_id, wave=DEMO_WAVE_CODE)
+        url = route.format(
+            lang="en", user=user_id, snapshot=snapshot_id, wave=DEMO_WAVE_CODE, key="unknown"
+        )
         response = anonymous.get(url)
         if who == "public":
             assert response.status_code == 200, url
@@ -147,12 +154,16 @@ def test_the_get_matrix(app: Flask, session: Session, demo: None) -> None:
         for route, who in GET_ROUTES.items():
             if who == "area":
                 continue
-            url = route.format(lang="en", user=user_id, snapshot=snapshot_id, wave=DEMO_WAVE_CODE)
+            url = route.format(
+                lang="en", user=user_id, snapshot=snapshot_id, wave=DEMO_WAVE_CODE, key="unknown"
+            )
             status = client.get(url).status_code
             if who == "admin":
                 expected = 200 if role == "admin" else 404
             elif who == "research":
                 expected = 200 if role in ("admin", "researcher") else 404
+            elif who == "owner":
+                expected = 404  # nobody's export: the same answer as another account's
             elif route.endswith("/dashboard/"):
                 expected = 302  # on to the account's own area
             else:
