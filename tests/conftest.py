@@ -30,8 +30,10 @@ from tests.clock import configured_instant
 from tests.prebuilt import BUILDERS, Prebuilt
 
 # The administration's accounts and signed-in clients (``accounts``, ``sign_in``, ``admin``,
-# ``anonymous``): shared by every admin area's tests, overridden where they differ.
-pytest_plugins = ["tests.staff_fixtures"]
+# ``anonymous``): shared by every admin area's tests, overridden where they differ. The
+# computed demos' fixtures (``demo``, ``demo_windows``, ``windows``): shared by the areas
+# that read them.
+pytest_plugins = ["tests.staff_fixtures", "tests.demo_fixtures"]
 TEST_SECRET = "test-secret-key-that-is-long-enough-0123456789"
 _TRAVEL: list[Any] = []
 
