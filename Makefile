@@ -64,23 +64,31 @@ test-tools:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
 	    poppler-utils zbar-tools >/dev/null; }
 
+## The suite runs in parallel (pytest-xdist), one process per core, each file in one process;
+## every process has databases and a live server of its own (tests/workers.py).
+## `make test-sqlite PYTEST_WORKERS=0` runs it in one process.
+PYTEST_WORKERS ?= auto
+PYTEST_PARALLEL := -n $(PYTEST_WORKERS) --dist loadfile
+
 test-sqlite: $(VENV)/.installed translations test-tools
-	$(BIN)/python -m pytest -m "not browser" -q
+	$(BIN)/python -m pytest -m "not browser" -q $(PYTEST_PARALLEL)
 
 ## make test: lint, types, the whole suite on SQLite, and the browser tests when Chromium is here
 test: lint typecheck test-sqlite
 	@if [ -n "$$CI" ]; then \
 	  echo "make test: browser tests run in CI's browser leg (make test-browser)"; \
 	elif command -v chromium >/dev/null 2>&1; then \
-	  $(BIN)/python -m pytest -m browser -q; \
+	  $(BIN)/python -m pytest -m browser -q $(PYTEST_PARALLEL); \
 	else \
 	  echo "make test: SKIPPED the browser tests: Chromium is not installed (make test-browser installs it and runs them)"; \
 	fi
 
-## The same suite on this machine's PostgreSQL (a dedicated database is created)
+## The same suite on this machine's PostgreSQL (a dedicated database is created; each
+## parallel process makes and uses $(PG_TEST_DB)_gw0, _gw1, … beside it)
 test-postgres: $(VENV)/.installed translations test-tools
 	$(BIN)/python scripts/create_database.py "$(PG_ADMIN_URL)" "$(PG_TEST_DB)"
-	SURVEYAPP_TEST_DATABASE_URL="$(SURVEYAPP_TEST_POSTGRES_URL)" $(BIN)/python -m pytest -m "not browser" -q
+	SURVEYAPP_TEST_DATABASE_URL="$(SURVEYAPP_TEST_POSTGRES_URL)" \
+	  $(BIN)/python -m pytest -m "not browser" -q $(PYTEST_PARALLEL)
 
 browser-deps:
 	@command -v chromium >/dev/null 2>&1 || { \
@@ -89,7 +97,7 @@ browser-deps:
 
 ## Browser tests in headless Chromium (screenshots in test-artifacts/)
 test-browser: $(VENV)/.installed translations browser-deps
-	$(BIN)/python -m pytest -m browser -q
+	$(BIN)/python -m pytest -m browser -q $(PYTEST_PARALLEL)
 
 extract-messages: $(VENV)/.installed
 	$(BIN)/pybabel -q extract -F babel.cfg $(BABEL_KEYWORDS) --no-location --sort-output \

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import os
 from datetime import UTC, date, datetime
-from functools import cache
 
 from surveyapp.clock import utcnow
 
@@ -31,10 +30,21 @@ def configured_instant() -> datetime | None:
     return instant.replace(tzinfo=UTC) if instant.tzinfo is None else instant
 
 
-@cache
+_READING: list[datetime] = []
+
+
 def session_now() -> datetime:
-    """The current time, as read the first time a test asked for it."""
-    return utcnow()
+    """The current time, as read the first time a test asked for it (under pytest-xdist:
+    as the controller read it, :func:`adopt_session_now`)."""
+    if not _READING:
+        _READING.append(utcnow())
+    return _READING[0]
+
+
+def adopt_session_now(instant: datetime) -> None:
+    """Make ``instant`` the session's reading of the clock: each pytest-xdist worker adopts
+    the controller's, so that every worker's demo has the same days (tests/workers.py)."""
+    _READING[:] = [instant]
 
 
 def session_today() -> date:

@@ -6,12 +6,15 @@ set. Each test runs inside an outer transaction that is rolled back; the code
 under test commits to a SAVEPOINT (``join_transaction_mode="create_savepoint"``).
 The computed demos many tests read are built once per session, each in a database of
 its own (``tests/prebuilt.py``); a test that asks for one runs on it the same way.
+Under pytest-xdist (``make test-sqlite`` runs ``-n 2``) each worker has databases of its
+own and the demos are built once per run for all of them (``tests/workers.py``).
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -27,19 +30,29 @@ from surveyapp import MIGRATIONS_DIR, create_app
 from surveyapp.db import make_engine
 from surveyapp.extensions import db
 from tests import hypothesis_globals
-from tests.clock import configured_instant
+from tests.clock import adopt_session_now, configured_instant, session_now
 from tests.prebuilt import BUILDERS, Prebuilt
+from tests.workers import (
+    shared_clock_reading,
+    shared_directory,
+    use_worker_database,
+    worker_clock_reading,
+)
 
 # The administration's accounts and signed-in clients (``accounts``, ``sign_in``, ``admin``,
-# ``anonymous``): shared by every admin area's tests, overridden where they differ.
-pytest_plugins = ["tests.staff_fixtures"]
+# ``anonymous``): shared by every admin area's tests, overridden where they differ. The
+# computed demos' fixtures (``demo``, ``demo_windows``, ``windows``): shared by the areas
+# that read them.
+pytest_plugins = ["tests.staff_fixtures", "tests.demo_fixtures"]
 TEST_SECRET = "test-secret-key-that-is-long-enough-0123456789"
 _TRAVEL: list[Any] = []
 
 
 def pytest_configure(config: pytest.Config) -> None:
     """Run the whole session at ``SURVEYAPP_TEST_CLOCK`` when it is set (see tests/clock.py);
-    Hypothesis as shipped, not as schemathesis' plugin patched it (tests/hypothesis_globals.py)."""
+    in a pytest-xdist worker, on the worker's own PostgreSQL database and at the
+    controller's reading of the clock (see tests/workers.py); Hypothesis as shipped, not as
+    schemathesis' plugin patched it (tests/hypothesis_globals.py)."""
     hypothesis_globals.restore()
     instant = configured_instant()
     if instant is not None:
@@ -48,6 +61,16 @@ def pytest_configure(config: pytest.Config) -> None:
         travel = time_machine.travel(instant, tick=True)
         travel.start()
         _TRAVEL.append(travel)
+    use_worker_database()
+    reading = worker_clock_reading(config)
+    if reading is not None:
+        adopt_session_now(datetime.fromisoformat(reading))
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: Any) -> None:
+    """pytest-xdist (controller): every worker gets the session's one reading of the clock."""
+    shared_clock_reading(node, session_now().isoformat())
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -122,7 +145,12 @@ def _migrated_app(db_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iter
 def _prebuilt(
     _migrated_app: Flask, db_url: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Prebuilt]:
-    prebuilt = Prebuilt(db_url, tmp_path_factory.mktemp("prebuilt"), environ_for_tests)
+    prebuilt = Prebuilt(
+        db_url,
+        tmp_path_factory.mktemp("prebuilt"),
+        environ_for_tests,
+        shared=shared_directory(tmp_path_factory),
+    )
     yield prebuilt
     prebuilt.dispose()
 

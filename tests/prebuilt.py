@@ -4,11 +4,13 @@ Seeding and computing a demo takes seconds; dozens of tests need one. Each demo 
 therefore built once, committed, in a database of its own (a sibling SQLite file, or a
 sibling PostgreSQL database ``<test database>_<name>``). A test that asks for a fixture
 named in :data:`BUILDERS` runs on that database, inside the usual outer transaction,
-so that its changes roll back as on the empty one.
+so that its changes roll back as on the empty one. Under pytest-xdist each demo is built
+once per run and each worker gets a copy of its own (:class:`Prebuilt`).
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -30,6 +32,13 @@ from surveyapp.extensions import db, limiter
 from surveyapp.models import Area, User, Wave
 from surveyapp.services.tokens import create_token, revoke_token
 from tests.clock import session_now, session_today
+from tests.workers import (
+    SHARED_DATABASE_VARIABLE,
+    built_once,
+    copy_postgresql_database,
+    file_lock,
+    sqlite_built_once,
+)
 
 PASSWORD = "a long enough password"
 # The dashboard's and research area's accounts: username → (role, scope).
@@ -193,25 +202,67 @@ def _sibling_url(url: str, name: str, directory: Path) -> str:
 
 @dataclass
 class Prebuilt:
-    """The session's prebuilt databases, built on first use."""
+    """The session's prebuilt databases, built on first use.
+
+    Under pytest-xdist (``shared``: the run's shared directory, tests/workers.py) the first
+    worker that needs a database builds it once for the run — a SQLite file in ``shared``,
+    or the PostgreSQL database ``<the run's test database>_<name>`` — and each worker
+    works on a copy of its own (a copied file; ``CREATE DATABASE … TEMPLATE``)."""
 
     url: str
     directory: Path
     environ: Callable[[str, Path], dict[str, str]]
+    shared: Path | None = None
     built: dict[str, tuple[Engine, Any]] = field(default_factory=dict)
 
     def get(self, name: str) -> tuple[Engine, Any]:
         """The engine of database ``name`` and what its builder returned."""
         if name not in self.built:
-            url = _sibling_url(self.url, name, self.directory)
-            app = create_app(environ=self.environ(url, self.directory / f"instance-{name}"))
-            with app.app_context():
-                upgrade(directory=str(MIGRATIONS_DIR))
-                value = BUILDERS[name](db.session())
-                db.session.commit()
-                db.session.remove()
+            if self.shared is None:
+                app, value = self._build(name, _sibling_url(self.url, name, self.directory))
+            else:
+                url, value = self._copy(name, self.shared)
+                app = create_app(environ=self.environ(url, self.directory / f"instance-{name}"))
             self.built[name] = (app.extensions["surveyapp_db"].engine, value)
         return self.built[name]
+
+    def _build(self, name: str, url: str) -> tuple[Flask, Any]:
+        """An app on the new database ``url``, migrated and built by ``BUILDERS[name]``."""
+        app = create_app(environ=self.environ(url, self.directory / f"instance-{name}"))
+        with app.app_context():
+            upgrade(directory=str(MIGRATIONS_DIR))
+            value = BUILDERS[name](db.session())
+            db.session.commit()
+            db.session.remove()
+        return app, value
+
+    def _build_template(self, name: str, url: str) -> Any:
+        app, value = self._build(name, url)
+        app.extensions["surveyapp_db"].engine.dispose()  # no one may stay connected
+        return value
+
+    def _copy(self, name: str, shared: Path) -> tuple[str, Any]:
+        """The URL of this worker's copy of database ``name`` (built first when no worker
+        has built it yet), and what its builder returned."""
+        if not self.url.startswith("postgresql"):
+            path, value = sqlite_built_once(
+                self.directory,
+                name,
+                lambda template: self._build_template(name, f"sqlite:///{template}"),
+                shared,
+            )
+            return f"sqlite:///{path}", value
+        given = os.environ.get(SHARED_DATABASE_VARIABLE, self.url)
+        template = f"{make_url(given).database}_{name}"
+        own = make_url(self.url)
+        own = own.set(database=f"{own.database}_{name}")
+        with file_lock(shared / f"{name}.lock"):
+            value = built_once(
+                shared, name, lambda: self._build_template(name, _sibling_url(given, name, shared))
+            )
+            url = own.render_as_string(hide_password=False)
+            copy_postgresql_database(url, template)
+        return url, value
 
     def dispose(self) -> None:
         for engine, _value in self.built.values():

@@ -13,6 +13,7 @@ from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import select
 
+from ..charts import ChartPoint, caterpillar_svg, trend_svg
 from ..domain import snapshots
 from ..domain.access import guard_blueprint, home_area_code
 from ..domain.snapshots import TrendPoint
@@ -21,7 +22,6 @@ from ..i18n import pull_url_locale
 from ..models import Area, IndicatorValue
 from ..models.account import STAFF_ROLES
 from ..regionmap import figures_of, region_map
-from .charts import ChartPoint, caterpillar_svg, trend_svg
 from .ranks import rank_words
 from .services import AreaView, approved_comments, area_view, shown
 

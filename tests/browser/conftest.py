@@ -36,6 +36,7 @@ from surveyapp.extensions import db
 from surveyapp.models import Area, Comment, Response, User, Wave
 from tests.clock import session_now
 from tests.conftest import environ_for_tests
+from tests.workers import shared_directory, sqlite_built_once
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_FLAGS = [
@@ -127,17 +128,35 @@ def seed_live_demo(session: Session) -> None:
     session.commit()
 
 
-@contextmanager
-def serving(directory: Path, seed: Callable[[Session], None]) -> Iterator[LiveServer]:
-    """The app on a SQLite database in ``directory``, migrated and given ``seed`` (committed),
-    served on 127.0.0.1 and a free port by a thread of its own until the block ends."""
-    environ = environ_for_tests(f"sqlite:///{directory / 'live.sqlite3'}", directory)
+def _live_environ(database: Path, instance: Path) -> dict[str, str]:
+    environ = environ_for_tests(f"sqlite:///{database}", instance)
     environ["SURVEYAPP_SUBMIT_RATE_LIMIT"] = "10000 per hour"
-    app = create_app(environ=environ)
+    return environ
+
+
+def _seeded(path: Path, seed: Callable[[Session], None]) -> None:
+    """A SQLite database at ``path``, migrated and given ``seed`` (committed)."""
+    app = create_app(environ=_live_environ(path, path.parent / f"{path.stem}-instance"))
     with app.app_context():
         upgrade(directory=str(MIGRATIONS_DIR))
         seed(db.session())
         db.session.commit()
+        db.session.remove()
+    app.extensions["surveyapp_db"].engine.dispose()
+
+
+@contextmanager
+def serving(
+    directory: Path, seed: Callable[[Session], None], shared: Path | None = None
+) -> Iterator[LiveServer]:
+    """The app on a SQLite database in ``directory``, migrated and given ``seed`` (committed),
+    served on 127.0.0.1 and a free port by a thread of its own until the block ends. Under
+    pytest-xdist (``shared``: tests/workers.py) the first worker seeds the database once for
+    the run and every worker serves a copy of its own."""
+    database, _ = sqlite_built_once(
+        directory, f"live-{seed.__name__}", lambda path: _seeded(path, seed), shared
+    )
+    app = create_app(environ=_live_environ(database, directory))
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -153,8 +172,9 @@ def serving(directory: Path, seed: Callable[[Session], None]) -> Iterator[LiveSe
 
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    """Serve the app with a small demo on 127.0.0.1 and a free port."""
-    with serving(tmp_path_factory.mktemp("live"), seed_live_demo) as server:
+    """Serve the app with a small demo on 127.0.0.1 and a free port (each worker its own)."""
+    shared = shared_directory(tmp_path_factory)
+    with serving(tmp_path_factory.mktemp("live"), seed_live_demo, shared) as server:
         yield server
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 
-from surveyapp.dashboard.charts import ChartPoint, caterpillar_svg, trend_svg, value_range
+from surveyapp.charts import ChartPoint, caterpillar_svg, trend_svg, value_range
 
 SVG = "{http://www.w3.org/2000/svg}"
 

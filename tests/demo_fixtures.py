@@ -1,4 +1,10 @@
-"""The computed demo the public results read (built once per test session: tests/prebuilt.py)."""
+"""The computed demos' fixtures, shared by every area that reads one (the public results,
+the dashboard, and the areas that borrow the dashboard's: the CLI, research, exports).
+
+tests/conftest.py loads them for every test (``pytest_plugins``). The demos themselves are
+built once per run (tests/prebuilt.py); the ``app`` fixture puts a test that asks for one of
+them on its database.
+"""
 
 from __future__ import annotations
 
@@ -17,14 +23,16 @@ from surveyapp.models import Wave
 
 @pytest.fixture
 def demo(session: Session) -> Iterator[None]:
-    """3,000 demo responses and a whole-wave snapshot."""
+    """3,000 demo responses, a whole-wave snapshot and accounts for every role and scope
+    (``tests.prebuilt.build_demo``)."""
     limiter.reset()
     yield
 
 
 @pytest.fixture
 def demo_windows(session: Session) -> Iterator[None]:
-    """The demo with two back-to-back 60-day windows computed."""
+    """The demo with two back-to-back 60-day windows computed
+    (``tests.prebuilt.build_demo_windows``)."""
     limiter.reset()
     yield
 
@@ -33,5 +41,6 @@ def demo_windows(session: Session) -> Iterator[None]:
 def windows(
     session: Session, demo_windows: None, prebuilt_value: list[tuple[date, date]]
 ) -> list[pipeline.Scope]:
+    """The two windows of ``demo_windows`` (oldest first) as scopes of this test's session."""
     wave = session.scalars(select(Wave).where(Wave.code == DEMO_WAVE_CODE)).one()
     return [pipeline.Scope(wave, start, end) for start, end in prebuilt_value]
