@@ -4,6 +4,7 @@ snapshot's national CSI and its design-based standard error come back from each 
 
 from __future__ import annotations
 
+import html
 import json
 import zipfile
 from dataclasses import replace
@@ -13,6 +14,9 @@ import numpy as np
 import pandas as pd
 import pyreadstat
 import pytest
+from flask import Flask
+from flask_babel import force_locale
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -25,6 +29,7 @@ from surveyapp.exports.microdata import dataset
 from surveyapp.models import IndicatorSnapshot, Wave
 from surveyapp.pipeline.run import _weigh  # the pipeline's own raking, for its margins
 from tests.clock import session_now
+from tests.prebuilt import add_accounts, signed_in
 
 SETTINGS = pipeline.Settings(rank_draws=100, driver_bootstraps=10)
 
@@ -57,6 +62,8 @@ def exported(
     path.write_bytes(archive.read(data_name))
     if fmt == "csv":
         frame = pd.read_csv(path, dtype={"stratum": str, "psu": str})
+    elif fmt == "xlsx":
+        frame = pd.read_excel(path, sheet_name="data", dtype={"stratum": str, "psu": str})
     else:
         read = pyreadstat.read_dta if fmt == "dta" else pyreadstat.read_sav
         frame, _meta = read(str(path))
@@ -67,7 +74,9 @@ def exported(
     return frame, codebook, readme
 
 
-@pytest.mark.parametrize(("fmt", "locale"), [("csv", "en"), ("sav", "ru"), ("dta", "kk")])
+@pytest.mark.parametrize(
+    ("fmt", "locale"), [("csv", "en"), ("sav", "ru"), ("dta", "kk"), ("xlsx", "ru")]
+)
 def test_the_design_comes_back_from_the_file(
     session: Session, computed: IndicatorSnapshot, tmp_path: Path, fmt: str, locale: str
 ) -> None:
@@ -138,3 +147,20 @@ def test_the_api_rows_carry_the_design(
     _id, row = rows[0]
     assert isinstance(row["stratum"], str) and isinstance(row["psu"], str)
     assert row["base_weight"] > 0 and row["fpc"] > 0
+
+
+@pytest.mark.parametrize("lang", ["kk", "ru", "en"])
+def test_the_methodology_page_says_the_drivers_are_one_stage(
+    app: Flask, session: Session, computed: IndicatorSnapshot, lang: str
+) -> None:
+    add_accounts(session, {"research-1": ("researcher", None)})
+    client = signed_in(app, "research-1")
+    page = client.get(f"/{lang}/research/snapshots/{computed.id}/methodology")
+    assert page.status_code == 200
+    with force_locale(lang):
+        sentence = _(
+            "The associations with overall satisfaction (drivers) of this wave have one-stage "
+            "standard errors and intervals: they leave the agency's strata and clusters out "
+            "and are narrower than the design warrants."
+        )
+    assert sentence in html.unescape(page.get_data(as_text=True))
