@@ -174,7 +174,9 @@ SCHEMAS: dict[str, Any] = {
                 "type": "array",
                 "items": {
                     "type": "object",
-                    "description": "One response: the columns of the microdata export.",
+                    "description": "One response: the columns of the microdata export (for "
+                    "a wave of interviews from a fieldwork agency also its sample design: "
+                    "stratum, psu, base_weight and fpc; see the wave's codebook).",
                 },
             },
             "next": {

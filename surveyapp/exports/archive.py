@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from ..categories import LOCALES
 from ..models import IndicatorSnapshot
 from . import writers
-from .codebook import Variable, codebook_document
+from .codebook import Variable, codebook_document, design_declaration
 from .methodology import methodology_report
 from .microdata import DEFAULT_CHUNK, Dataset, iter_chunks
 
@@ -133,12 +133,42 @@ def readme(data: Dataset, fmt: str, locale: str, rows: int) -> str:
                 "for packages that count weights as cases). The codebook says how each was made "
                 "and when to use which."
             ),
+            *_design_lines(data),
             _(
                 "No names, contact details, ID numbers or IP addresses are collected; dates are "
                 "given to the day only."
             ),
         ]
     return "\n".join(lines) + "\n"
+
+
+def _design_lines(data: Dataset) -> list[str]:
+    """How to declare the sample design of a wave imported from a fieldwork agency (none for
+    an online wave), in the current locale."""
+    names = {v.name for v in data.variables if v.source == "design"}
+    if not names:
+        return [
+            _(
+                "Standard errors: the responses are a one-stage sample; declare weight as a "
+                "sampling weight (R: svydesign(ids=~1, weights=~weight); Stata: svyset "
+                "[pweight=weight])."
+            )
+        ]
+    return [
+        _(
+            "Sample design: the interviews of this wave were drawn by a fieldwork agency in "
+            "strata (stratum) and primary sampling units (psu, numbered within each stratum), "
+            "with base weights (base_weight) from which weight was raked. Standard errors "
+            "must take the design into account; declare it so: %(declaration)s",
+            declaration=design_declaration("fpc" in names),
+        ),
+        _(
+            "The published standard errors also take the raking to the population margins "
+            "into account (docs/methodology.md); from the declared design with weight alone "
+            "they come out somewhat different, usually larger (the precision gained by the "
+            "raking is left out)."
+        ),
+    ]
 
 
 def file_label(data: Dataset, locale: str, limit: int, *, bytes_: bool) -> str:

@@ -56,7 +56,7 @@ class Variable:
 
     ``kind`` is ``numeric``, ``string`` or ``date``; ``source`` says where the value
     comes from (``response``, ``area``, ``answer``, ``option`` (multiple choice 0/1),
-    ``score``, ``weight``, ``comment``).
+    ``score``, ``weight``, ``comment``, ``design`` (the sample design of imported interviews)).
     """
 
     name: str
@@ -301,13 +301,21 @@ def _question_variables(question: Question, taken: set[str]) -> list[Variable]:
 
 
 def export_variables(
-    wave: Wave, questions: Sequence[Question], area_kinds: Sequence[str], *, include_text: bool
+    wave: Wave,
+    questions: Sequence[Question],
+    area_kinds: Sequence[str],
+    *,
+    include_text: bool,
+    design: Sequence[str] = (),
 ) -> list[Variable]:
     """The variables of a microdata export of ``wave``, in column order.
 
     ``area_kinds`` are the levels of the area tree below the country; ``questions``
     the instrument's questions in order. Free text (``comment``) only with
-    ``include_text`` (it is scrubbed of personal data when exported).
+    ``include_text`` (it is scrubbed of personal data when exported). ``design``: the
+    sample design variables of a wave imported from a fieldwork agency
+    (:data:`DESIGN_VARIABLES`: ``stratum``, ``psu``, ``base_weight`` and, when the agency
+    gave it, ``fpc``), after the weights; none for an online wave (one-stage).
     """
     kinds = [kind for kind in AREA_KINDS if kind in area_kinds and kind != "country"]
     variables = _fixed(kinds)
@@ -316,6 +324,7 @@ def export_variables(
         "weight",
         "weight_norm",
         "weight_run",
+        *DESIGN_VARIABLES,
     }
     for question in sorted(questions, key=lambda q: q.position):
         if question.type in SKIPPED_TYPES:
@@ -370,7 +379,78 @@ def export_variables(
             _in_each_language(lambda: _("Weight run number (see the methodology report)")),
         ),
     ]
+    variables += [
+        _design_variable(name, "fpc" in design) for name in DESIGN_VARIABLES if name in design
+    ]
     return variables
+
+
+DESIGN_VARIABLES = ("stratum", "psu", "base_weight", "fpc")
+"""The sample design of interviews imported from a fieldwork agency, in column order."""
+
+
+def _design_variable(name: str, fpc: bool) -> Variable:
+    """One variable of the sample design (labels and descriptions at request time)."""
+    labels: dict[str, Callable[[], str]] = {
+        "stratum": lambda: _("Stratum of the sample design (the fieldwork agency's code)"),
+        "psu": lambda: _("Primary sampling unit (the agency's code, numbered within the stratum)"),
+        "base_weight": lambda: _(
+            "Base weight of the sample design (inverse of the inclusion probability)"
+        ),
+        "fpc": lambda: _("Finite-population correction of the stratum"),
+    }
+    descriptions: dict[str, Callable[[], str]] = {
+        "stratum": lambda: _(
+            "The stratum the fieldwork agency drew the respondent's primary sampling unit in. "
+            "Declare it as the strata of the design: %(declaration)s",
+            declaration=design_declaration(fpc),
+        ),
+        "psu": lambda: _(
+            "The primary sampling unit (first-stage cluster) of the respondent. Its codes are "
+            "numbered within each stratum: the same code in two strata is two units (R: "
+            "nest=TRUE; Stata and SPSS nest them in the strata themselves). Declare the "
+            "design as: %(declaration)s",
+            declaration=design_declaration(fpc),
+        ),
+        "base_weight": lambda: _(
+            "The agency's design weight (the inverse of the respondent's probability of "
+            "selection), from which the weights were raked to the population margins. For "
+            "estimates use weight, not this one."
+        ),
+        "fpc": lambda: _(
+            "The finite-population correction of the stratum: the number of primary "
+            "sampling units in the stratum's population, or the sampling fraction when "
+            "below 1 (as R's svydesign(fpc=) and Stata's svyset fpc() take it)."
+        ),
+    }
+    kind = "string" if name in ("stratum", "psu") else "numeric"
+    return Variable(
+        name,
+        kind,
+        "design",
+        _in_each_language(labels[name]),
+        measure="nominal" if kind == "string" else "scale",
+        description=_in_each_language(descriptions[name]),
+    )
+
+
+def design_declaration(fpc: bool) -> str:
+    """How to declare the exported design in R, Stata and SPSS (code, the same in every
+    language); ``fpc``: whether the file has the variable ``fpc``."""
+    if fpc:
+        return (
+            "R: svydesign(ids=~psu, strata=~stratum, fpc=~fpc, weights=~weight, nest=TRUE, "
+            "data=d); Stata: svyset psu [pweight=weight], strata(stratum) fpc(fpc); SPSS: "
+            "CSPLAN ANALYSIS /PLAN FILE='design.csaplan' /PLANVARS ANALYSISWEIGHT=weight "
+            "/DESIGN STRATA=stratum CLUSTER=psu /ESTIMATOR TYPE=EQUAL_WOR /POPSIZE "
+            "VARIABLE=fpc (INCLPROB instead of POPSIZE when fpc is a fraction below 1)."
+        )
+    return (
+        "R: svydesign(ids=~psu, strata=~stratum, weights=~weight, nest=TRUE, data=d); "
+        "Stata: svyset psu [pweight=weight], strata(stratum); SPSS: CSPLAN ANALYSIS "
+        "/PLAN FILE='design.csaplan' /PLANVARS ANALYSISWEIGHT=weight /DESIGN STRATA=stratum "
+        "CLUSTER=psu /ESTIMATOR TYPE=WR."
+    )
 
 
 def _weight_description() -> str:

@@ -262,11 +262,13 @@ def _design(summary: SnapshotSummary) -> dict[str, Any]:
     """The sample design behind the standard errors, intervals and tests of the snapshot:
     ``one_stage`` (online responses, raked: ``svydesign(ids=~1)`` then ``rake()``) or
     ``stratified_cluster`` (imported interviews: the agency's strata and PSUs, raked from its
-    base weights; ``df`` = PSUs − strata)."""
+    base weights; ``df`` = PSUs − strata). ``drivers``: the design of the drivers' standard
+    errors and intervals, one-stage in either case (docs/methodology.md §10): for a
+    stratified cluster sample they leave the clustering out and are too narrow."""
     design = summary.design
     if design is None:
         return {"kind": "one_stage", "raked": True}
-    return {"kind": "stratified_cluster", "raked": True, **design.to_json()}
+    return {"kind": "stratified_cluster", "raked": True, **design.to_json(), "drivers": "one_stage"}
 
 
 def _weighting(

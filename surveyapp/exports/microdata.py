@@ -30,12 +30,13 @@ from ..models import (
     Option,
     Question,
     Response,
+    ResponseDesign,
     ResponseWeight,
     Wave,
     WeightRun,
 )
 from ..privacy import scrub
-from .codebook import Variable, export_variables
+from .codebook import DESIGN_VARIABLES, Variable, export_variables
 
 DEFAULT_CHUNK = 50_000
 
@@ -78,13 +79,29 @@ def dataset(
         select(Question).where(Question.instrument_id == wave.instrument_id)
     ).all()
     kinds = list(session.scalars(select(Area.kind).distinct()))
-    variables = export_variables(wave, questions, kinds, include_text=include_text)
+    variables = export_variables(
+        wave, questions, kinds, include_text=include_text, design=_design_of(session, run)
+    )
     rows, total = session.execute(
         select(func.count(), func.sum(ResponseWeight.weight)).where(
             ResponseWeight.weight_run_id == run.id
         )
     ).one()
     return Dataset(wave, run, variables, snapshot_id, int(rows), float(total or 0.0))
+
+
+def _design_of(session: Session, run: WeightRun) -> tuple[str, ...]:
+    """The design variables the run's responses have: none for online responses (one-stage);
+    ``stratum``, ``psu``, ``base_weight`` for imported interviews, and ``fpc`` when the agency
+    gave it (for any of them)."""
+    designed, with_fpc = session.execute(
+        select(func.count(ResponseDesign.response_id), func.count(ResponseDesign.fpc))
+        .join(ResponseWeight, ResponseWeight.response_id == ResponseDesign.response_id)
+        .where(ResponseWeight.weight_run_id == run.id)
+    ).one()
+    if not designed:
+        return ()
+    return tuple(name for name in DESIGN_VARIABLES if name != "fpc" or with_fpc)
 
 
 def _fetch(session: Session, statement: Any) -> list[tuple[Any, ...]]:
@@ -221,8 +238,10 @@ def iter_chunks(
                 Response.channel,
                 Response.submitted_at,
                 ResponseWeight.weight,
+                *(getattr(ResponseDesign, name) for name in DESIGN_VARIABLES),
             )
             .join(ResponseWeight, ResponseWeight.response_id == Response.id)
+            .outerjoin(ResponseDesign, ResponseDesign.response_id == Response.id)
             .where(ResponseWeight.weight_run_id == data.run.id, Response.id > last_id)
             .order_by(Response.id)
             .limit(size),
@@ -270,7 +289,8 @@ def _frame(
 ) -> pd.DataFrame:
     """One chunk as a DataFrame in the variables' order (vectorised: a million rows)."""
     rows = pd.DataFrame.from_records(
-        base, columns=["id", "area_id", "locale", "channel", "submitted_at", "weight"]
+        base,
+        columns=["id", "area_id", "locale", "channel", "submitted_at", "weight", *DESIGN_VARIABLES],
     )
     n = len(rows)
     ids = rows["id"].to_numpy(dtype=np.int64)
@@ -322,6 +342,10 @@ def _frame(
             columns[name] = rows["weight"].to_numpy(dtype=np.float64) * data.weight_scale
         elif name == "weight_run":
             columns[name] = np.full(n, data.run.id, dtype=np.int64)
+        elif variable.source == "design" and variable.kind == "string":
+            columns[name] = rows[name].to_numpy(dtype=object)
+        elif variable.source == "design":
+            columns[name] = pd.to_numeric(rows[name]).to_numpy(dtype=np.float64)
     frame = pd.DataFrame(
         {k: (v.to_numpy() if isinstance(v, pd.Series) else v) for k, v in columns.items()}
     )

@@ -325,12 +325,17 @@ def _whole_numbers(variable: Variable) -> bool:
 
 def _spss_formats(frame: pl.DataFrame, variables: Sequence[Variable]) -> dict[str, str]:
     """SPSS print formats: ``F<w>.0`` for whole numbers (``w`` the widest value or code),
-    DATE11 for dates, six decimals for the weights and two for the CSI score."""
+    DATE11 for dates, six decimals for the weights (and the design's numbers) and two for the
+    CSI score."""
     formats: dict[str, str] = {}
     for variable in variables:
         if variable.kind == "date":
             formats[variable.name] = "DATE11"
-        elif variable.source == "weight" and variable.name not in COUNTERS:
+        elif (
+            variable.kind == "numeric"
+            and variable.source in ("weight", "design")
+            and variable.name not in COUNTERS
+        ):
             formats[variable.name] = "F16.6"
         elif variable.source == "score":
             formats[variable.name] = "F6.2"

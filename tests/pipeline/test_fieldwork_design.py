@@ -78,6 +78,7 @@ def test_its_snapshot_uses_the_stratified_two_stage_design(
         "psus": 124,
         "df": 93,
         "fpc": True,
+        "drivers": "one_stage",  # the drivers' SEs leave the design out (methodology §10)
     }
 
 
