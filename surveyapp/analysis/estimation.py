@@ -857,6 +857,22 @@ def _domain_df(codes: IntArray, n_groups: int, design: Design) -> FloatArray:
     return np.where(df >= 1, df, np.nan)
 
 
+def _wholes_of_units(
+    unit_codes: IntArray, n_units: int, wholes: Groups
+) -> tuple[IntArray, pd.Index, IntArray]:
+    """The wholes' row codes and labels, and the whole of each unit (every row of a unit must
+    lie in one and the same whole)."""
+    whole_codes, whole_labels = _group_codes(wholes, unit_codes.shape[0])
+    in_unit = unit_codes >= 0
+    if np.any(whole_codes[in_unit] < 0):
+        raise ValueError("every row of a unit must belong to a whole")
+    whole_of = np.full(n_units, -1, dtype=np.int64)
+    whole_of[unit_codes[in_unit]] = whole_codes[in_unit]
+    if np.any(whole_of[unit_codes[in_unit]] != whole_codes[in_unit]):
+        raise ValueError("the rows of a unit must all lie in the same whole")
+    return whole_codes, whole_labels, whole_of
+
+
 def nested_differences(
     y: ArrayLike,
     units: Groups,
@@ -888,15 +904,8 @@ def nested_differences(
     design = _as_design(r)
     values = _values(y, design.n_rows, "y")
     unit_codes, unit_labels = _group_codes(units, design.n_rows)
-    whole_codes, whole_labels = _group_codes(wholes, design.n_rows)
-    in_unit = unit_codes >= 0
-    if np.any(whole_codes[in_unit] < 0):
-        raise ValueError("every row of a unit must belong to a whole")
     n_units = len(unit_labels)
-    whole_of = np.full(n_units, -1, dtype=np.int64)
-    whole_of[unit_codes[in_unit]] = whole_codes[in_unit]
-    if np.any(whole_of[unit_codes[in_unit]] != whole_codes[in_unit]):
-        raise ValueError("the rows of a unit must all lie in the same whole")
+    whole_codes, whole_labels, whole_of = _wholes_of_units(unit_codes, n_units, wholes)
     unit = _domain_parts(values, unit_codes, n_units, design)
     whole = _domain_parts(values, whole_codes, len(whole_labels), design)
     n_total = design.n_rows
@@ -1372,15 +1381,8 @@ def _replicate_differences(
     linearized difference ``(Y_u,r − Ȳ_u N_u,r)/N̂_u − (Y_h,r − Ȳ_h N_h,r)/N̂_h`` (replicate
     totals of ``y`` and of the respondents), R's ``svycontrast`` of ``svytotal``s."""
     values, unit_codes, unit_labels = _split_groups(y, units, design)
-    whole_codes, whole_labels = _group_codes(wholes, design.n_rows)
-    in_unit = unit_codes >= 0
-    if np.any(whole_codes[in_unit] < 0):
-        raise ValueError("every row of a unit must belong to a whole")
     n_units = len(unit_labels)
-    whole_of = np.full(n_units, -1, dtype=np.int64)
-    whole_of[unit_codes[in_unit]] = whole_codes[in_unit]
-    if np.any(whole_of[unit_codes[in_unit]] != whole_codes[in_unit]):
-        raise ValueError("the rows of a unit must all lie in the same whole")
+    whole_codes, whole_labels, whole_of = _wholes_of_units(unit_codes, n_units, wholes)
     h = np.where(whole_of >= 0, whole_of, 0)
     unit_theta, unit_reps, n, _eff = _replicate_means(
         values, unit_codes, n_units, design, linearized=True

@@ -130,14 +130,20 @@ class FieldworkImport:
 # ---------------------------------------------------------------- the mapping
 
 
-def read_mapping(data: bytes, file: str) -> dict[str, Any]:
-    """The mapping document in ``data``; :class:`ImportRefused` if it is not a YAML mapping."""
+def _utf8_text(data: bytes, file: str) -> str:
+    """``data`` as UTF-8 text (a BOM dropped); :class:`ImportRefused` if it is not text."""
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         raise ImportRefused([Problem(file, M.FILE_NOT_UTF8)]) from error
     if "\x00" in text:
         raise ImportRefused([Problem(file, M.FILE_BINARY)])
+    return text
+
+
+def read_mapping(data: bytes, file: str) -> dict[str, Any]:
+    """The mapping document in ``data``; :class:`ImportRefused` if it is not a YAML mapping."""
+    text = _utf8_text(data, file)
     try:
         document = load_yaml(text)
     except Exception as error:  # yaml.YAMLError and its subclasses
@@ -291,12 +297,7 @@ def read_table(data: bytes, file: str) -> Table:
 
 
 def _read_csv(data: bytes, file: str) -> Table:
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise ImportRefused([Problem(file, M.FILE_NOT_UTF8)]) from error
-    if "\x00" in text:
-        raise ImportRefused([Problem(file, M.FILE_BINARY)])
+    text = _utf8_text(data, file)
     reader = csv.reader(io.StringIO(text))
     header: list[str] | None = None
     rows: list[tuple[int, dict[str, str]]] = []

@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import shutil
-import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +24,7 @@ import pytest
 from surveyapp.analysis import estimation
 from surveyapp.analysis.results import RakeResult
 
+from .r_live import run_r_script
 from .test_estimation import as_float
 
 RTOL = 1e-6  # agreement with R, relative ...
@@ -236,21 +235,7 @@ def test_replicate_designs_match_r_svrepdesign(name: str, key: str) -> None:
 
 
 def test_live_r_regenerates_the_design_reference(tmp_path: Path) -> None:
-    rscript = shutil.which("Rscript")
-    if rscript is None:
-        pytest.skip("Rscript is not installed: the committed R outputs are used instead")
-    probe = subprocess.run(
-        [rscript, "-e", "library(survey)"], capture_output=True, text=True, check=False
-    )
-    if probe.returncode != 0:
-        pytest.skip("R package 'survey' is not installed")
-    subprocess.run(
-        [rscript, str(REFERENCE_DIR / "make_design_reference.R"), str(tmp_path)],
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=600,
-    )
+    run_r_script(REFERENCE_DIR / "make_design_reference.R", tmp_path, timeout=600)
     for name in NAMES:
         fresh = load(name, tmp_path)
         for fpc in FPC:

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import json
 import math
-import shutil
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,6 +24,8 @@ from scipy import stats
 
 from surveyapp.analysis import estimation, weighting
 from surveyapp.analysis.results import Estimate, FloatArray, RakeResult
+
+from .r_live import run_r_script
 
 REFERENCE_DIR = Path(__file__).resolve().parent / "r_reference"
 DATASETS = ("small", "medium", "moderate")
@@ -268,21 +268,7 @@ def test_python_rake_reproduces_r_rake(name: str) -> None:
 
 
 def test_live_r_regenerates_the_reference(tmp_path: Path) -> None:
-    rscript = shutil.which("Rscript")
-    if rscript is None:
-        pytest.skip("Rscript is not installed: the committed R outputs are used instead")
-    probe = subprocess.run(
-        [rscript, "-e", "library(survey)"], capture_output=True, text=True, check=False
-    )
-    if probe.returncode != 0:
-        pytest.skip("R package 'survey' is not installed")
-    subprocess.run(
-        [rscript, str(REFERENCE_DIR / "make_reference.R"), str(tmp_path)],
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=120,
-    )
+    run_r_script(REFERENCE_DIR / "make_reference.R", tmp_path, timeout=120)
     for name in DATASETS:
         fresh = load(name, tmp_path)
         for kind in KINDS:
