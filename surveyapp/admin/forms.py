@@ -71,6 +71,7 @@ AUDIT_ACTION_NAMES = {
     "wave.updated": _l("Wave schedule changed"),
     "wave.paused": _l("Wave paused"),
     "wave.resumed": _l("Wave resumed"),
+    "fieldwork.import": _l("Fieldwork interviews imported"),
     "wave.areas_changed": _l("Wave areas or targets changed"),
     "poster.download": _l("QR poster downloaded"),
     "recompute.requested": _l("Recompute requested"),

@@ -9,9 +9,11 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from flask_babel import force_locale
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from surveyapp import reports
 from surveyapp.imports.margins import import_margins
 from surveyapp.models import IndicatorSnapshot, MarginSet, PendingUpload, User, WeightRun
 from surveyapp.models.population import current_margin_set
@@ -201,5 +203,6 @@ def test_the_weight_run_names_the_margin_set_it_used(
     ).first()
     assert snapshot is not None
     page = admin.get(f"/en/research/snapshots/{snapshot.id}/methodology").get_data(as_text=True)
-    imported = margin_set.imported_at.date().isoformat()
+    with app.test_request_context("/en/"), force_locale("en"):
+        imported = reports.day(margin_set.imported_at)  # in the page's language and time zone
     assert f"version {margin_set.version}, imported {imported}" in page
