@@ -513,6 +513,23 @@ FIELDWORK_REQUIRED_MISSING = _l("question “%(code)s” is required but has no 
 FIELDWORK_FPC_VARIES = _l(
     "the finite-population correction of stratum “%(stratum)s” differs from that in row %(row)s"
 )
+FIELDWORK_REPLICATES_SHAPE = _l(
+    "replicate weights: give their columns as a list (columns) or as the columns' common "
+    "beginning (prefix), not both"
+)
+FIELDWORK_REPLICATES_KIND = _l(
+    "“%(kind)s” is not a kind of replicate weights (JK1, JKn or bootstrap)"
+)
+FIELDWORK_REPLICATES_SCALE = _l("“%(value)s” is not a replicate scale (a number above 0)")
+FIELDWORK_REPLICATES_COUNT = _l("replicate weights need at least 2 columns; the file has %(count)s")
+FIELDWORK_REPLICATES_RSCALES = _l(
+    "replicate weights of kind %(kind)s need rscales, one number per replicate "
+    "(%(count)s replicates, %(given)s numbers given)"
+)
+FIELDWORK_BAD_REPLICATE_WEIGHT = _l(
+    "“%(value)s” is not a replicate weight (a finite number, 0 or above)"
+)
+FIELDWORK_REPLICATE_ALL_ZERO = _l("replicate weight column “%(column)s” is 0 in every row")
 FIELDWORK_LONE_PSU = _l(
     "stratum “%(stratum)s” has a single PSU: its variance cannot be estimated (merge it with another stratum)"
 )

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from ..categories import LOCALES
 from ..models import IndicatorSnapshot
 from . import writers
-from .codebook import Variable, codebook_document, design_declaration
+from .codebook import Variable, codebook_document, design_declaration, replicate_declaration
 from .methodology import methodology_report
 from .microdata import DEFAULT_CHUNK, Dataset, iter_chunks
 
@@ -167,6 +167,21 @@ def _design_lines(data: Dataset) -> list[str]:
             "into account (docs/methodology.md); from the declared design with weight alone "
             "they come out somewhat different, usually larger (the precision gained by the "
             "raking is left out)."
+        ),
+        *(
+            [
+                _(
+                    "Replicate weights: the agency's replicate base weights are repw_1 to "
+                    "repw_%(count)s (%(kind)s); declare them with base_weight and rake the "
+                    "design to the population margins to reproduce the raked estimates: "
+                    "%(declaration)s",
+                    count=len(data.replicates.weights),
+                    kind=data.replicates.kind,
+                    declaration=replicate_declaration(data.replicates),
+                )
+            ]
+            if data.replicates is not None
+            else []
         ),
     ]
 

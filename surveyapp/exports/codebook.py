@@ -23,13 +23,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from ..categories import AREA_KINDS, LOCALES
-from ..models import Question, Wave
+from ..models import Question, ReplicateWeights, Wave
 
 MAX_NAME = 32  # Stata's limit, the strictest of the formats
 MISSING_CODES = (99, 98, 97, 96, 95)
@@ -56,7 +57,8 @@ class Variable:
 
     ``kind`` is ``numeric``, ``string`` or ``date``; ``source`` says where the value
     comes from (``response``, ``area``, ``answer``, ``option`` (multiple choice 0/1),
-    ``score``, ``weight``, ``comment``, ``design`` (the sample design of imported interviews)).
+    ``score``, ``weight``, ``comment``, ``design`` (the sample design of imported interviews),
+    ``replicate`` (the agency's replicate base weights)).
     """
 
     name: str
@@ -307,6 +309,7 @@ def export_variables(
     *,
     include_text: bool,
     design: Sequence[str] = (),
+    replicates: ReplicateWeights | None = None,
 ) -> list[Variable]:
     """The variables of a microdata export of ``wave``, in column order.
 
@@ -316,6 +319,8 @@ def export_variables(
     sample design variables of a wave imported from a fieldwork agency
     (:data:`DESIGN_VARIABLES`: ``stratum``, ``psu``, ``base_weight`` and, when the agency
     gave it, ``fpc``), after the weights; none for an online wave (one-stage).
+    ``replicates``: the agency's replicate scheme (one interview's record), whose replicate
+    base weights follow as ``repw_1`` … ``repw_R``.
     """
     kinds = [kind for kind in AREA_KINDS if kind in area_kinds and kind != "country"]
     variables = _fixed(kinds)
@@ -382,7 +387,72 @@ def export_variables(
     variables += [
         _design_variable(name, "fpc" in design) for name in DESIGN_VARIABLES if name in design
     ]
+    if replicates is not None:
+        count = len(replicates.weights)
+        declaration = replicate_declaration(replicates)
+        variables += [
+            Variable(
+                f"{REPLICATE_PREFIX}{number}",
+                "numeric",
+                "replicate",
+                _in_each_language(partial(_replicate_label, number, count)),
+                measure="scale",
+                description=_in_each_language(
+                    lambda: _(
+                        "The agency's replicate weights are base weights, not raked to the "
+                        "population margins: declare them with base_weight and rake the "
+                        "design to the margins to reproduce the raked estimates: "
+                        "%(declaration)s",
+                        declaration=declaration,
+                    )
+                ),
+            )
+            for number in range(1, count + 1)
+        ]
     return variables
+
+
+def _replicate_label(number: int, count: int) -> str:
+    """The label of replicate weight ``number`` of ``count`` (at request time)."""
+    return _(
+        "Replicate base weight %(number)s of %(count)s (the fieldwork agency's)",
+        number=number,
+        count=count,
+    )
+
+
+REPLICATE_PREFIX = "repw_"
+"""The exported replicate weights: ``repw_1`` … ``repw_R``."""
+
+
+def replicate_declaration(replicates: ReplicateWeights) -> str:
+    """How to declare the exported replicate weights in R and Stata (code, the same in every
+    language)."""
+    options = [f'type="{replicates.kind}"']
+    if replicates.scale is not None:
+        options.append(f"scale={replicates.scale!r}")
+    if replicates.rscales is not None:
+        options.append("rscales=c(" + ", ".join(repr(r) for r in replicates.rscales) + ")")
+    r_code = (
+        f'svrepdesign(weights=~base_weight, repweights="{REPLICATE_PREFIX}[0-9]+", '
+        + ", ".join(options)
+        + ", data=d)"
+    )
+    if replicates.kind == "bootstrap":
+        stata = f"svyset [pweight=base_weight], bsrweight({REPLICATE_PREFIX}*) vce(bootstrap)"
+    else:
+        multipliers = {
+            (replicates.scale if replicates.scale is not None else 1.0) * r
+            for r in (replicates.rscales or ())
+        }
+        if replicates.rscales is None and replicates.scale is not None:
+            multipliers = {replicates.scale}
+        multiplier = f", multiplier({multipliers.pop()!r})" if len(multipliers) == 1 else ""
+        stata = (
+            f"svyset [pweight=base_weight], jkrweight({REPLICATE_PREFIX}*{multiplier}) "
+            "vce(jackknife)"
+        )
+    return f"R: {r_code}; Stata: {stata}"
 
 
 DESIGN_VARIABLES = ("stratum", "psu", "base_weight", "fpc")

@@ -11,6 +11,7 @@ free text only on request, scrubbed again on the way out.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -29,6 +30,7 @@ from ..models import (
     Comment,
     Option,
     Question,
+    ReplicateWeights,
     Response,
     ResponseDesign,
     ResponseWeight,
@@ -36,7 +38,7 @@ from ..models import (
     WeightRun,
 )
 from ..privacy import scrub
-from .codebook import DESIGN_VARIABLES, Variable, export_variables
+from .codebook import DESIGN_VARIABLES, REPLICATE_PREFIX, Variable, export_variables
 
 DEFAULT_CHUNK = 50_000
 
@@ -58,6 +60,7 @@ class Dataset:
     snapshot_id: int | None
     rows: int = 0
     weight_total: float = 0.0
+    replicates: ReplicateWeights | None = None  # one interview's: the wave's scheme
 
     @property
     def weight_scale(self) -> float:
@@ -79,15 +82,36 @@ def dataset(
         select(Question).where(Question.instrument_id == wave.instrument_id)
     ).all()
     kinds = list(session.scalars(select(Area.kind).distinct()))
+    replicates = _replicates_of(session, run)
     variables = export_variables(
-        wave, questions, kinds, include_text=include_text, design=_design_of(session, run)
+        wave,
+        questions,
+        kinds,
+        include_text=include_text,
+        design=_design_of(session, run),
+        replicates=replicates,
     )
     rows, total = session.execute(
         select(func.count(), func.sum(ResponseWeight.weight)).where(
             ResponseWeight.weight_run_id == run.id
         )
     ).one()
-    return Dataset(wave, run, variables, snapshot_id, int(rows), float(total or 0.0))
+    return Dataset(wave, run, variables, snapshot_id, int(rows), float(total or 0.0), replicates)
+
+
+def _replicates_of(session: Session, run: WeightRun) -> ReplicateWeights | None:
+    """The agency's replicate scheme of the run's interviews (one interview's record), or
+    None when they have no replicate weights."""
+    stored = session.scalar(
+        select(ResponseDesign.replicate_weights)
+        .join(ResponseWeight, ResponseWeight.response_id == ResponseDesign.response_id)
+        .where(
+            ResponseWeight.weight_run_id == run.id,
+            ResponseDesign.replicate_weights.is_not(None),
+        )
+        .limit(1)
+    )
+    return ReplicateWeights.from_dict(json.loads(stored)) if stored is not None else None
 
 
 def _design_of(session: Session, run: WeightRun) -> tuple[str, ...]:
@@ -239,6 +263,7 @@ def iter_chunks(
                 Response.submitted_at,
                 ResponseWeight.weight,
                 *(getattr(ResponseDesign, name) for name in DESIGN_VARIABLES),
+                ResponseDesign.replicate_weights,
             )
             .join(ResponseWeight, ResponseWeight.response_id == Response.id)
             .outerjoin(ResponseDesign, ResponseDesign.response_id == Response.id)
@@ -290,8 +315,18 @@ def _frame(
     """One chunk as a DataFrame in the variables' order (vectorised: a million rows)."""
     rows = pd.DataFrame.from_records(
         base,
-        columns=["id", "area_id", "locale", "channel", "submitted_at", "weight", *DESIGN_VARIABLES],
+        columns=[
+            "id",
+            "area_id",
+            "locale",
+            "channel",
+            "submitted_at",
+            "weight",
+            *DESIGN_VARIABLES,
+            "replicate_weights",
+        ],
     )
+    replicate = _replicate_matrix(rows["replicate_weights"], data.replicates)
     n = len(rows)
     ids = rows["id"].to_numpy(dtype=np.int64)
     codes_of: dict[str, pd.Series] = {}  # option codes of choice answers (for the score)
@@ -346,10 +381,23 @@ def _frame(
             columns[name] = rows[name].to_numpy(dtype=object)
         elif variable.source == "design":
             columns[name] = pd.to_numeric(rows[name]).to_numpy(dtype=np.float64)
+        elif variable.source == "replicate":
+            columns[name] = replicate[:, int(name.removeprefix(REPLICATE_PREFIX)) - 1]
     frame = pd.DataFrame(
         {k: (v.to_numpy() if isinstance(v, pd.Series) else v) for k, v in columns.items()}
     )
     return frame[[v.name for v in data.variables]]
+
+
+def _replicate_matrix(stored: pd.Series, scheme: ReplicateWeights | None) -> np.ndarray:
+    """The rows' replicate base weights (rows × replicates; NaN where a row has none)."""
+    count = len(scheme.weights) if scheme is not None else 0
+    matrix = np.full((len(stored), count), np.nan)
+    for i, text in enumerate(stored.tolist()):
+        if text is not None and count:
+            weights = ReplicateWeights.from_dict(json.loads(text)).weights
+            matrix[i, : len(weights)] = weights[:count]
+    return matrix
 
 
 def _applicable(

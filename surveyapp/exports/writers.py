@@ -316,7 +316,7 @@ def _frame(
 def _whole_numbers(variable: Variable) -> bool:
     """Whether the variable holds whole numbers only: codes, counters, 0–10 scales and
     number answers (the survey takes whole numbers only)."""
-    if variable.kind != "numeric" or variable.source in ("weight", "score"):
+    if variable.kind != "numeric" or variable.source in ("weight", "score", "replicate"):
         return variable.name in COUNTERS
     if variable.source == "answer" and not variable.codes:
         return True  # a 0–10 scale or a number question
@@ -333,7 +333,7 @@ def _spss_formats(frame: pl.DataFrame, variables: Sequence[Variable]) -> dict[st
             formats[variable.name] = "DATE11"
         elif (
             variable.kind == "numeric"
-            and variable.source in ("weight", "design")
+            and variable.source in ("weight", "design", "replicate")
             and variable.name not in COUNTERS
         ):
             formats[variable.name] = "F16.6"

@@ -31,7 +31,8 @@ from sqlalchemy.orm import Session
 from .. import messages as M
 from ..categories import LOCALES, WEIGHTING_VARIABLES
 from ..clock import utcnow
-from ..models import Answer, Area, Question, Response, ResponseDesign, Wave
+from ..models import Answer, Area, Question, ReplicateWeights, Response, ResponseDesign, Wave
+from ..models.response import REPLICATE_KINDS
 from .problems import ImportRefused, Problem
 from .yamlfile import load_yaml
 
@@ -61,6 +62,24 @@ class QuestionMap:
 
 
 @dataclass(frozen=True)
+class ReplicateSpec:
+    """The mapping's ``replicates:``: the replicate weights' columns (``columns``) or their
+    common beginning (``prefix``, the matching columns in file order), and their scheme."""
+
+    columns: tuple[str, ...]
+    prefix: str | None
+    kind: str
+    scale: float | None
+    rscales: tuple[float, ...] | None
+
+    def resolve(self, header: tuple[str, ...]) -> tuple[str, ...]:
+        """The replicate columns of a file with columns ``header``."""
+        if self.prefix is None:
+            return self.columns
+        return tuple(name for name in header if name.startswith(self.prefix))
+
+
+@dataclass(frozen=True)
 class FieldworkMapping:
     """A validated mapping document."""
 
@@ -69,10 +88,13 @@ class FieldworkMapping:
     questions: tuple[QuestionMap, ...]
     locale: str  # the interview language when no language column is given
     languages: dict[str, str]  # the language column's values -> kk, ru or en
+    replicates: ReplicateSpec | None = None
 
     def used_columns(self) -> list[str]:
-        """Every column of the data file the mapping reads."""
-        return list(self.columns.values()) + [q.column for q in self.questions]
+        """Every column of the data file the mapping reads (replicate columns named by a
+        prefix excepted: they depend on the file)."""
+        named = list(self.replicates.columns) if self.replicates is not None else []
+        return list(self.columns.values()) + [q.column for q in self.questions] + named
 
 
 @dataclass(frozen=True)
@@ -95,6 +117,7 @@ class Interview:
     psu: str
     base_weight: float
     fpc: float | None
+    replicates: ReplicateWeights | None
     demographics: dict[str, str | None]
     options: list[tuple[int, int]]  # (question id, option id)
     numbers: list[tuple[int, float]]  # (question id, value)
@@ -171,7 +194,7 @@ def parse_mapping(
     def add(message: Any, params: Mapping[str, Any] | None = None, **where: Any) -> None:
         problems.append(Problem(file, message, dict(params or {}), **where))
 
-    allowed = {"format", "locale", "columns", "languages", "questions"}
+    allowed = {"format", "locale", "columns", "languages", "questions", "replicates"}
     for key in document:
         if key not in allowed:
             add(M.UNKNOWN_KEY, {"key": key}, field=str(key))
@@ -258,14 +281,63 @@ def parse_mapping(
                 separator,
             )
         )
+    replicates = _parse_replicates(document.get("replicates"), add)
     used: dict[str, str] = {}
-    for role, column in [*columns.items(), *((q.code, q.column) for q in mapped)]:
+    named = [("replicates", c) for c in replicates.columns] if replicates is not None else []
+    for role, column in [*columns.items(), *((q.code, q.column) for q in mapped), *named]:
         if column in used:
             add(M.FIELDWORK_COLUMN_TWICE, {"column": column, "first": used[column]}, field=role)
         used.setdefault(column, role)
     if problems:
         raise ImportRefused(problems)
-    return FieldworkMapping(file, columns, tuple(mapped), locale, languages)
+    return FieldworkMapping(file, columns, tuple(mapped), locale, languages, replicates)
+
+
+def _parse_replicates(spec: Any, add: Any) -> ReplicateSpec | None:
+    """The mapping's ``replicates:`` (None if absent); problems go to ``add``."""
+    if spec is None:
+        return None
+    if not isinstance(spec, dict):
+        add(M.NOT_A_MAPPING, field="replicates")
+        return None
+    for key in sorted(set(spec) - {"columns", "prefix", "kind", "scale", "rscales"}, key=str):
+        add(M.UNKNOWN_KEY, {"key": key}, field="replicates")
+    raw_columns, prefix = spec.get("columns"), spec.get("prefix")
+    columns: tuple[str, ...] = ()
+    if (raw_columns is None) == (prefix in (None, "")) or (
+        raw_columns is not None and not isinstance(raw_columns, list)
+    ):
+        add(M.FIELDWORK_REPLICATES_SHAPE, field="replicates")
+    elif raw_columns is not None:
+        columns = tuple(_text(c) for c in raw_columns)
+        if len(columns) < 2:
+            add(M.FIELDWORK_REPLICATES_COUNT, {"count": len(columns)}, field="replicates.columns")
+    kind = _text(spec.get("kind", ""))
+    if kind not in REPLICATE_KINDS:
+        add(M.FIELDWORK_REPLICATES_KIND, {"kind": kind}, field="replicates.kind")
+    scale: float | None = None
+    if spec.get("scale") is not None:
+        scale = _number(_text(spec["scale"]))
+        if scale is None or scale <= 0:
+            add(M.FIELDWORK_REPLICATES_SCALE, {"value": spec["scale"]}, field="replicates.scale")
+    rscales: tuple[float, ...] | None = None
+    raw_rscales = spec.get("rscales")
+    if raw_rscales is not None:
+        numbers = (
+            [_number(_text(r)) for r in raw_rscales] if isinstance(raw_rscales, list) else [None]
+        )
+        if any(n is None or n <= 0 for n in numbers):
+            add(M.FIELDWORK_REPLICATES_SCALE, {"value": raw_rscales}, field="replicates.rscales")
+        else:
+            rscales = tuple(n for n in numbers if n is not None)
+    if kind == "JKn" and raw_rscales is None:
+        count = len(columns) if raw_columns is not None else 0
+        params = {"kind": kind, "count": count, "given": 0}
+        add(M.FIELDWORK_REPLICATES_RSCALES, params, field="replicates.rscales")
+    elif rscales is not None and raw_columns is not None and len(rscales) != len(columns):
+        params = {"kind": kind, "count": len(columns), "given": len(rscales)}
+        add(M.FIELDWORK_REPLICATES_RSCALES, params, field="replicates.rscales")
+    return ReplicateSpec(columns, _text(prefix) if prefix else None, kind, scale, rscales)
 
 
 # ---------------------------------------------------------------- the data file
@@ -384,6 +456,20 @@ def check_fieldwork(
         raise ImportRefused([Problem(file, M.CSV_MISSING_COLUMNS, {"columns": absent})])
     if len(table.rows) > MAX_ROWS:
         raise ImportRefused([Problem(file, M.FIELDWORK_TOO_MANY_ROWS, {"max": MAX_ROWS})])
+    spec = mapping.replicates
+    replicate_columns = spec.resolve(table.columns) if spec is not None else ()
+    if spec is not None:
+        if len(replicate_columns) < 2:
+            count: dict[str, Any] = {"count": len(replicate_columns)}
+            raise ImportRefused([Problem(file, M.FIELDWORK_REPLICATES_COUNT, count)])
+        if spec.rscales is not None and len(spec.rscales) != len(replicate_columns):
+            params = {
+                "kind": spec.kind,
+                "count": len(replicate_columns),
+                "given": len(spec.rscales),
+            }
+            raise ImportRefused([Problem(file, M.FIELDWORK_REPLICATES_RSCALES, params)])
+    nonzero: set[str] = set()
     existing = session.scalar(
         select(func.count()).select_from(Response).where(Response.wave_id == wave.id)
     )
@@ -418,7 +504,7 @@ def check_fieldwork(
         ) -> None:
             sink.append(Problem(file, message, dict(params or {}), row=row, column=column))
 
-        for column in mapping.used_columns():
+        for column in [*mapping.used_columns(), *replicate_columns]:
             if "\x00" in values[column] or len(values[column]) > 1000:
                 add(M.FIELDWORK_BAD_TEXT, column)
         if row_problems:
@@ -460,6 +546,19 @@ def check_fieldwork(
             fpc = _number(fpc_text)
             if fpc is None or not 0 < fpc <= MAX_BASE_WEIGHT:
                 add(M.FIELDWORK_BAD_FPC, columns["fpc"], {"value": fpc_text})
+        replicates: ReplicateWeights | None = None
+        if spec is not None:
+            weights: list[float] = []
+            for column in replicate_columns:
+                value = _number(values[column])
+                if value is None or not 0 <= value <= MAX_BASE_WEIGHT:
+                    add(M.FIELDWORK_BAD_REPLICATE_WEIGHT, column, {"value": values[column]})
+                else:
+                    weights.append(value)
+                    if value > 0:
+                        nonzero.add(column)
+            if len(weights) == len(replicate_columns):
+                replicates = ReplicateWeights(spec.kind, tuple(weights), spec.scale, spec.rscales)
         locale = mapping.locale
         if "language" in columns:
             raw = values[columns["language"]]
@@ -567,12 +666,18 @@ def check_fieldwork(
                 psu,
                 base_weight,
                 fpc,
+                replicates,
                 demographics,
                 options,
                 numbers,
             )
         )
     if not problems:
+        for column in replicate_columns:
+            if column not in nonzero:
+                problems.append(
+                    Problem(file, M.FIELDWORK_REPLICATE_ALL_ZERO, {"column": column}, column=column)
+                )
         for stratum, psus in sorted(psus_of_stratum.items()):
             if len(psus) < 2:
                 problems.append(
@@ -656,6 +761,9 @@ def store_fieldwork(session: Session, checked: FieldworkFile) -> FieldworkImport
                     "psu": interview.psu,
                     "base_weight": interview.base_weight,
                     "fpc": interview.fpc,
+                    "replicate_weights": (
+                        interview.replicates.to_json() if interview.replicates else None
+                    ),
                 }
                 for response_id, interview in zip(ids, part, strict=True)
             ],

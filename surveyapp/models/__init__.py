@@ -9,7 +9,7 @@ from .indicator import IndicatorSnapshot, IndicatorValue, ResponseWeight, Weight
 from .instrument import Instrument, InstrumentStatus, Option, Question, Section
 from .job import JobLock, JobRun
 from .population import MarginSet, PopulationMargin
-from .response import Answer, Comment, Response, ResponseDesign
+from .response import Answer, Comment, ReplicateWeights, Response, ResponseDesign
 from .upload import PendingUpload, UploadKind
 from .wave import InvitationToken, Wave, WaveArea
 
@@ -32,6 +32,7 @@ __all__ = [
     "PendingUpload",
     "PopulationMargin",
     "Question",
+    "ReplicateWeights",
     "Response",
     "ResponseDesign",
     "ResponseWeight",

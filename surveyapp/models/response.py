@@ -6,7 +6,11 @@ are scrubbed before they are stored and moderated before anyone reads them.
 
 from __future__ import annotations
 
+import json
+import math
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import (
     CheckConstraint,
@@ -95,6 +99,70 @@ class ResponseDesign(Base):
     psu: Mapped[str] = mapped_column(String(64))
     base_weight: Mapped[float] = mapped_column(Float)
     fpc: Mapped[float | None] = mapped_column(Float)
+    replicate_weights: Mapped[str | None] = mapped_column(Text)
+    """The agency's replicate base weights of the interview and the wave's replicate scheme, as
+    :meth:`ReplicateWeights.to_json` (None: no replicate weights were delivered)."""
+
+    @property
+    def replicates(self) -> ReplicateWeights | None:
+        """The stored replicate weights, or None."""
+        if self.replicate_weights is None:
+            return None
+        return ReplicateWeights.from_dict(json.loads(self.replicate_weights))
+
+
+REPLICATE_KINDS = ("JK1", "JKn", "bootstrap")
+"""The kinds of replicate weights an agency may deliver (R ``svrepdesign(type=)``)."""
+
+
+@dataclass(frozen=True)
+class ReplicateWeights:
+    """One interview's replicate base weights ``weights`` (one per replicate) and the scheme they
+    belong to: ``kind`` (JK1, JKn or bootstrap), the overall ``scale`` (None: the kind's default)
+    and, for JKn, the per-replicate ``rscales`` — the arguments of
+    ``estimation.replicate_design``. Stored as JSON with a format version."""
+
+    FORMAT = 1
+
+    kind: str
+    weights: tuple[float, ...]
+    scale: float | None = None
+    rscales: tuple[float, ...] | None = None
+
+    def __post_init__(self) -> None:
+        if self.kind not in REPLICATE_KINDS:
+            raise ValueError(f"unknown replicate kind {self.kind!r}")
+        if len(self.weights) < 2 or not all(math.isfinite(w) and w >= 0 for w in self.weights):
+            raise ValueError("replicate weights: at least 2 finite numbers, 0 or above")
+        if self.rscales is not None and len(self.rscales) != len(self.weights):
+            raise ValueError("rscales: one per replicate")
+        if self.kind == "JKn" and self.rscales is None:
+            raise ValueError("JKn replicate weights need rscales")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "format": self.FORMAT,
+            "kind": self.kind,
+            "scale": self.scale,
+            "rscales": list(self.rscales) if self.rscales is not None else None,
+            "weights": list(self.weights),
+        }
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), separators=(",", ":"))
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ReplicateWeights:
+        if data.get("format") != cls.FORMAT:
+            raise ValueError(f"unknown replicate weights format {data.get('format')!r}")
+        rscales = data.get("rscales")
+        scale = data.get("scale")
+        return cls(
+            str(data["kind"]),
+            tuple(float(w) for w in data["weights"]),
+            float(scale) if scale is not None else None,
+            tuple(float(r) for r in rscales) if rscales is not None else None,
+        )
 
 
 class Answer(Base):

@@ -26,7 +26,7 @@ from surveyapp.demo.seed import DEMO_WAVE_CODE, FIELDWORK_WAVE_CODE, seed_demo
 from surveyapp.exports.archive import build_archive
 from surveyapp.exports.codebook import DESIGN_VARIABLES
 from surveyapp.exports.microdata import dataset
-from surveyapp.models import IndicatorSnapshot, Wave
+from surveyapp.models import IndicatorSnapshot, ReplicateWeights, Response, ResponseDesign, Wave
 from surveyapp.pipeline.run import _weigh  # the pipeline's own raking, for its margins
 from tests.clock import session_now
 from tests.prebuilt import add_accounts, signed_in
@@ -164,3 +164,40 @@ def test_the_methodology_page_says_the_drivers_are_one_stage(
             "and are narrower than the design warrants."
         )
     assert sentence in html.unescape(page.get_data(as_text=True))
+
+
+@pytest.mark.parametrize(("fmt", "locale"), [("csv", "en"), ("dta", "ru")])
+def test_replicate_weights_come_back_from_the_file(
+    session: Session, computed: IndicatorSnapshot, tmp_path: Path, fmt: str, locale: str
+) -> None:
+    """An agency's JK1 replicate weights (delete-one-PSU, built here from the design) are
+    exported as repw_1 … repw_R after the design, labelled, and declared in the README."""
+    wave = session.scalars(select(Wave).where(Wave.code == FIELDWORK_WAVE_CODE)).one()
+    rows = session.scalars(
+        select(ResponseDesign)
+        .join(Response, Response.id == ResponseDesign.response_id)
+        .where(Response.wave_id == wave.id)
+        .order_by(ResponseDesign.response_id)
+    ).all()
+    psus = sorted({(d.stratum, d.psu) for d in rows})[:5]  # five replicates suffice here
+    for d in rows:
+        weights = tuple(0.0 if (d.stratum, d.psu) == psu else d.base_weight * 5 / 4 for psu in psus)
+        d.replicate_weights = ReplicateWeights("JK1", weights, scale=0.8).to_json()
+    session.flush()
+    frame, codebook, readme = exported(session, wave, fmt, locale, tmp_path)
+    names = [f"repw_{number}" for number in range(1, 6)]
+    assert list(frame.columns[-9:]) == [*DESIGN_VARIABLES, *names]
+    stored = np.array([d.replicates.weights for d in rows if d.replicates is not None])
+    assert np.allclose(frame[names].to_numpy(dtype=float), stored)
+    variables = {v["name"]: v for v in codebook["variables"]}
+    assert variables["repw_3"]["source"] == "replicate"
+    assert variables["repw_3"]["label"]["en"] == (
+        "Replicate base weight 3 of 5 (the fieldwork agency's)"
+    )
+    assert set(variables["repw_3"]["label"]) == {"kk", "ru", "en"}
+    assert 'svrepdesign(weights=~base_weight, repweights="repw_[0-9]+", type="JK1", scale=0.8' in (
+        readme
+    )
+    assert "svyset [pweight=base_weight], jkrweight(repw_*, multiplier(0.8)) vce(jackknife)" in (
+        readme
+    )

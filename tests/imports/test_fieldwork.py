@@ -13,7 +13,15 @@ from sqlalchemy.orm import Session
 
 from surveyapp.imports import ImportRefused
 from surveyapp.imports.fieldwork import import_fieldwork_files
-from surveyapp.models import Answer, Area, AuditEvent, Response, ResponseDesign, Wave
+from surveyapp.models import (
+    Answer,
+    Area,
+    AuditEvent,
+    ReplicateWeights,
+    Response,
+    ResponseDesign,
+    Wave,
+)
 from tests.factories import import_areas, make_wave
 
 from .support import counts, rendered
@@ -277,3 +285,127 @@ def test_psu_codes_are_nested_in_their_strata(
     rows = [row.replace(",B2,", ",2,") for row in rows]
     result = import_fieldwork_files(session, "capi-2026", write(tmp_path, rows), mapping)
     assert (result.strata, result.psus) == (2, 4)
+
+
+# ---------------------------------------------------------------- replicate weights
+
+PSUS = ["A1", "A2", "B1", "B2"]
+
+
+def with_replicates(rows: list[str], kind: str = "JK1", extra: str = "") -> tuple[str, list[str]]:
+    """The rows with delete-one-PSU jackknife weights rw1..rw4 (the PSU's rows 0, the others
+    of the design × 4/3), and the mapping declaring them."""
+    out = []
+    for row in rows:
+        cells = row.split(",")
+        psu, weight = cells[3], float(cells[4])
+        out.append(row + "," + ",".join("0" if p == psu else repr(weight * 4 / 3) for p in PSUS))
+    mapping = MAPPING + f"replicates:\n  prefix: rw\n  kind: {kind}\n{extra}"
+    return mapping, out
+
+
+def write_replicates(tmp_path: Path, rows: list[str], mapping_text: str) -> tuple[Path, Path]:
+    data = tmp_path / "interviews.csv"
+    header = HEADER.rstrip("\n") + ",rw1,rw2,rw3,rw4\n"
+    data.write_text(header + "\n".join(rows) + "\n", encoding="utf-8")
+    mapping = tmp_path / "mapping.yaml"
+    mapping.write_text(mapping_text, encoding="utf-8")
+    return data, mapping
+
+
+def test_replicate_weights_are_stored_with_their_scheme(
+    session: Session, wave: Wave, tmp_path: Path
+) -> None:
+    mapping_text, rows = with_replicates(ROWS, extra="  scale: 0.75\n")
+    data, mapping = write_replicates(tmp_path, rows, mapping_text)
+    import_fieldwork_files(session, "capi-2026", data, mapping)
+    designs = session.scalars(select(ResponseDesign).order_by(ResponseDesign.response_id)).all()
+    assert len(designs) == 8
+    first = designs[0].replicates
+    assert first is not None
+    assert (first.kind, first.scale, first.rscales) == ("JK1", 0.75, None)
+    assert first.weights == (0.0, 120.5 * 4 / 3, 120.5 * 4 / 3, 120.5 * 4 / 3)
+    assert designs[7].replicates is not None
+    assert designs[7].replicates.weights[3] == 0.0
+    assert ReplicateWeights.from_dict(first.to_dict()) == first
+
+
+def test_without_replicates_none_are_stored(
+    session: Session, wave: Wave, mapping: Path, tmp_path: Path
+) -> None:
+    import_fieldwork_files(session, "capi-2026", write(tmp_path, ROWS), mapping)
+    designs = session.scalars(select(ResponseDesign)).all()
+    assert {d.replicate_weights for d in designs} == {None}
+    assert designs[0].replicates is None
+
+
+@pytest.mark.parametrize(
+    ("change", "extra", "kind", "expected"),
+    [
+        (
+            (2, "rw2", "-1"),
+            "",
+            "JK1",
+            "row 4 › column “rw2”: “-1” is not a replicate weight (a finite number, 0 or above)",
+        ),
+        (
+            (2, "rw3", "abc"),
+            "",
+            "JK1",
+            "row 4 › column “rw3”: “abc” is not a replicate weight",
+        ),
+        (None, "", "BRR", "“BRR” is not a kind of replicate weights (JK1, JKn or bootstrap)"),
+        (
+            None,
+            "",
+            "JKn",
+            "replicate weights of kind JKn need rscales, one number per replicate",
+        ),
+        (
+            None,
+            "  rscales: [0.5, 0.5, 0.5]\n",
+            "JKn",
+            "replicate weights of kind JKn need rscales, one number per replicate "
+            "(4 replicates, 3 numbers given)",
+        ),
+        (None, "  scale: -2\n", "JK1", "“-2” is not a replicate scale (a number above 0)"),
+    ],
+)
+def test_bad_replicate_weights_refuse_the_whole_file(
+    session: Session,
+    wave: Wave,
+    tmp_path: Path,
+    change: tuple[int, str, str] | None,
+    extra: str,
+    kind: str,
+    expected: str,
+) -> None:
+    mapping_text, rows = with_replicates(ROWS, kind=kind, extra=extra)
+    if change is not None:
+        index, column, value = change
+        cells = rows[index].split(",")
+        cells[15 + int(column[-1])] = value
+        rows[index] = ",".join(cells)
+    data, mapping = write_replicates(tmp_path, rows, mapping_text)
+    assert expected in refused(session, data, mapping)
+    assert counts(session, *MODELS) == {"Response": 0, "ResponseDesign": 0, "Answer": 0}
+
+
+def test_a_zero_replicate_column_or_too_few_replicates_are_refused(
+    session: Session, wave: Wave, tmp_path: Path
+) -> None:
+    mapping_text, rows = with_replicates(ROWS)
+    zero = [",".join([*row.split(",")[:16], "0", *row.split(",")[17:]]) for row in rows]
+    data, mapping = write_replicates(tmp_path, zero, mapping_text)
+    assert "column “rw1”: replicate weight column “rw1” is 0 in every row" in refused(
+        session, data, mapping
+    )
+    one = mapping_text.replace("prefix: rw", "columns: [rw1]")
+    data, mapping = write_replicates(tmp_path, rows, one)
+    assert "replicate weights need at least 2 columns; the file has 1" in refused(
+        session, data, mapping
+    )
+    both = mapping_text.replace("prefix: rw", "prefix: rw\n  columns: [rw1, rw2]")
+    data, mapping = write_replicates(tmp_path, rows, both)
+    assert "not both" in refused(session, data, mapping)
+    assert counts(session, *MODELS) == {"Response": 0, "ResponseDesign": 0, "Answer": 0}
