@@ -8,7 +8,7 @@ import json
 import re
 import zipfile
 from dataclasses import asdict, replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import openpyxl
@@ -17,9 +17,9 @@ from flask import Flask
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from surveyapp.clock import utcnow
 from surveyapp.exports import background
 from surveyapp.models import AuditEvent, ResponseWeight, User, WeightRun
+from tests.clock import session_now
 
 from .conftest import signed_in
 
@@ -103,7 +103,11 @@ def test_a_large_export_is_built_in_the_background(
     assert other.get(status_url + "/download").status_code == 404
     # Expired: removed, then not found.
     with app.app_context():
-        assert background.remove_expired(utcnow() + timedelta(hours=25)) == 1
+        key = status_url.rstrip("/").rsplit("/", 1)[-1]
+        state = json.loads((background.root() / key / "state.json").read_text())
+        started = datetime.fromisoformat(state["started_at"])  # the export's own record
+        assert background.remove_expired(started + timedelta(hours=23)) == 0
+        assert background.remove_expired(started + timedelta(hours=25)) == 1
     assert client.get(status_url).status_code == 404
 
 
@@ -122,7 +126,7 @@ def test_a_running_export_shows_its_progress_and_a_failure_in_the_language(
         fmt="xlsx",
         labels="kk",
         include_text=False,
-        started_at=utcnow().isoformat(),
+        started_at=session_now().isoformat(),  # the session's one reading of the clock
         rows_total=200,
         rows_done=50,
     )
