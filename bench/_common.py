@@ -12,6 +12,7 @@ import math
 import os
 import platform
 import re
+import secrets
 import sqlite3
 import statistics
 import sys
@@ -28,7 +29,9 @@ SURVEY = "police-trust-2026"
 LANGS = ("kk", "ru", "en")
 DEFAULT_PRECINCT = "KZ-71-D01-P01"
 BUDGET_BYTES = 14 * 1024
-BENCH_SECRET = "bench-secret-key-not-for-production-0123456789abcdef"
+# Drawn afresh by every run: the load benchmark runs the app in production, which refuses
+# any key committed to the repository (surveyapp.config.KNOWN_SECRET_KEYS).
+BENCH_SECRET = secrets.token_hex(32)
 
 NONCE_RE = re.compile(r'name="nonce" value="([^"]+)"')
 CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')

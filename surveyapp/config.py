@@ -1,12 +1,15 @@
 """Settings read from the environment (``SURVEYAPP_*``).
 
 Every variable is documented in the README. In production the app refuses to
-start without an explicit database URL, a real secret key and the survey team's
-contact address (citizens' questions about their data go there).
+start without an explicit database URL, a random secret key (no key committed to this
+repository, no guessable one: :func:`secret_key_weakness`), the survey team's contact
+address (citizens' questions about their data go there) and rate-limit counters shared by
+every worker (Redis), unless told that it runs as a single process.
 """
 
 from __future__ import annotations
 
+import math
 import os
 import re
 from collections.abc import Mapping
@@ -15,6 +18,21 @@ from pathlib import Path
 from typing import Any
 
 DEFAULT_SECRET_KEY = "dev-insecure-change-me"
+KNOWN_SECRET_KEYS = frozenset(
+    {
+        DEFAULT_SECRET_KEY,
+        # tests/conftest.py (TEST_SECRET): the test suite's key.
+        "test-secret-key-that-is-long-enough-0123456789",
+        # bench/_common.py's key before the benchmarks drew a random one per run.
+        "bench-secret-key-not-for-production-0123456789abcdef",
+    }
+)
+"""Every secret key ever committed to this repository: public, so production refuses them.
+``tests/test_config.py`` searches the tracked files for key assignments and fails on any
+value production would accept, so that a newly committed key has to be added here."""
+MIN_SECRET_KEY_LENGTH = 32
+MIN_SECRET_KEY_BITS = 128
+RATELIMIT_STORAGE_SCHEMES = ("memory://", "redis://", "rediss://")
 DEMO_CONTACT_EMAIL = "survey@example.kz"
 """The contact shown to citizens outside production: a reserved example domain, so that a
 demo can never send anyone's questions to a real mailbox. Production must set its own."""
@@ -49,6 +67,7 @@ class AppSettings:
     contact_email: str = DEMO_CONTACT_EMAIL
     contact_phone: str = ""
     retention_years: int = 5
+    single_process: bool = False
 
     def as_flask_config(self) -> dict[str, Any]:
         """Map the settings onto Flask's configuration keys."""
@@ -117,7 +136,10 @@ def load_settings(
     """Read settings from ``environ`` (default: ``os.environ``).
 
     Raises :class:`ConfigError` with a message naming the variables to set when
-    production is asked for without a database URL or with the default key.
+    production is asked for without a database URL, with a weak or published key, without
+    a contact address, or with per-process rate-limit counters (``memory://``) without
+    ``SURVEYAPP_SINGLE_PROCESS``; and, in any environment, for a rate-limit storage other
+    than ``memory://``, ``redis://`` or ``rediss://``.
     """
     env_vars = os.environ if environ is None else environ
     env = env_vars.get("SURVEYAPP_ENV", "development").strip().lower() or "development"
@@ -128,6 +150,9 @@ def load_settings(
     database_url = env_vars.get("SURVEYAPP_DATABASE_URL", "").strip()
     secret_key = env_vars.get("SURVEYAPP_SECRET_KEY", "").strip()
     contact_email = _email(env_vars, "SURVEYAPP_CONTACT_EMAIL")
+    ratelimit_storage_url = _ratelimit_storage(env_vars, "SURVEYAPP_RATELIMIT_STORAGE_URL")
+    ratelimit_enabled = _flag(env_vars.get("SURVEYAPP_RATELIMIT_ENABLED"), default=True)
+    single_process = _flag(env_vars.get("SURVEYAPP_SINGLE_PROCESS"), default=False)
 
     if env == "production":
         problems = []
@@ -136,10 +161,22 @@ def load_settings(
                 "set SURVEYAPP_DATABASE_URL to the production database, e.g. "
                 "postgresql+psycopg://user@host/dbname"
             )
-        if not secret_key or secret_key == DEFAULT_SECRET_KEY or len(secret_key) < 32:
+        weakness = secret_key_weakness(secret_key)
+        if weakness:
             problems.append(
-                "set SURVEYAPP_SECRET_KEY to a random value of at least 32 characters, e.g. "
+                f"set SURVEYAPP_SECRET_KEY to a new random value ({weakness}), e.g. "
                 "the output of: python -c 'import secrets; print(secrets.token_hex(32))'"
+            )
+        if (
+            ratelimit_enabled
+            and ratelimit_storage_url.startswith("memory://")
+            and not single_process
+        ):
+            problems.append(
+                "set SURVEYAPP_RATELIMIT_STORAGE_URL to a Redis shared by every worker, e.g. "
+                "redis://127.0.0.1:6379/0 (memory:// counts per process, so n workers let n "
+                "times every limit through), or SURVEYAPP_SINGLE_PROCESS=1 if the app "
+                "really runs as one process"
             )
         if not contact_email:
             problems.append(
@@ -159,11 +196,11 @@ def load_settings(
         secret_key=secret_key or DEFAULT_SECRET_KEY,
         instance_path=instance_path,
         log_level=env_vars.get("SURVEYAPP_LOG_LEVEL", "INFO").upper(),
-        ratelimit_storage_url=env_vars.get("SURVEYAPP_RATELIMIT_STORAGE_URL", "memory://"),
+        ratelimit_storage_url=ratelimit_storage_url,
         session_cookie_secure=_flag(
             env_vars.get("SURVEYAPP_SESSION_COOKIE_SECURE"), default=env == "production"
         ),
-        ratelimit_enabled=_flag(env_vars.get("SURVEYAPP_RATELIMIT_ENABLED"), default=True),
+        ratelimit_enabled=ratelimit_enabled,
         submit_rate_limit=env_vars.get("SURVEYAPP_SUBMIT_RATE_LIMIT", "30 per hour;200 per day"),
         ratelimit_key_days=_integer(env_vars, "SURVEYAPP_RATELIMIT_KEY_DAYS", 1, minimum=1),
         survey_form_max_age=_integer(
@@ -177,7 +214,66 @@ def load_settings(
         contact_email=contact_email or DEMO_CONTACT_EMAIL,
         contact_phone=_phone(env_vars, "SURVEYAPP_CONTACT_PHONE"),
         retention_years=_integer(env_vars, "SURVEYAPP_RETENTION_YEARS", 5, minimum=1),
+        single_process=single_process,
     )
+
+
+def secret_key_weakness(key: str) -> str:
+    """Why production refuses ``key`` (empty when it does not).
+
+    Refused: a key shorter than :data:`MIN_SECRET_KEY_LENGTH` characters, a key committed to
+    this repository (:data:`KNOWN_SECRET_KEYS`) and a key whose estimated entropy
+    (:func:`secret_key_bits`) is below :data:`MIN_SECRET_KEY_BITS` bits.
+    """
+    if not key:
+        return "it is not set"
+    if key in KNOWN_SECRET_KEYS:
+        return "this key is published in the source code"
+    if len(key) < MIN_SECRET_KEY_LENGTH:
+        return f"at least {MIN_SECRET_KEY_LENGTH} characters"
+    if secret_key_bits(key) < MIN_SECRET_KEY_BITS:
+        return f"the key is too predictable: less than {MIN_SECRET_KEY_BITS} bits of entropy"
+    return ""
+
+
+def secret_key_bits(key: str) -> float:
+    """A conservative estimate of the entropy of ``key`` in bits.
+
+    Each character is worth the key's Shannon entropy per character (from the frequencies
+    of its characters: log2 of 16 for evenly used hexadecimal digits, 0 for a single
+    repeated one), except a character that repeats the one before it or follows it in the
+    alphabet (``aa``, ``ab``, ``ba``, ``89``), and one that ends three characters seen
+    together earlier in the key (a repeated part such as ``abcabc`` counts once): those
+    count nothing. Keys from ``secrets.token_hex(32)`` or ``secrets.token_urlsafe(32)``
+    come out near 200 bits.
+    """
+    if not key:
+        return 0.0
+    size = len(key)
+    frequencies = [key.count(character) / size for character in set(key)]
+    per_character = -sum(p * math.log2(p) for p in frequencies)
+    seen: set[str] = set()
+    counted = 0
+    for index, character in enumerate(key):
+        triple = key[index - 2 : index + 1] if index >= 2 else ""
+        repeated = triple in seen
+        if triple:
+            seen.add(triple)
+        if index and abs(ord(character) - ord(key[index - 1])) <= 1:
+            continue
+        if not repeated:
+            counted += 1
+    return counted * per_character
+
+
+def _ratelimit_storage(env_vars: Mapping[str, str], name: str) -> str:
+    raw = env_vars.get(name, "").strip() or "memory://"
+    if not raw.startswith(RATELIMIT_STORAGE_SCHEMES):
+        raise ConfigError(
+            f"{name} must start with one of {', '.join(RATELIMIT_STORAGE_SCHEMES)}, "
+            "e.g. redis://127.0.0.1:6379/0."
+        )
+    return raw
 
 
 def _email(env_vars: Mapping[str, str], name: str) -> str:
