@@ -85,7 +85,9 @@ class AppSettings:
             # Every message a user sees is ours (messages.py, translated in our catalogs);
             # WTForms' own catalog would only be loaded and parsed on every request.
             "WTF_I18N_ENABLED": False,
-            # Sign-in throttling: per client (HMAC of the address) and per account tried.
+            # Sign-in throttling: per client (HMAC of the address), and per account tried from
+            # that client (never per account alone: guesses from elsewhere would lock the
+            # account's owner out).
             "LOGIN_RATE_LIMIT": "10 per minute;100 per day",
             "LOGIN_ACCOUNT_RATE_LIMIT": "5 per minute;20 per hour",
             # The JSON API, per token.

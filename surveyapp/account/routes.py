@@ -16,6 +16,7 @@ from ..forms.tokens import TokenForm
 from ..i18n import pull_url_locale
 from ..models import User
 from ..models.account import API_ROLES, STAFF_ROLES
+from ..ratelimit import client_key
 from ..services.tokens import TokenProblem, create_token, revoke_token, token_of, tokens_of
 from .forms import LoginForm, PasswordForm
 from .services import authenticate, change_password
@@ -25,9 +26,12 @@ bp.url_value_preprocessor(pull_url_locale)
 
 
 def _account_key() -> str:
-    """Rate-limit key of the account being tried (a hash: the limiter never sees the name)."""
+    """Rate-limit key of the account being tried *from this client*: a hash of the name with
+    the client's key (:func:`~surveyapp.ratelimit.client_key`, an HMAC of the address), so
+    the limiter sees neither. Wrong passwords sent from elsewhere therefore never lock the
+    account's owner out; each other address is held by its own limits."""
     name = (request.form.get("username") or "").strip().lower()
-    return "account:" + hashlib.sha256(name.encode()).hexdigest()[:32]
+    return "account:" + hashlib.sha256(f"{client_key()}:{name}".encode()).hexdigest()[:32]
 
 
 def login_limit() -> str:

@@ -100,6 +100,33 @@ def test_sign_in_is_throttled_per_account(client: FlaskClient, user: User) -> No
     assert sign_in(client, "analyst-1", PASSWORD).status_code == 429
 
 
+def test_guesses_from_elsewhere_do_not_lock_the_owner_out(app: Flask, session: Session) -> None:
+    """The per-account limit counts per account *and* address: five wrong passwords for
+    "admin" from 10.0.0.1 throttle 10.0.0.1, while the administrator signs in from
+    10.0.0.2 with the right password. The limiter stores neither the name nor the address."""
+    session.add(
+        User(username="admin", password_hash=generate_password_hash(PASSWORD), role="admin")
+    )
+    session.flush()
+    guesser = app.test_client()
+    guesser.environ_base["REMOTE_ADDR"] = "10.0.0.1"
+    owner = app.test_client()
+    owner.environ_base["REMOTE_ADDR"] = "10.0.0.2"
+    statuses = [sign_in(guesser, "admin", f"guess number {n}").status_code for n in range(6)]
+    assert statuses == [401] * 5 + [429]
+    assert sign_in(guesser, "admin", PASSWORD).status_code == 429
+    response = sign_in(owner, "admin", PASSWORD)
+    assert response.status_code == 303
+    assert owner.get("/en/account/").status_code == 200
+    # The guesser's address stays held by the per-address limit (10 a minute), whatever
+    # account it tries next: at most 10 attempts from it get an answer.
+    others = [sign_in(guesser, f"user-{n}", "guess").status_code for n in range(10)]
+    assert others[0] == 401 and others[-1] == 429
+    assert others.count(401) + statuses.count(401) <= 10
+    keys = " ".join(limiter.storage.storage)  # type: ignore[attr-defined]
+    assert "admin" not in keys and "10.0.0." not in keys
+
+
 def test_password_change(client: FlaskClient, session: Session, user: User) -> None:
     sign_in(client, "analyst-1", PASSWORD)
     url = "/kk/account/password"
