@@ -85,10 +85,13 @@ def login(lang: str) -> ResponseReturnValue:
 @bp.post("/<lang>/logout")
 @require_roles(*STAFF_ROLES)
 def logout(lang: str) -> ResponseReturnValue:
-    """Sign out (a POST with the CSRF token, so that no link can sign anybody out)."""
+    """Sign out (a POST with the CSRF token, so that no link can sign anybody out): every
+    session of the account ends, not only this one (a copied cookie opens nothing)."""
     from ..services.audit import record
 
-    record("logout", target=current_user._get_current_object(), user=current_user)
+    user: User = current_user._get_current_object()
+    user.end_sessions()
+    record("logout", target=user, user=user)
     db.session.commit()
     logout_user()
     return redirect(url_for("account.login", lang=lang), code=303)
@@ -111,6 +114,7 @@ def password(lang: str) -> ResponseReturnValue:
         user: User = current_user._get_current_object()
         if change_password(user, form.current.data or "", form.new.data or ""):
             db.session.commit()
+            login_user(user)  # this session goes on under the new version; the others end
             return render_template("account/home.html", user=user, changed=True)
         db.session.commit()
         form.current.errors = [M.PASSWORD_WRONG]

@@ -33,10 +33,13 @@ def authenticate(username: str, password: str) -> User | None:
 
 
 def change_password(user: User, current: str, new: str) -> bool:
-    """Set ``new`` when ``current`` is right; audits the change. Flushes, does not commit."""
+    """Set ``new`` when ``current`` is right, ending every session of the account (the
+    caller signs the person who changed it in again); audits the change. Flushes, does not
+    commit."""
     if not check_password_hash(user.password_hash, current):
         record("password.change_failed", target=user, user=user)
         return False
     user.password_hash = generate_password_hash(new)
+    user.end_sessions()
     record("password.changed", target=user, user=user)
     return True

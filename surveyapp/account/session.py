@@ -13,11 +13,16 @@ from ..models import User
 
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
-    """The signed-in user, if the account still exists and is active."""
-    if not user_id.isdigit():
+    """The signed-in user, if the account still exists and is active and the session is
+    of its current session version (``User.get_id``: "<id>.<version>"; a session from
+    before a sign-out, a password change, a deactivation or a role change is not)."""
+    account, _, version = user_id.partition(".")
+    if not (account.isdigit() and version.isdigit()):
         return None
-    user = db.session.get(User, int(user_id))
-    return user if user is not None and user.is_active else None
+    user = db.session.get(User, int(account))
+    if user is None or not user.is_active or user.get_id() != user_id:
+        return None
+    return user
 
 
 @login_manager.unauthorized_handler

@@ -119,8 +119,9 @@ def update_user(
     """Give ``user`` a role, a scope and an interface language.
 
     Audits ``user.role_changed`` (from and to role and scope code) when the role
-    or the scope changes, ``user.locale_changed`` when the language does. Nobody
-    can take away their own administrator role.
+    or the scope changes, and ends the account's sessions then (what it may reach has
+    changed: it signs in again); audits ``user.locale_changed`` when the language does.
+    Nobody can take away their own administrator role.
     """
     scope_code = scope_code or None
     if role not in STAFF_ROLES:
@@ -139,6 +140,7 @@ def update_user(
     if before != after:
         user.role = role
         user.scope_area = area
+        user.end_sessions()
         record("user.role_changed", target=user, user=actor, details={"from": before, "to": after})
     if locale != user.locale:
         record(
@@ -155,22 +157,26 @@ def set_active(user: User, active: bool, *, actor: User) -> bool:
     """Deactivate or reactivate ``user``; True when that changed something.
 
     Audits ``user.deactivated`` or ``user.reactivated``. Nobody can deactivate
-    their own account. A deactivated account can neither sign in nor keep a session.
+    their own account. A deactivated account can neither sign in nor keep a session, and
+    its sessions stay ended when it is reactivated.
     """
     if not active and user.id == actor.id:
         raise AccountProblem("active", str(M.CANNOT_DEACTIVATE_SELF))
     if user.is_active == active:
         return False
     user.is_active = active
+    user.end_sessions()
     record("user.reactivated" if active else "user.deactivated", target=user, user=actor)
     db.session.flush()
     return True
 
 
 def reset_password(user: User, *, actor: User) -> str:
-    """Give ``user`` a generated password and return it (shown once); audits it."""
+    """Give ``user`` a generated password and return it (shown once); audits it and ends
+    the account's sessions."""
     password = new_password()
     user.password_hash = generate_password_hash(password)
+    user.end_sessions()
     record("user.password_reset", target=user, user=actor)
     db.session.flush()
     return password

@@ -77,8 +77,21 @@ class User(UserMixin, Base):
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Part of every session's user id ("<id>.<version>"): raising it ends every session of
+    # the account (sign-out, password change or reset, deactivation, role change).
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     scope_area: Mapped[Area | None] = relationship()
+
+    def get_id(self) -> str:
+        """The user id Flask-Login keeps in the session: the account's id and its session
+        version, so that a session issued before :meth:`end_sessions` no longer loads."""
+        return f"{self.id}.{self.session_version or 0}"
+
+    def end_sessions(self) -> None:
+        """End every session of this account: their stored version no longer matches.
+        Whoever should stay signed in (after changing their own password) signs in again."""
+        self.session_version = (self.session_version or 0) + 1
 
     def has_role(self, roles: Collection[str]) -> bool:
         """Whether the account's role is one of ``roles`` (e.g. :data:`ADMIN_ROLES`)."""
