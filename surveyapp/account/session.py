@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, redirect, request, url_for
+from flask import Flask, Response, current_app, g, redirect, request, session, url_for
 from flask.typing import ResponseReturnValue
 
 from .. import messages as M
@@ -31,9 +31,38 @@ def to_login() -> ResponseReturnValue:
     return redirect(url_for("account.login", lang=current_locale(), next=request.full_path))
 
 
+SHARED_ENDPOINTS = frozenset({"static", "citizen.favicon", "citizen.robots"})
+"""Files that are the same for everybody: they keep their own (public) caching even when a
+signed-in browser fetches them."""
+
+
+def _signed_in() -> bool:
+    """Whether the request comes from a signed-in account. Reads the user Flask-Login has
+    already loaded (no query of its own: an error page during a database outage must not
+    need one), else only whether the session names a user at all."""
+    user = g.get("_login_user")
+    if user is not None:
+        return bool(user.is_authenticated)
+    if current_app.config["SESSION_COOKIE_NAME"] not in request.cookies:
+        return False  # the session is not read (no "Vary: Cookie" added)
+    return "_user_id" in session
+
+
 def register_login(app: Flask) -> None:
-    """Session protection, and the role names for templates."""
+    """Session protection, ``Cache-Control: no-store`` for the signed-in, and the role names
+    for templates."""
     login_manager.session_protection = "strong"
+
+    @app.after_request
+    def _no_store_when_signed_in(response: Response) -> Response:
+        """No browser or proxy keeps a copy of what a signed-in account sees (pages,
+        redirects, error pages, downloads), nor of the account pages themselves: the
+        sign-in page carries a CSRF token, sign-out ends a session."""
+        if request.endpoint in SHARED_ENDPOINTS:
+            return response
+        if request.blueprint == "account" or _signed_in():
+            response.headers["Cache-Control"] = "no-store"
+        return response
 
     @app.context_processor
     def _role_names() -> dict[str, object]:
