@@ -114,7 +114,6 @@ def test_the_filters_narrow_and_combine(
     [
         ("who=nobody", "Please choose one of the options given."),
         ("what=comment.deleted", "Please choose one of the options given."),
-        ("what=%00", "Please choose one of the options given."),
         ("date_from=2026-02-30", "Enter a date as YYYY-MM-DD"),
         ("date_to=3000-01-01", "Enter a date as YYYY-MM-DD"),
         ("date_from=2026-03-12&date_to=2026-03-11", "The start date must not be later"),
