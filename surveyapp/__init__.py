@@ -16,6 +16,7 @@ from flask import Flask
 from .config import load_settings
 from .extensions import babel, compress, csrf, db, limiter, login_manager, migrate
 from .i18n import register_template_helpers, select_locale
+from .inputs import register_input_guard
 from .routing import register_converters
 from .security import register_security_headers
 from .static_files import register_static_versioning
@@ -44,6 +45,7 @@ def create_app(
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 
+    register_input_guard(app)  # first: malformed input is refused before CSRF or a view reads it
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR))
     babel.init_app(app, locale_selector=select_locale)

@@ -30,6 +30,10 @@ def _messages() -> dict[int, tuple[str, str]]:
             _("Too much data"),
             _("What was sent is too large. Please shorten it and try again."),
         ),
+        415: (
+            _("Unsupported kind of data"),
+            _("What was sent is not a form this page takes. Please send the form from its page."),
+        ),
         422: (
             _("Invalid data"),
             _("Some of the data sent is not valid. Please go back and check it."),

@@ -159,6 +159,18 @@ NO_SURVEY_FOR_UNIT = _l(
 )
 INVITATION_ONLY = _l("This survey is open by invitation only.")
 
+# Requests refused before any view reads them (surveyapp/inputs.py), and page numbers.
+INPUT_BAD_CHARACTERS = _l(
+    "The address or the data sent contains characters that are not allowed (control characters or text that is not UTF-8). Please check it and try again."
+)
+INPUT_NOT_A_FORM = _l(
+    "The kind of data sent is not accepted here: this page takes only the data of its own form. Please send the form from the page."
+)
+INPUT_FILE_NOT_EXPECTED = _l(
+    "Files are not accepted here: this field takes text. Please go back and type the answer."
+)
+PAGE_NOT_FOUND = _l("There is no page with that number. Please start from the first page.")
+
 # Staff accounts.
 FIELD_REQUIRED = _l("Please fill in this field.")
 LOGIN_FAILED = _l("The username or the password is wrong, or the account is deactivated.")

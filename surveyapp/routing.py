@@ -19,6 +19,15 @@ class IdConverter(IntegerConverter):
         super().__init__(url_map, min=1, max=ID_MAX)
 
 
+def parse_id(text: str) -> int | None:
+    """The row id ``text`` gives in a query string (ASCII digits, 1 to :data:`ID_MAX`, as the
+    ``<id:…>`` converter takes in a path), else None."""
+    if not (text.isascii() and text.isdigit()) or len(text) > len(str(ID_MAX)):
+        return None
+    number = int(text)
+    return number if 1 <= number <= ID_MAX else None
+
+
 def register_converters(app: Flask) -> None:
     """Make ``<id:…>`` available to every route (before the blueprints are registered)."""
     app.url_map.converters["id"] = IdConverter

@@ -29,6 +29,7 @@ PURE_MODULES = (
     "demo/questionnaire.py",
     "domain/records.py",
     "domain/reasons.py",
+    "domain/paging.py",
     "demo/parameters.py",
 )
 FORBIDDEN = ("flask", "flask_babel", "flask_login", "sqlalchemy", "werkzeug")

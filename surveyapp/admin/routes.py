@@ -16,6 +16,7 @@ from ..domain.access import guard_blueprint
 from ..extensions import db
 from ..forms.tokens import TokenForm
 from ..i18n import current_locale, pull_url_locale
+from ..inputs import requested_page
 from ..models import Comment, User
 from ..models.account import ADMIN_ROLES
 from ..services.accounts import AccountProblem, create_user
@@ -251,7 +252,8 @@ def revoke_user_token(lang: str, user_id: int, token_id: int) -> ResponseReturnV
 
 
 def _page_number() -> int:
-    return max(1, request.args.get("page", 1, type=int) or 1)
+    """The page asked for (a page past the last one shows the last one)."""
+    return requested_page()
 
 
 def _comment_filters(form: CommentFilterForm) -> CommentFilters | None:

@@ -20,6 +20,7 @@ from werkzeug.security import generate_password_hash
 from .. import messages as M
 from ..categories import LOCALES
 from ..clock import utcnow
+from ..domain.paging import page_count
 from ..extensions import db
 from ..models import Area, AuditEvent, Comment, Instrument, MarginSet, User, Wave
 from ..models.account import ADMIN_ROLES, STAFF_ROLES
@@ -229,7 +230,7 @@ CommentPage = Page[tuple[Comment, Area]]
 def _page_of(query: Any, page: int, per_page: int) -> tuple[int, int, int]:
     """The total count of ``query``, the page asked for (within the pages) and the pages."""
     total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    pages = max(1, -(-total // per_page))
+    pages = page_count(total, per_page)
     return total, min(max(1, page), pages), pages
 
 

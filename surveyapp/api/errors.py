@@ -57,7 +57,9 @@ def error_response(status: int, message: object = None) -> Response:
 
 def _from_http_error(error: HTTPException) -> Response:
     status = error.code or 500
-    message = error.description if isinstance(error, ApiError) and error.explicit else None
+    explicit = isinstance(error, ApiError) and error.explicit
+    # A message of surveyapp.messages given to abort() (e.g. by surveyapp/inputs.py) is kept.
+    message = error.description if explicit or isinstance(error.description, LazyString) else None
     response = error_response(status, message)
     if isinstance(error, MethodNotAllowed) and error.valid_methods:
         response.headers["Allow"] = ", ".join(sorted(error.valid_methods))
@@ -74,12 +76,14 @@ def _unexpected(error: Exception) -> ResponseReturnValue:
     return error_response(500)
 
 
-def _not_found_anywhere(error: HTTPException) -> ResponseReturnValue:
+def _json_under_api(error: HTTPException) -> ResponseReturnValue:
     """A 404 under ``/api/`` raised outside the API (``/api/login`` is the sign-in page of
-    a language ``api``, which does not exist): JSON; elsewhere the HTML page as before."""
+    a language ``api``, which does not exist), or a 400, 415 or 422 of the input guard
+    (surveyapp/inputs.py) for an address under ``/api/`` that matches no route: JSON;
+    elsewhere the HTML page as before."""
     if request.path.startswith(API_PATH_PREFIX):
         return _from_http_error(error)
-    return render_error(404, error.description)
+    return render_error(error.code or 500, error.description)
 
 
 def _routing_error() -> ResponseReturnValue | None:
@@ -98,5 +102,6 @@ def register(bp: Blueprint) -> None:
     """Answer every error of ``bp``, and every error under ``/api/``, with a JSON body."""
     bp.register_error_handler(HTTPException, _http_error)
     bp.register_error_handler(Exception, _unexpected)
-    bp.app_errorhandler(404)(_not_found_anywhere)
+    for status in (400, 404, 415, 422):
+        bp.app_errorhandler(status)(_json_under_api)
     bp.before_app_request(_routing_error)

@@ -13,12 +13,15 @@ from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import select
 
+from .. import messages as M
 from ..charts import ChartPoint, caterpillar_svg, trend_svg
 from ..domain import snapshots
 from ..domain.access import guard_blueprint, home_area_code
+from ..domain.paging import page_count
 from ..domain.snapshots import TrendPoint
 from ..extensions import db
 from ..i18n import pull_url_locale
+from ..inputs import requested_page
 from ..models import Area, IndicatorValue
 from ..models.account import STAFF_ROLES
 from ..regionmap import figures_of, region_map
@@ -231,18 +234,16 @@ def area(lang: str, area_code: str) -> ResponseReturnValue:
 @bp.get("/<lang>/dashboard/a/<area_code>/comments")
 def comments(lang: str, area_code: str) -> ResponseReturnValue:
     """Every approved comment about the area and the units below it, newest first."""
-    page = request.args.get("page", "1")
-    if not page.isdigit() or int(page) < 1:
-        abort(404)
-    page_comments, total = approved_comments(g.area, int(page), COMMENTS_PER_PAGE)
-    pages = max(1, -(-total // COMMENTS_PER_PAGE))
-    if int(page) > pages:
-        abort(404)
+    page = requested_page()
+    page_comments, total = approved_comments(g.area, page, COMMENTS_PER_PAGE)
+    pages = page_count(total, COMMENTS_PER_PAGE)
+    if page > pages:
+        abort(404, description=M.PAGE_NOT_FOUND)
     return render_template(
         "dashboard/comments.html",
         area=g.area,
         comments=page_comments,
         total=total,
-        page=int(page),
+        page=page,
         pages=pages,
     )

@@ -4,7 +4,7 @@ the signed-out are sent to sign in, every other role gets 404."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import Blueprint, abort, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
@@ -12,6 +12,7 @@ from .. import messages as M
 from ..domain.access import guard_blueprint
 from ..extensions import db
 from ..i18n import pull_url_locale
+from ..inputs import requested_page
 from ..models import JobRun
 from ..models.account import ADMIN_ROLES
 from .forms import RecomputeForm
@@ -78,8 +79,7 @@ def job_runs(lang: str, name: str) -> ResponseReturnValue:
     job = job_overview(name)
     if job is None:
         abort(404, M.JOB_NOT_FOUND)
-    page = max(1, request.args.get("page", 1, type=int) or 1)
-    listing = run_page(name, min(page, 10**6))
+    listing = run_page(name, requested_page())  # a page past the last one: the last one
     return render_template("operations/job_runs.html", job=job, listing=listing)
 
 

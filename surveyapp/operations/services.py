@@ -20,6 +20,7 @@ from sqlalchemy import func, select
 from .. import messages as M
 from .. import reports
 from ..clock import utcnow
+from ..domain.paging import page_count
 from ..extensions import db
 from ..jobs.recompute import (
     RECOMPUTE_JOB,
@@ -133,7 +134,7 @@ def run_page(name: str, page: int) -> RunPage:
     """The runs of job ``name``, newest first, a page at a time (a page past the end: the
     last one)."""
     total = db.session.scalar(select(func.count()).where(JobRun.job == name)) or 0
-    pages = max(1, -(-total // RUNS_PER_PAGE))
+    pages = page_count(total, RUNS_PER_PAGE)
     page = min(max(1, page), pages)
     rows = db.session.scalars(
         select(JobRun)

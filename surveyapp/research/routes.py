@@ -37,6 +37,7 @@ from ..extensions import db
 from ..i18n import pull_url_locale
 from ..models import IndicatorSnapshot, Wave
 from ..models.account import MICRODATA_ROLES
+from ..routing import parse_id
 from ..services.audit import record
 from .forms import FORMAT_NAMES, ExportForm
 from .services import (
@@ -182,7 +183,10 @@ def _wave_dataset(code: str) -> Dataset:
     wave = db.session.scalar(select(Wave).where(Wave.code == code))
     if wave is None:
         abort(404)
-    run_id = request.args.get("run", type=int)
+    run_text = request.args.get("run") or None  # absent or empty: the latest run
+    run_id = None if run_text is None else parse_id(run_text)
+    if run_text is not None and run_id is None:
+        abort(404)
     try:
         return dataset(db.session(), wave, run_id, include_text=True)
     except ExportError:

@@ -75,7 +75,7 @@ def test_pages_of_fifty(admin: FlaskClient, session: Session, comments: list[Com
     second = admin.get("/en/admin/comments/?page=2").get_data(as_text=True)
     assert len(_bodies(second)) == 7
     assert _bodies(second)[-1] == "Комментарий номер 0"
-    assert admin.get("/en/admin/comments/?page=nonsense").status_code == 200
+    assert admin.get("/en/admin/comments/?page=nonsense").status_code == 404  # #17
 
 
 def test_approve_and_hide(

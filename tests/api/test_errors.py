@@ -34,7 +34,7 @@ def _error(api: Api, path: str, status: int, caller: str = "admin-1", **headers:
         ("/api/v1/areas?kind=region&kind=district", "“kind” is given more than once"),
         ("/api/v1/areas?parent=KZ%2071", "“parent” is not a valid code: “KZ 71”"),
         ("/api/v1/areas?parent=" + "K" * 80, "“parent” is not a valid code: “KKKK"),
-        ("/api/v1/snapshots?wave=%00", "“wave” is not a valid code"),
+        ("/api/v1/snapshots?wave=%00", "contains characters that are not allowed"),
         ("/api/v1/snapshots?before=42", "“before” is not a cursor of this API"),
         ("/api/v1/snapshots?before=cjEw", "“before” is not a cursor"),  # a responses' one
         ("/api/v1/snapshots?limit=1001", "“limit” must be a whole number from 1 to 1000"),

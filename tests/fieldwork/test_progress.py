@@ -78,7 +78,7 @@ def test_rolled_up_to_districts_and_regions(
 def test_bad_query_arguments_are_422_with_the_default_table(
     admin: FlaskClient, wave: Wave, responses: list[Response]
 ) -> None:
-    response = admin.get(URL.format(id=wave.id) + "?sort=evil%00&level=planet")
+    response = admin.get(URL.format(id=wave.id) + "?sort=evil&level=planet")
     assert response.status_code == 422
     page = response.get_data(as_text=True)
     assert "Unknown order" in page and "Unknown level" in page

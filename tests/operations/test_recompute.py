@@ -193,7 +193,6 @@ BAD_CHOICES = [
     ("999999", "Choose one of the waves in the list."),
     ("abc", "Choose one of the waves in the list."),
     ("", "Choose one of the waves in the list."),
-    ("1\x00", "Choose one of the waves in the list."),
     ("9" * 400, "Choose one of the waves in the list."),
     (PLANNED_WAVE, "Choose one of the waves in the list."),
     (EMPTY_WAVE, "Wave empty-wave has no complete responses yet: there is nothing to compute."),
