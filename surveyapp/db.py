@@ -8,6 +8,7 @@ ignores an explicit bind).
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,8 @@ from sqlalchemy import MetaData, create_engine, event, exc, text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import DeclarativeBase, Session, scoped_session, sessionmaker
 from sqlalchemy.pool import StaticPool
+
+log = logging.getLogger("surveyapp")
 
 # Stable constraint names make migrations reproducible on every backend.
 NAMING_CONVENTION = {
@@ -153,6 +156,30 @@ def engine_options(url: str, config: Any) -> dict[str, Any]:
     return options
 
 
+def _lost_connection(context: Any) -> None:
+    """``handle_error``: a psycopg error that left its connection broken (the server died
+    or restarted: "server closed the connection unexpectedly", "consuming input failed")
+    is a disconnect, whatever its words; SQLAlchemy then drops that connection, and the
+    pool the others made before it, instead of handing them out again."""
+    original = context.original_exception
+    if context.is_disconnect or not isinstance(original, OUTAGE_ERRORS):
+        return
+    connection = getattr(context.connection, "connection", None) if context.connection else None
+    raw = getattr(connection, "dbapi_connection", None)
+    sqlstate = str(getattr(original, "sqlstate", None) or "")
+    if (
+        getattr(raw, "broken", False)
+        or sqlstate.startswith("08")
+        or sqlstate
+        in {
+            "57P01",  # admin_shutdown
+            "57P02",  # crash_shutdown
+            "57P03",  # cannot_connect_now
+        }
+    ):
+        context.is_disconnect = True
+
+
 def _web_statement_timeout(config: Any) -> int | None:
     seconds = int(config.get("DB_STATEMENT_TIMEOUT", 10))
     return seconds * 1000 if seconds else None
@@ -245,6 +272,7 @@ class Database:
         engine = make_engine(url, **engine_options(url, app.config))
         web_engine = engine
         if engine.dialect.name == "postgresql":
+            event.listen(engine, "handle_error", _lost_connection)
             timeout = _web_statement_timeout(app.config)
             _watch_statement_timeout(engine, timeout)
             web_engine = engine.execution_options(**{STATEMENT_TIMEOUT_OPTION: timeout})
@@ -252,7 +280,24 @@ class Database:
 
         @app.teardown_appcontext
         def _remove_session(_exc: BaseException | None) -> None:
-            self.session.remove()
+            self.remove_session()
+
+    def remove_session(self) -> None:
+        """Close and forget the context's session. A close that fails (its connection died
+        with the server) is logged without values and the connection thrown away: the
+        answer already given (a 503 during an outage) stands."""
+        if not self.session.registry.has():
+            return
+        try:
+            self.session.registry().close()
+        except Exception as error:
+            log.warning("Closing the session failed: %s", describe_error(error))
+            try:
+                self.session.registry().invalidate()
+            except Exception as again:
+                log.warning("Dropping the session's connection failed: %s", describe_error(again))
+        finally:
+            self.session.registry.clear()
 
     @property
     def engine(self) -> Engine:
