@@ -70,7 +70,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 # What a database outage looks like to the code: the server is down, unreachable, frozen past
 # a timeout, restarting, or every pooled connection is busy. The app answers these with 503
 # (``errors.py``); anything else stays a 500.
-OUTAGE_ERRORS: tuple[type[BaseException], ...] = (
+OUTAGE_ERRORS: tuple[type[Exception], ...] = (
     exc.OperationalError,
     exc.InterfaceError,
     exc.DisconnectionError,

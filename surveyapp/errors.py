@@ -87,9 +87,8 @@ def render_error(status: int, detail: object = None) -> ResponseReturnValue:
 def unavailable(body: object = None) -> ResponseReturnValue:
     """The answer while the database is unavailable: 503 with ``Retry-After``, never
     cached; ``body`` (a page or a response) or the translated error page."""
-    if body is None:
-        body, _status = render_error(503)  # type: ignore[misc]
-    response = make_response(body, 503)
+    page = render_error(503)[0] if body is None else body  # type: ignore[index]
+    response = make_response(page, 503)
     response.headers["Retry-After"] = str(current_app.config.get("RETRY_AFTER", 60))
     response.headers["Cache-Control"] = "no-store"
     return response
