@@ -117,7 +117,8 @@ def outage_response(error: BaseException, page: object = None) -> ResponseReturn
     """The answer to a request the database failed (:func:`~.db.is_outage`): the error
     logged without values, the request's transaction dropped, 503 with ``Retry-After``
     (``page``, rendered without the database, or the error page)."""
-    log_database_error(error)
+    # One line per request (an outage answers many): what failed, where, never values.
+    log.warning("Database unavailable (503 sent): %s", describe_error(error))
     forget_failed_transaction()
     return unavailable(page)
 

@@ -38,7 +38,7 @@ import requests
 from flask import Flask
 from flask_migrate import upgrade
 from itsdangerous import URLSafeTimedSerializer
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from werkzeug.serving import make_server
 
 from surveyapp import MIGRATIONS_DIR, create_app
@@ -284,7 +284,16 @@ def test_a_database_outage_under_load(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     app, base = served
-    caplog.set_level(logging.ERROR, logger="surveyapp")
+    caplog.set_level(logging.WARNING, logger="surveyapp")
+    with app.test_request_context("/en/"):  # a web request's statements are cut at 10 s
+        assert db.session.execute(text("SHOW statement_timeout")).scalar() == "10s"
+        db.session.remove()
+    with app.app_context():  # the scheduler's and the CLI's are not (same pool)
+        assert db.session.execute(text("SHOW statement_timeout")).scalar() == "0"
+        db.session.remove()
+    with app.test_request_context("/en/"):
+        assert db.session.execute(text("SHOW statement_timeout")).scalar() == "10s"
+        db.session.remove()
     admin = _signed_in(base, browsers)
     pending = requests.Session()
     browsers.append(pending)

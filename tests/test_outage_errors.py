@@ -150,3 +150,31 @@ def test_readyz_answers_503_when_its_check_hangs(
     monkeypatch.undo()
     ready = client.get("/readyz")
     assert ready.status_code == 200
+
+
+def test_the_database_timeouts_come_from_the_environment() -> None:
+    from surveyapp.config import load_settings
+    from surveyapp.db import engine_options
+
+    settings = load_settings(
+        {
+            "SURVEYAPP_DB_CONNECT_TIMEOUT": "4",
+            "SURVEYAPP_DB_STATEMENT_TIMEOUT": "20",
+            "SURVEYAPP_DB_POOL_TIMEOUT": "2",
+            "SURVEYAPP_DB_NETWORK_TIMEOUT": "60",
+            "SURVEYAPP_RETRY_AFTER": "120",
+        }
+    )
+    config = settings.as_flask_config()
+    assert config["RETRY_AFTER"] == 120
+    options = engine_options("postgresql+psycopg://u@h/db", config)
+    assert options["pool_pre_ping"] and options["hide_parameters"]
+    assert options["pool_timeout"] == 2
+    connect = options["connect_args"]
+    assert connect["connect_timeout"] == 4
+    assert connect["options"] == "-c statement_timeout=20000"
+    assert connect["tcp_user_timeout"] == 60_000
+    assert connect["keepalives"] == 1
+    unlimited = engine_options("postgresql+psycopg://u@h/db", {**config, "DB_STATEMENT_TIMEOUT": 0})
+    assert "options" not in unlimited["connect_args"]
+    assert "connect_args" not in engine_options("sqlite:///x.sqlite3", config)

@@ -17,7 +17,7 @@ from sqlalchemy.exc import StatementError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from .. import messages as M
-from ..db import is_outage
+from ..db import describe_error, is_outage
 from ..errors import forget_failed_transaction, log_database_error, render_error
 from ..i18n import API_PATH_PREFIX, current_locale
 from .jsonio import json_response
@@ -72,7 +72,7 @@ def _http_error(error: HTTPException) -> ResponseReturnValue:
 
 def _unexpected(error: Exception) -> ResponseReturnValue:
     if is_outage(error):  # the database is unavailable: 503, try again later
-        log_database_error(error)
+        log.warning("Database unavailable (503 sent): %s", describe_error(error))
         forget_failed_transaction()
         response = error_response(503)
         response.headers["Retry-After"] = str(current_app.config.get("RETRY_AFTER", 60))
