@@ -178,3 +178,16 @@ def test_the_database_timeouts_come_from_the_environment() -> None:
     unlimited = engine_options("postgresql+psycopg://u@h/db", {**config, "DB_STATEMENT_TIMEOUT": 0})
     assert "options" not in unlimited["connect_args"]
     assert "connect_args" not in engine_options("sqlite:///x.sqlite3", config)
+
+
+def test_the_api_answers_a_json_503_during_an_outage(
+    client: FlaskClient, database_down: Callable[[bool], None]
+) -> None:
+    database_down(True)
+    try:
+        response = client.get("/api/v1/areas", headers={"Authorization": "Bearer sa_" + "x" * 43})
+    finally:
+        database_down(False)
+    assert response.status_code == 503
+    assert response.headers["Retry-After"]
+    assert response.get_json()["error"]["status"] == 503
