@@ -69,7 +69,7 @@ def render_error(status: int, detail: object = None) -> ResponseReturnValue:
     if isinstance(detail, LazyString):
         explanation = str(detail)
     if status >= 500:
-        g.pop("staff_page", None)
+        without_database()
         try:
             body = render_template(
                 "errors/error.html", status=status, title=title, explanation=explanation
@@ -82,6 +82,17 @@ def render_error(status: int, detail: object = None) -> ResponseReturnValue:
     return render_template(
         "errors/error.html", status=status, title=title, explanation=explanation
     ), status
+
+
+def without_database() -> None:
+    """Make the page about to be rendered need no database: no staff menu, and a visitor
+    whose account was not loaded yet is taken as signed out (Flask-Login's template context
+    would otherwise load the account, from the database, for every page)."""
+    g.pop("staff_page", None)
+    if "_login_user" not in g:
+        from .extensions import login_manager
+
+        g._login_user = login_manager.anonymous_user()
 
 
 def unavailable(body: object = None) -> ResponseReturnValue:

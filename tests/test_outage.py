@@ -363,6 +363,7 @@ def test_a_database_outage_under_load(
     assert staff.headers["Content-Security-Policy"] == CONTENT_SECURITY_POLICY
     assert staff.headers["X-Frame-Options"] == "DENY"
     assert "Сервис временно недоступен" in staff.text
+    assert '<main id="main">' in staff.text  # the site's page, not the last-resort one
 
     # The orchestrator: not ready, and told so within the bound; the process is alive.
     status, elapsed = _ready(base)
@@ -429,3 +430,4 @@ def test_a_database_outage_under_load(
     assert comments == len(stored)
     assert "succeeded" in runs
     assert "Больше патрулей" not in caplog.text  # no answer ever reaches the log
+    assert "could not be rendered" not in caplog.text  # every error page without the database

@@ -119,6 +119,7 @@ def test_the_staff_error_page_needs_no_database(
     assert response.headers["Retry-After"]
     assert response.headers["Content-Security-Policy"] == CONTENT_SECURITY_POLICY
     assert "Сервис временно недоступен" in page
+    assert '<main id="main">' in page  # the site's page, not the last-resort one
     assert "staff-nav" not in page
 
 

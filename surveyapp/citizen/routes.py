@@ -25,7 +25,7 @@ from markupsafe import Markup
 from .. import messages as M
 from ..categories import LOCALES, QR_MARKER
 from ..db import OUTAGE_ERRORS
-from ..errors import outage_response
+from ..errors import outage_response, without_database
 from ..extensions import csrf, db, limiter
 from ..forms.survey import SurveyForm
 from ..i18n import LOCALE_COOKIE, current_locale, pull_url_locale
@@ -496,6 +496,7 @@ def _database_unavailable(error: Exception) -> ResponseReturnValue:
     switch = request.form.get("switch_lang", "")
     if switch in LOCALES and switch != current_locale():
         return _same_page_in(switch)
+    without_database()
     page = render_template(
         "citizen/answers_kept.html",
         title=M.SERVICE_UNAVAILABLE,
