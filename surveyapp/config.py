@@ -68,6 +68,12 @@ class AppSettings:
     contact_phone: str = ""
     retention_years: int = 5
     single_process: bool = False
+    # Database timeouts (seconds; see db.engine_options and the README).
+    db_connect_timeout: int = 3
+    db_statement_timeout: int = 10
+    db_pool_timeout: int = 5
+    db_network_timeout: int = 30
+    retry_after: int = 60
 
     def as_flask_config(self) -> dict[str, Any]:
         """Map the settings onto Flask's configuration keys."""
@@ -110,6 +116,15 @@ class AppSettings:
             # Years individual answers are kept after their wave ends (stated on the privacy
             # notice; deleting them then is the operator's task: nothing deletes them by itself).
             "RETENTION_YEARS": self.retention_years,
+            # The database: seconds to connect, for one statement of a web request (0: no
+            # limit; jobs, the CLI and migrations have none), to wait for a pooled connection,
+            # before a connection whose server stopped answering is given up; and the
+            # Retry-After of the 503 answered while the database is unavailable.
+            "DB_CONNECT_TIMEOUT": self.db_connect_timeout,
+            "DB_STATEMENT_TIMEOUT": self.db_statement_timeout,
+            "DB_POOL_TIMEOUT": self.db_pool_timeout,
+            "DB_NETWORK_TIMEOUT": self.db_network_timeout,
+            "RETRY_AFTER": self.retry_after,
             "MAX_CONTENT_LENGTH": 64 * 1024,
             # Static URLs carry a content hash (?v=...), so browsers may keep them a year.
             "SEND_FILE_MAX_AGE_DEFAULT": 365 * 24 * 3600,
@@ -217,6 +232,11 @@ def load_settings(
         contact_phone=_phone(env_vars, "SURVEYAPP_CONTACT_PHONE"),
         retention_years=_integer(env_vars, "SURVEYAPP_RETENTION_YEARS", 5, minimum=1),
         single_process=single_process,
+        db_connect_timeout=_integer(env_vars, "SURVEYAPP_DB_CONNECT_TIMEOUT", 3, minimum=1),
+        db_statement_timeout=_integer(env_vars, "SURVEYAPP_DB_STATEMENT_TIMEOUT", 10, minimum=0),
+        db_pool_timeout=_integer(env_vars, "SURVEYAPP_DB_POOL_TIMEOUT", 5, minimum=1),
+        db_network_timeout=_integer(env_vars, "SURVEYAPP_DB_NETWORK_TIMEOUT", 30, minimum=5),
+        retry_after=_integer(env_vars, "SURVEYAPP_RETRY_AFTER", 60, minimum=1),
     )
 
 

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import logging
+import traceback
 
-from flask import Flask, render_template
+from flask import Flask, current_app, g, make_response, render_template
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel.speaklater import LazyString
+from markupsafe import escape
+from sqlalchemy.exc import StatementError
 from werkzeug.exceptions import HTTPException
+
+from .db import describe_error, is_outage
 
 log = logging.getLogger("surveyapp")
 
@@ -48,6 +53,10 @@ def _messages() -> dict[int, tuple[str, str]]:
                 "An error occurred on our side. Your answers were not saved; please try again later."
             ),
         ),
+        503: (
+            _("Service temporarily unavailable"),
+            _("The service is temporarily unavailable. Please try again in a minute."),
+        ),
     }
 
 
@@ -55,19 +64,83 @@ def render_error(status: int, detail: object = None) -> ResponseReturnValue:
     """Render the error page for ``status`` in the request's language.
 
     ``detail``, a message from :mod:`surveyapp.messages` given to ``abort``,
-    replaces the generic explanation.
+    replaces the generic explanation. A server error's page touches no database (the
+    database may be why it is shown): no staff menu (it asks who is signed in), and if the
+    page cannot be rendered at all, its title and explanation as a bare page.
     """
     messages = _messages()
     title, explanation = messages.get(status, messages[500])
     if isinstance(detail, LazyString):
         explanation = str(detail)
+    if status >= 500:
+        without_database()
+        try:
+            body = render_template(
+                "errors/error.html", status=status, title=title, explanation=explanation
+            )
+        except Exception as error:  # the last resort must answer
+            log_database_error(error, "The error page could not be rendered")
+            title, explanation = escape(title), escape(explanation)
+            body = f"<!doctype html><title>{title}</title><h1>{title}</h1><p>{explanation}</p>"
+        return body, status
     return render_template(
         "errors/error.html", status=status, title=title, explanation=explanation
     ), status
 
 
+def without_database() -> None:
+    """Make the page about to be rendered need no database: no staff menu, and a visitor
+    whose account was not loaded yet is taken as signed out (Flask-Login's template context
+    would otherwise load the account, from the database, for every page)."""
+    g.pop("staff_page", None)
+    if "_login_user" not in g:
+        from .extensions import login_manager
+
+        g._login_user = login_manager.anonymous_user()
+
+
+def unavailable(body: object = None) -> ResponseReturnValue:
+    """The answer while the database is unavailable: 503 with ``Retry-After``, never
+    cached; ``body`` (a page or a response) or the translated error page."""
+    page = render_error(503)[0] if body is None else body  # type: ignore[index]
+    response = make_response(page, 503)
+    response.headers["Retry-After"] = str(current_app.config.get("RETRY_AFTER", 60))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def log_database_error(error: BaseException, message: str = "Database unavailable") -> None:
+    """Log an error as :func:`~.db.describe_error` tells it (a database error without a
+    row's values) and the frames of its traceback (file, line, code), never the exception's
+    own text."""
+    frames = "".join(traceback.format_tb(error.__traceback__))
+    log.error("%s: %s\n%s", message, describe_error(error), frames.rstrip())
+
+
+def forget_failed_transaction() -> None:
+    """Roll the request's session back (nothing of a failed request is kept); a rollback
+    that fails too (the connection is gone) is only logged."""
+    from .extensions import db
+
+    try:
+        db.session.rollback()
+    except Exception as error:  # the error page must still be answered
+        log_database_error(error, "Rollback after a failed request failed")
+
+
+def outage_response(error: BaseException, page: object = None) -> ResponseReturnValue:
+    """The answer to a request the database failed (:func:`~.db.is_outage`): the error
+    logged without values, the request's transaction dropped, 503 with ``Retry-After``
+    (``page``, rendered without the database, or the error page)."""
+    # One line per request (an outage answers many): what failed, where, never values.
+    log.warning("Database unavailable (503 sent): %s", describe_error(error))
+    forget_failed_transaction()
+    return unavailable(page)
+
+
 def register_error_handlers(app: Flask) -> None:
-    """Route HTTP errors and unexpected exceptions to :func:`render_error`."""
+    """Route HTTP errors and unexpected exceptions to :func:`render_error`; a database
+    outage to :func:`unavailable` (503)."""
 
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException) -> ResponseReturnValue:
@@ -75,8 +148,11 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception) -> ResponseReturnValue:
-        log.exception("Unhandled error", exc_info=error)
-        from .extensions import db
-
-        db.session.rollback()  # nothing of a failed request is kept
+        if is_outage(error):
+            return outage_response(error)
+        if isinstance(error, StatementError):  # another SQL error: logged without values
+            log_database_error(error, "Unhandled database error")
+        else:
+            log.exception("Unhandled error", exc_info=error)
+        forget_failed_transaction()  # nothing of a failed request is kept
         return render_error(500)

@@ -137,6 +137,12 @@ NUMBER_INVALID = _l("Please enter a whole number.")
 NUMBER_OUT_OF_RANGE = _l("Please enter a number from %(min)s to %(max)s.")
 ANSWER_TOO_LONG = _l("Please shorten your answer to %(max)s characters (it has %(length)s now).")
 FORM_EXPIRED = _l("This form has expired. Please check your answers and send them again.")
+SERVICE_UNAVAILABLE = _l("Service temporarily unavailable")
+SEND_AGAIN = _l("Send again")
+ANSWERS_KEPT_IN_OUTAGE = _l(
+    "The service is temporarily unavailable. Your answers are kept in this form: "
+    "please press Send again in a minute."
+)
 AREA_NOT_CHOSEN = _l("Please choose your area from the list.")
 AREA_OUTSIDE_REGION = _l(
     "This precinct is not in the region you chose: please choose one from the list."
@@ -211,6 +217,7 @@ API_NOT_FOUND = _l("There is nothing at this address of the API.")
 API_METHOD_NOT_ALLOWED = _l("The API is read-only: use GET.")
 API_TOO_MANY_REQUESTS = _l("Too many requests. Please wait a little and try again.")
 API_SERVER_ERROR = _l("An error occurred on our side. Please try again later.")
+API_UNAVAILABLE = _l("The service is temporarily unavailable. Please try again in a minute.")
 API_UNKNOWN_PARAMETER = _l("Unknown parameter “%(name)s”; allowed: %(allowed)s.")
 API_REPEATED_PARAMETER = _l("The parameter “%(name)s” is given more than once.")
 API_MISSING_PARAMETER = _l("The parameter “%(name)s” is required.")

@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response, current_app, request
 from flask.typing import ResponseReturnValue
 from flask_babel.speaklater import LazyString
+from sqlalchemy.exc import StatementError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from .. import messages as M
-from ..errors import render_error
-from ..extensions import db
+from ..db import describe_error, is_outage
+from ..errors import forget_failed_transaction, log_database_error, render_error
 from ..i18n import API_PATH_PREFIX, current_locale
 from .jsonio import json_response
 
@@ -31,6 +32,7 @@ DEFAULT_MESSAGES: dict[int, LazyString] = {
     405: M.API_METHOD_NOT_ALLOWED,
     429: M.API_TOO_MANY_REQUESTS,
     500: M.API_SERVER_ERROR,
+    503: M.API_UNAVAILABLE,
 }
 BEARER_CHALLENGE = 'Bearer realm="surveyapp"'
 
@@ -71,8 +73,17 @@ def _http_error(error: HTTPException) -> ResponseReturnValue:
 
 
 def _unexpected(error: Exception) -> ResponseReturnValue:
-    log.exception("Unhandled error in the API", exc_info=error)
-    db.session.rollback()  # nothing of a failed request is kept
+    if is_outage(error):  # the database is unavailable: 503, try again later
+        log.warning("Database unavailable (503 sent): %s", describe_error(error))
+        forget_failed_transaction()
+        response = error_response(503)
+        response.headers["Retry-After"] = str(current_app.config.get("RETRY_AFTER", 60))
+        return response
+    if isinstance(error, StatementError):  # logged without a row's values
+        log_database_error(error, "Unhandled database error in the API")
+    else:
+        log.exception("Unhandled error in the API", exc_info=error)
+    forget_failed_transaction()  # nothing of a failed request is kept
     return error_response(500)
 
 

@@ -24,6 +24,8 @@ from markupsafe import Markup
 
 from .. import messages as M
 from ..categories import LOCALES, QR_MARKER
+from ..db import OUTAGE_ERRORS
+from ..errors import outage_response, without_database
 from ..extensions import csrf, db, limiter
 from ..forms.survey import SurveyForm
 from ..i18n import LOCALE_COOKIE, current_locale, pull_url_locale
@@ -474,6 +476,43 @@ def _survey_page(
     response = make_response(body, status)
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+# -- A database outage (issue 17): the citizen's answers stay in the form -------------------
+
+_SURVEY_VIEWS = {"citizen.survey", "citizen.unit_survey", "citizen.invitation"}
+_NOT_KEPT = {"nav", "switch_lang"}
+
+
+def _database_unavailable(error: Exception) -> ResponseReturnValue:
+    """503 with ``Retry-After`` while the database is unavailable. A step of the survey
+    that was posted comes back with every posted field as a hidden input, a message at the
+    top and "Send again", which posts them as they were (the same step, button, CSRF token
+    and nonce: pressed when the database is back, the step goes on or the answers are
+    stored, once); the language switch keeps them too. No database is touched."""
+    if request.method != "POST" or request.endpoint not in _SURVEY_VIEWS:
+        return outage_response(error)
+    g.survey_submission = False  # nothing was stored: not counted against the limit
+    switch = request.form.get("switch_lang", "")
+    if switch in LOCALES and switch != current_locale():
+        return _same_page_in(switch)
+    without_database()
+    page = render_template(
+        "citizen/answers_kept.html",
+        title=M.SERVICE_UNAVAILABLE,
+        message=M.ANSWERS_KEPT_IN_OUTAGE,
+        kept=[(k, v) for k, v in request.form.items(multi=True) if k not in _NOT_KEPT],
+        nav="back" if request.form.get("nav") == "back" else "next",
+        survey_form_id="survey",
+        survey_default_label=M.SEND_AGAIN,
+    )
+    return outage_response(error, page)
+
+
+for _outage in OUTAGE_ERRORS:
+    bp.register_error_handler(_outage, _database_unavailable)
+
+# -- end of the database outage --------------------------------------------------------------
 
 
 @bp.get("/<lang>/privacy")

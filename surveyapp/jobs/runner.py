@@ -14,8 +14,10 @@ from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import update
+from sqlalchemy.exc import StatementError
 
 from ..clock import utcnow
+from ..db import describe_error
 from ..extensions import db
 from ..models import JobRun
 from .locks import job_lock
@@ -126,8 +128,12 @@ def run_job(job: Job, worker: str, *, on_start: Callable[[JobRun], None] | None 
         except Exception as error:  # recorded, logged, and the scheduler goes on
             db.session.rollback()
             run.outcome = "failed"
-            run.error = "".join(traceback.format_exception_only(error)).strip()[:4000]
-            log.exception("job %s failed", job.name)
+            if isinstance(error, StatementError):  # recorded and logged without row values
+                run.error = describe_error(error)[:4000]
+                log.error("job %s failed: %s", job.name, run.error)
+            else:
+                run.error = "".join(traceback.format_exception_only(error)).strip()[:4000]
+                log.exception("job %s failed", job.name)
         run.finished_at = utcnow()
         run.seconds = time.perf_counter() - started
         db.session.add(run)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -13,8 +14,11 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from flask import Flask
 
+from ..db import describe_error
 from . import tasks
 from .runner import Job, run_job, worker_name
+
+log = logging.getLogger("surveyapp.jobs")
 
 JOBS: dict[str, Job] = {
     job.name: job
@@ -54,9 +58,21 @@ def schedules(config: Mapping[str, Any]) -> dict[str, Schedule]:
 
 
 def _in_app(app: Flask, job: Job) -> Callable[[], None]:
+    """The scheduler's call of ``job``. Whatever fails (the database is down, or goes down
+    half-way: the run cannot even be recorded) is logged without a row's values and the
+    scheduler goes on: the job runs again at its next tick, on connections made afresh (the
+    pool pings each before use)."""
+
     def run() -> None:
-        with app.app_context():
-            run_job(job, worker_name("scheduler"))
+        try:
+            with app.app_context():
+                run_job(job, worker_name("scheduler"))
+        except Exception as error:  # the scheduler process must outlive any job
+            log.error(
+                "job %s could not run (it runs again at its next tick): %s",
+                job.name,
+                describe_error(error),
+            )
 
     return run
 
