@@ -1,4 +1,4 @@
-"""Removing contact and identity numbers from citizens' free-text comments.
+"""Removing names, contact and identity numbers from citizens' free-text comments.
 
 Comments are anonymous, yet people write their phone number, e-mail address,
 IIN or card number into them ("call me back", "my IIN is ..."). :func:`scrub`
@@ -9,22 +9,32 @@ those tokens again for the moderators; :func:`normalise_text` cleans the text
 itself (control characters, Unicode normal form, blank lines) and should run
 first.
 
-Pure Python (standard library only): no Flask, no SQLAlchemy.
+Pure Python: no Flask, no SQLAlchemy; names come from ``airlock-pii`` (pure Python too).
 
 What is caught
 --------------
+The rules read a *normalised view* of the text, mapped back character by character to the
+original: digits of other scripts and full-width forms become ASCII (``８７０１`` → ``8701``,
+``＠`` → ``@``), a letter O (Latin or Cyrillic) inside a run of at least five digits is read
+as a zero (``87О1...``), and a digit spelled out next to a digit is read as that digit
+("восемь 701 ...", "сегіз 701 ...", "eight 701 ...").
+
 * **E-mail addresses**, Latin or Cyrillic (``айгерим@почта.рф``), also with
-  spaces around the ``@`` (``name @ mail.ru``) and, for Latin addresses, the
-  spelled-out forms ``name(at)mail.ru``, ``name [at] mail [dot] ru``,
-  ``name собака mail точка ru``.
+  spaces around the ``@`` (``name @ mail . ru``) and spelled out in any script with a
+  known top-level domain: ``name(at)mail.ru``, ``name [at] mail [dot] ru``,
+  ``ivan at mail dot ru``, ``иван собака мейл точка ру``, ``serik айқұлақ mail нүкте kz``.
 * **Payment card numbers**: 16 digits, contiguous or in groups of four; any
   other contiguous run of 13 to 19 digits that passes the Luhn check.
 * **IIN/BIN** (ЖСН/БСН): any run of 12 digits, checksum or not (people
-  mistype), contiguous or grouped 6+6, 4+4+4, 3+3+3+3 or 2+2+2+6; and, after
-  the words ИИН, ЖСН, IIN, БИН, БСН, BIN or ИНН, any run of 6 to 14 digits.
+  mistype), contiguous or grouped 6+6, 4+4+4, 3+3+3+3 or 2+2+2+6 (with spaces, dashes,
+  dots, ``_`` or ``/``); and, after the words ИИН, ЖСН, IIN, БИН, БСН, BIN or ИНН, any run
+  of 6 to 14 digits.
+* **Identity card and passport numbers**: N (Latin or Cyrillic) and 8 digits anywhere; 8 to
+  10 digits after a cue (удостоверение, уд. личности, жеке куәлік, ID card, паспорт,
+  төлқұжат, passport, документ, құжат); a bare run of 9 digits starting with 0.
 * **Phone numbers**: Kazakhstan (and Russian) numbers with a ``+7``, ``8`` or
-  ``7`` prefix in any spacing, with dashes, dots and brackets
-  (``8 (7172) 12-34-56``, ``+7 701 123 45 67``, ``87011234567``); a bare
+  ``7`` prefix in any spacing, with dashes, dots, brackets, ``_``, ``/`` or commas
+  (``8 (7172) 12-34-56``, ``+7 701 123 45 67``, ``8,701,123,45,67``, ``87011234567``); a bare
   ten-digit national number starting with 7 (``701 123 45 67``);
   international numbers written with ``+`` or ``00`` and 9 to 15 digits.
   Short local numbers (5 to 7 digits written ``2-12-34``, ``23-45-67``,
@@ -32,24 +42,35 @@ What is caught
   to a phone cue word (тел, телефон, номер, нөмір, звоните, хабарласыңыз,
   қоңырау, call, phone, WhatsApp, ватсап, ...) or to another removed phone
   number, before or after it; any other run of 8 to 15 digits only after one.
+* **Names**: the PERSON entities of ``airlock-pii`` (Kazakh, Russian names and
+  patronymics), less a rank or title in front ("Сержант [имя удалено]"); one to three
+  capitalised words after a rank or title ("Officer John Smith", "участковый Кузнецов");
+  a capitalised word with a surname's ending inside a sentence ("спасибо Смагулов"), not
+  after a street or town word.
 
 Ordinary numbers stay: years, dates (``12.05.2024``, ``2024-05-12``), times
-(``22:00``), house, flat and precinct numbers, counts (``3-4 раза``), and sums
-of money followed or preceded by a currency (``1 500 000 тенге``).
+(``22:00``), house, flat and precinct numbers, counts (``3-4 раза``), sums
+of money followed or preceded by a currency (``1 500 000 тенге``), car plates
+(``123 ABC 02``: most in comments are police cars') and 102/112.
 
 Order
 -----
-E-mail first (its local part may hold digits), then card numbers, IINs and
-only then phone numbers, so that a 12-digit IIN is not half taken for a phone
+E-mail first (its local part may hold digits), then card numbers, IINs, document numbers
+and only then phone numbers, so that a 12-digit IIN is not half taken for a phone
 number; the cue-based rules come last, for what the shape rules left. The
-passes repeat until nothing changes, which makes :func:`scrub` idempotent.
+passes repeat until nothing changes; names are found on the text itself. Overlapping finds
+are merged. Tokens already in the text are never matched, which makes :func:`scrub`
+idempotent.
+
+Measured on the labelled set tests/privacy/pii_comments.jsonl (333 comments, kk/ru/en) by
+``scripts/evaluate_scrubber.py``; tests/privacy/test_scrubbing.py holds the floors.
 
 Known limitations
 -----------------
-Names, addresses, car plates, IBANs, document and case numbers are not
-detected (a free-text name cannot be told from any other word): moderation
-still has to read every comment. A number split across lines, written in
-words ("восемь семьсот один ...") or with a digit missing from a
+A bare surname or a name opening a sentence ("Petrov at the station ...") is missed unless
+airlock-pii knows it; home addresses, car plates, IBANs and case numbers are not
+detected: moderation still has to read every comment. A number split across lines, written
+entirely in words ("восемь семьсот один ...") or with a digit missing from a
 Kazakhstan number (``8 701 123 45 6``) is not caught. Digits inside URLs are
 treated like any other digits (``wa.me/77011234567`` is scrubbed, and so can
 be a long numeric id in a link). Sums of money without a currency word can be
@@ -410,7 +431,10 @@ _PHONE_BEFORE_CUE = re.compile(
 )
 """A number of 5 to 7 digits before a cue word ("23-45-67 нөміріне")."""
 
-_TLD = r"(?: ru | kz | com | net | org | ua | by | uz | kg | info | io | su | ру | кз | ком | рф | нет | орг )"
+_TLD = (
+    r"(?: ru | kz | com | net | org | ua | by | uz | kg | info | io | su"
+    r" | ру | кз | ком | рф | нет | орг )"
+)
 _SPELLED_EMAIL = re.compile(
     rf"""
     (?<![\w.+%\-@])
@@ -566,13 +590,51 @@ def _normalised_view(text: str) -> _View:
 
 
 _TITLES = frozenset(
-    """
-    сержант старший младший участковый участкового участковому лейтенант капитан майор
-    подполковник полковник генерал инспектор инспектора полицейский полицейского сотрудник
-    сотрудника сотрудник_полиции господин госпожа товарищ начальник следователь дознаватель
-    учаскелік полицей полиция қызметкері мырза ханым бастығы тергеуші
-    officer sergeant lieutenant captain major colonel inspector constable detective mr mrs ms
-    """.split()
+    [
+        "сержант",
+        "старший",
+        "младший",
+        "участковый",
+        "участкового",
+        "участковому",
+        "лейтенант",
+        "капитан",
+        "майор",
+        "подполковник",
+        "полковник",
+        "генерал",
+        "инспектор",
+        "инспектора",
+        "полицейский",
+        "полицейского",
+        "сотрудник",
+        "сотрудника",
+        "господин",
+        "госпожа",
+        "товарищ",
+        "начальник",
+        "следователь",
+        "дознаватель",
+        "учаскелік",
+        "полицей",
+        "қызметкері",
+        "мырза",
+        "ханым",
+        "бастығы",
+        "тергеуші",
+        "officer",
+        "sergeant",
+        "lieutenant",
+        "captain",
+        "major",
+        "colonel",
+        "inspector",
+        "constable",
+        "detective",
+        "mr",
+        "mrs",
+        "ms",
+    ]
 )
 """Ranks and titles that come before a name: kept, only the name after them is removed."""
 
@@ -594,11 +656,12 @@ _SURNAME = re.compile(
     r"""
     (?<= [a-zа-яёәғқңөұүһі] \s )
     (?<! ул\.\s ) (?<! пр\.\s ) (?<! мкр\.\s ) (?<! \bг\.\s ) (?<! \bв\s ) (?<! \bна\s )
+    (?<! улица\s ) (?<! улице\s ) (?<! улицы\s ) (?<! улицу\s ) (?<! проспекте\s )
     (?P<name> [A-ZА-ЯЁӘҒҚҢӨҰҮҺІ][a-zа-яёәғқңөұүһі]{2,}
       (?: ов | ев | ёв | ин | ова | ева | ина | ская | ский | енко | ұлы | қызы
         | ov | ev | ova | eva | ina | enko | uly | kyzy ) )
     (?! \w | \s+ (?: көшесі | даңғылы | қаласы | ауданы | street | avenue | district
-                    | улиц | проспект | район ) )
+                    | улиц | проспект | район | университет | university | школ | мектеб ) )
     """,
     re.VERBOSE,
 )

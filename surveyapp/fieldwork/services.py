@@ -233,13 +233,16 @@ def median_completion_seconds(wave: Wave) -> float | None:
     count = int(db.session.scalar(select(func.count()).where(*where)) or 0)
     if not count:
         return None
-    middle = list(
-        db.session.scalars(
-            select(duration).where(*where).order_by(duration).limit(2 - count % 2).offset(
-                (count - 1) // 2
-            )
+    middle = [
+        int(seconds or 0)  # never None: the WHERE leaves those out
+        for seconds in db.session.scalars(
+            select(duration)
+            .where(*where)
+            .order_by(duration)
+            .limit(2 - count % 2)
+            .offset((count - 1) // 2)
         )
-    )
+    ]
     return round(float(sum(middle) / len(middle)), 3)
 
 

@@ -186,18 +186,45 @@ def card() -> str:
 
 NAMES = {
     "ru": [
-        "Иванов", "Петров", "Сидоренко", "Ержан Сериков", "Айгуль Нурланова", "Асхат Жумабаев",
-        "Ольга Викторовна", "Кузнецов", "Смагулов", "Марат Ахметов", "Бауыржан Оспанов",
-        "Сергей Павлович", "Дмитрий Ким", "Тимур Исмаилов", "Елена Ковалёва",
+        "Иванов",
+        "Петров",
+        "Сидоренко",
+        "Ержан Сериков",
+        "Айгуль Нурланова",
+        "Асхат Жумабаев",
+        "Ольга Викторовна",
+        "Кузнецов",
+        "Смагулов",
+        "Марат Ахметов",
+        "Бауыржан Оспанов",
+        "Сергей Павлович",
+        "Дмитрий Ким",
+        "Тимур Исмаилов",
+        "Елена Ковалёва",
     ],
     "kk": [
-        "Айгүл Нұрланқызы", "Ержан Серікұлы", "Асқар Төлеуов", "Бекзат Нұрмағамбетов",
-        "Серік Ахметов", "Дәулет Әбілқасымов", "Гүлнар Сейітқызы", "Нұрлан Жақыпов",
-        "Мұхтар Бекмұхамбетов", "Қайрат Омаров",
+        "Айгүл Нұрланқызы",
+        "Ержан Серікұлы",
+        "Асқар Төлеуов",
+        "Бекзат Нұрмағамбетов",
+        "Серік Ахметов",
+        "Дәулет Әбілқасымов",
+        "Гүлнар Сейітқызы",
+        "Нұрлан Жақыпов",
+        "Мұхтар Бекмұхамбетов",
+        "Қайрат Омаров",
     ],
     "en": [
-        "John Smith", "Ivanov", "Serik Akhmetov", "Aigul Nurlanova", "Petrov",
-        "Yerzhan Serikov", "Michael Brown", "Dana Mukanova", "Kuznetsov", "Asel Tokhtarova",
+        "John Smith",
+        "Ivanov",
+        "Serik Akhmetov",
+        "Aigul Nurlanova",
+        "Petrov",
+        "Yerzhan Serikov",
+        "Michael Brown",
+        "Dana Mukanova",
+        "Kuznetsov",
+        "Asel Tokhtarova",
     ],
 }
 
@@ -211,7 +238,7 @@ RANK = {
 TEMPLATES: dict[str, dict[str, list[str]]] = {
     "ru": {
         "phone": [
-            "Звонила участковому несколько раз, никто не перезвонил. Мой номер {phone}, жду ответа.",
+            "Звонила участковому несколько раз, никто не перезвонил. Мой номер {phone}, жду.",
             "Соседи шумят каждую ночь, полиция не приезжает. Свяжитесь со мной: {phone}",
             "Прошу перезвонить по {phone}, хочу рассказать о драке у магазина.",
             "тел {phone} — это номер моего брата, его задержали без объяснений",
@@ -326,19 +353,34 @@ TEMPLATES: dict[str, dict[str, list[str]]] = {
 
 NEGATIVES: dict[str, list[tuple[str, list[tuple[str, str]]]]] = {
     "ru": [
-        ("Штраф 15 000 тенге выписали за парковку, хотя знака не было.", [("money", "15 000 тенге")]),
+        (
+            "Штраф 15 000 тенге выписали за парковку, хотя знака не было.",
+            [("money", "15 000 тенге")],
+        ),
         ("Заплатил 5000 тг штрафа, считаю несправедливым.", [("money", "5000 тг")]),
         ("Ущерб составил 1 250 000 тенге, дело стоит.", [("money", "1 250 000 тенге")]),
-        ("Вызвали полицию 12.05.2024 в 22:00, приехали только в 23:40.", [("date", "12.05.2024"), ("time", "22:00"), ("time", "23:40")]),
+        (
+            "Вызвали полицию 12.05.2024 в 22:00, приехали только в 23:40.",
+            [("date", "12.05.2024"), ("time", "22:00"), ("time", "23:40")],
+        ),
         ("Приехали через 40 минут, это слишком долго.", [("count", "40 минут")]),
         ("Обращалась 3-4 раза, бесполезно.", [("count", "3-4 раза")]),
         ("Участок №5 работает хорошо, спасибо.", [("precinct", "№5")]),
-        ("Живу на ул. Абая 150, кв. 12 — во дворе нет освещения.", [("street", "Абая 150, кв. 12")]),
+        (
+            "Живу на ул. Абая 150, кв. 12 — во дворе нет освещения.",
+            [("street", "Абая 150, кв. 12")],
+        ),
         ("Патрульная машина 123 ABC 02 стояла на тротуаре.", [("plate", "123 ABC 02")]),
         ("Звонила в 102, ответили через 10 минут.", [("emergency", "102"), ("count", "10 минут")]),
-        ("В 2023 году обращалась дважды, в 2024 году ещё раз.", [("date", "2023"), ("date", "2024")]),
+        (
+            "В 2023 году обращалась дважды, в 2024 году ещё раз.",
+            [("date", "2023"), ("date", "2024")],
+        ),
         ("Дом 34/2 по проспекту Республики, подъезд 3, нужна проверка.", [("street", "34/2")]),
-        ("На митинге было около 200 человек, полиция вела себя корректно.", [("count", "200 человек")]),
+        (
+            "На митинге было около 200 человек, полиция вела себя корректно.",
+            [("count", "200 человек")],
+        ),
         ("С 1 по 15 марта 2024 года трижды вызывали наряд.", [("date", "15 марта 2024")]),
         ("Ждали 2 часа 30 минут на посту.", [("count", "2 часа 30 минут")]),
         ("Оценка 8 из 10, стало лучше.", [("count", "8 из 10")]),
@@ -347,11 +389,20 @@ NEGATIVES: dict[str, list[tuple[str, list[tuple[str, str]]]]] = {
     ],
     "kk": [
         ("Тұраққа 15 000 теңге айыппұл салынды, белгі жоқ еді.", [("money", "15 000 теңге")]),
-        ("3-ші учаскеде кезек ұзақ, 2 сағат күттім.", [("precinct", "3-ші учаске"), ("count", "2 сағат")]),
-        ("Полицияны 12.05.2024 күні 22:00-де шақырдық.", [("date", "12.05.2024"), ("time", "22:00")]),
+        (
+            "3-ші учаскеде кезек ұзақ, 2 сағат күттім.",
+            [("precinct", "3-ші учаске"), ("count", "2 сағат")],
+        ),
+        (
+            "Полицияны 12.05.2024 күні 22:00-де шақырдық.",
+            [("date", "12.05.2024"), ("time", "22:00")],
+        ),
         ("Абай көшесі 150 үй, 12 пәтер — аулада жарық жоқ.", [("street", "150 үй, 12 пәтер")]),
         ("102-ге хабарластым, 15 минутта келді.", [("emergency", "102"), ("count", "15 минут")]),
-        ("Тәуелсіздік даңғылы 34/2 маңында көлік 777 KZA 01 тұрды.", [("street", "34/2"), ("plate", "777 KZA 01")]),
+        (
+            "Тәуелсіздік даңғылы 34/2 маңында көлік 777 KZA 01 тұрды.",
+            [("street", "34/2"), ("plate", "777 KZA 01")],
+        ),
         ("Бағам 10-нан 7, жақсарды.", [("count", "10-нан 7")]),
         ("Жиналыста 300 адам болды.", [("count", "300 адам")]),
         ("2023 жылы екі рет, 2024 жылы бір рет жүгіндім.", [("date", "2023"), ("date", "2024")]),
@@ -361,14 +412,23 @@ NEGATIVES: dict[str, list[tuple[str, list[tuple[str, str]]]]] = {
     ],
     "en": [
         ("I was fined 15,000 tenge for parking with no sign.", [("money", "15,000 tenge")]),
-        ("We called at 22:00 on 12.05.2024 and they came at 23:40.", [("time", "22:00"), ("date", "12.05.2024"), ("time", "23:40")]),
+        (
+            "We called at 22:00 on 12.05.2024 and they came at 23:40.",
+            [("time", "22:00"), ("date", "12.05.2024"), ("time", "23:40")],
+        ),
         ("Precinct No. 5 is doing well, thanks.", [("precinct", "No. 5")]),
-        ("I live at 150 Abay Street, flat 12, there is no lighting.", [("street", "150 Abay Street, flat 12")]),
+        (
+            "I live at 150 Abay Street, flat 12, there is no lighting.",
+            [("street", "150 Abay Street, flat 12")],
+        ),
         ("The police car 123 ABC 02 was parked on the pavement.", [("plate", "123 ABC 02")]),
         ("I called 102 and waited 45 minutes.", [("emergency", "102"), ("count", "45 minutes")]),
         ("About 200 people were at the rally, the police were fine.", [("count", "200 people")]),
         ("They asked for a $500 bribe.", [("money", "$500")]),
-        ("I rate them 7 out of 10 this year, better than 2023.", [("count", "7 out of 10"), ("date", "2023")]),
+        (
+            "I rate them 7 out of 10 this year, better than 2023.",
+            [("count", "7 out of 10"), ("date", "2023")],
+        ),
         ("Waited 2 hours at the station on 2024-03-01.", [("date", "2024-03-01")]),
     ],
 }
@@ -393,8 +453,11 @@ def record(lang: str, kind: str) -> dict[str, object]:
     # Some comments also hold an ordinary number or a name, as real ones do.
     if kind != "name" and rng.random() < 0.25:
         name = rng.choice(NAMES[lang])
-        lead = {"ru": "Участковый {n} не помог. ", "kk": "Учаскелік {n} көмектеспеді. ",
-                "en": "Officer {n} did not help. "}[lang]
+        lead = {
+            "ru": "Участковый {n} не помог. ",
+            "kk": "Учаскелік {n} көмектеспеді. ",
+            "en": "Officer {n} did not help. ",
+        }[lang]
         text = lead.format(n=name) + text
         pii.append({"kind": "name", "text": name})
     if rng.random() < 0.2:
@@ -405,16 +468,29 @@ def record(lang: str, kind: str) -> dict[str, object]:
 
 
 def main() -> None:
-    counts = {"phone": 34, "email": 18, "iin": 14, "id_card": 9, "passport": 8, "card": 8,
-              "name": 22}
+    counts = {
+        "phone": 34,
+        "email": 18,
+        "iin": 14,
+        "id_card": 9,
+        "passport": 8,
+        "card": 8,
+        "name": 22,
+    }
     weights = {"ru": 1.0, "kk": 1.0, "en": 0.6}
     records: list[dict[str, object]] = []
     for lang, weight in weights.items():
         for kind, count in counts.items():
             records.extend(record(lang, kind) for _ in range(round(count * weight)))
         for text, kept in NEGATIVES[lang]:
-            records.append({"lang": lang, "text": text, "pii": [],
-                            "keep": [{"kind": k, "text": t} for k, t in kept]})
+            records.append(
+                {
+                    "lang": lang,
+                    "text": text,
+                    "pii": [],
+                    "keep": [{"kind": k, "text": t} for k, t in kept],
+                }
+            )
     rng.shuffle(records)
     with OUT.open("w", encoding="utf-8") as out:
         for number, item in enumerate(records, 1):
