@@ -1,4 +1,4 @@
-"""Removing contact and identity numbers from citizens' free-text comments.
+"""Removing names, contact and identity numbers from citizens' free-text comments.
 
 Comments are anonymous, yet people write their phone number, e-mail address,
 IIN or card number into them ("call me back", "my IIN is ..."). :func:`scrub`
@@ -9,22 +9,32 @@ those tokens again for the moderators; :func:`normalise_text` cleans the text
 itself (control characters, Unicode normal form, blank lines) and should run
 first.
 
-Pure Python (standard library only): no Flask, no SQLAlchemy.
+Pure Python: no Flask, no SQLAlchemy; names come from ``airlock-pii`` (pure Python too).
 
 What is caught
 --------------
+The rules read a *normalised view* of the text, mapped back character by character to the
+original: digits of other scripts and full-width forms become ASCII (``８７０１`` → ``8701``,
+``＠`` → ``@``), a letter O (Latin or Cyrillic) inside a run of at least five digits is read
+as a zero (``87О1...``), and a digit spelled out next to a digit is read as that digit
+("восемь 701 ...", "сегіз 701 ...", "eight 701 ...").
+
 * **E-mail addresses**, Latin or Cyrillic (``айгерим@почта.рф``), also with
-  spaces around the ``@`` (``name @ mail.ru``) and, for Latin addresses, the
-  spelled-out forms ``name(at)mail.ru``, ``name [at] mail [dot] ru``,
-  ``name собака mail точка ru``.
+  spaces around the ``@`` (``name @ mail . ru``) and spelled out in any script with a
+  known top-level domain: ``name(at)mail.ru``, ``name [at] mail [dot] ru``,
+  ``ivan at mail dot ru``, ``иван собака мейл точка ру``, ``serik айқұлақ mail нүкте kz``.
 * **Payment card numbers**: 16 digits, contiguous or in groups of four; any
   other contiguous run of 13 to 19 digits that passes the Luhn check.
 * **IIN/BIN** (ЖСН/БСН): any run of 12 digits, checksum or not (people
-  mistype), contiguous or grouped 6+6, 4+4+4, 3+3+3+3 or 2+2+2+6; and, after
-  the words ИИН, ЖСН, IIN, БИН, БСН, BIN or ИНН, any run of 6 to 14 digits.
+  mistype), contiguous or grouped 6+6, 4+4+4, 3+3+3+3 or 2+2+2+6 (with spaces, dashes,
+  dots, ``_`` or ``/``); and, after the words ИИН, ЖСН, IIN, БИН, БСН, BIN or ИНН, any run
+  of 6 to 14 digits.
+* **Identity card and passport numbers**: N (Latin or Cyrillic) and 8 digits anywhere; 8 to
+  10 digits after a cue (удостоверение, уд. личности, жеке куәлік, ID card, паспорт,
+  төлқұжат, passport, документ, құжат); a bare run of 9 digits starting with 0.
 * **Phone numbers**: Kazakhstan (and Russian) numbers with a ``+7``, ``8`` or
-  ``7`` prefix in any spacing, with dashes, dots and brackets
-  (``8 (7172) 12-34-56``, ``+7 701 123 45 67``, ``87011234567``); a bare
+  ``7`` prefix in any spacing, with dashes, dots, brackets, ``_``, ``/`` or commas
+  (``8 (7172) 12-34-56``, ``+7 701 123 45 67``, ``8,701,123,45,67``, ``87011234567``); a bare
   ten-digit national number starting with 7 (``701 123 45 67``);
   international numbers written with ``+`` or ``00`` and 9 to 15 digits.
   Short local numbers (5 to 7 digits written ``2-12-34``, ``23-45-67``,
@@ -32,24 +42,35 @@ What is caught
   to a phone cue word (тел, телефон, номер, нөмір, звоните, хабарласыңыз,
   қоңырау, call, phone, WhatsApp, ватсап, ...) or to another removed phone
   number, before or after it; any other run of 8 to 15 digits only after one.
+* **Names**: the PERSON entities of ``airlock-pii`` (Kazakh, Russian names and
+  patronymics), less a rank or title in front ("Сержант [имя удалено]"); one to three
+  capitalised words after a rank or title ("Officer John Smith", "участковый Кузнецов");
+  a capitalised word with a surname's ending inside a sentence ("спасибо Смагулов"), not
+  after a street or town word.
 
 Ordinary numbers stay: years, dates (``12.05.2024``, ``2024-05-12``), times
-(``22:00``), house, flat and precinct numbers, counts (``3-4 раза``), and sums
-of money followed or preceded by a currency (``1 500 000 тенге``).
+(``22:00``), house, flat and precinct numbers, counts (``3-4 раза``), sums
+of money followed or preceded by a currency (``1 500 000 тенге``), car plates
+(``123 ABC 02``: most in comments are police cars') and 102/112.
 
 Order
 -----
-E-mail first (its local part may hold digits), then card numbers, IINs and
-only then phone numbers, so that a 12-digit IIN is not half taken for a phone
+E-mail first (its local part may hold digits), then card numbers, IINs, document numbers
+and only then phone numbers, so that a 12-digit IIN is not half taken for a phone
 number; the cue-based rules come last, for what the shape rules left. The
-passes repeat until nothing changes, which makes :func:`scrub` idempotent.
+passes repeat until nothing changes; names are found on the text itself. Overlapping finds
+are merged. Tokens already in the text are never matched, which makes :func:`scrub`
+idempotent.
+
+Measured on the labelled set tests/privacy/pii_comments.jsonl (333 comments, kk/ru/en) by
+``scripts/evaluate_scrubber.py``; tests/privacy/test_scrubbing.py holds the floors.
 
 Known limitations
 -----------------
-Names, addresses, car plates, IBANs, document and case numbers are not
-detected (a free-text name cannot be told from any other word): moderation
-still has to read every comment. A number split across lines, written in
-words ("восемь семьсот один ...") or with a digit missing from a
+A bare surname or a name opening a sentence ("Petrov at the station ...") is missed unless
+airlock-pii knows it; home addresses, car plates, IBANs and case numbers are not
+detected: moderation still has to read every comment. A number split across lines, written
+entirely in words ("восемь семьсот один ...") or with a digit missing from a
 Kazakhstan number (``8 701 123 45 6``) is not caught. Digits inside URLs are
 treated like any other digits (``wa.me/77011234567`` is scrubbed, and so can
 be a long numeric id in a link). Sums of money without a currency word can be
@@ -64,6 +85,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from types import MappingProxyType
+
+from airlock_pii import EntityType, detect
 
 __all__ = [
     "DEFAULT_REPLACEMENTS",
@@ -84,6 +107,8 @@ class PiiKind(StrEnum):
     EMAIL = "email"
     IIN = "iin"
     CARD = "card"
+    DOCUMENT = "document"
+    NAME = "name"
 
 
 DEFAULT_REPLACEMENTS: Mapping[PiiKind, str] = MappingProxyType(
@@ -92,6 +117,8 @@ DEFAULT_REPLACEMENTS: Mapping[PiiKind, str] = MappingProxyType(
         PiiKind.EMAIL: "[e-mail removed]",
         PiiKind.IIN: "[ID number removed]",
         PiiKind.CARD: "[card number removed]",
+        PiiKind.DOCUMENT: "[document number removed]",
+        PiiKind.NAME: "[name removed]",
     }
 )
 """The English token put in place of each kind when the caller gives neither tokens nor a
@@ -106,6 +133,8 @@ PLACEHOLDERS: Mapping[str, Mapping[PiiKind, str]] = MappingProxyType(
                 PiiKind.EMAIL: "[электрондық пошта мекенжайы жойылды]",
                 PiiKind.IIN: "[ЖСН жойылды]",
                 PiiKind.CARD: "[карта нөмірі жойылды]",
+                PiiKind.DOCUMENT: "[құжат нөмірі жойылды]",
+                PiiKind.NAME: "[аты-жөні жойылды]",
             }
         ),
         "ru": MappingProxyType(
@@ -114,6 +143,8 @@ PLACEHOLDERS: Mapping[str, Mapping[PiiKind, str]] = MappingProxyType(
                 PiiKind.EMAIL: "[адрес электронной почты удалён]",
                 PiiKind.IIN: "[ИИН удалён]",
                 PiiKind.CARD: "[номер карты удалён]",
+                PiiKind.DOCUMENT: "[номер документа удалён]",
+                PiiKind.NAME: "[имя удалено]",
             }
         ),
         "en": MappingProxyType(
@@ -122,6 +153,8 @@ PLACEHOLDERS: Mapping[str, Mapping[PiiKind, str]] = MappingProxyType(
                 PiiKind.EMAIL: "[e-mail removed]",
                 PiiKind.IIN: "[ID number removed]",
                 PiiKind.CARD: "[card number removed]",
+                PiiKind.DOCUMENT: "[document number removed]",
+                PiiKind.NAME: "[name removed]",
             }
         ),
     }
@@ -173,9 +206,10 @@ _PHONE_MARK = _SENTINEL[PiiKind.PHONE]
 
 _WS = r"[^\S\n\r\v\f]"  # horizontal white space, including no-break spaces
 _ZW = "[\u00ad\u200b-\u200d\u2060\ufeff]"  # soft hyphen and zero-width characters
-_DASH = r"[\-.\u2010-\u2015\u2212]"  # hyphen, dot, Unicode dashes, minus sign
-_SEP = rf"(?:{_WS}|{_ZW}|{_DASH}|[()]){{0,5}}"
-"""What may stand between two digits of one phone number (possibly nothing)."""
+_DASH = r"[\-._/\u2010-\u2015\u2212]"  # hyphen, dot, underscore, slash, dashes, minus
+_SEP = rf"(?:{_WS}|{_ZW}|{_DASH}|[()]|,(?=\d)){{0,5}}"
+"""What may stand between two digits of one phone number (possibly nothing): also ``_`` and
+``/``, and a comma with no space after it (``8,701,123,45,67``; "23-45-67, 34-56-78" are two)."""
 _GROUP_SEP = rf"(?:{_WS}|{_ZW}|{_DASH}){{0,3}}"
 """What may stand between two digit groups of a card number or an IIN."""
 
@@ -397,40 +431,323 @@ _PHONE_BEFORE_CUE = re.compile(
 )
 """A number of 5 to 7 digits before a cue word ("23-45-67 нөміріне")."""
 
+_TLD = (
+    r"(?: ru | kz | com | net | org | ua | by | uz | kg | info | io | su"
+    r" | ру | кз | ком | рф | нет | орг )"
+)
+_SPELLED_EMAIL = re.compile(
+    rf"""
+    (?<![\w.+%\-@])
+    [\w+%\-]+ (?: \.[\w+%\-]+ )*
+    (?: {_WS}+ (?: at | собака | собачка | айқұлақ | [@＠] ) {_WS}+
+      | {_WS}* [(\[{{<] {_WS}* (?: at | собака | собачка | айқұлақ ) {_WS}* [)\]}}>] {_WS}* )
+    (?: \w (?: [\w\-]* \w )?
+        (?: {_WS}* \. {_WS}* | {_WS}+ (?: dot | точка | нүкте ) {_WS}+
+          | {_WS}* [(\[{{<] {_WS}* (?: dot | точка | нүкте ) {_WS}* [)\]}}>] {_WS}* ) )+
+    {_TLD}
+    (?![\w\-])
+    """,
+    _FLAGS,
+)
+"""Addresses spelled out in any script, with a known top-level domain: ``ivan at mail dot ru``,
+``иван собака мейл точка ру``, ``serik айқұлақ mail нүкте kz``, ``ivan @ mail . ru``."""
+
+_DOCUMENT_CUE = r"""
+    (?<!\w)
+    (?: удостоверени\w* | уд \.? (?: \s* личн\w* )? | личн\w* \s+ удостоверени\w*
+      | жеке \s+ куәлі\w* | куәлі\w* | id \s? [-‐]? \s? card\w* | identity \s+ card\w*
+      | паспорт\w* | passport\w* | төлқұжат\w* | документ\w* | құжат\w* | document\w* )
+    (?!\w)
+"""
+_DOCUMENT_AFTER_CUE = re.compile(
+    rf"""
+    (?: {_DOCUMENT_CUE} )
+    (?P<gap> (?: [^\d\n.!?;] | \.(?={_WS}*[\dNnН№]) ){{0,25}}? )
+    (?P<num> (?<![\w]) (?: [NnН] {_WS}? )? \d (?: {_GROUP_SEP} \d ){{7,9}} ) (?!\d)
+    """,
+    _FLAGS,
+)
+"""An identity card (9 digits) or passport number (N and 8 digits) after a cue word."""
+
+_PASSPORT = re.compile(rf"(?<![\w]) [NН] {_WS}? \d{{4}} {_WS}? \d{{4}} (?!\d)", _FLAGS)
+"""A Kazakhstan passport number anywhere: N (Latin or Cyrillic) and 8 digits."""
+
+_ID_CARD = re.compile(r"(?<![\d+\w])0\d{8}(?!\d)")
+"""A bare run of nine digits starting with 0: the shape of a Kazakhstan identity card."""
+
+
+def _not_money(match: re.Match[str]) -> bool:
+    return not _looks_like_money_or_date(match, "num")
+
+
 _RULES: tuple[_Rule, ...] = (
     _Rule(PiiKind.EMAIL, _EMAIL),
     _Rule(PiiKind.EMAIL, _OBFUSCATED_EMAIL),
+    _Rule(PiiKind.EMAIL, _SPELLED_EMAIL),
     _Rule(PiiKind.CARD, _CARD_GROUPED, _not_money_or_date),
     _Rule(PiiKind.CARD, _CARD_LUHN, _luhn_card),
     _Rule(PiiKind.IIN, _IIN_SHAPED, _not_money_or_date),
     _Rule(PiiKind.IIN, _IIN_CUED, group="num"),
+    _Rule(PiiKind.DOCUMENT, _PASSPORT),
+    _Rule(PiiKind.DOCUMENT, _DOCUMENT_AFTER_CUE, _not_money, group="num"),
     _Rule(PiiKind.PHONE, _KZ_PHONE, _not_money_or_date),
     _Rule(PiiKind.PHONE, _INTERNATIONAL_PHONE, _not_money_or_date),
     _Rule(PiiKind.PHONE, _PHONE_AFTER_CUE, _cued_phone, group="num"),
     _Rule(PiiKind.PHONE, _PHONE_BEFORE_CUE, _cued_phone, group="num"),
+    _Rule(PiiKind.DOCUMENT, _ID_CARD, _not_money_or_date),
 )
 
 
-def _apply(rule: _Rule, text: str, found: dict[PiiKind, int]) -> str:
-    """Replace every accepted match of ``rule`` in ``text`` by its sentinel."""
+# --------------------------------------------------------------------------
+# The normalised view: what the rules read
+
+
+class _View:
+    """The text the rules read, and where each of its characters came from in the original:
+    character ``i`` stands for ``original[starts[i]:ends[i]]``. Replacing a stretch keeps the
+    origin of what it replaced, so a match in the view is a span of the original."""
+
+    __slots__ = ("ends", "starts", "text")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.starts = list(range(len(text)))
+        self.ends = list(range(1, len(text) + 1))
+
+    def replace(self, start: int, end: int, new: str) -> tuple[int, int]:
+        """Put ``new`` in place of ``text[start:end]``; the original span it stood for."""
+        origin = (self.starts[start], self.ends[end - 1])
+        self.text = self.text[:start] + new + self.text[end:]
+        self.starts[start:end] = [origin[0]] * len(new)
+        self.ends[start:end] = [origin[1]] * len(new)
+        return origin
+
+
+# Confusable characters: digits of other scripts (full-width "８", Arabic-Indic, ...) and the
+# full-width forms of ASCII ("＠", "Ｎ") become ASCII, one character for one (NFKC would also
+# turn "№" into "No", which the rules do not want).
+_FULL_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}
+
+
+def _confusables_folded(text: str) -> str:
+    if text.isascii():
+        return text
+    text = text.translate(_FULL_WIDTH)
+    return "".join(
+        str(unicodedata.digit(char)) if not char.isascii() and char.isdecimal() else char
+        for char in text
+    )
+
+
+_OH = "OoОо"
+_DIGITISH_RUN = re.compile(
+    rf"(?<![^\W\d_{_OH}]) [\d{_OH}] (?: [\s\-._/(),]{{0,3}} [\d{_OH}] )+ (?![^\W\d_{_OH}])",
+    re.VERBOSE,
+)
+"""A run of digits and letters O (Latin or Cyrillic) with separators, not inside a word."""
+
+_DIGIT_WORDS = {
+    word: str(value)
+    for words in (
+        "ноль один два три четыре пять шесть семь восемь девять",
+        "нөл бір екі үш төрт бес алты жеті сегіз тоғыз",
+        "zero one two three four five six seven eight nine",
+    )
+    for value, word in enumerate(words.split())
+} | {"нуль": "0"}
+_DIGIT_WORD = "|".join(sorted(_DIGIT_WORDS, key=len, reverse=True))
+_SPELLED_DIGIT = re.compile(
+    rf"(?<!\w)(?P<word>{_DIGIT_WORD})(?!\w)(?=[\s\-.,_/()]{{0,3}}\d)"
+    rf"|(?<=\d)(?P<sep>[\s\-.,_/()]{{1,3}})(?P<after>{_DIGIT_WORD})(?!\w)",
+    re.IGNORECASE,
+)
+"""A digit written as a word next to a digit: "восемь 701 ...", "сегіз 701 ...", "eight 701"."""
+
+
+def _normalised_view(text: str) -> _View:
+    """The view the rules read: confusable digits folded, a letter O inside a run of at least
+    five digits read as a zero, a digit spelled out next to a digit read as that digit."""
+    view = _View(_confusables_folded(text))
+    if _DIGIT.search(view.text) is None:
+        return view  # both the spelled digits and the letters O need a digit next to them
+    pos = 0
+    while (match := _SPELLED_DIGIT.search(view.text, pos)) is not None:
+        group = "word" if match.group("word") else "after"
+        start, end = match.span(group)
+        view.replace(start, end, _DIGIT_WORDS[match.group(group).lower()])
+        pos = start + 1
+    if any(char in view.text for char in _OH):
+        for match in _DIGITISH_RUN.finditer(view.text):
+            run = match.group()
+            if _digit_count(run) >= 5 and any(char in run for char in _OH):
+                zeros = re.sub(f"[{_OH}]", "0", run)
+                view.text = view.text[: match.start()] + zeros + view.text[match.end() :]
+    return view
+
+
+# --------------------------------------------------------------------------
+# Names (airlock-pii) and what the rules found
+
+
+_TITLES = frozenset(
+    [
+        "сержант",
+        "старший",
+        "младший",
+        "участковый",
+        "участкового",
+        "участковому",
+        "лейтенант",
+        "капитан",
+        "майор",
+        "подполковник",
+        "полковник",
+        "генерал",
+        "инспектор",
+        "инспектора",
+        "полицейский",
+        "полицейского",
+        "сотрудник",
+        "сотрудника",
+        "господин",
+        "госпожа",
+        "товарищ",
+        "начальник",
+        "следователь",
+        "дознаватель",
+        "учаскелік",
+        "полицей",
+        "қызметкері",
+        "мырза",
+        "ханым",
+        "бастығы",
+        "тергеуші",
+        "officer",
+        "sergeant",
+        "lieutenant",
+        "captain",
+        "major",
+        "colonel",
+        "inspector",
+        "constable",
+        "detective",
+        "mr",
+        "mrs",
+        "ms",
+    ]
+)
+"""Ranks and titles that come before a name: kept, only the name after them is removed."""
+
+_TITLE = (
+    r"(?:" + "|".join(sorted(_TITLES, key=len, reverse=True)) + r")"
+    r"(?!\w)(?:(?<=mr)\.|(?<=ms)\.|(?<=mrs)\.)?"
+)
+_TITLED_NAME = re.compile(
+    rf"(?<!\w){_TITLE}(?:\s+{_TITLE})*"
+    r"\s+(?P<name>[A-ZА-ЯЁӘҒҚҢӨҰҮҺІ][a-zа-яёәғқңөұүһі]+(?:-[A-ZА-ЯЁӘҒҚҢӨҰҮҺІ][a-zа-яёәғқңөұүһі]+)?"
+    r"(?:\s+[A-ZА-ЯЁӘҒҚҢӨҰҮҺІ][a-zа-яёәғқңөұүһі]+){0,2})",
+    re.IGNORECASE,
+)
+"""A capitalised word or two after a rank ("Officer John Smith", "участковый Кузнецов"): names
+that airlock-pii does not know (English names, rare surnames)."""
+
+
+_SURNAME = re.compile(
+    r"""
+    (?<= [a-zа-яёәғқңөұүһі] \s )
+    (?<! ул\.\s ) (?<! пр\.\s ) (?<! мкр\.\s ) (?<! \bг\.\s ) (?<! \bв\s ) (?<! \bна\s )
+    (?<! улица\s ) (?<! улице\s ) (?<! улицы\s ) (?<! улицу\s ) (?<! проспекте\s )
+    (?P<name> [A-ZА-ЯЁӘҒҚҢӨҰҮҺІ][a-zа-яёәғқңөұүһі]{2,}
+      (?: ов | ев | ёв | ин | ова | ева | ина | ская | ский | енко | ұлы | қызы
+        | ov | ev | ova | eva | ina | enko | uly | kyzy ) )
+    (?! \w | \s+ (?: көшесі | даңғылы | қаласы | ауданы | street | avenue | district
+                    | улиц | проспект | район | университет | university | школ | мектеб ) )
+    """,
+    re.VERBOSE,
+)
+"""A capitalised word with a surname's ending inside a sentence ("спасибо Смагулов"), not
+after a street, town or "в"/"на" (places: "в Конаев", "ул. Пушкина")."""
+
+
+def _name_spans(text: str) -> list[tuple[int, int]]:
+    """The names in ``text``: airlock-pii's PERSON entities with leading ranks and titles left
+    out, and capitalised words after a rank."""
+    spans: list[tuple[int, int]] = []
+    for entity in detect(text, types=EntityType.PERSON):
+        start, end = entity.start, entity.end
+        while (word := re.match(r"\w+\.?\s+", text[start:end])) is not None and (
+            word.group().strip(" .\n").casefold() in _TITLES
+        ):
+            start += word.end()
+        if start < end:
+            spans.append((start, end))
+    spans.extend(match.span("name") for match in _SURNAME.finditer(text))
+    for match in _TITLED_NAME.finditer(text):
+        name_start, name_end = match.span("name")
+        # Only words that start with a capital letter (the pattern ignores case for the ranks).
+        words = list(re.finditer(r"\S+", text[name_start:name_end]))
+        kept = [w for w in words if w.group()[0].isupper()]
+        if kept and kept[0].start() == 0:
+            last = kept[0]
+            for w in kept[1:]:
+                if w.start() > last.end() + 1:
+                    break
+                last = w
+            spans.append((name_start, name_start + last.end()))
+    return spans
+
+
+def _apply(rule: _Rule, view: _View, spans: list[tuple[int, int, PiiKind]]) -> None:
+    """Replace every accepted match of ``rule`` in the view by its sentinel."""
     sentinel = _SENTINEL[rule.kind]
     pos = 0
-    while (match := rule.pattern.search(text, pos)) is not None:
+    while (match := rule.pattern.search(view.text, pos)) is not None:
         if rule.accept(match):
             start, end = match.span(rule.group)
-            text = text[:start] + sentinel + text[end:]
-            found[rule.kind] = found.get(rule.kind, 0) + 1
+            origin = view.replace(start, end, sentinel)
+            spans.append((*origin, rule.kind))
             # Search again from the sentinel: a removed phone number is a cue.
             pos = start
         else:
             pos = match.start() + 1
-    return text
+
+
+_AT_HINT = re.compile(r"[@＠]|(?<!\w)(?:at|собак|собачк|айқұлақ)", re.IGNORECASE)
+"""What every e-mail address has: an "@" or a word for it."""
+
+
+def _found_spans(text: str) -> list[tuple[int, int, PiiKind]]:
+    """Every piece of personal data in ``text`` as ``(start, end, kind)``: sorted, merged
+    where they overlap or touch (the first found gives the kind)."""
+    view = _normalised_view(text)
+    spans: list[tuple[int, int, PiiKind]] = []
+    # Most comments hold no digit and no "@": the rules that need one are not run at all.
+    has_digit = _DIGIT.search(view.text) is not None
+    has_at = _AT_HINT.search(view.text) is not None
+    rules = [rule for rule in _RULES if (has_at if rule.kind is PiiKind.EMAIL else has_digit)]
+    while rules:
+        before = view.text
+        for rule in rules:
+            _apply(rule, view, spans)
+        # Every replacement shortens the text, so this loop ends.
+        if view.text == before:
+            break
+    spans.extend((start, end, PiiKind.NAME) for start, end in _name_spans(text))
+    merged: list[tuple[int, int, PiiKind]] = []
+    for start, end, kind in sorted(spans, key=lambda span: (span[0], -span[1])):
+        if merged and start < merged[-1][1]:
+            last = merged[-1]
+            merged[-1] = (last[0], max(last[1], end), last[2])
+        else:
+            merged.append((start, end, kind))
+    return merged
 
 
 def scrub(
     text: str, replacements: Mapping[PiiKind, str] | None = None, *, locale: str | None = None
 ) -> ScrubResult:
-    """Replace phone numbers, e-mail addresses, IINs and card numbers in ``text``.
+    """Replace phone numbers, e-mail addresses, IINs, card and document numbers and names in
+    ``text``.
 
     ``locale`` (``kk``, ``ru`` or ``en``: the language the text was written in)
     chooses the tokens of :data:`PLACEHOLDERS`; ``replacements`` gives tokens of
@@ -458,13 +775,15 @@ def scrub(
             text = text.replace(token, _SENTINEL[kind])
 
     found: dict[PiiKind, int] = {}
-    while True:
-        before = text
-        for rule in _RULES:
-            text = _apply(rule, text, found)
-        # Every replacement shortens the text, so this loop ends.
-        if text == before:
-            break
+    pieces: list[str] = []
+    pos = 0
+    for start, end, kind in _found_spans(text):
+        pieces.append(text[pos:start])
+        pieces.append(_SENTINEL[kind])
+        found[kind] = found.get(kind, 0) + 1
+        pos = end
+    pieces.append(text[pos:])
+    text = "".join(pieces)
 
     for kind, sentinel in _SENTINEL.items():
         text = text.replace(sentinel, tokens[kind])

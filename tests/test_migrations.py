@@ -12,12 +12,13 @@ import os
 import uuid
 import warnings
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import Connection, inspect, make_url, text
+from sqlalchemy import Connection, inspect, make_url, select, text
 
 from surveyapp import MIGRATIONS_DIR, create_app
 from surveyapp.db import Base, make_engine
@@ -348,3 +349,95 @@ def test_0013_stores_a_precincts_places_and_going_back_drops_them(
         upgrade(directory=str(MIGRATIONS_DIR))
         db.session.remove()
     app.extensions["surveyapp_db"].engine.dispose()
+
+
+def test_0017_keeps_a_citizens_times_to_the_hour_and_the_duration_rounded(
+    empty_database_url: str, tmp_path: Path
+) -> None:
+    """0017 fills ``response.duration_seconds`` from the exact times (rounded to 10 s, capped
+    at 2 h, NULL for an interview), then floors the response's times, the comment's date and
+    the invitation's use to the hour; a use in the hour the invitation was made becomes its
+    making. Rows written at head, taken down to 0015 and up again, keep their counts."""
+    from surveyapp.models import Comment, InvitationToken, Response
+    from tests.factories import make_wave
+
+    started = datetime(2026, 5, 4, 10, 58, 31, 123456, tzinfo=UTC)
+    rows = [  # (channel, seconds taken): 244.5 s → 240, 245 s → 250, 3 h → 2 h, interview
+        ("web", 244.5),
+        ("qr", 245.0),
+        ("web", 3 * 3600.0),
+        ("interview", 0.0),
+    ]
+    app = create_app(environ=environ_for_tests(empty_database_url, tmp_path))
+    with app.app_context():
+        upgrade(directory=str(MIGRATIONS_DIR))
+        session = db.session()
+        wave = make_wave(session, code="hourly")
+        question = wave.instrument.questions[0]
+        area_id = session.execute(text("SELECT min(id) FROM area")).scalar_one()
+        for number, (channel, seconds) in enumerate(rows):
+            response = Response(
+                wave_id=wave.id,
+                area_id=area_id,
+                locale="ru",
+                channel=channel,
+                status="complete",
+                started_at=started,
+                submitted_at=started + timedelta(seconds=seconds),
+                nonce=f"hourly-{number}",
+            )
+            session.add(response)
+            session.flush()
+        session.add(
+            Comment(
+                response_id=response.id,
+                question_id=question.id,
+                area_id=area_id,
+                locale="ru",
+                body="Спасибо",
+                created_at=started,
+            )
+        )
+        made = datetime(2026, 5, 4, 10, 20, 5, tzinfo=UTC)
+        session.add_all(
+            [
+                InvitationToken(
+                    wave_id=wave.id, token_hash="a" * 64, created_at=made, used_at=started
+                ),
+                InvitationToken(
+                    wave_id=wave.id,
+                    token_hash="b" * 64,
+                    created_at=made,
+                    used_at=started + timedelta(hours=2),
+                ),
+            ]
+        )
+        session.commit()
+        db.session.remove()
+
+        downgrade(directory=str(MIGRATIONS_DIR), revision="0015")
+        assert "duration_seconds" not in {
+            column["name"] for column in inspect(db.engine).get_columns("response")
+        }
+        upgrade(directory=str(MIGRATIONS_DIR))
+        session = db.session()
+        stored = session.scalars(select(Response).order_by(Response.nonce)).all()
+        assert [response.duration_seconds for response in stored] == [240, 250, 7200, None]
+        hour = datetime(2026, 5, 4, 10)
+        assert {naive(response.started_at) for response in stored} == {hour}
+        assert [naive(response.submitted_at) for response in stored] == [
+            datetime(2026, 5, 4, 11),
+            datetime(2026, 5, 4, 11),
+            datetime(2026, 5, 4, 13),
+            hour,
+        ]
+        assert [naive(c.created_at) for c in session.scalars(select(Comment))] == [hour]
+        uses = session.scalars(select(InvitationToken).order_by(InvitationToken.token_hash))
+        assert [naive(token.used_at) for token in uses] == [naive(made), datetime(2026, 5, 4, 12)]
+        db.session.remove()
+    app.extensions["surveyapp_db"].engine.dispose()
+
+
+def naive(moment: Any) -> Any:
+    """A stored time as naive UTC (SQLite gives naive values, PostgreSQL aware ones)."""
+    return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment

@@ -23,11 +23,15 @@ PHONE = PiiKind.PHONE
 EMAIL = PiiKind.EMAIL
 IIN = PiiKind.IIN
 CARD = PiiKind.CARD
+DOCUMENT = PiiKind.DOCUMENT
+NAME = PiiKind.NAME
 
 P = DEFAULT_REPLACEMENTS[PHONE]
 E = DEFAULT_REPLACEMENTS[EMAIL]
 I = DEFAULT_REPLACEMENTS[IIN]  # noqa: E741
 C = DEFAULT_REPLACEMENTS[CARD]
+D = DEFAULT_REPLACEMENTS[DOCUMENT]
+N = DEFAULT_REPLACEMENTS[NAME]
 
 KAZAKH_TOKENS = {
     PHONE: "[телефон жасырылды]",
@@ -46,7 +50,7 @@ POSITIVE: list[tuple[str, str, dict[PiiKind, int]]] = [
         f"Телефон участкового {P} не отвечает",
         {PHONE: 1},
     ),
-    ("Номер 8 701 123 4567, спросите Ивана", f"Номер {P}, спросите Ивана", {PHONE: 1}),
+    ("Номер 8 701 123 4567, спросите Ивана", f"Номер {P}, спросите {N}", {PHONE: 1, NAME: 1}),
     ("Мой сотовый 7011234567", f"Мой сотовый {P}", {PHONE: 1}),
     ("Дежурка: +7 (7172) 12-34-56", f"Дежурка: {P}", {PHONE: 1}),
     ("Звонил на 8-727-123-45-67 три раза", f"Звонил на {P} три раза", {PHONE: 1}),
@@ -98,6 +102,24 @@ POSITIVE: list[tuple[str, str, dict[PiiKind, int]]] = [
     ("my IIN is 900101300123", f"my IIN is {I}", {IIN: 1}),
     ("Amex 378282246310005 was charged", f"Amex {C} was charged", {CARD: 1}),
     ("Link: wa.me/77011234567", f"Link: wa.me/{P}", {PHONE: 1}),
+    # The forms the outside test of issue #17 found missed (tests/privacy/ has 333 more)
+    ("тел 8_701_123_45_67", f"тел {P}", {PHONE: 1}),
+    ("номер 8/701/123/45/67 и 8,701,123,45,67", f"номер {P} и {P}", {PHONE: 2}),
+    ("звоните 87О1123456О", f"звоните {P}", {PHONE: 1}),
+    ("ватсап ８７０１１２３４５６７", f"ватсап {P}", {PHONE: 1}),
+    ("звоните восемь 701 123 45 67", f"звоните {P}", {PHONE: 1}),
+    ("почта ivan at mail dot ru", f"почта {E}", {EMAIL: 1}),
+    ("иван собака мейл точка ру", E, {EMAIL: 1}),
+    ("поштам serik айқұлақ mail нүкте kz", f"поштам {E}", {EMAIL: 1}),
+    ("ЖСН 900101_300123", f"ЖСН {I}", {IIN: 1}),
+    ("удостоверение № 012345678 забрали", f"удостоверение № {D} забрали", {DOCUMENT: 1}),
+    ("Жеке куәлік 012 345 678", f"Жеке куәлік {D}", {DOCUMENT: 1}),
+    ("паспорт N12345678", f"паспорт {D}", {DOCUMENT: 1}),
+    ("ID card No. 012345678", f"ID card No. {D}", {DOCUMENT: 1}),
+    ("Сержант Иванов нагрубил", f"Сержант {N} нагрубил", {NAME: 1}),
+    ("участковый Ержан Сериков помог", f"участковый {N} помог", {NAME: 1}),
+    ("Айгүл Нұрланқызы көмектесті", f"{N} көмектесті", {NAME: 1}),
+    ("Officer John Smith was polite", f"Officer {N} was polite", {NAME: 1}),
 ]
 
 NEGATIVE: list[str] = [
@@ -131,6 +153,12 @@ NEGATIVE: list[str] = [
     "Инстаграм @police_kz",
     "с 9.00 до 18.00, обед 13-14",
     "See https://police.kz/ru/news/2024/05 for details",
+    # Places and institutions are not names
+    "на улице Пушкина темно",
+    "Полиция Алматы работает",
+    "Мы ходили в Назарбаев университет",
+    "В селе Ивановка нет участкового",
+    "Абай көшесі 150, Тәуелсіздік даңғылы 34/2",
 ]
 
 

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
 
-from ..clock import utcnow
+from ..clock import rounded_duration, to_hour, utcnow
 from ..extensions import db
 from ..models import Answer, Area, Comment, Question, Response, Wave
 from ..privacy import normalise_text, scrub
@@ -48,14 +48,17 @@ def store_response(
     invitation can no longer be used. The caller commits, or rolls back.
     """
     now = utcnow()
+    # Times to the hour only; the completion time survives as a rounded duration.
+    started = min(nonce.issued_at, now)
     response = Response(
         wave_id=wave.id,
         area_id=area.id,
         locale=locale,
         channel=channel,
         status="complete",
-        started_at=min(nonce.issued_at, now),
-        submitted_at=now,
+        started_at=to_hour(started),
+        submitted_at=to_hour(now),
+        duration_seconds=rounded_duration(started, now),
         nonce=nonce.value,
         **weighting_values(questions, answers),
     )

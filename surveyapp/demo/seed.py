@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
 
 from ..categories import WEIGHTING_VARIABLES
-from ..clock import utcnow
+from ..clock import rounded_duration, to_hour, utcnow
 from ..imports.csvfile import CsvRow
 from ..imports.fieldwork import import_fieldwork
 from ..imports.geography import import_area_rows
@@ -418,8 +418,12 @@ def write_responses(
                 "locale": batch.locale[i],
                 "channel": "synthetic",
                 "status": "complete",
-                "started_at": submitted[i] - timedelta(seconds=int(durations[i])),
-                "submitted_at": submitted[i],
+                # To the hour, like a real submission (surveyapp/citizen/submission.py).
+                "started_at": to_hour(submitted[i] - timedelta(seconds=int(durations[i]))),
+                "submitted_at": to_hour(submitted[i]),
+                "duration_seconds": rounded_duration(
+                    submitted[i] - timedelta(seconds=int(durations[i])), submitted[i]
+                ),
                 "sex": batch.sex[i],
                 "age_group": batch.age_group[i],
                 "settlement": batch.settlement[i],

@@ -219,30 +219,30 @@ def _grouped(column: Any, wave: Wave) -> dict[Any, int]:
 
 
 def median_completion_seconds(wave: Wave) -> float | None:
-    """The median of submitted_at − started_at over the wave's complete responses, in seconds:
-    percentile_cont on PostgreSQL; on SQLite the middle row(s) by an ordered LIMIT/OFFSET.
-    Rounded to the millisecond."""
-    where = [*_complete_of(wave), Response.submitted_at.is_not(None)]
+    """The median completion time of the wave's complete responses, in seconds, from the
+    rounded durations kept at submission (``Response.duration_seconds``; the times themselves
+    are stored only to the hour): percentile_cont on PostgreSQL; on SQLite the middle row(s) by
+    an ordered LIMIT/OFFSET. Responses without a duration (fieldwork interviews) are left out."""
+    duration = Response.duration_seconds
+    where = [*_complete_of(wave), duration.is_not(None)]
     if db.session.get_bind().dialect.name == "postgresql":
-        seconds = func.extract("epoch", Response.submitted_at - Response.started_at)
         value = db.session.scalar(
-            select(func.percentile_cont(0.5).within_group(seconds)).where(*where)
+            select(func.percentile_cont(0.5).within_group(duration)).where(*where)
         )
         return round(float(value), 3) if value is not None else None
-    # julianday() keeps milliseconds; the division by 86,400,000 leaves microsecond noise.
-    duration = (func.julianday(Response.submitted_at) - func.julianday(Response.started_at)) * 86400
     count = int(db.session.scalar(select(func.count()).where(*where)) or 0)
     if not count:
         return None
-    middle = list(
-        db.session.scalars(
-            select(duration.label("seconds"))
+    middle = [
+        int(seconds or 0)  # never None: the WHERE leaves those out
+        for seconds in db.session.scalars(
+            select(duration)
             .where(*where)
             .order_by(duration)
             .limit(2 - count % 2)
             .offset((count - 1) // 2)
         )
-    )
+    ]
     return round(float(sum(middle) / len(middle)), 3)
 
 

@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 
 from .. import messages as M
 from ..categories import LOCALES, WEIGHTING_VARIABLES
-from ..clock import utcnow
+from ..clock import to_hour, utcnow
 from ..models import Answer, Area, Question, ReplicateWeights, Response, ResponseDesign, Wave
 from ..models.response import REPLICATE_KINDS
 from .problems import ImportRefused, Problem
@@ -438,7 +438,8 @@ def _interview_date(text: str) -> datetime | None:
         day = date.fromisoformat(text[:10])
     except ValueError:
         return None
-    return datetime.combine(day, time(12), UTC)
+    # Noon of the interview's day, which is already to the hour (surveyapp.clock.to_hour).
+    return to_hour(datetime.combine(day, time(12), UTC))
 
 
 def check_fieldwork(

@@ -18,6 +18,7 @@ from sqlalchemy import (
     Float,
     ForeignKey,
     Index,
+    Integer,
     String,
     Text,
     UniqueConstraint,
@@ -64,7 +65,14 @@ class Response(Base):
     status: Mapped[str] = mapped_column(String(16), default="complete")
     exclusion_reason: Mapped[str | None] = mapped_column(String(200))
     started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    """When the citizen opened the form, floored to the hour (:func:`surveyapp.clock.to_hour`)."""
     submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+    """When the response was stored, floored to the hour: never finer, so that it cannot be
+    matched with a proxy's log line of the request (docs/privacy.md)."""
+    duration_seconds: Mapped[int | None] = mapped_column(Integer)
+    """The completion time, computed at submission from the exact times (which are not kept),
+    rounded to 10 s and capped at 2 h (:func:`surveyapp.clock.rounded_duration`); None for
+    fieldwork interviews and responses stored before it was kept."""
     sex: Mapped[str | None] = mapped_column(String(16))
     age_group: Mapped[str | None] = mapped_column(String(16))
     settlement: Mapped[str | None] = mapped_column(String(16))

@@ -11,11 +11,11 @@ import hashlib
 import secrets
 from datetime import timedelta
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import case, func, or_, select, update
 
 from .. import messages as M
 from ..categories import WaveStatus
-from ..clock import utcnow
+from ..clock import to_hour, utcnow
 from ..extensions import db
 from ..models import Area, InvitationToken, User, Wave
 from .audit import record
@@ -127,7 +127,14 @@ def consume_invitation(token: str) -> bool:
             InvitationToken.used_at.is_(None),
             or_(InvitationToken.expires_at.is_(None), InvitationToken.expires_at > now),
         )
-        .values(used_at=now)
+        # To the hour like every citizen's time, but never before the invitation was made
+        # (then it is the making's time, which says nothing about the citizen's request).
+        .values(
+            used_at=case(
+                (InvitationToken.created_at > to_hour(now), InvitationToken.created_at),
+                else_=to_hour(now),
+            )
+        )
         .execution_options(synchronize_session=False)
     )
     return bool(getattr(result, "rowcount", 0) == 1)

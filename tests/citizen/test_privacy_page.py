@@ -60,7 +60,8 @@ def test_the_notice_says_what_is_kept_and_what_is_not(client: FlaskClient) -> No
         "the region, district or precinct you chose",
         "the language of the questionnaire",
         "the QR code of a poster or a personal invitation link",
-        "to a fraction of a second",
+        "to the hour only (for example 14:00 for 14:37)",
+        "rounded to ten seconds",
         "your age group, sex and type of settlement",
     ):
         assert kept in text

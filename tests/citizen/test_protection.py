@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
+import time_machine
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from surveyapp.clock import utcnow
+from surveyapp.clock import to_hour, utcnow
 from surveyapp.extensions import limiter
 from surveyapp.models import Area, InvitationToken, Response, Wave
 from surveyapp.services.invitations import new_invitations, token_hash
+from tests.clock import session_now
 
 from .conftest import PRECINCT, SURVEY, form_nonce, kept, submit, valid_answers
 
@@ -174,3 +176,35 @@ def test_form_without_csrf_token_is_refused_but_answers_kept(
     # The answers stay in the form (the last step's as they were, the others hidden).
     assert kept(html, "safety_dark", "fairly_safe") and kept(html, "settlement", "city")
     assert responses(session) == 0
+
+
+def test_an_invitations_use_is_kept_to_the_hour_and_never_before_it_was_made(
+    client: FlaskClient, session: Session, panel: Wave
+) -> None:
+    """Used at hh:30: an invitation made the day before says hh:00; one made at hh:20 says
+    hh:20, its own making (used_at >= created_at), nothing finer of the citizen's request."""
+    now = to_hour(session_now()) - timedelta(hours=3) + timedelta(minutes=30)
+    old, fresh = new_invitations(panel.id, area_id(session, PRECINCT), 2, valid_days=None)
+    made = {old: now - timedelta(days=1), fresh: now - timedelta(minutes=10)}
+    for token, created in made.items():
+        row = session.scalars(
+            select(InvitationToken).where(InvitationToken.token_hash == token_hash(token))
+        ).one()
+        row.created_at = created
+    session.flush()
+    with time_machine.travel(now, tick=False):
+        for token in made:
+            assert submit(client, f"/en/t/{token}", valid_answers()).status_code == 303
+    session.expire_all()
+    used = {
+        token: session.scalars(
+            select(InvitationToken.used_at).where(InvitationToken.token_hash == token_hash(token))
+        ).one()
+        for token in made
+    }
+    assert as_utc(used[old]) == to_hour(now)
+    assert as_utc(used[fresh]) == now - timedelta(minutes=10)
+
+
+def as_utc(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import logging
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+import time_machine
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from surveyapp.clock import to_hour
 from surveyapp.models import Answer, Comment, Option, Question, Response, Wave
+from tests.clock import session_now
 
 from .conftest import (
     LAST_STEP,
@@ -393,3 +398,46 @@ def test_the_removed_notes_are_in_the_language_of_the_survey(
     assert submit(client, url, valid_answers(comment=comment)).status_code == 303
     stored = session.scalars(select(Comment)).one()
     assert stored.locale == lang and stored.body == f"Телефон {note}"
+
+
+def test_times_are_stored_to_the_hour_and_the_duration_rounded(
+    client: FlaskClient, session: Session, wave: Wave
+) -> None:
+    """The form opened at hh:58:31 and sent 4 min 14 s later: the response keeps the two
+    hours (floored) and 250 s; its comment the hour of the submission (issue #17)."""
+    opened = to_hour(session_now()) - timedelta(hours=5) + timedelta(minutes=58, seconds=31)
+    with time_machine.travel(opened, tick=False):
+        nonce = form_nonce(client, URL)
+    with time_machine.travel(opened + timedelta(minutes=4, seconds=14), tick=False):
+        assert submit(client, URL, valid_answers(), nonce=nonce).status_code == 303
+    stored = session.scalars(select(Response)).one()
+    hour = to_hour(opened)
+    assert aware(stored.started_at) == hour
+    assert aware(stored.submitted_at) == hour + timedelta(hours=1)
+    assert stored.duration_seconds == 250
+    assert aware(session.scalars(select(Comment)).one().created_at) == hour + timedelta(hours=1)
+
+
+def test_a_submission_logs_neither_its_nonce_nor_its_answers(
+    client: FlaskClient, session: Session, wave: Wave, caplog: pytest.LogCaptureFixture
+) -> None:
+    comment = "Участковый приходил вечером 8 701 123 45 67"
+    nonce = form_nonce(client, URL)
+    with caplog.at_level(logging.DEBUG):
+        response = submit(client, URL, valid_answers(comment=comment), nonce=nonce)
+        assert response.status_code == 303
+        # The same nonce again (a double click) and a refused form log nothing of them either.
+        submit(client, URL, valid_answers(comment=comment), nonce=nonce)
+        submit(client, URL, valid_answers(comment=comment, overall_satisfaction="99"))
+    assert responses(session) == 1
+    logged = "\n".join(
+        f"{record.getMessage()} {record.exc_text or ''} {record.args!r}"
+        for record in caplog.records
+    )
+    for secret in (nonce, comment, "8 701 123 45 67", "35-44", "99"):
+        assert secret not in logged
+
+
+def aware(moment: datetime) -> datetime:
+    """A stored time as aware UTC (SQLite gives it back naive)."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -72,6 +72,7 @@ def responses(session: Session, wave: Wave, areas: dict[str, Area]) -> list[Resp
                 exclusion_reason="test" if status == "excluded" else None,
                 started_at=submitted - timedelta(seconds=seconds),
                 submitted_at=submitted,
+                duration_seconds=seconds,
                 nonce=f"field-{number}",
             )
         )
