@@ -51,6 +51,17 @@ def main() -> int:
                 "AND a.kind = 'precinct' ORDER BY a.code LIMIT 1"
             )
         ).scalar_one()
+    from sqlalchemy import event
+
+    statements = {"GET": 0, "POST": 0}
+    counting = {"now": ""}
+
+    def count(*_args: object) -> None:
+        if counting["now"]:
+            statements[counting["now"]] += 1
+
+    with app.app_context():
+        event.listen(db.engine, "before_cursor_execute", count)
     answers = list(valid_answers().items())
     get_profile, post_profile = cProfile.Profile(), cProfile.Profile()
     times = {"GET": 0.0, "POST": 0.0}
@@ -60,9 +71,11 @@ def main() -> int:
         measured = index >= 20  # the first ones warm the caches up
         started = time.perf_counter()
         if measured:
+            counting["now"] = "GET"
             get_profile.enable()
         page = client.get(url).get_data(as_text=True)
         get_profile.disable()
+        counting["now"] = ""
         got = time.perf_counter()
         data: list[tuple[str, str]] = [
             (name, item)
@@ -74,9 +87,11 @@ def main() -> int:
         assert nonce and csrf, page[:500]
         data += [("nonce", nonce.group(1)), ("csrf_token", csrf.group(1)), ("step", steps)]
         if measured:
+            counting["now"] = "POST"
             post_profile.enable()
         response = client.post(url, data=MultiDict(data))
         post_profile.disable()
+        counting["now"] = ""
         done = time.perf_counter()
         assert response.status_code == 303, response.status_code
         if measured:
@@ -84,11 +99,16 @@ def main() -> int:
             times["POST"] += done - got
     for name, profile in (("GET", get_profile), ("POST", post_profile)):
         print(
-            f"## {name}: {times[name] / args.requests * 1000:.2f} ms per request (wall, profiled)"
+            f"## {name}: {times[name] / args.requests * 1000:.2f} ms per request (wall, "
+            f"profiled), {statements[name] / args.requests:.1f} SQL statements per request"
         )
-        for key in ("tottime", "cumulative"):
+        for key, only in (("tottime", ""), ("cumulative", ""), ("cumulative", "surveyapp/")):
             out = io.StringIO()
-            pstats.Stats(profile, stream=out).sort_stats(key).print_stats(args.top)
+            stats = pstats.Stats(profile, stream=out).sort_stats(key)
+            if only:
+                stats.print_stats(only, args.top)
+            else:
+                stats.print_stats(args.top)
             print(out.getvalue())
     return 0
 

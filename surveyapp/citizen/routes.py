@@ -31,6 +31,7 @@ from ..models import Area, Question, Wave
 from ..ratelimit import client_key
 from ..services.invitations import usable_invitation
 from .catalogue import LoadedInstrument, Step, loaded_instrument
+from .places import Place, survey_place
 from .protection import issue_nonce, verify_nonce
 from .services import (
     area_by_code,
@@ -184,14 +185,22 @@ def choose_area(lang: str, survey: str) -> ResponseReturnValue:
 @bp.route("/<lang>/s/<survey>/<area_code>", methods=["GET", "POST"])
 @_rate_limited
 def survey(lang: str, survey: str, area_code: str) -> ResponseReturnValue:
-    """The questionnaire for an area the citizen chose."""
+    """The questionnaire for an area the citizen chose (its wave, area and trail come from
+    the worker's cache: :mod:`surveyapp.citizen.places`)."""
+    place = survey_place(survey, area_code, lambda: _look_up_place(survey, area_code))
+    wave, area, trail = place.wave, place.area, place.trail
+    change_url = url_for("citizen.choose_area", lang=lang, survey=survey, region=trail[0].code)
+    return _questionnaire(wave, area, channel="web", change_url=change_url, trail=trail)
+
+
+def _look_up_place(survey: str, area_code: str) -> Place:
+    """The open public wave of ``survey``, the area ``area_code`` it covers and the area's
+    trail; aborts with 404 (no such area, or not covered) or 410 (no open wave)."""
     wave = wave_for_survey(survey)
     area = area_by_code(area_code)
     if area is None or not covers(wave, area):
         abort(404)
-    trail = area_trail(area)
-    change_url = url_for("citizen.choose_area", lang=lang, survey=survey, region=trail[0].code)
-    return _questionnaire(wave, area, channel="web", change_url=change_url, trail=trail)
+    return Place(wave, area, area_trail(area))
 
 
 @bp.route("/<lang>/u/<area_code>", methods=["GET", "POST"])

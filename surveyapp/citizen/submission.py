@@ -67,11 +67,21 @@ def store_response(
     by_code = {question.code: question for question in questions}
     rows = answer_rows(response.id, by_code, answers)
     comments = comment_rows(response, by_code, answers)
+    # Core INSERTs of multi-row VALUES: one statement each, not an executemany (PostgreSQL
+    # ran one INSERT per answer) nor the ORM's bulk path.
+    connection = db.session.connection()
     if rows:
-        db.session.execute(insert(Answer), rows)
+        connection.execute(insert(Answer.__table__).values(_same_keys(rows)))
     if comments:
-        db.session.execute(insert(Comment), comments)
+        connection.execute(insert(Comment.__table__).values(_same_keys(comments)))
     return response.id
+
+
+def _same_keys(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``rows`` with every key of any of them (None where missing): one VALUES list needs
+    the same columns in each row."""
+    keys = list(dict.fromkeys(key for row in rows for key in row))
+    return [{key: row.get(key) for key in keys} for row in rows]
 
 
 def weighting_values(questions: list[Question], answers: Mapping[str, Any]) -> dict[str, Any]:

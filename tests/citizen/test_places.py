@@ -1,0 +1,111 @@
+"""The per-worker cache of a survey page's wave, area and trail (surveyapp.citizen.places)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import event, func, select
+from sqlalchemy.orm import Session
+
+from surveyapp.categories import WaveStatus
+from surveyapp.citizen.places import WATCHED, place_cache
+from surveyapp.models import Area, Response, Wave
+
+from .conftest import PRECINCT, SURVEY, submit, valid_answers
+
+URL = f"/en/s/{SURVEY}/{PRECINCT}"
+
+
+@contextmanager
+def statements(session: Session) -> Iterator[list[str]]:
+    """The SQL statements sent through the test's connection meanwhile."""
+    seen: list[str] = []
+    bind = session.get_bind()
+
+    def record(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        seen.append(statement)
+
+    event.listen(bind, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(bind, "before_cursor_execute", record)
+
+
+def _looked_up(seen: list[str]) -> bool:
+    return any("FROM wave" in statement or "FROM area" in statement for statement in seen)
+
+
+def test_the_second_view_is_served_from_the_cache(
+    client: FlaskClient, session: Session, wave: Wave
+) -> None:
+    assert client.get(URL).status_code == 200
+    with statements(session) as seen:
+        assert client.get(URL).status_code == 200
+    assert not _looked_up(seen)
+    # The submission uses the cached rows and stores the response as before.
+    assert submit(client, URL, valid_answers()).status_code == 303
+    assert session.scalar(select(func.count()).select_from(Response)) == 1
+    assert session.scalar(select(Response.wave_id)) == wave.id
+
+
+def test_a_change_to_the_wave_is_seen_by_the_next_request(
+    client: FlaskClient, session: Session, wave: Wave
+) -> None:
+    assert client.get(URL).status_code == 200
+    wave.status = WaveStatus.PAUSED.value
+    session.flush()  # an UPDATE of wave: the cache is emptied
+    assert client.get(URL).status_code == 410
+    wave.status = WaveStatus.OPEN.value
+    session.flush()
+    assert client.get(URL).status_code == 200
+
+
+def test_a_deactivated_area_is_seen_by_the_next_request(
+    client: FlaskClient, session: Session, wave: Wave
+) -> None:
+    assert client.get(URL).status_code == 200
+    area = session.scalar(select(Area).where(Area.code == PRECINCT))
+    assert area is not None
+    area.is_active = False
+    session.flush()
+    assert client.get(URL).status_code == 404
+
+
+def test_nothing_is_kept_with_zero_seconds(
+    app: Flask, client: FlaskClient, session: Session, wave: Wave
+) -> None:
+    app.config["CITIZEN_CACHE_SECONDS"] = 0
+    try:
+        assert client.get(URL).status_code == 200
+        with statements(session) as seen:
+            assert client.get(URL).status_code == 200
+        assert _looked_up(seen)
+    finally:
+        del app.config["CITIZEN_CACHE_SECONDS"]
+
+
+def test_an_expired_entry_is_looked_up_again(
+    app: Flask, client: FlaskClient, session: Session, wave: Wave
+) -> None:
+    assert client.get(URL).status_code == 200
+    cache = place_cache()  # the test's app context is current
+    key = next(iter(cache._entries))
+    stored, generation, place = cache._entries[key]
+    cache._entries[key] = (stored - 3600, generation, place)  # an hour old
+    with statements(session) as seen:
+        assert client.get(URL).status_code == 200
+    assert _looked_up(seen)
+
+
+def test_the_watched_statements() -> None:
+    assert WATCHED.match("UPDATE wave SET status=%(status)s WHERE wave.id = %(id_1)s")
+    assert WATCHED.match("INSERT INTO wave_area (wave_id, area_id) VALUES (?, ?)")
+    assert WATCHED.match('DELETE FROM "area" WHERE area.id = ?')
+    assert WATCHED.match("update instrument set status='retired'")
+    assert not WATCHED.match("INSERT INTO answer (response_id) VALUES (?)")
+    assert not WATCHED.match("UPDATE wave_result SET n=1")
+    assert not WATCHED.match("SELECT * FROM wave")
