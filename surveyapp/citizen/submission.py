@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import insert
+from sqlalchemy import Table, insert
 from sqlalchemy.exc import IntegrityError
 
 from ..clock import utcnow
@@ -71,9 +71,9 @@ def store_response(
     # ran one INSERT per answer) nor the ORM's bulk path.
     connection = db.session.connection()
     if rows:
-        connection.execute(insert(Answer.__table__).values(_same_keys(rows)))
+        connection.execute(insert(cast(Table, Answer.__table__)).values(_same_keys(rows)))
     if comments:
-        connection.execute(insert(Comment.__table__).values(_same_keys(comments)))
+        connection.execute(insert(cast(Table, Comment.__table__)).values(_same_keys(comments)))
     return response.id
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 from flask import Flask
 from flask.testing import FlaskClient
@@ -12,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from surveyapp.categories import WaveStatus
 from surveyapp.citizen.places import WATCHED, place_cache
+from surveyapp.config import load_settings
 from surveyapp.models import Area, Response, Wave
 
 from .conftest import PRECINCT, SURVEY, submit, valid_answers
@@ -109,3 +111,10 @@ def test_the_watched_statements() -> None:
     assert not WATCHED.match("INSERT INTO answer (response_id) VALUES (?)")
     assert not WATCHED.match("UPDATE wave_result SET n=1")
     assert not WATCHED.match("SELECT * FROM wave")
+
+
+def test_the_cache_age_is_configured(tmp_path: Path) -> None:
+    assert load_settings({}, instance_path=tmp_path).citizen_cache_seconds == 5
+    chosen = {"SURVEYAPP_CITIZEN_CACHE_SECONDS": "0"}
+    settings = load_settings(chosen, instance_path=tmp_path)
+    assert settings.as_flask_config()["CITIZEN_CACHE_SECONDS"] == 0
