@@ -67,19 +67,19 @@ def store_response(
     by_code = {question.code: question for question in questions}
     rows = answer_rows(response.id, by_code, answers)
     comments = comment_rows(response, by_code, answers)
-    # Core INSERTs of multi-row VALUES: one statement each, not an executemany (PostgreSQL
-    # ran one INSERT per answer) nor the ORM's bulk path.
+    # Core executemany of one cached statement each: neither the ORM's bulk path nor a
+    # multi-row VALUES (compiled anew for every response).
     connection = db.session.connection()
     if rows:
-        connection.execute(insert(cast(Table, Answer.__table__)).values(_same_keys(rows)))
+        connection.execute(insert(cast(Table, Answer.__table__)), _same_keys(rows))
     if comments:
-        connection.execute(insert(cast(Table, Comment.__table__)).values(_same_keys(comments)))
+        connection.execute(insert(cast(Table, Comment.__table__)), _same_keys(comments))
     return response.id
 
 
 def _same_keys(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """``rows`` with every key of any of them (None where missing): one VALUES list needs
-    the same columns in each row."""
+    """``rows`` with every key of any of them (None where missing): an executemany sends
+    the same columns for each row."""
     keys = list(dict.fromkeys(key for row in rows for key in row))
     return [{key: row.get(key) for key in keys} for row in rows]
 
