@@ -27,7 +27,7 @@ import re
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from flask import current_app
@@ -51,11 +51,19 @@ _WRITE_FLAG = "surveyapp_places_written"
 
 @dataclass(frozen=True)
 class Place:
-    """The wave a survey page answers, the area, and the area's trail below the country."""
+    """The wave a survey page answers, the area, and the area's trail below the country;
+    ``pages``: the blank first step of its form per language, rendered once, with
+    :data:`NONCE_MARK` and :data:`CSRF_MARK` where each view's own tokens go (kept, and
+    dropped, with the entry)."""
 
     wave: Wave
     area: Area
     trail: list[Area]
+    pages: dict[str, str] = field(default_factory=dict, compare=False)
+
+
+NONCE_MARK = "\x00nonce\x00"
+CSRF_MARK = "\x00csrf\x00"
 
 
 _generation = 0
@@ -167,4 +175,4 @@ def _detached_copy(place: Place) -> Place:
         wave = scratch.merge(place.wave, load=False)  # and its instrument (merge cascades)
         area = scratch.merge(place.area, load=False)
         trail = [scratch.merge(row, load=False) for row in place.trail]
-    return Place(wave, area, trail)
+    return Place(wave, area, trail, place.pages)

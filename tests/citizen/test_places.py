@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -19,6 +20,8 @@ from surveyapp.models import Area, Response, Wave
 from .conftest import PRECINCT, SURVEY, submit, valid_answers
 
 URL = f"/en/s/{SURVEY}/{PRECINCT}"
+NONCE = re.compile(r'name="nonce" value="([^"]+)"')
+CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
 @contextmanager
@@ -118,3 +121,23 @@ def test_the_cache_age_is_configured(tmp_path: Path) -> None:
     chosen = {"SURVEYAPP_CITIZEN_CACHE_SECONDS": "0"}
     settings = load_settings(chosen, instance_path=tmp_path)
     assert settings.as_flask_config()["CITIZEN_CACHE_SECONDS"] == 0
+
+
+def test_the_kept_first_step_differs_only_by_its_tokens(
+    client: FlaskClient, session: Session, wave: Wave
+) -> None:
+    first = client.get(URL)
+    second = client.get(URL)  # from the kept page
+    assert second.status_code == 200
+    assert second.headers["Cache-Control"] == "no-store"
+    one, two = first.get_data(as_text=True), second.get_data(as_text=True)
+    tokens = [NONCE.search(one), NONCE.search(two), CSRF.search(one), CSRF.search(two)]
+    assert all(tokens)
+    nonce_one, nonce_two, csrf_one, csrf_two = (match.group(1) for match in tokens if match)
+    assert nonce_one != nonce_two
+    assert two == one.replace(nonce_one, nonce_two).replace(csrf_one, csrf_two)
+    assert "\x00" not in two
+    # Each language has its own page.
+    russian = client.get(f"/ru/s/{SURVEY}/{PRECINCT}").get_data(as_text=True)
+    assert 'lang="ru"' in russian
+    assert submit(client, URL, valid_answers()).status_code == 303
