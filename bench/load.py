@@ -1,26 +1,28 @@
-"""Submission capacity: gunicorn + PostgreSQL under 50 concurrent citizens.
+"""Submission capacity: the project beside a bare Flask + psycopg baseline, in one run.
 
-1. (Re)creates the PostgreSQL database ``surveyapp_bench`` on 127.0.0.1:5432
-   (user postgres, trust auth), migrates it and seeds a small demo.
-2. For each worker class (sync and gthread by default, alternating when
-   ``--runs`` > 1) starts gunicorn on 127.0.0.1 with the production settings,
-   the rate limiter switched OFF (``SURVEYAPP_RATELIMIT_ENABLED=0``: this
-   measures capacity, not the limiter), waits for ``/readyz``, warms up, then
-   lets ``--concurrency`` virtual clients (aiohttp, each with its own cookie
-   jar and connection) submit ``--total`` complete responses: GET the form
-   (nonce + CSRF token), then POST every answer at once as the last step of the
-   stepped survey (a complete submission); precincts and the three languages in turn.
-3. Reports submissions/s (wall clock of the whole batch), latency percentiles
-   of the GET, the POST and GET+POST, and where the CPU went; checks in the
-   database that exactly ``--total`` new responses were stored, that they are
-   exactly the nonces the clients were given, and that no nonce is duplicated.
-4. Stops gunicorn (SIGTERM, then SIGKILL of the process group it was started
-   in) whatever happens. Every phase is bounded by ``--timeout`` seconds and
-   the whole benchmark by ``--max-seconds``.
+1. (Re)creates the PostgreSQL database ``--database`` (default ``surveyapp_bench``) on
+   127.0.0.1:5432 (user postgres, trust auth), migrates it, seeds a small demo and makes
+   the baseline's two tables (``bench/baseline_app.py``).
+2. For each run, for each app in turn (the project, with its rate limiter on Redis by
+   default, ``--limiter``; then the baseline: P B P B P B for ``--runs 3``), starts
+   gunicorn on 127.0.0.1 with the same settings (``--workers``, ``--worker-class``),
+   waits for ``/readyz``, warms up, then lets ``--concurrency`` virtual clients
+   (aiohttp, each with its own cookie jar and connection) submit ``--total`` complete
+   responses in a closed loop: GET the form (nonce + CSRF token), then POST every answer
+   at once as the last step of the stepped survey; precincts and languages in turn.
+   The baseline serves a page of the size the project's GETs had.
+3. Then an open-loop phase per app at half the project's median rate: submission i is
+   due at i / rate seconds, for ``--paced-seconds``; its POST p95 is the latency target.
+4. Reports each app's median submissions/s, the ratio project / baseline, latency
+   percentiles, where the CPU went, the machine and its load; checks in the database
+   that each app stored exactly the nonces its clients were given, once each.
+5. Stops each gunicorn (SIGTERM, then SIGKILL of the process group it was started in)
+   whatever happens. Every phase is bounded by ``--timeout`` seconds and the whole
+   benchmark by ``--max-seconds``.
 
 The client runs on the same machine (same cores) as gunicorn and PostgreSQL.
-Usage: ``.venv/bin/python bench/load.py [--total N] [--concurrency C] [--workers W]
-[--worker-class sync|gthread|both] [--runs R]``
+Usage: ``.venv/bin/python bench/load.py [--total N] [--runs R] [--limiter redis|off|both]
+[--paced-seconds S] [--database NAME] [--workers W] [--worker-class sync|gthread]``
 """
 
 from __future__ import annotations
