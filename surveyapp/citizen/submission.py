@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, cast
 
-from sqlalchemy import Table, insert
+from sqlalchemy import Connection, Table
 from sqlalchemy.exc import IntegrityError
 
 from ..clock import utcnow
@@ -67,21 +67,41 @@ def store_response(
     by_code = {question.code: question for question in questions}
     rows = answer_rows(response.id, by_code, answers)
     comments = comment_rows(response, by_code, answers)
-    # Core executemany of one cached statement each: neither the ORM's bulk path nor a
-    # multi-row VALUES (compiled anew for every response).
+    # One multi-row INSERT each, sent as is: neither the ORM's bulk path nor an executemany
+    # (psycopg pipelines one INSERT per row) nor a compiled multi-row VALUES (compiled anew
+    # for every response). The same number of rows gives the same text, which the driver
+    # prepares once.
     connection = db.session.connection()
     if rows:
-        connection.execute(insert(cast(Table, Answer.__table__)), _same_keys(rows))
+        _insert_rows(connection, cast(Table, Answer.__table__), rows)
     if comments:
-        connection.execute(insert(cast(Table, Comment.__table__)), _same_keys(comments))
+        _insert_rows(connection, cast(Table, Comment.__table__), comments)
     return response.id
 
 
-def _same_keys(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """``rows`` with every key of any of them (None where missing): an executemany sends
-    the same columns for each row."""
+def _insert_rows(connection: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
+    """INSERT ``rows`` (dicts of column names, each key one of ``table``'s columns) into
+    ``table`` with one statement; a key missing from a row is NULL."""
     keys = list(dict.fromkeys(key for row in rows for key in row))
-    return [{key: row.get(key) for key in keys} for row in rows]
+    columns = [table.c[key] for key in keys]  # KeyError for a name that is no column
+    quote = connection.dialect.identifier_preparer.quote
+    mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+    values = "(" + ", ".join([mark] * len(keys)) + ")"
+    sql = (
+        f"INSERT INTO {quote(table.name)} ({', '.join(quote(c.name) for c in columns)}) "
+        f"VALUES {', '.join([values] * len(rows))}"
+    )
+    # Each column type's own conversion (e.g. SQLite's datetimes as SQLAlchemy stores them).
+    processors = [column.type.bind_processor(connection.dialect) for column in columns]
+    connection.exec_driver_sql(
+        sql,
+        tuple(
+            value if process is None or value is None else process(value)
+            for row in rows
+            for key, process in zip(keys, processors, strict=True)
+            for value in (row.get(key),)
+        ),
+    )
 
 
 def weighting_values(questions: list[Question], answers: Mapping[str, Any]) -> dict[str, Any]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 
 from flask import Flask
@@ -15,7 +16,7 @@ from sqlalchemy.orm import Session
 from surveyapp.categories import WaveStatus
 from surveyapp.citizen.places import WATCHED, place_cache
 from surveyapp.config import load_settings
-from surveyapp.models import Area, Response, Wave
+from surveyapp.models import Answer, Area, Comment, Response, Wave
 
 from .conftest import PRECINCT, SURVEY, submit, valid_answers
 
@@ -141,3 +142,24 @@ def test_the_kept_first_step_differs_only_by_its_tokens(
     russian = client.get(f"/ru/s/{SURVEY}/{PRECINCT}").get_data(as_text=True)
     assert 'lang="ru"' in russian
     assert submit(client, URL, valid_answers()).status_code == 303
+
+
+def test_the_stored_rows_read_back_as_written(
+    client: FlaskClient, session: Session, wave: Wave
+) -> None:
+    assert submit(client, URL, valid_answers()).status_code == 303
+    response = session.scalars(select(Response)).one()
+    answers = session.scalars(select(Answer).where(Answer.response_id == response.id)).all()
+    assert len(answers) == 18  # 16 questions, two of them with two options chosen
+    numbers = [answer.value_num for answer in answers if answer.value_num is not None]
+    assert numbers == [7.0]  # overall_satisfaction
+    assert all(answer.option_id is not None for answer in answers if answer.value_num is None)
+    comment = session.scalars(select(Comment)).one()
+    assert comment.body == "Больше патрулей вечером"
+    assert comment.response_id == response.id
+    assert comment.moderation == "pending"
+    assert _aware(comment.created_at) == _aware(response.submitted_at)
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
