@@ -74,6 +74,7 @@ class AppSettings:
     db_pool_timeout: int = 5
     db_network_timeout: int = 30
     retry_after: int = 60
+    citizen_cache_seconds: int = 5
 
     def as_flask_config(self) -> dict[str, Any]:
         """Map the settings onto Flask's configuration keys."""
@@ -87,6 +88,9 @@ class AppSettings:
             "SUBMIT_RATE_LIMIT": self.submit_rate_limit,
             "RATELIMIT_KEY_DAYS": self.ratelimit_key_days,
             "SURVEY_FORM_MAX_AGE": self.survey_form_max_age,
+            # How long a worker may serve a survey page's wave and area from its cache
+            # (surveyapp.citizen.places); 0: no cache.
+            "CITIZEN_CACHE_SECONDS": self.citizen_cache_seconds,
             "WTF_CSRF_TIME_LIMIT": self.survey_form_max_age,
             # Every message a user sees is ours (messages.py, translated in our catalogs);
             # WTForms' own catalog would only be loaded and parsed on every request.
@@ -224,6 +228,7 @@ def load_settings(
             env_vars, "SURVEYAPP_SURVEY_FORM_MAX_AGE", 6 * 3600, minimum=60
         ),
         trusted_proxies=_integer(env_vars, "SURVEYAPP_TRUSTED_PROXIES", 0, minimum=0),
+        citizen_cache_seconds=_integer(env_vars, "SURVEYAPP_CITIZEN_CACHE_SECONDS", 5, minimum=0),
         recompute_minutes=_integer(env_vars, "SURVEYAPP_RECOMPUTE_MINUTES", 15, minimum=1),
         rolling_window_days=_integer(env_vars, "SURVEYAPP_ROLLING_WINDOW_DAYS", 90, minimum=1),
         nightly_at=_clock(env_vars, "SURVEYAPP_NIGHTLY_AT", "02:30"),

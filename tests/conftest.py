@@ -172,6 +172,7 @@ def app(_migrated_app: Flask, request: pytest.FixtureRequest) -> Iterator[Flask]
     db.session_factory.configure(bind=connection, join_transaction_mode="create_savepoint")
     # Rolled-back rows may reuse ids: start every test with an empty instrument cache.
     _migrated_app.extensions.pop("surveyapp_instruments", None)
+    _migrated_app.extensions.pop("surveyapp_survey_places", None)
     context = _migrated_app.app_context()
     context.push()
     try:

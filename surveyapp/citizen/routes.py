@@ -20,6 +20,7 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 from flask_babel import get_locale
+from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
 from .. import messages as M
@@ -33,6 +34,7 @@ from ..models import Area, Question, Wave
 from ..ratelimit import client_key
 from ..services.invitations import usable_invitation
 from .catalogue import LoadedInstrument, Step, loaded_instrument
+from .places import CSRF_MARK, NONCE_MARK, Place, survey_place
 from .protection import issue_nonce, verify_nonce
 from .services import (
     area_by_code,
@@ -186,14 +188,24 @@ def choose_area(lang: str, survey: str) -> ResponseReturnValue:
 @bp.route("/<lang>/s/<survey>/<area_code>", methods=["GET", "POST"])
 @_rate_limited
 def survey(lang: str, survey: str, area_code: str) -> ResponseReturnValue:
-    """The questionnaire for an area the citizen chose."""
+    """The questionnaire for an area the citizen chose (its wave, area and trail come from
+    the worker's cache: :mod:`surveyapp.citizen.places`)."""
+    place = survey_place(survey, area_code, lambda: _look_up_place(survey, area_code))
+    wave, area, trail = place.wave, place.area, place.trail
+    change_url = url_for("citizen.choose_area", lang=lang, survey=survey, region=trail[0].code)
+    return _questionnaire(
+        wave, area, channel="web", change_url=change_url, trail=trail, pages=place.pages
+    )
+
+
+def _look_up_place(survey: str, area_code: str) -> Place:
+    """The open public wave of ``survey``, the area ``area_code`` it covers and the area's
+    trail; aborts with 404 (no such area, or not covered) or 410 (no open wave)."""
     wave = wave_for_survey(survey)
     area = area_by_code(area_code)
     if area is None or not covers(wave, area):
         abort(404)
-    trail = area_trail(area)
-    change_url = url_for("citizen.choose_area", lang=lang, survey=survey, region=trail[0].code)
-    return _questionnaire(wave, area, channel="web", change_url=change_url, trail=trail)
+    return Place(wave, area, area_trail(area))
 
 
 @bp.route("/<lang>/u/<area_code>", methods=["GET", "POST"])
@@ -265,6 +277,7 @@ def _questionnaire(
     change_url: str | None = None,
     invitation: str | None = None,
     trail: list[Area] | None = None,
+    pages: dict[str, str] | None = None,
 ) -> ResponseReturnValue:
     """The questionnaire of ``wave`` about ``area``, one step (a section) per page.
 
@@ -272,8 +285,12 @@ def _questionnaire(
     carrying the answers of all steps (the other steps' as hidden inputs), the number of
     the step shown (``step``) and the button pressed (``nav``). "Back" checks nothing;
     "Next" checks the step's questions; on the last step the whole set is checked again
-    (hidden values can be edited) and stored, then the thank-you page. A GET is step 1."""
+    (hidden values can be edited) and stored, then the thank-you page. A GET is step 1;
+    ``pages`` (the survey route's, from :mod:`surveyapp.citizen.places`): where the blank
+    step 1 is kept once rendered, a GET then only puts in its own nonce and CSRF token."""
     locale = current_locale()
+    if request.method != "POST" and pages is not None and locale in pages:
+        return _cached_first_step(pages[locale], issue_nonce(wave.id, area.code))
     loaded = loaded_instrument(wave.instrument)
     if not loaded.steps:
         abort(404)
@@ -282,7 +299,10 @@ def _questionnaire(
     if request.method != "POST":
         form = form_class(formdata=None)
         form.nonce.data = issue_nonce(wave.id, area.code)
-        return _survey_page(loaded, form, where, _shown_steps(loaded, form)[0], status=200)
+        response = _survey_page(loaded, form, where, _shown_steps(loaded, form)[0], status=200)
+        if pages is not None:
+            _keep_first_step(pages, locale, response, form.nonce.data)
+        return response
     form = form_class()
     current = _posted_step(loaded.steps)
     switch = request.form.get("switch_lang")
@@ -316,6 +336,24 @@ def _questionnaire(
             )
     form.nonce.data = _kept_nonce(form.nonce.data, wave, area)
     return _survey_page(loaded, form, where, target, status=status, moved=moved)
+
+
+def _cached_first_step(page: str, nonce: str) -> ResponseReturnValue:
+    """The kept blank step 1 with this view's nonce and CSRF token (the token is made, and
+    the session set, as when the page is rendered)."""
+    body = page.replace(NONCE_MARK, nonce).replace(CSRF_MARK, generate_csrf())
+    response = make_response(body, 200)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _keep_first_step(pages: dict[str, str], locale: str, response: Any, nonce: str) -> None:
+    """Keep the rendered blank step 1 with marks for the nonce and the CSRF token (each
+    appears once in the page, or nothing is kept)."""
+    page = response.get_data(as_text=True)
+    token = generate_csrf()
+    if page.count(nonce) == 1 and page.count(token) == 1 and "\x00" not in page:
+        pages[locale] = page.replace(nonce, NONCE_MARK).replace(token, CSRF_MARK)
 
 
 def _posted_step(steps: list[Step]) -> Step:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import insert
+from sqlalchemy import Connection, Table
 from sqlalchemy.exc import IntegrityError
 
 from ..clock import rounded_duration, to_hour, utcnow
@@ -70,11 +70,41 @@ def store_response(
     by_code = {question.code: question for question in questions}
     rows = answer_rows(response.id, by_code, answers)
     comments = comment_rows(response, by_code, answers)
+    # One multi-row INSERT each, sent as is: neither the ORM's bulk path nor an executemany
+    # (psycopg pipelines one INSERT per row) nor a compiled multi-row VALUES (compiled anew
+    # for every response). The same number of rows gives the same text, which the driver
+    # prepares once.
+    connection = db.session.connection()
     if rows:
-        db.session.execute(insert(Answer), rows)
+        _insert_rows(connection, cast(Table, Answer.__table__), rows)
     if comments:
-        db.session.execute(insert(Comment), comments)
+        _insert_rows(connection, cast(Table, Comment.__table__), comments)
     return response.id
+
+
+def _insert_rows(connection: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
+    """INSERT ``rows`` (dicts of column names, each key one of ``table``'s columns) into
+    ``table`` with one statement; a key missing from a row is NULL."""
+    keys = list(dict.fromkeys(key for row in rows for key in row))
+    columns = [table.c[key] for key in keys]  # KeyError for a name that is no column
+    quote = connection.dialect.identifier_preparer.quote
+    mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+    values = "(" + ", ".join([mark] * len(keys)) + ")"
+    sql = (
+        f"INSERT INTO {quote(table.name)} ({', '.join(quote(c.name) for c in columns)}) "
+        f"VALUES {', '.join([values] * len(rows))}"
+    )
+    # Each column type's own conversion (e.g. SQLite's datetimes as SQLAlchemy stores them).
+    processors = [column.type.bind_processor(connection.dialect) for column in columns]
+    connection.exec_driver_sql(
+        sql,
+        tuple(
+            value if process is None or value is None else process(value)
+            for row in rows
+            for key, process in zip(keys, processors, strict=True)
+            for value in (row.get(key),)
+        ),
+    )
 
 
 def weighting_values(questions: list[Question], answers: Mapping[str, Any]) -> dict[str, Any]:
