@@ -10,7 +10,8 @@ SURVEYAPP_TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/$(PG
 BABEL_KEYWORDS := -k _l -k lazy_gettext -k ngettext:1,2
 
 .PHONY: run test lint typecheck test-sqlite test-postgres test-browser browser-deps test-tools \
-        translations extract-messages update-catalogs migrate demo clean bench bench-lighthouse lock
+        translations extract-messages update-catalogs migrate demo clean bench bench-lighthouse lock \
+        audit restore-drill
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -89,6 +90,24 @@ test-postgres: $(VENV)/.installed translations test-tools
 	$(BIN)/python scripts/create_database.py "$(PG_ADMIN_URL)" "$(PG_TEST_DB)"
 	SURVEYAPP_TEST_DATABASE_URL="$(SURVEYAPP_TEST_POSTGRES_URL)" \
 	  $(BIN)/python -m pytest -m "not browser" -q $(PYTEST_PARALLEL)
+
+## make audit: pip-audit over requirements.lock (scripts/audit_dependencies.py). It probes the
+## vulnerability service first with a release known to be vulnerable: when no service answers
+## (no network) it prints "dependency audit NOT RUN: <reason>" and does not fail; when one
+## answers, any known vulnerability or any package it could not audit fails.
+## AUDIT_OPTIONS=--require-service fails (status 2) when no service answers.
+AUDIT_OPTIONS ?=
+audit: $(VENV)/.installed
+	$(BIN)/python scripts/audit_dependencies.py requirements.lock $(AUDIT_OPTIONS)
+
+## make restore-drill DATABASE_URL=postgresql+psycopg://user@host/db: pg_dump -Fc of that
+## database, pg_restore into a new scratch database beside it, the two compared (Alembic
+## revision, every table's row count) and the app's /readyz asked on the copy; the scratch
+## database is dropped and a short report printed (scripts/restore_drill.py).
+DRILL_URL = $(or $(DATABASE_URL),$(SURVEYAPP_DATABASE_URL))
+restore-drill: $(VENV)/.installed
+	@test -n "$(DRILL_URL)" || { echo "restore-drill: set DATABASE_URL (or SURVEYAPP_DATABASE_URL)"; exit 2; }
+	$(BIN)/python scripts/restore_drill.py "$(DRILL_URL)"
 
 browser-deps:
 	@command -v chromium >/dev/null 2>&1 || { \

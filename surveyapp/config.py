@@ -43,6 +43,40 @@ class ConfigError(RuntimeError):
     """Raised when the environment does not describe a startable app."""
 
 
+# --- Retention settings (issue #17: the nightly purge job, surveyapp/jobs/tasks.py) -------
+# Kept apart from the other settings: read by load_retention(), carried by
+# AppSettings.retention and mapped onto Flask's configuration by its as_flask_config().
+
+
+@dataclass(frozen=True)
+class RetentionSettings:
+    """How long the nightly purge keeps what it may delete; 0 days = kept for ever."""
+
+    token_days: int = 90
+    """Days a revoked API token is kept after its revocation (it then authenticates nobody;
+    its audit entries keep its name and prefix)."""
+    audit_days: int = 730
+    """Days audit entries are kept (0: for ever)."""
+
+    def as_flask_config(self) -> dict[str, Any]:
+        return {
+            "TOKEN_RETENTION_DAYS": self.token_days,
+            "AUDIT_RETENTION_DAYS": self.audit_days,
+        }
+
+
+def load_retention(env_vars: Mapping[str, str]) -> RetentionSettings:
+    """The retention settings from ``SURVEYAPP_TOKEN_RETENTION_DAYS`` (default 90) and
+    ``SURVEYAPP_AUDIT_RETENTION_DAYS`` (default 730); 0 keeps for ever."""
+    return RetentionSettings(
+        token_days=_integer(env_vars, "SURVEYAPP_TOKEN_RETENTION_DAYS", 90, minimum=0),
+        audit_days=_integer(env_vars, "SURVEYAPP_AUDIT_RETENTION_DAYS", 730, minimum=0),
+    )
+
+
+# --- end of the retention settings --------------------------------------------------------
+
+
 @dataclass(frozen=True)
 class AppSettings:
     """The application's settings, resolved from the environment (the pipeline's are
@@ -75,6 +109,7 @@ class AppSettings:
     db_network_timeout: int = 30
     retry_after: int = 60
     citizen_cache_seconds: int = 5
+    retention: RetentionSettings = RetentionSettings()
 
     def as_flask_config(self) -> dict[str, Any]:
         """Map the settings onto Flask's configuration keys."""
@@ -129,6 +164,7 @@ class AppSettings:
             "DB_POOL_TIMEOUT": self.db_pool_timeout,
             "DB_NETWORK_TIMEOUT": self.db_network_timeout,
             "RETRY_AFTER": self.retry_after,
+            **self.retention.as_flask_config(),
             "MAX_CONTENT_LENGTH": 64 * 1024,
             # Static URLs carry a content hash (?v=...), so browsers may keep them a year.
             "SEND_FILE_MAX_AGE_DEFAULT": 365 * 24 * 3600,
@@ -242,6 +278,7 @@ def load_settings(
         db_pool_timeout=_integer(env_vars, "SURVEYAPP_DB_POOL_TIMEOUT", 5, minimum=1),
         db_network_timeout=_integer(env_vars, "SURVEYAPP_DB_NETWORK_TIMEOUT", 30, minimum=5),
         retry_after=_integer(env_vars, "SURVEYAPP_RETRY_AFTER", 60, minimum=1),
+        retention=load_retention(env_vars),
     )
 
 

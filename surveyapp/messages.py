@@ -463,8 +463,9 @@ JOB_ABOUT = {
         "time has passed."
     ),
     "purge": _l(
-        "Deletes used and expired invitations, superseded response weights and stale "
-        "rate-limit counters."
+        "Deletes used and expired invitations, superseded response weights, API tokens "
+        "revoked long ago, audit entries older than the retention period, import files never "
+        "imported, expired export files and stale rate-limit counters."
     ),
 }
 JOB_OUTCOMES = {

@@ -75,6 +75,7 @@ AUDIT_ACTION_NAMES = {
     "wave.areas_changed": _l("Wave areas or targets changed"),
     "poster.download": _l("QR poster downloaded"),
     "recompute.requested": _l("Recompute requested"),
+    "audit.purged": _l("Old audit entries deleted"),
 }
 """A label in the admin's language for each audited action the platform knows; any other
 action is shown as it is stored."""

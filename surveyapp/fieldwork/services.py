@@ -9,7 +9,6 @@ import hashlib
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import delete, func, select
@@ -20,6 +19,7 @@ from ..clock import utcnow
 from ..extensions import db
 from ..imports.fieldwork import FieldworkFile, FieldworkImport, check_upload, store_fieldwork
 from ..models import Area, PendingUpload, Response, UploadKind, User, Wave, WaveArea
+from ..models.upload import PENDING_UPLOAD_KEPT_FOR
 from ..services.audit import record
 
 # ---------------------------------------------------------------- the wave list
@@ -338,7 +338,7 @@ INTERVIEWS_MAX_MB = 20
 INTERVIEWS_MAX_BYTES = INTERVIEWS_MAX_MB * 1024 * 1024
 MAPPING_MAX_BYTES = 256 * 1024
 INTERVIEWS_REQUEST_MAX_BYTES = INTERVIEWS_MAX_BYTES + MAPPING_MAX_BYTES + 64 * 1024
-INTERVIEWS_KEPT_FOR = timedelta(days=1)
+INTERVIEWS_KEPT_FOR = PENDING_UPLOAD_KEPT_FOR
 
 
 def preview_interviews(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
@@ -14,14 +14,20 @@ from sqlalchemy import delete, or_, select
 from .. import pipeline
 from ..clock import utcnow
 from ..domain.reasons import Reason
+from ..exports import background
 from ..extensions import db
-from ..models import InvitationToken, Wave
+from ..models import ApiToken, AuditEvent, InvitationToken, PendingUpload, Wave
+from ..models.upload import PENDING_UPLOAD_KEPT_FOR
 from ..pipeline import Progress
 from ..pipeline.store import purge_old_weights
 from ..services.audit import record
 from .runner import JobFailed, record_progress
 
 log = logging.getLogger("surveyapp.jobs")
+
+_FETCH = {"synchronize_session": "fetch"}
+"""Bulk deletes tell the session which loaded rows went by asking the database (SQLite hands
+back naive times, which cannot be compared with the aware ``now`` in Python)."""
 
 
 def _reason_json(reason: Any) -> Any:
@@ -189,30 +195,104 @@ def purge_invitations(now: datetime | None = None) -> int:
     return int(getattr(result, "rowcount", 0) or 0)
 
 
+def purge_api_tokens(now: datetime | None = None) -> int | None:
+    """Delete API tokens revoked more than ``TOKEN_RETENTION_DAYS`` ago (a revoked token
+    authenticates nobody; its audit entries keep its name and prefix); ``None`` when the
+    setting is 0 (kept for ever). Tokens do not expire: revocation is how they end."""
+    days = int(current_app.config["TOKEN_RETENTION_DAYS"])
+    if days <= 0:
+        return None
+    limit = (now or utcnow()) - timedelta(days=days)
+    result = db.session.execute(
+        delete(ApiToken).where(ApiToken.revoked_at.is_not(None), ApiToken.revoked_at < limit),
+        execution_options=_FETCH,
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def purge_audit_events(now: datetime | None = None) -> int | None:
+    """Delete audit entries older than ``AUDIT_RETENTION_DAYS``; ``None`` when the setting
+    is 0 (kept for ever). Nothing refers to an audit entry (no foreign key points at
+    ``audit_event``; an entry names its target by type and id only), so none has to stay for
+    another row's sake. A purge that deletes entries leaves one of its own,
+    ``audit.purged``, with how many and up to when, so the log says where it was cut."""
+    days = int(current_app.config["AUDIT_RETENTION_DAYS"])
+    if days <= 0:
+        return None
+    now = now or utcnow()
+    limit = now - timedelta(days=days)
+    result = db.session.execute(
+        delete(AuditEvent).where(AuditEvent.occurred_at < limit), execution_options=_FETCH
+    )
+    deleted = int(getattr(result, "rowcount", 0) or 0)
+    if deleted:
+        event = record(
+            "audit.purged",
+            details={"deleted": deleted, "before": limit.isoformat(), "days": days},
+            actor="scheduler",
+        )
+        event.occurred_at = now
+    return deleted
+
+
+def purge_pending_uploads(now: datetime | None = None) -> int:
+    """Delete import files previewed and never imported, kept longer than
+    :data:`~surveyapp.models.upload.PENDING_UPLOAD_KEPT_FOR` (they can no longer be
+    imported; otherwise only a new upload would clear them)."""
+    limit = (now or utcnow()) - PENDING_UPLOAD_KEPT_FOR
+    result = db.session.execute(
+        delete(PendingUpload).where(PendingUpload.created_at < limit), execution_options=_FETCH
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
 def purge_rate_limit_keys() -> int | None:
-    """Delete stale rate-limit counters in Redis (keys left without an expiry); ``None`` when
-    the counters live in a web process's memory, where they expire with their window."""
+    """Delete stale rate-limit counters in Redis (keys left without an expiry) and cut the
+    expiry of any longer than one period of the address key (``RATELIMIT_KEY_DAYS``): a
+    key is an HMAC of an address under that period's secret, and is never looked up again
+    once the period is over. ``None`` when the counters live in a web process's memory,
+    where they expire with their window."""
     uri = str(current_app.config["RATELIMIT_STORAGE_URI"])
     if not uri.startswith(("redis://", "rediss://")):
         return None
     import redis
 
+    longest = max(1, int(current_app.config["RATELIMIT_KEY_DAYS"])) * 86400
     client = redis.Redis.from_url(uri)
     removed = 0
     for key in client.scan_iter(match="LIMITS:LIMITER/*", count=1000):
-        if client.ttl(key) == -1:  # no expiry: would never go away by itself
+        ttl = int(client.ttl(key))
+        if ttl == -1:  # no expiry: would never go away by itself
             removed += int(client.delete(key))
+        elif ttl > longest:
+            client.expire(key, longest)
     return removed
 
 
-def purge() -> str:
-    """Nightly clean-up of what is no longer needed."""
-    tokens = purge_invitations()
+def _deleted(count: int | None, what: str, kept: str) -> str:
+    return f"{what}: kept for ever ({kept} = 0)" if count is None else f"{count} {what} deleted"
+
+
+def purge(now: datetime | None = None) -> str:
+    """Nightly clean-up of what is no longer needed (every age judged from ``now``)."""
+    now = now or utcnow()
+    tokens = purge_invitations(now)
     weights = purge_old_weights(db.session())
+    api_tokens = purge_api_tokens(now)
+    audit = purge_audit_events(now)
+    uploads = purge_pending_uploads(now)
     db.session.commit()
+    exports = background.remove_expired(now)
     keys = purge_rate_limit_keys()
     counters = "in process memory" if keys is None else f"{keys} stale rate-limit keys deleted"
-    return (
-        f"{tokens} invitation tokens deleted; {weights} superseded response weights deleted; "
-        f"rate-limit counters: {counters}"
+    return "; ".join(
+        (
+            f"{tokens} invitation tokens deleted",
+            f"{weights} superseded response weights deleted",
+            _deleted(api_tokens, "revoked API tokens", "SURVEYAPP_TOKEN_RETENTION_DAYS"),
+            _deleted(audit, "audit entries", "SURVEYAPP_AUDIT_RETENTION_DAYS"),
+            f"{uploads} expired pending uploads deleted",
+            f"{exports} expired background exports deleted",
+            f"rate-limit counters: {counters}",
+        )
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -13,6 +13,10 @@ from ..clock import utcnow
 from ..db import Base
 from ._common import one_of
 from .account import User
+
+PENDING_UPLOAD_KEPT_FOR = timedelta(days=1)
+"""How long an uploaded file waits for its import after the preview (then it is refused, and
+the nightly purge deletes it)."""
 
 
 class UploadKind(StrEnum):

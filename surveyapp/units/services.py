@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import timedelta
 from pathlib import PurePosixPath, PureWindowsPath
 from typing import Any
 
@@ -39,7 +38,7 @@ from ..imports.margins import (
 )
 from ..models import Area, MarginSet, PendingUpload, PopulationMargin, User, WeightRun
 from ..models.population import current_margin_set
-from ..models.upload import UploadKind
+from ..models.upload import PENDING_UPLOAD_KEPT_FOR, UploadKind
 from ..services.audit import record
 
 UPLOAD_MAX_MB = 5
@@ -47,8 +46,9 @@ UPLOAD_MAX_BYTES = UPLOAD_MAX_MB * 1024 * 1024
 """The largest file accepted (every precinct of the country fits many times over)."""
 UPLOAD_REQUEST_MAX_BYTES = UPLOAD_MAX_BYTES + 64 * 1024
 """The largest upload request: the file and the form's other fields."""
-UPLOAD_KEPT_FOR = timedelta(days=1)
-"""How long an uploaded file awaits its import after the preview."""
+UPLOAD_KEPT_FOR = PENDING_UPLOAD_KEPT_FOR
+"""How long an uploaded file awaits its import after the preview (the nightly purge deletes
+it then)."""
 
 
 # The unit tree.
