@@ -11,7 +11,7 @@ Flooring keeps ``submitted_at >= started_at``.
 Going back drops the durations; the seconds thrown away do not come back.
 
 Revision ID: 0017
-Revises: 0015
+Revises: 0016
 Create Date: 2026-12-03 01:30:00.000000
 """
 from alembic import op
@@ -19,7 +19,7 @@ import sqlalchemy as sa
 
 
 revision = '0017'
-down_revision = '0015'
+down_revision = '0016'
 branch_labels = None
 depends_on = None
 
