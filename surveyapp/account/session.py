@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Flask, Response, current_app, g, redirect, request, session, url_for
 from flask.typing import ResponseReturnValue
+from flask_login import AnonymousUserMixin
 
 from .. import messages as M
 from ..extensions import db, login_manager
@@ -42,7 +43,9 @@ def _signed_in() -> bool:
     need one), else only whether the session names a user at all."""
     user = g.get("_login_user")
     if user is not None:
-        return bool(user.is_authenticated)
+        # Not an attribute of the account: after a rollback reading one would query the
+        # database again. Flask-Login loads only active accounts, else the anonymous user.
+        return not isinstance(user, AnonymousUserMixin)
     if current_app.config["SESSION_COOKIE_NAME"] not in request.cookies:
         return False  # the session is not read (no "Vary: Cookie" added)
     return "_user_id" in session
