@@ -13,7 +13,7 @@ own and the demos are built once per run for all of them (``tests/workers.py``).
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -22,7 +22,8 @@ import pytest
 from flask import Flask, g, has_app_context
 from flask.testing import FlaskClient, FlaskCliRunner
 from flask_migrate import upgrade
-from sqlalchemy import text
+from sqlalchemy import event, text
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 from werkzeug.test import TestResponse
 
@@ -217,3 +218,30 @@ def csrf_on(app: Flask) -> Iterator[None]:
         yield
     finally:
         app.config["WTF_CSRF_ENABLED"] = False
+
+
+@pytest.fixture
+def database_down(app: Flask) -> Iterator[Callable[[bool], None]]:
+    """A switch: while on, every statement but the transaction's own (rollbacks, savepoints)
+    fails as if the server had gone, with psycopg's words. The per-worker cache of survey
+    places would spare a citizen's page the database, so it is off while the fixture lives:
+    the outage is meant to reach the database."""
+    down = [False]
+    cache_seconds = app.config["CITIZEN_CACHE_SECONDS"]
+    app.config["CITIZEN_CACHE_SECONDS"] = 0
+
+    def refuse(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        words = statement.lstrip().split(" ", 1)[0].upper()
+        if down[0] and words not in {"ROLLBACK", "SAVEPOINT", "RELEASE"}:
+            raise OperationalError(statement, {}, ConnectionError("server closed the connection"))
+
+    def switch(on: bool) -> None:
+        down[0] = on
+
+    engine = app.extensions["surveyapp_db"].engine
+    event.listen(engine, "before_cursor_execute", refuse)
+    try:
+        yield switch
+    finally:
+        event.remove(engine, "before_cursor_execute", refuse)
+        app.config["CITIZEN_CACHE_SECONDS"] = cache_seconds

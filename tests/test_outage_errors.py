@@ -6,41 +6,19 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import event, text
+from sqlalchemy import text
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from surveyapp import health
 from surveyapp.db import describe_error, is_outage
 from surveyapp.security import CONTENT_SECURITY_POLICY
-
-
-@pytest.fixture
-def database_down(app: Flask) -> Iterator[Callable[[bool], None]]:
-    """A switch: while on, every statement but the transaction's own (rollbacks, savepoints)
-    fails as if the server had gone, with psycopg's words."""
-    down = [False]
-
-    def refuse(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        words = statement.lstrip().split(" ", 1)[0].upper()
-        if down[0] and words not in {"ROLLBACK", "SAVEPOINT", "RELEASE"}:
-            raise OperationalError(statement, {}, ConnectionError("server closed the connection"))
-
-    engine = app.extensions["surveyapp_db"].engine
-    event.listen(engine, "before_cursor_execute", refuse)
-
-    def switch(on: bool) -> None:
-        down[0] = on
-
-    yield switch
-    event.remove(engine, "before_cursor_execute", refuse)
-
 
 PROBE_TABLE = "CREATE TEMP TABLE outage_probe (s VARCHAR(40) PRIMARY KEY, n INTEGER NOT NULL)"
 INSERT = "INSERT INTO outage_probe VALUES (:s, :n)"

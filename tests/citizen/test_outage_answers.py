@@ -4,14 +4,10 @@ with 503 and ``Retry-After``, and "Send again" stores them once when the databas
 from __future__ import annotations
 
 import html
-from collections.abc import Callable, Iterator
-from typing import Any
+from collections.abc import Callable
 
-import pytest
-from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import event, func, select
-from sqlalchemy.exc import OperationalError
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import MultiDict
 
@@ -20,25 +16,6 @@ from surveyapp.models import Response, Wave
 from .conftest import LAST_STEP, PRECINCT, SURVEY, form_nonce, page_fields, valid_answers
 
 URL = f"/ru/s/{SURVEY}/{PRECINCT}"
-
-
-@pytest.fixture
-def database_down(app: Flask) -> Iterator[Callable[[bool], None]]:
-    """While on, every statement but the transaction's own fails as if the server had gone."""
-    down = [False]
-    # The per-worker cache of survey places would spare a step the database: the outage is
-    # meant to reach it here.
-    app.config["CITIZEN_CACHE_SECONDS"] = 0
-
-    def refuse(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        words = statement.lstrip().split(" ", 1)[0].upper()
-        if down[0] and words not in {"ROLLBACK", "SAVEPOINT", "RELEASE"}:
-            raise OperationalError(statement, {}, ConnectionError("server closed the connection"))
-
-    engine = app.extensions["surveyapp_db"].engine
-    event.listen(engine, "before_cursor_execute", refuse)
-    yield lambda on: down.__setitem__(0, on)
-    event.remove(engine, "before_cursor_execute", refuse)
 
 
 def _posted(client: FlaskClient, session: Session) -> list[tuple[str, str]]:
