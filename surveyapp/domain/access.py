@@ -14,11 +14,11 @@ may use them (``User.may_read_microdata``, ``User.may_use_api``). Public pages n
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from functools import wraps
 from typing import ParamSpec, TypeVar
 
-from flask import Blueprint, abort, g
+from flask import Blueprint, abort, g, request
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
@@ -66,6 +66,24 @@ def guard_blueprint(blueprint: Blueprint, *roles: Role) -> None:
     @blueprint.before_request
     def _require_roles() -> ResponseReturnValue | None:
         return refusal(allowed)
+
+
+def allow_uploads(blueprint: Blueprint, limits: Mapping[str, int], *roles: Role) -> None:
+    """Let the endpoints of ``blueprint`` named in ``limits`` read a request body up to their
+    own limit (bytes) when an account of ``roles`` sends it: the app's limit is for forms.
+
+    It is raised in a URL value preprocessor, which runs before every ``before_request``
+    hook, because the CSRF check reads the body before the view (and before the guard): a
+    file larger than a form would otherwise be refused (413) before its view could say how
+    large a file may be. Anybody else keeps the form's limit."""
+    allowed = frozenset(roles)
+
+    @blueprint.url_value_preprocessor
+    def _raise_upload_limit(endpoint: str | None, _values: object) -> None:
+        limit = limits.get(endpoint or "")
+        user = current_user._get_current_object()
+        if limit is not None and isinstance(user, User) and user.has_role(allowed):
+            request.max_content_length = limit
 
 
 def landing_endpoint(user: User) -> str:

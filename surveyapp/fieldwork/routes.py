@@ -25,8 +25,8 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from .. import messages as M
 from ..categories import LOCALES
-from ..domain.access import guard_blueprint
-from ..extensions import db
+from ..domain.access import allow_uploads, guard_blueprint
+from ..extensions import csrf, db
 from ..i18n import pull_url_locale
 from ..imports import ImportRefused
 from ..models import Area, Instrument, User, Wave
@@ -86,6 +86,9 @@ from .services import (
 bp = Blueprint("fieldwork", __name__, template_folder="templates")
 bp.url_value_preprocessor(pull_url_locale)
 guard_blueprint(bp, *ADMIN_ROLES)
+# A CSV of a wave's areas may be larger than a form (the interviews' view raises its own
+# limit and checks its CSRF token itself, so that a file too large gets its own message).
+allow_uploads(bp, {"fieldwork.upload_areas": AREAS_CSV_MAX_BYTES + 64 * 1024}, *ADMIN_ROLES)
 
 NO_STORE = {"Cache-Control": "no-store"}
 STATUS_NAMES = {
@@ -524,6 +527,9 @@ def _uploaded(storage: object, limit: int) -> tuple[str, bytes]:
 
 
 @bp.route("/<lang>/admin/waves/<id:wave_id>/interviews", methods=["GET", "POST"])
+# The view checks the form's CSRF token itself, after raising the request limit for the
+# files: the app-wide check would read the body under the 64 KiB limit for forms.
+@csrf.exempt
 def interviews(lang: str, wave_id: int) -> ResponseReturnValue:
     """Upload a fieldwork agency's interviews (.sav or .csv) with the mapping of their columns:
     every row is checked and the result previewed; nothing is stored until confirmed."""

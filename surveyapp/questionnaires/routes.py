@@ -12,7 +12,7 @@ from markupsafe import Markup
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from .. import messages as M
-from ..domain.access import guard_blueprint
+from ..domain.access import allow_uploads, guard_blueprint
 from ..errors import render_error
 from ..exports.instrument_file import (
     MEDIA_TYPES,
@@ -59,16 +59,9 @@ def _by_admin() -> bool:
     return isinstance(user, User) and user.has_role(ADMIN_ROLES)
 
 
-@bp.url_value_preprocessor
-def _upload_request_limit(endpoint: str | None, _values: object) -> None:
-    """An admin's upload may be larger than other requests (the app's limit is for forms):
-    read up to REQUEST_LIMIT, so that a file too large gets its own message. This runs
-    before the CSRF check, which reads the body."""
-    if endpoint == "questionnaires.upload" and _by_admin():
-        request.max_content_length = REQUEST_LIMIT
-
-
 guard_blueprint(bp, *ADMIN_ROLES)
+# An upload may be larger than a form; a file too large then gets its own message.
+allow_uploads(bp, {"questionnaires.upload": REQUEST_LIMIT}, *ADMIN_ROLES)
 
 
 @bp.context_processor

@@ -5,6 +5,7 @@ by row and column in the reader's language."""
 from __future__ import annotations
 
 import io
+import re
 
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
@@ -103,3 +104,42 @@ def test_missing_files_and_a_stale_upload_are_refused(
     gone = admin.post(f"/en/admin/waves/{wave.id}/interviews/import", data={"upload": "999"})
     assert gone.status_code == 422
     assert counts(session, *MODELS) == {"Response": 0, "ResponseDesign": 0, "Answer": 0}
+
+
+def test_a_file_larger_than_a_form_passes_the_csrf_check(
+    admin: FlaskClient, session: Session, wave: Wave, csrf_on: None
+) -> None:
+    """The CSRF check reads the body before the view: with the app's 64 KiB limit for forms it
+    refused (413) an agency's file of a realistic size before the upload's own limit applied."""
+    rows = [f"{i}," + LINES[i % len(LINES)].split(",", 1)[1] for i in range(1, 2001)]
+    data = _csv(rows)
+    assert len(data) > 64 * 1024
+    page = admin.get(f"/en/admin/waves/{wave.id}/interviews").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page)
+    assert token is not None
+    form = {
+        "file": (io.BytesIO(data), "agency.csv"),
+        "mapping": (io.BytesIO(MAPPING.encode()), "mapping.yaml"),
+        "csrf_token": token.group(1),
+    }
+    preview = admin.post(
+        f"/en/admin/waves/{wave.id}/interviews", data=form, content_type="multipart/form-data"
+    )
+    text = preview.get_data(as_text=True)
+    assert preview.status_code == 200, text[:500]
+    assert "Every row of agency.csv has been checked." in text
+    # Without the token the same file is refused, and nothing is kept.
+    del form["csrf_token"]
+    form["file"] = (io.BytesIO(data), "agency.csv")
+    form["mapping"] = (io.BytesIO(MAPPING.encode()), "mapping.yaml")
+    refused = admin.post(
+        f"/en/admin/waves/{wave.id}/interviews", data=form, content_type="multipart/form-data"
+    )
+    assert refused.status_code == 400
+    assert counts(session, PendingUpload) == {"PendingUpload": 1}
+    done = admin.post(
+        f"/en/admin/waves/{wave.id}/interviews/import",
+        data={"upload": _upload_id(preview), "csrf_token": token.group(1)},
+    )
+    assert done.status_code == 303
+    assert counts(session, *MODELS)["Response"] == 2000
