@@ -120,6 +120,16 @@ class AppSettings:
             "LOG_LEVEL": self.log_level,
             "RATELIMIT_STORAGE_URI": self.ratelimit_storage_url,
             "RATELIMIT_ENABLED": self.ratelimit_enabled,
+            # While the shared storage (Redis) cannot be reached, each process counts on its
+            # own, so limits keep holding per worker and no request fails for it; Flask-Limiter
+            # tries the storage again with a growing interval and logs the change. A frozen
+            # Redis holds a request at most this long per call.
+            "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+            "RATELIMIT_STORAGE_OPTIONS": (
+                {"socket_connect_timeout": 1.0, "socket_timeout": 1.0}
+                if self.ratelimit_storage_url.startswith(("redis://", "rediss://"))
+                else {}
+            ),
             "SUBMIT_RATE_LIMIT": self.submit_rate_limit,
             "RATELIMIT_KEY_DAYS": self.ratelimit_key_days,
             "SURVEY_FORM_MAX_AGE": self.survey_form_max_age,
