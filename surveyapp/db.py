@@ -89,8 +89,18 @@ the web engine's is ``DB_STATEMENT_TIMEOUT``; the jobs' (the plain engine) none.
 
 
 def is_outage(error: BaseException) -> bool:
-    """Whether ``error`` means the database cannot be used now (see :data:`OUTAGE_ERRORS`)."""
-    return isinstance(error, OUTAGE_ERRORS)
+    """Whether ``error`` means the database cannot be used now (see :data:`OUTAGE_ERRORS`):
+    the error itself, or one it was raised while handling. A lost connection can surface as
+    another error (SQLAlchemy's ``PendingRollbackError`` from code that touches the dead
+    connection during the rollback), which is still the outage."""
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        if isinstance(current, OUTAGE_ERRORS):
+            return True
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return False
 
 
 def describe_error(error: BaseException) -> str:

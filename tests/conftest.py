@@ -227,7 +227,7 @@ def database_down(app: Flask) -> Iterator[Callable[[bool], None]]:
     places would spare a citizen's page the database, so it is off while the fixture lives:
     the outage is meant to reach the database."""
     down = [False]
-    cache_seconds = app.config["CITIZEN_CACHE_SECONDS"]
+    before = dict(app.config)
     app.config["CITIZEN_CACHE_SECONDS"] = 0
 
     def refuse(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
@@ -244,4 +244,7 @@ def database_down(app: Flask) -> Iterator[Callable[[bool], None]]:
         yield switch
     finally:
         event.remove(engine, "before_cursor_execute", refuse)
-        app.config["CITIZEN_CACHE_SECONDS"] = cache_seconds
+        if "CITIZEN_CACHE_SECONDS" in before:
+            app.config["CITIZEN_CACHE_SECONDS"] = before["CITIZEN_CACHE_SECONDS"]
+        else:  # an app of the test's own, built without the setting
+            app.config.pop("CITIZEN_CACHE_SECONDS")
