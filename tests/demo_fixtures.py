@@ -44,3 +44,12 @@ def windows(
     """The two windows of ``demo_windows`` (oldest first) as scopes of this test's session."""
     wave = session.scalars(select(Wave).where(Wave.code == DEMO_WAVE_CODE)).one()
     return [pipeline.Scope(wave, start, end) for start, end in prebuilt_value]
+
+
+@pytest.fixture
+def fieldwork_demo(session: Session) -> Iterator[None]:
+    """The demo's fieldwork wave and 300 online responses, both computed
+    (``tests.prebuilt.build_fieldwork_demo``; ``prebuilt_value`` is the fieldwork wave's
+    snapshot id)."""
+    limiter.reset()
+    yield

@@ -27,7 +27,7 @@ from werkzeug.security import generate_password_hash
 
 from surveyapp import MIGRATIONS_DIR, create_app, pipeline
 from surveyapp.demo.evaluation import Evaluation, evaluate_snapshot
-from surveyapp.demo.seed import DEMO_WAVE_CODE, seed_demo
+from surveyapp.demo.seed import DEMO_WAVE_CODE, FIELDWORK_WAVE_CODE, seed_demo
 from surveyapp.extensions import db, limiter
 from surveyapp.models import Area, User, Wave
 from surveyapp.services.tokens import create_token, revoke_token
@@ -142,6 +142,20 @@ def build_demo_api(session: Session) -> dict[str, str | None]:
     return add_api_accounts(session)
 
 
+FIELDWORK_SETTINGS = pipeline.Settings(rank_draws=100, driver_bootstraps=10)
+
+
+def build_fieldwork_demo(session: Session) -> int:
+    """The demo's fieldwork wave (1,860 interviews with their stratified two-stage design) and
+    300 online responses, each wave computed; returns the fieldwork wave's snapshot id."""
+    seed_demo(session, n_responses=300, now=session_now())
+    wave = session.scalars(select(Wave).where(Wave.code == FIELDWORK_WAVE_CODE)).one()
+    outcome = pipeline.recompute(session, pipeline.Scope(wave), settings=FIELDWORK_SETTINGS)
+    online = session.scalars(select(Wave).where(Wave.code == DEMO_WAVE_CODE)).one()
+    pipeline.recompute(session, pipeline.Scope(online), settings=FIELDWORK_SETTINGS)
+    return outcome.snapshot.id
+
+
 REFERENCE_INSTANT = datetime(2026, 6, 15, tzinfo=UTC)
 """When the reference demo is loaded (tests/fixtures/demo_snapshot.json was made at it)."""
 REFERENCE_SETTINGS = pipeline.Settings(rank_draws=200, driver_bootstraps=20)
@@ -181,6 +195,7 @@ BUILDERS: dict[str, Callable[[Session], Any]] = {
     "demo": build_demo,
     "demo_windows": build_demo_windows,
     "demo_api": build_demo_api,
+    "fieldwork_demo": build_fieldwork_demo,
     "reference_demo": build_reference_demo,
     **{f"evaluation_{seed}": build_evaluation(seed) for seed in EVALUATION_SEEDS},
 }

@@ -22,27 +22,19 @@ from sqlalchemy.orm import Session
 
 from surveyapp import pipeline
 from surveyapp.analysis import estimation
-from surveyapp.demo.seed import DEMO_WAVE_CODE, FIELDWORK_WAVE_CODE, seed_demo
+from surveyapp.demo.seed import DEMO_WAVE_CODE, FIELDWORK_WAVE_CODE
 from surveyapp.exports.archive import build_archive
 from surveyapp.exports.codebook import DESIGN_VARIABLES
 from surveyapp.exports.microdata import dataset
 from surveyapp.models import IndicatorSnapshot, ReplicateWeights, Response, ResponseDesign, Wave
 from surveyapp.pipeline.run import _weigh  # the pipeline's own raking, for its margins
-from tests.clock import session_now
-from tests.prebuilt import add_accounts, signed_in
-
-SETTINGS = pipeline.Settings(rank_draws=100, driver_bootstraps=10)
+from tests.prebuilt import FIELDWORK_SETTINGS, add_accounts, signed_in
 
 
 @pytest.fixture
-def computed(session: Session) -> IndicatorSnapshot:
+def computed(session: Session, fieldwork_demo: None, prebuilt_value: int) -> IndicatorSnapshot:
     """The demo's fieldwork wave, computed with its design (and a few online responses)."""
-    seed_demo(session, n_responses=300, now=session_now())
-    wave = session.scalars(select(Wave).where(Wave.code == FIELDWORK_WAVE_CODE)).one()
-    outcome = pipeline.recompute(session, pipeline.Scope(wave), settings=SETTINGS)
-    online = session.scalars(select(Wave).where(Wave.code == DEMO_WAVE_CODE)).one()
-    pipeline.recompute(session, pipeline.Scope(online), settings=SETTINGS)
-    return outcome.snapshot
+    return session.get_one(IndicatorSnapshot, prebuilt_value)
 
 
 def exported(
@@ -98,7 +90,7 @@ def test_the_design_comes_back_from_the_file(
     weights = frame["weight"].to_numpy(dtype=float)
     inputs = pipeline.load_inputs(session, pipeline.Scope(wave))
     assert np.array_equal(inputs.frame["id"].to_numpy(), frame["response_id"].to_numpy())
-    raked = replace(_weigh(session, inputs, SETTINGS).raked, weights=weights)
+    raked = replace(_weigh(session, inputs, FIELDWORK_SETTINGS).raked, weights=weights)
     strata, psus, fpc = frame["stratum"], frame["psu"], frame["fpc"].to_numpy()
     with_raking = estimation.mean(
         scored, estimation.design(raked, strata=strata, psu=psus, fpc=fpc)
