@@ -23,12 +23,12 @@ URL = f"/ru/s/{SURVEY}/{PRECINCT}"
 
 
 @pytest.fixture
-def database_down(app: Flask) -> Iterator[Callable[[bool], None]]:
+def database_down(app: Flask, monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[bool], None]]:
     """While on, every statement but the transaction's own fails as if the server had gone."""
     down = [False]
     # The per-worker cache of survey places would spare a step the database: the outage is
     # meant to reach it here.
-    app.config["CITIZEN_CACHE_SECONDS"] = 0
+    monkeypatch.setitem(app.config, "CITIZEN_CACHE_SECONDS", 0)  # undone after the test
 
     def refuse(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
         words = statement.lstrip().split(" ", 1)[0].upper()
