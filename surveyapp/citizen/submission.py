@@ -116,7 +116,8 @@ def _insert_at_once(
     comments: list[dict[str, Any]],
 ) -> int:
     """PostgreSQL: INSERT the response and, in the same statement (data-modifying CTEs),
-    its answers and comments (their ``response_id`` the new response's); the new id."""
+    its answers and comments (their ``response_id`` the new response's, each column sent
+    as an array); the new id."""
     quote = connection.dialect.identifier_preparer.quote
     response_table = cast(Table, Response.__table__)
     keys = list(response)
@@ -132,21 +133,24 @@ def _insert_at_once(
     ):
         if not rows:
             continue
-        keys = [
-            key for key in dict.fromkeys(k for row in rows for k in row) if key != "response_id"
-        ]
-        columns = [table.c[key] for key in keys]  # KeyError for a name that is no column
-        # Typed values (no length: a too long text fails on the INSERT, as it would alone).
-        types = [
+        present = {key for row in rows for key in row} - {"response_id"}
+        columns = [column for column in table.columns if column.key in present]
+        if len(columns) != len(present):
+            raise KeyError(sorted(present - {column.key for column in columns}))
+        # One array per column (so the text is the same whatever the number of rows, and
+        # the server prepares it once); no length: a too long text fails on the INSERT.
+        kinds = [
             _LENGTH.sub("", column.type.compile(dialect=connection.dialect)) for column in columns
         ]
-        row = "(" + ", ".join(f"%s::{kind}" for kind in types) + ")"
-        names = ", ".join(quote(key) for key in keys)
+        names = ", ".join(quote(column.name) for column in columns)
+        arrays = ", ".join(f"%s::{kind}[]" for kind in kinds)
         sql += (
             f", {name} AS (INSERT INTO {quote(table.name)} (response_id, {names}) "
-            f"SELECT r.id, v.* FROM r, (VALUES {', '.join([row] * len(rows))}) AS v ({names}))"
+            f"SELECT r.id, v.* FROM r, unnest({arrays}) AS v ({names}))"
         )
-        params += _bound(connection, columns, rows, keys)
+        keys = [column.key for column in columns]
+        values = _bound(connection, columns, rows, keys)
+        params += [values[index :: len(keys)] for index in range(len(keys))]
     return int(connection.exec_driver_sql(sql + " SELECT id FROM r", tuple(params)).scalar_one())
 
 
