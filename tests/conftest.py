@@ -221,14 +221,13 @@ def csrf_on(app: Flask) -> Iterator[None]:
 
 
 @pytest.fixture
-def database_down(app: Flask) -> Iterator[Callable[[bool], None]]:
+def database_down(app: Flask, monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[bool], None]]:
     """A switch: while on, every statement but the transaction's own (rollbacks, savepoints)
     fails as if the server had gone, with psycopg's words. The per-worker cache of survey
     places would spare a citizen's page the database, so it is off while the fixture lives:
     the outage is meant to reach the database."""
     down = [False]
-    before = dict(app.config)
-    app.config["CITIZEN_CACHE_SECONDS"] = 0
+    monkeypatch.setitem(app.config, "CITIZEN_CACHE_SECONDS", 0)  # undone after the test
 
     def refuse(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
         words = statement.lstrip().split(" ", 1)[0].upper()
@@ -244,7 +243,3 @@ def database_down(app: Flask) -> Iterator[Callable[[bool], None]]:
         yield switch
     finally:
         event.remove(engine, "before_cursor_execute", refuse)
-        if "CITIZEN_CACHE_SECONDS" in before:
-            app.config["CITIZEN_CACHE_SECONDS"] = before["CITIZEN_CACHE_SECONDS"]
-        else:  # an app of the test's own, built without the setting
-            app.config.pop("CITIZEN_CACHE_SECONDS")

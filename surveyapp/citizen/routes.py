@@ -9,6 +9,7 @@ from typing import Any
 
 from flask import (
     Blueprint,
+    Response,
     abort,
     current_app,
     g,
@@ -21,7 +22,7 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from flask_babel import get_locale
 from flask_wtf.csrf import generate_csrf
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from .. import messages as M
 from ..categories import LOCALES, QR_MARKER
@@ -34,7 +35,7 @@ from ..models import Area, Question, Wave
 from ..ratelimit import client_key
 from ..services.invitations import usable_invitation
 from .catalogue import LoadedInstrument, Step, loaded_instrument
-from .places import CSRF_MARK, NONCE_MARK, Place, survey_place
+from .places import AREA_MARK, CHANGE_MARK, CSRF_MARK, NONCE_MARK, Place, fill, survey_place
 from .protection import issue_nonce, verify_nonce
 from .services import (
     area_by_code,
@@ -289,20 +290,23 @@ def _questionnaire(
     ``pages`` (the survey route's, from :mod:`surveyapp.citizen.places`): where the blank
     step 1 is kept once rendered, a GET then only puts in its own nonce and CSRF token."""
     locale = current_locale()
+    where = _Where(wave, area, locale, change_url, trail)
     if request.method != "POST" and pages is not None and locale in pages:
-        return _cached_first_step(pages[locale], issue_nonce(wave.id, area.code))
+        return _cached_first_step(pages[locale], issue_nonce(wave.id, area.code), where)
     loaded = loaded_instrument(wave.instrument)
     if not loaded.steps:
         abort(404)
     form_class = loaded.form_class(locale)
-    where = _Where(wave, area, locale, change_url, trail)
     if request.method != "POST":
         form = form_class(formdata=None)
         form.nonce.data = issue_nonce(wave.id, area.code)
-        response = _survey_page(loaded, form, where, _shown_steps(loaded, form)[0], status=200)
-        if pages is not None:
-            _keep_first_step(pages, locale, response, form.nonce.data)
-        return response
+        first = _shown_steps(loaded, form)[0]
+        if pages is not None and change_url is not None:
+            frame = _first_step_frame(loaded, form, where, first)
+            if frame is not None:
+                pages[locale] = frame
+                return _cached_first_step(frame, form.nonce.data, where)
+        return _survey_page(loaded, form, where, first, status=200)
     form = form_class()
     current = _posted_step(loaded.steps)
     switch = request.form.get("switch_lang")
@@ -338,22 +342,39 @@ def _questionnaire(
     return _survey_page(loaded, form, where, target, status=status, moved=moved)
 
 
-def _cached_first_step(page: str, nonce: str) -> ResponseReturnValue:
-    """The kept blank step 1 with this view's nonce and CSRF token (the token is made, and
-    the session set, as when the page is rendered)."""
-    body = page.replace(NONCE_MARK, nonce).replace(CSRF_MARK, generate_csrf())
+def _cached_first_step(frame: str, nonce: str, where: _Where) -> ResponseReturnValue:
+    """The wave's blank step 1 with this area's lines and this view's nonce and CSRF token
+    (the token is made, and the session set, as when the page is rendered)."""
+    body = fill(
+        frame,
+        {
+            "nonce": nonce,
+            "csrf": generate_csrf(),
+            "area": str(escape(_place_line(where))),
+            "change": str(escape(where.change_url or "")),
+        },
+    )
     response = make_response(body, 200)
     response.headers["Cache-Control"] = "no-store"
     return response
 
 
-def _keep_first_step(pages: dict[str, str], locale: str, response: Any, nonce: str) -> None:
-    """Keep the rendered blank step 1 with marks for the nonce and the CSRF token (each
-    appears once in the page, or nothing is kept)."""
+def _first_step_frame(
+    loaded: LoadedInstrument, form: SurveyForm, where: _Where, step: Step
+) -> str | None:
+    """The blank step 1 rendered with marks for the area's lines, the nonce and the CSRF
+    token (each appearing once in the page, or None: nothing is kept)."""
+    marked = _Where(where.wave, where.area, where.locale, CHANGE_MARK, where.trail)
+    response = _survey_page(loaded, form, marked, step, status=200, place_line=AREA_MARK)
     page = response.get_data(as_text=True)
-    token = generate_csrf()
-    if page.count(nonce) == 1 and page.count(token) == 1 and "\x00" not in page:
-        pages[locale] = page.replace(nonce, NONCE_MARK).replace(token, CSRF_MARK)
+    nonce, token = str(form.nonce.data), generate_csrf()
+    if page.count(nonce) != 1 or page.count(token) != 1:
+        return None
+    page = page.replace(nonce, NONCE_MARK).replace(token, CSRF_MARK)
+    marks = (NONCE_MARK, CSRF_MARK, AREA_MARK, CHANGE_MARK)
+    if any(page.count(mark) != 1 for mark in marks) or page.count("\x00") != 2 * len(marks):
+        return None
+    return page
 
 
 def _posted_step(steps: list[Step]) -> Step:
@@ -438,6 +459,13 @@ def _kept_nonce(posted: str | None, wave: Wave, area: Area) -> str:
     return issue_nonce(wave.id, area.code)
 
 
+def _place_line(where: _Where) -> str:
+    """The area and its ancestors below the country as the first step names them, the area
+    first (not escaped)."""
+    trail = where.trail if where.trail is not None else area_trail(where.area)
+    return " · ".join(getattr(row, f"name_{where.locale}") for row in reversed(trail))
+
+
 @dataclass(frozen=True)
 class _Where:
     """What the page says about where the answers go: the wave, the area and how to change it."""
@@ -457,14 +485,16 @@ def _survey_page(
     *,
     status: int,
     moved: bool = False,
-) -> ResponseReturnValue:
+    place_line: str | None = None,
+) -> Response:
     """One step of the questionnaire (never cached: it holds a nonce, and perhaps answers).
 
     The step's questions on show are rendered; every other answer posted so far rides along
     as hidden inputs, so going back, forward or to the other language loses nothing. An
     unanswered step's questions come from the instrument's cache; answered ones are
     rendered anew. ``moved``: the citizen pressed Back or Next (the page says so by
-    putting the focus on the step's heading)."""
+    putting the focus on the step's heading). ``place_line``: shown instead of the area's
+    trail (the first step's mark for it)."""
     locale = where.locale
     specs = {spec.code: spec for spec in form.specs}
     on_page = [q for q in step.questions if form.shown_beside(specs[q.code], step.codes)]
@@ -495,7 +525,9 @@ def _survey_page(
         form=form,
         wave=where.wave,
         area=where.area,
-        trail=where.trail if where.trail is not None else area_trail(where.area),
+        place_line=(place_line if place_line is not None else _place_line(where))
+        if before == 0
+        else "",
         questions=on_page,
         questions_html=loaded.blank_questions(key, render_questions)
         if blank

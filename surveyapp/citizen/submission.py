@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any, cast
 
@@ -50,36 +51,107 @@ def store_response(
     now = utcnow()
     # Times to the hour only; the completion time survives as a rounded duration.
     started = min(nonce.issued_at, now)
-    response = Response(
-        wave_id=wave.id,
-        area_id=area.id,
-        locale=locale,
-        channel=channel,
-        status="complete",
-        started_at=to_hour(started),
-        submitted_at=to_hour(now),
-        duration_seconds=rounded_duration(started, now),
-        nonce=nonce.value,
+    values: dict[str, Any] = {
+        "wave_id": wave.id,
+        "area_id": area.id,
+        "locale": locale,
+        "channel": channel,
+        "status": "complete",
+        "started_at": to_hour(started),
+        "submitted_at": to_hour(now),
+        "duration_seconds": rounded_duration(started, now),
+        "nonce": nonce.value,
         **weighting_values(questions, answers),
-    )
+    }
+    by_code = {question.code: question for question in questions}
+    connection = db.session.connection()
+    if invitation is None and connection.dialect.name == "postgresql":
+        # One statement, one round trip: the response, its answers and its comment.
+        rows = answer_rows(0, by_code, answers)
+        comments = comment_rows(0, values, by_code, answers)
+        try:
+            return _insert_at_once(connection, values, rows, comments)
+        except IntegrityError as error:
+            _raise_if_duplicate(error)
+            raise
+    response = Response(**values)
     _claim_nonce(response)
     # After the nonce: a concurrent double click then waits on the unique nonce
     # and is told "already stored", not "invitation used".
     if invitation is not None and not consume_invitation(invitation):
         raise InvitationUsed
-    by_code = {question.code: question for question in questions}
     rows = answer_rows(response.id, by_code, answers)
-    comments = comment_rows(response, by_code, answers)
+    comments = comment_rows(response.id, values, by_code, answers)
     # One multi-row INSERT each, sent as is: neither the ORM's bulk path nor an executemany
     # (psycopg pipelines one INSERT per row) nor a compiled multi-row VALUES (compiled anew
     # for every response). The same number of rows gives the same text, which the driver
     # prepares once.
-    connection = db.session.connection()
     if rows:
         _insert_rows(connection, cast(Table, Answer.__table__), rows)
     if comments:
         _insert_rows(connection, cast(Table, Comment.__table__), comments)
     return response.id
+
+
+def _bound(
+    connection: Connection, columns: list[Any], rows: list[dict[str, Any]], keys: list[str]
+) -> list[Any]:
+    """The rows' values in order, each through its column type's own conversion."""
+    processors = [column.type.bind_processor(connection.dialect) for column in columns]
+    return [
+        value if process is None or value is None else process(value)
+        for row in rows
+        for key, process in zip(keys, processors, strict=True)
+        for value in (row.get(key),)
+    ]
+
+
+_LENGTH = re.compile(r"\(\d+\)$")
+
+
+def _insert_at_once(
+    connection: Connection,
+    response: dict[str, Any],
+    answers: list[dict[str, Any]],
+    comments: list[dict[str, Any]],
+) -> int:
+    """PostgreSQL: INSERT the response and, in the same statement (data-modifying CTEs),
+    its answers and comments (their ``response_id`` the new response's, each column sent
+    as an array); the new id."""
+    quote = connection.dialect.identifier_preparer.quote
+    response_table = cast(Table, Response.__table__)
+    keys = list(response)
+    sql = (
+        f"WITH r AS (INSERT INTO {quote(response_table.name)} "
+        f"({', '.join(quote(key) for key in keys)}) "
+        f"VALUES ({', '.join(['%s'] * len(keys))}) RETURNING id)"
+    )
+    params = _bound(connection, [response_table.c[key] for key in keys], [response], keys)
+    for name, table, rows in (
+        ("a", cast(Table, Answer.__table__), answers),
+        ("c", cast(Table, Comment.__table__), comments),
+    ):
+        if not rows:
+            continue
+        present = {key for row in rows for key in row} - {"response_id"}
+        columns = [column for column in table.columns if column.key in present]
+        if len(columns) != len(present):
+            raise KeyError(sorted(present - {column.key for column in columns}))
+        # One array per column (so the text is the same whatever the number of rows, and
+        # the server prepares it once); no length: a too long text fails on the INSERT.
+        kinds = [
+            _LENGTH.sub("", column.type.compile(dialect=connection.dialect)) for column in columns
+        ]
+        names = ", ".join(quote(column.name) for column in columns)
+        arrays = ", ".join(f"%s::{kind}[]" for kind in kinds)
+        sql += (
+            f", {name} AS (INSERT INTO {quote(table.name)} (response_id, {names}) "
+            f"SELECT r.id, v.* FROM r, unnest({arrays}) AS v ({names}))"
+        )
+        keys = [column.key for column in columns]
+        values = _bound(connection, columns, rows, keys)
+        params += [values[index :: len(keys)] for index in range(len(keys))]
+    return int(connection.exec_driver_sql(sql + " SELECT id FROM r", tuple(params)).scalar_one())
 
 
 def _insert_rows(connection: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
@@ -94,17 +166,7 @@ def _insert_rows(connection: Connection, table: Table, rows: list[dict[str, Any]
         f"INSERT INTO {quote(table.name)} ({', '.join(quote(c.name) for c in columns)}) "
         f"VALUES {', '.join([values] * len(rows))}"
     )
-    # Each column type's own conversion (e.g. SQLite's datetimes as SQLAlchemy stores them).
-    processors = [column.type.bind_processor(connection.dialect) for column in columns]
-    connection.exec_driver_sql(
-        sql,
-        tuple(
-            value if process is None or value is None else process(value)
-            for row in rows
-            for key, process in zip(keys, processors, strict=True)
-            for value in (row.get(key),)
-        ),
-    )
+    connection.exec_driver_sql(sql, tuple(_bound(connection, columns, rows, keys)))
 
 
 def weighting_values(questions: list[Question], answers: Mapping[str, Any]) -> dict[str, Any]:
@@ -135,9 +197,14 @@ def _claim_nonce(response: Response) -> None:
     try:
         db.session.flush()
     except IntegrityError as error:
-        # PostgreSQL names the constraint, SQLite the column. Anything else is a real error.
-        if not any(name in str(error.orig) for name in ("uq_response_nonce", "response.nonce")):
-            raise
+        _raise_if_duplicate(error)
+        raise
+
+
+def _raise_if_duplicate(error: IntegrityError) -> None:
+    """:class:`DuplicateSubmission` from ``error`` when it is the nonce's unique constraint."""
+    # PostgreSQL names the constraint, SQLite the column. Anything else is a real error.
+    if any(name in str(error.orig) for name in ("uq_response_nonce", "response.nonce")):
         raise DuplicateSubmission from error
 
 
@@ -173,26 +240,30 @@ def answer_rows(
 
 
 def comment_rows(
-    response: Response, by_code: Mapping[str, Question], answers: Mapping[str, Any]
+    response_id: int,
+    response: Mapping[str, Any],
+    by_code: Mapping[str, Question],
+    answers: Mapping[str, Any],
 ) -> list[dict[str, Any]]:
-    """The :class:`Comment` rows of the free-text answers, scrubbed of personal data and
-    waiting for moderation; a text that is empty once scrubbed is dropped."""
+    """The :class:`Comment` rows of the free-text answers (``response``: the response's
+    values), scrubbed of personal data and waiting for moderation; a text that is empty
+    once scrubbed is dropped."""
     rows: list[dict[str, Any]] = []
     for code, value in answers.items():
         question = by_code[code]
         if question.type != "text":
             continue
-        body = scrub_comment(value, response.locale)
+        body = scrub_comment(value, response["locale"])
         if body:
             rows.append(
                 {
-                    "response_id": response.id,
+                    "response_id": response_id,
                     "question_id": question.id,
-                    "area_id": response.area_id,
-                    "locale": response.locale,
+                    "area_id": response["area_id"],
+                    "locale": response["locale"],
                     "body": body,
                     "moderation": "pending",
-                    "created_at": response.submitted_at,
+                    "created_at": response["submitted_at"],
                 }
             )
     return rows
