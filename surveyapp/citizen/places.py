@@ -132,7 +132,7 @@ def _info(connection: Any) -> dict[Any, Any] | None:
     and these listeners run inside that very rollback. Raising there would replace the
     outage's error with another one (a 500 instead of a 503)."""
     try:
-        return connection.info  # type: ignore[no-any-return]
+        return connection.info
     except SQLAlchemyError:
         return None
 
