@@ -51,6 +51,7 @@ from sqlalchemy.orm import Session, make_transient_to_detached
 from ..clock import utcnow
 from ..extensions import db
 from ..models import Area, Wave, WaveArea
+from ..services.waves import covered_by_listing
 
 EXTENSION_KEY = "surveyapp_survey_places"
 DEFAULT_SECONDS = 5.0
@@ -98,9 +99,7 @@ class _Survey:
 
     def covers(self, area: Area) -> bool:
         """:func:`surveyapp.services.waves.wave_covers`, from the kept ids."""
-        if self.listed is None:
-            return area.kind in {"precinct", "district"}
-        return area.id in self.listed or (area.kind == "district" and area.id in self.districts)
+        return covered_by_listing(area, self.listed, self.districts)
 
 
 @dataclass(frozen=True)

@@ -76,10 +76,25 @@ def waves_in_fieldwork(session: Session, now: datetime | None = None) -> list[Wa
     return list(session.scalars(statement).unique())
 
 
+COVERED_WHEN_UNLISTED = frozenset({"precinct", "district"})
+"""The kinds of area a wave that lists no area covers."""
+
+
+def covered_by_listing(
+    area: Area, listed: frozenset[int] | None, parents_of_listed: frozenset[int]
+) -> bool:
+    """The rule of :func:`wave_covers` from ids already read: ``listed``, the ids of the
+    areas a wave lists (None when it lists none); ``parents_of_listed``, their parents."""
+    if listed is None:
+        return area.kind in COVERED_WHEN_UNLISTED
+    return area.id in listed or (area.kind == "district" and area.id in parents_of_listed)
+
+
 def wave_covers(session: Session, wave: Wave, area: Area) -> bool:
     """A wave covers an area it lists, and a district whose precincts it lists.
 
-    A wave that lists no area covers every precinct and district. One query.
+    A wave that lists no area covers every precinct and district. One query
+    (:func:`covered_by_listing` is the same rule for ids already read).
     """
     of_wave = WaveArea.wave_id == wave.id
     matches = WaveArea.area_id == area.id
@@ -91,7 +106,7 @@ def wave_covers(session: Session, wave: Wave, area: Area) -> bool:
         select(exists().where(of_wave), exists().where(of_wave, matches))
     ).one()
     if not lists_any:
-        return area.kind in {"precinct", "district"}
+        return area.kind in COVERED_WHEN_UNLISTED
     return bool(listed)
 
 
